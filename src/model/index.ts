@@ -1,0 +1,18 @@
+export type {
+  VMState,
+  VMSpec,
+  VMRuntime,
+  VMStats,
+  VMRecord,
+  VMHandles,
+  VmmName,
+  ImageProfile,
+  Image,
+  WorkspacePrepareMode,
+  WorkspacePrepareResult,
+  FileSyncEntry,
+} from './types.js';
+export { VM_STATES } from './types.js';
+export { newId, shortId, nowIso } from './ids.js';
+export { VM_NAME_PATTERN, VM_NAME_MAX, vmNameProblem, isValidVmName, friendlyName } from './names.js';
+export { parseSize, formatSize, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';

@@ -1,0 +1,54 @@
+import { randomInt } from 'node:crypto';
+
+/**
+ * VM names become DNS labels (`NAME.vm`) and hostnames, so they follow RFC 1123
+ * label rules, lowercase only: 1-63 chars of [a-z0-9-], not starting or ending
+ * with a hyphen.
+ */
+export const VM_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+export const VM_NAME_MAX = 63;
+
+/** Returns null when valid, else a one-line reason that names the fix. */
+export function vmNameProblem(name: string): string | null {
+  if (name.length === 0) return 'VM name is empty; use letters, digits and hyphens, e.g. "dev-1"';
+  if (name.length > VM_NAME_MAX) {
+    return `VM name is ${name.length} characters; the limit is ${VM_NAME_MAX} (it becomes a DNS label)`;
+  }
+  if (/[A-Z]/.test(name) && VM_NAME_PATTERN.test(name.toLowerCase())) {
+    return `VM name "${name}" has uppercase letters; use "${name.toLowerCase()}"`;
+  }
+  if (!VM_NAME_PATTERN.test(name)) {
+    return `VM name ${JSON.stringify(name)} is not a DNS label; use lowercase letters, digits and inner hyphens, e.g. "dev-1"`;
+  }
+  return null;
+}
+
+export function isValidVmName(name: string): boolean {
+  return vmNameProblem(name) === null;
+}
+
+const ADJECTIVES = [
+  'amber', 'bold', 'brisk', 'calm', 'clever', 'crisp', 'dusty', 'eager', 'fancy', 'gentle',
+  'happy', 'hazy', 'jolly', 'keen', 'lively', 'lucky', 'mellow', 'misty', 'nimble', 'quiet',
+  'rapid', 'rusty', 'shiny', 'silent', 'snowy', 'steady', 'sunny', 'swift', 'tidy', 'witty',
+] as const;
+const NOUNS = [
+  'badger', 'beacon', 'brook', 'cedar', 'comet', 'falcon', 'fern', 'harbor', 'heron', 'island',
+  'lark', 'maple', 'meadow', 'otter', 'pebble', 'pine', 'quarry', 'raven', 'reef', 'river',
+  'sparrow', 'spruce', 'summit', 'thistle', 'tiger', 'valley', 'walrus', 'willow', 'wren', 'yak',
+] as const;
+
+/**
+ * A friendly name for an unnamed VM, e.g. "brisk-otter". `taken` lets the caller
+ * avoid collisions; after a few tries a numeric suffix guarantees uniqueness.
+ */
+export function friendlyName(taken: (name: string) => boolean = () => false, rand: (max: number) => number = randomInt): string {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const name = `${ADJECTIVES[rand(ADJECTIVES.length)]}-${NOUNS[rand(NOUNS.length)]}`;
+    if (!taken(name)) return name;
+  }
+  for (let n = 2; ; n++) {
+    const name = `${ADJECTIVES[rand(ADJECTIVES.length)]}-${NOUNS[rand(NOUNS.length)]}-${n}`;
+    if (!taken(name)) return name;
+  }
+}

@@ -1,0 +1,130 @@
+/**
+ * Plain data types shared by every part of banger. No behaviour here beyond
+ * type definitions; pure helpers live in sibling modules.
+ */
+
+/** Durable lifecycle state of a VM, as stored in SQLite. */
+export const VM_STATES = ['created', 'starting', 'running', 'stopping', 'stopped', 'error'] as const;
+export type VMState = (typeof VM_STATES)[number];
+
+/** What the user asked for: sizing and options. Changes only through `vm set`. */
+export interface VMSpec {
+  vcpuCount: number;
+  memoryMiB: number;
+  /** Size of the copy-on-write system overlay (bytes). */
+  systemOverlaySizeBytes: number;
+  /** Size of the ext4 work disk mounted at /root (bytes). */
+  workDiskSizeBytes: number;
+  natEnabled: boolean;
+}
+
+/**
+ * Durable runtime facts: identity, deterministic paths, the guest IP (fixed at
+ * create) and the teardown-critical names mirrored from VMHandles as recovery
+ * fallbacks (used only when handles.json is missing or corrupt).
+ */
+export interface VMRuntime {
+  guestIP: string;
+  /** `NAME.vm` */
+  dnsName: string;
+  vmDir: string;
+  systemOverlayPath: string;
+  workDiskPath: string;
+  logPath: string;
+  /** VMM control socket (Firecracker API socket or QEMU QMP socket). */
+  apiSockPath: string;
+  /** Guest-agent channel: Firecracker vsock UDS or QEMU virtio-serial socket. */
+  agentSockPath: string;
+  vsockCID?: number;
+  metricsPath?: string;
+  /** Recovery fallbacks mirrored from VMHandles; cleared on stop/error/delete. */
+  tapDevice?: string;
+  baseLoop?: string;
+  cowLoop?: string;
+  dmName?: string;
+  vmmPid?: number;
+  lastError?: string;
+}
+
+export interface VMStats {
+  collectedAt?: string;
+  cpuPercent?: number;
+  rssBytes?: number;
+  systemOverlayBytes?: number;
+  workDiskBytes?: number;
+}
+
+export interface VMRecord {
+  id: string;
+  name: string;
+  imageId: string;
+  state: VMState;
+  /** Which VMM driver runs this VM. */
+  vmm: VmmName;
+  createdAt: string;
+  updatedAt: string;
+  lastTouchedAt: string;
+  spec: VMSpec;
+  runtime: VMRuntime;
+  stats: VMStats;
+  workspace?: WorkspacePrepareResult;
+}
+
+/**
+ * Transient handles: what is true about a running VM right now. Never stored in
+ * SQLite; kept in memory and in `<vmDir>/handles.json`, rebuilt at daemon start.
+ */
+export interface VMHandles {
+  pid?: number;
+  tapDevice?: string;
+  baseLoop?: string;
+  cowLoop?: string;
+  dmName?: string;
+  dmDev?: string;
+  apiSockPath?: string;
+  /** Start time of the VMM process (clock ticks since boot, /proc/PID/stat field 22) to detect pid reuse. */
+  pidStartTime?: number;
+}
+
+export type VmmName = 'firecracker' | 'qemu';
+export type ImageProfile = 'debian' | 'minimal' | 'imported';
+
+export interface Image {
+  id: string;
+  name: string;
+  profile: ImageProfile;
+  managed: boolean;
+  artifactDir: string;
+  rootfsPath: string;
+  workSeedPath?: string;
+  kernelPath: string;
+  initrdPath?: string;
+  modulesDir?: string;
+  /** Kernel command-line fragment the image needs (e.g. root=, init=). */
+  kernelArgs?: string;
+  sizeBytes?: number;
+  sshKeyFingerprint?: string;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type WorkspacePrepareMode = 'shallow_overlay' | 'full_copy' | 'metadata_only';
+
+export interface WorkspacePrepareResult {
+  vmId: string;
+  sourcePath: string;
+  repoRoot: string;
+  repoName: string;
+  guestPath: string;
+  mode: WorkspacePrepareMode;
+  headCommit?: string;
+  currentBranch?: string;
+  preparedAt: string;
+}
+
+export interface FileSyncEntry {
+  host: string;
+  guest: string;
+  /** Octal string, e.g. "0600". Defaults: files 0600, directories 0755. */
+  mode?: string;
+}

@@ -1,0 +1,117 @@
+import { z } from 'zod';
+import type { Image, VMRecord } from '../model/index.js';
+
+/**
+ * The JSON-RPC contract between `banger` (client) and `bangerd` (server).
+ * Each method has a zod schema for its params (validated by the server before
+ * the handler runs) and a TypeScript result type. Both sides import this file,
+ * so a renamed method or changed param fails to compile on both ends.
+ */
+
+const vmName = z.string().min(1).max(253);
+const positiveInt = z.number().int().positive();
+
+export const VmCreateParams = z
+  .object({
+    name: z.string().optional(),
+    image: z.string().optional(),
+    vcpu: positiveInt.optional(),
+    memoryMiB: positiveInt.optional(),
+    /** Size strings as the user typed them ("8G"); parsed and bounded by the daemon. */
+    diskSize: z.string().optional(),
+    overlaySize: z.string().optional(),
+    nat: z.boolean().optional(),
+    noStart: z.boolean().optional(),
+  })
+  .strict();
+export type VmCreateParams = z.infer<typeof VmCreateParams>;
+
+export const VmRefParams = z.object({ name: vmName }).strict();
+export const VmStopParams = z.object({ name: vmName, force: z.boolean().optional() }).strict();
+export const VmSetParams = z
+  .object({
+    name: vmName,
+    vcpu: positiveInt.optional(),
+    memoryMiB: positiveInt.optional(),
+    diskSize: z.string().optional(),
+    nat: z.boolean().optional(),
+  })
+  .strict();
+export const VmLogsParams = z.object({ name: vmName, tailBytes: z.number().int().nonnegative().optional() }).strict();
+export const ImageRefParams = z.object({ name: z.string().min(1).max(253) }).strict();
+export const ImageBuildParams = z
+  .object({
+    name: z.string().optional(),
+    profile: z.enum(['debian', 'minimal']).optional(),
+    force: z.boolean().optional(),
+  })
+  .strict();
+export const ImageImportParams = z
+  .object({
+    name: z.string().min(1),
+    source: z.string().min(1),
+    format: z.enum(['auto', 'oci', 'docker', 'tar']).optional(),
+    kernelFrom: z.string().optional(),
+  })
+  .strict();
+export const HelloParams = z.object({ clientVersion: z.string() }).strict();
+export const Empty = z.object({}).strict();
+
+export interface DaemonStatus {
+  pid: number;
+  version: string;
+  startedAt: string;
+  socket: string;
+  stateDir: string;
+  vmCount: number;
+}
+
+/** Method name → params schema and result type. */
+export const METHOD_PARAMS = {
+  'daemon.hello': HelloParams,
+  'daemon.status': Empty,
+  'daemon.shutdown': Empty,
+  'vm.list': Empty,
+  'vm.show': VmRefParams,
+  'vm.create': VmCreateParams,
+  'vm.start': VmRefParams,
+  'vm.stop': VmStopParams,
+  'vm.restart': VmRefParams,
+  'vm.delete': VmStopParams,
+  'vm.set': VmSetParams,
+  'vm.touch': VmRefParams,
+  'vm.logs': VmLogsParams,
+  'image.list': Empty,
+  'image.show': ImageRefParams,
+  'image.delete': ImageRefParams,
+  'image.build': ImageBuildParams,
+  'image.import': ImageImportParams,
+} as const;
+
+export interface MethodResults {
+  'daemon.hello': { version: string; pid: number };
+  'daemon.status': DaemonStatus;
+  'daemon.shutdown': { stopping: true };
+  'vm.list': VMRecord[];
+  'vm.show': VMRecord;
+  'vm.create': VMRecord;
+  'vm.start': VMRecord;
+  'vm.stop': VMRecord;
+  'vm.restart': VMRecord;
+  'vm.delete': { deleted: string };
+  'vm.set': VMRecord;
+  'vm.touch': VMRecord;
+  'vm.logs': { path: string; text: string };
+  'image.list': Image[];
+  'image.show': Image;
+  'image.delete': { deleted: string };
+  'image.build': Image;
+  'image.import': Image;
+}
+
+export type MethodName = keyof typeof METHOD_PARAMS & keyof MethodResults;
+export type MethodParams<M extends MethodName> = z.input<(typeof METHOD_PARAMS)[M]>;
+export type MethodResult<M extends MethodName> = MethodResults[M];
+
+/** Version string both ends compare in `daemon.hello`; a mismatch restarts the daemon. */
+export const PROTOCOL_VERSION = '1';
