@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { utils } from 'ssh2';
+import { copyDirToGuest, prepareWorkspace } from '../../../src/guest/workspace/index.js';
 import { KnownHosts, commandLine, connectSsh, execCapture, execStream, waitForSsh, type SshTarget } from '../../../src/guest/ssh/index.js';
 
 /**
@@ -89,6 +90,31 @@ describe.skipIf(!haveSshd)('guest ssh over a real sshd (needs root and openssh-s
       expect(chunks.join('')).toBe('line1\nline2\nline3\n');
     } finally {
       session.close();
+    }
+  });
+
+  it('copies a staged git workspace through tar over SSH, links kept as links', async () => {
+    const repo = join(dir, 'ws-repo');
+    execFileSync('mkdir', ['-p', repo]);
+    const g = (...a: string[]) => execFileSync('git', ['-c', 'user.name=t', '-c', 'user.email=t@t', ...a], { cwd: repo });
+    g('init', '-q');
+    writeFileSync(join(repo, 'committed.txt'), 'c\n');
+    g('add', '.');
+    g('commit', '-qm', 'c');
+    writeFileSync(join(repo, 'dirty.txt'), 'd\n');
+    execFileSync('ln', ['-s', '/etc/hostname', join(repo, 'link')]);
+    const ws = await prepareWorkspace(repo, { vmId: 'v', tmpRoot: dir });
+    const session = await waitForSsh(target, { timeoutMs: 10_000 });
+    const guestRoot = join(dir, 'guest-root') + '/';
+    try {
+      await copyDirToGuest(session.client, ws.stagingDir!, `${guestRoot}ws-repo`, { guestRoot });
+      expect(readFileSync(join(guestRoot, 'ws-repo', 'committed.txt'), 'utf8')).toBe('c\n');
+      expect(readFileSync(join(guestRoot, 'ws-repo', 'dirty.txt'), 'utf8')).toBe('d\n');
+      expect(execFileSync('readlink', [join(guestRoot, 'ws-repo', 'link')]).toString().trim()).toBe('/etc/hostname');
+      await expect(copyDirToGuest(session.client, ws.stagingDir!, '/etc/evil', { guestRoot })).rejects.toThrow(/must be under/);
+    } finally {
+      session.close();
+      await ws.cleanup();
     }
   });
 
