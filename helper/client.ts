@@ -66,7 +66,13 @@ export function createHelperClient(socketPath: string, opts: HelperClientOptions
     if (!conn) {
       const t = token();
       conn = open().then(async (c) => {
-        if (t !== undefined) await request(c.client, 'helper.hello', { token: t });
+        if (t !== undefined) {
+          // A refused hello must not leave a half-open connection keeping the process alive.
+          await request(c.client, 'helper.hello', { token: t }).catch((err: unknown) => {
+            c.socket.destroy();
+            throw err;
+          });
+        }
         return c;
       });
       conn.catch(() => {

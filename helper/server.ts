@@ -103,7 +103,8 @@ export async function startHelperServer(opts: HelperServerOptions): Promise<Help
 }
 
 function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
-  const rpc = new JSONRPCServer<ConnState>();
+  // Errors are logged by the executor with their context; the library's console output would duplicate them.
+  const rpc = new JSONRPCServer<ConnState>({ errorListener: () => undefined });
   const toRpcError = (err: unknown) => {
     const e = toBangerError(err);
     return new JSONRPCErrorException(e.message, RPC_APP_ERROR, { kind: e.kind, code: e.code, ...(e.hint ? { hint: e.hint } : {}) });
