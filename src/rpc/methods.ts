@@ -89,7 +89,8 @@ export const METHOD_PARAMS = {
 } as const;
 
 export interface MethodResults {
-  'daemon.hello': { version: string; pid: number };
+  /** `version` is the package version; `protocol` is PROTOCOL_VERSION. The client restarts the daemon when either differs. */
+  'daemon.hello': { version: string; pid: number; protocol: string };
   'daemon.status': DaemonStatus;
   'daemon.shutdown': { stopping: true };
   'vm.list': VMRecord[];
