@@ -1,4 +1,6 @@
-export { METHOD_PARAMS, PROTOCOL_VERSION } from './methods.js';
+// Types only from methods.ts: its zod schemas stay out of the CLI's startup path.
+// The daemon imports METHOD_PARAMS and the schemas from './methods.js' directly.
+export { PROTOCOL_VERSION } from './protocol.js';
 export type { MethodName, MethodParams, MethodResult, MethodResults, DaemonStatus } from './methods.js';
 export { LineDecoder, LineTooLongError, encodeLine, MAX_LINE_BYTES } from './framing.js';
 export { RpcConnection } from './connection.js';

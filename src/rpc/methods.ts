@@ -114,5 +114,4 @@ export type MethodName = keyof typeof METHOD_PARAMS & keyof MethodResults;
 export type MethodParams<M extends MethodName> = z.input<(typeof METHOD_PARAMS)[M]>;
 export type MethodResult<M extends MethodName> = MethodResults[M];
 
-/** Version string both ends compare in `daemon.hello`; a mismatch restarts the daemon. */
-export const PROTOCOL_VERSION = '1';
+export { PROTOCOL_VERSION } from './protocol.js';
