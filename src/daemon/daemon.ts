@@ -1,7 +1,7 @@
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/index.js';
-import { HostError } from '../errors/index.js';
+import { BusyError, HostError } from '../errors/index.js';
 import { MAX_SOCKET_PATH, resolveLayout, type Env, type Layout } from '../host/layout.js';
 import { RpcClient, RpcSocketServer, packageVersion } from '../rpc/index.js';
 import { openStore, type Store } from '../store/index.js';
@@ -68,7 +68,11 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       opts.lockProbe ?? { isDaemonAlive: isDaemonProcess, socketAnswers: () => socketAnswers(layout.daemonSocket) },
     );
     undo.push(() => lock.release());
-    // We hold the lock, so an existing socket file is a leftover of a dead daemon.
+    // We hold the lock, so an existing socket is normally a leftover of a dead
+    // daemon; check it does not answer before removing it, in case we raced one.
+    if (existsSync(layout.daemonSocket) && (await socketAnswers(layout.daemonSocket))) {
+      throw new BusyError('bangerd is already running', { code: 'daemon.running', hint: 'use it, or stop it first: banger daemon stop' });
+    }
     removeIfExists(layout.daemonSocket);
 
     const store = openStore(layout.dbPath);
@@ -97,6 +101,15 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     });
     await server.listen();
     undo.push(() => removeIfExists(layout.daemonSocket));
+    if (!lock.reassert()) {
+      // Lost a stale-lock takeover race: the other daemon owns the lock, so it keeps the socket.
+      undo.pop();
+      await server.close();
+      throw new BusyError('another bangerd took the lock while this one was starting', {
+        code: 'daemon.lock_lost',
+        hint: 'nothing to do: the other daemon is serving',
+      });
+    }
 
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((r) => (resolveStopped = r));

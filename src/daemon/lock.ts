@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import { BusyError } from '../errors/index.js';
 
 export interface LockProbe {
@@ -10,6 +10,11 @@ export interface LockProbe {
 
 export interface DaemonLock {
   readonly path: string;
+  /**
+   * True when the lock file still names this process, re-creating it if it has
+   * vanished; false when another daemon now holds it (a racing stale takeover).
+   */
+  reassert(): boolean;
   /** Removes the lock file if it still names this process. Idempotent. */
   release(): void;
 }
@@ -23,17 +28,7 @@ export interface DaemonLock {
  */
 export async function acquireLock(path: string, probe: LockProbe, pid = process.pid): Promise<DaemonLock> {
   for (let attempt = 0; attempt < 3; attempt++) {
-    try {
-      const fd = openSync(path, 'wx', 0o600);
-      try {
-        writeSync(fd, `${pid}\n`);
-      } finally {
-        closeSync(fd);
-      }
-      return makeLock(path, pid);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+    if (createWithPid(path, pid)) return makeLock(path, pid);
     const holder = readPid(path);
     if (holder !== undefined && holder !== pid && probe.isDaemonAlive(holder)) {
       if (await probe.socketAnswers()) {
@@ -55,6 +50,25 @@ export async function acquireLock(path: string, probe: LockProbe, pid = process.
     }
   }
   throw new BusyError(`could not take the daemon lock ${path}`, { code: 'daemon.lock', hint: 'another bangerd is racing to start; retry' });
+}
+
+/**
+ * Creates `path` already holding `pid`: write a private temp file, then link(2)
+ * it into place, which fails with EEXIST atomically. (open O_EXCL then write
+ * leaves a moment where a racing daemon reads an empty lock and calls it stale.)
+ */
+function createWithPid(path: string, pid: number): boolean {
+  const tmp = `${path}.${pid}.${process.hrtime.bigint()}`;
+  writeFileSync(tmp, `${pid}\n`, { mode: 0o600, flag: 'wx' });
+  try {
+    linkSync(tmp, path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  } finally {
+    unlinkSync(tmp);
+  }
 }
 
 /** The pid in a lock file, or undefined when missing or unreadable. */
@@ -87,6 +101,7 @@ function makeLock(path: string, pid: number): DaemonLock {
   let released = false;
   return {
     path,
+    reassert: () => readPid(path) === pid || createWithPid(path, pid),
     release() {
       if (released) return;
       released = true;

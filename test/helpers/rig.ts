@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTempRoot, type TempRoot } from './temp-root.js';
 
@@ -68,6 +68,7 @@ export class CliRig {
   /** Kills every daemon this rig saw (SIGKILL: cleanup must not hang), then removes the temp root. */
   async cleanup(): Promise<void> {
     this.rememberDaemon();
+    for (const pid of processesUnder(this.temp.root)) this.pids.add(pid);
     for (const pid of this.pids) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -112,4 +113,21 @@ export async function waitFor(check: () => boolean, timeoutMs: number): Promise<
     await new Promise((r) => setTimeout(r, 25));
   }
   return check();
+}
+
+/**
+ * Pids of processes whose environment points into `root` (any daemon a test
+ * started there, even one that lost a race and is not in the lock file).
+ */
+export function processesUnder(root: string): number[] {
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/environ`, 'utf8').includes(`XDG_RUNTIME_DIR=${root}/`)) found.push(Number(entry));
+    } catch {
+      // exited, or not ours to read
+    }
+  }
+  return found;
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CliRig, DAEMON_MAIN, isAlive, waitGone } from '../../helpers/index.js';
+import { CliRig, DAEMON_MAIN, isAlive, processesUnder, waitGone } from '../../helpers/index.js';
 
 let rig: CliRig;
 beforeEach(() => (rig = new CliRig()));
@@ -79,6 +79,12 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     for (const r of results) expect(r).toMatchObject({ code: 0, stdout: '[]\n' });
     const log = rig.daemonLog();
     expect(log.match(/bangerd ready/g)?.length).toBe(1);
+    // The losers of the race exit; only the lock holder is left running.
+    const pid = rig.daemonPid()!;
+    const alive = async () => processesUnder(rig.temp.root);
+    const deadline = Date.now() + 5000;
+    while ((await alive()).length > 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    expect(await alive()).toEqual([pid]);
   }, 40_000);
 
   it('when the daemon cannot start, one line names the log file', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { acquireLock, readPid, type LockProbe } from '../../../src/daemon/index.js';
@@ -55,5 +55,17 @@ describe('acquireLock', () => {
     writeFileSync(path, '555\n');
     lock.release();
     expect(readPid(path)).toBe(555);
+  });
+});
+
+describe('DaemonLock.reassert', () => {
+  it('keeps a held lock, re-creates a vanished one, and yields to a new holder', async () => {
+    const lock = await acquireLock(path, probe(false, false), 1234);
+    expect(lock.reassert()).toBe(true);
+    rmSync(path);
+    expect(lock.reassert()).toBe(true);
+    expect(readPid(path)).toBe(1234);
+    writeFileSync(path, '555\n');
+    expect(lock.reassert()).toBe(false);
   });
 });
