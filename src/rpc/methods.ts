@@ -89,7 +89,8 @@ export const METHOD_PARAMS = {
 } as const;
 
 export interface MethodResults {
-  'daemon.hello': { version: string; pid: number };
+  /** `version` is the package version; `protocol` is PROTOCOL_VERSION. The client restarts the daemon when either differs. */
+  'daemon.hello': { version: string; pid: number; protocol: string };
   'daemon.status': DaemonStatus;
   'daemon.shutdown': { stopping: true };
   'vm.list': VMRecord[];
@@ -113,5 +114,4 @@ export type MethodName = keyof typeof METHOD_PARAMS & keyof MethodResults;
 export type MethodParams<M extends MethodName> = z.input<(typeof METHOD_PARAMS)[M]>;
 export type MethodResult<M extends MethodName> = MethodResults[M];
 
-/** Version string both ends compare in `daemon.hello`; a mismatch restarts the daemon. */
-export const PROTOCOL_VERSION = '1';
+export { PROTOCOL_VERSION } from './protocol.js';
