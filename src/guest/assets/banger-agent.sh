@@ -108,10 +108,11 @@ case $1 in
 --once) handle "$2" ;;
 *)
 	# The port reads EOF while no host is connected; reopen and keep serving.
+	# One read-write open: a virtio port refuses a second open (EBUSY).
 	while :; do
 		dev=$(find_port) || { sleep 1; continue; }
-		serve < "$dev" > "$dev"
-		sleep 0.2
+		serve <>"$dev" >&0
+		sleep 0.5
 	done
 	;;
 esac

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentClient, waitForAgent } from '../../../src/guest/agent-client.js';
 import { ensureSshKey } from '../../../src/guest/keys.js';
 import { sshExec, waitForSsh } from '../../../src/guest/ssh-exec.js';
 import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
@@ -89,6 +90,18 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Linux boot-test .*cloud-amd64/);
     expect(res.stdout).toContain('/dev/vdb on /root type ext4');
+
+    // Guest agent over virtio-serial: health and the listening sshd.
+    const agentT = { kind: 'virtio-serial' as const, socketPath: spec.agentSockPath };
+    const health = await waitForAgent(agentT, { timeoutMs: 30_000 });
+    expect(health.hostname).toBe('boot-test');
+    const agent = await AgentClient.connect(agentT);
+    try {
+      const ports = await agent.ports();
+      expect(ports).toContainEqual(expect.objectContaining({ proto: 'tcp', port: 22, process: 'dropbear' }));
+    } finally {
+      agent.close();
+    }
 
     const m = await driver.metrics(handle);
     expect(m?.rssBytes).toBeGreaterThan(0);
