@@ -68,7 +68,8 @@ export async function findPidByCmdline(needle: string, exeHint?: string): Promis
       continue;
     }
     const args = cmd.split('\0');
-    if (exeHint && !(args[0] ?? '').includes(exeHint)) continue;
+    // args[1] covers interpreters running a script named after the VMM.
+    if (exeHint && !(args[0] ?? '').includes(exeHint) && !(args[1] ?? '').includes(exeHint)) continue;
     if (args.some((a) => a.includes(needle))) {
       const pid = Number(e);
       if (await isProcessAlive(pid)) return pid;
