@@ -7,6 +7,7 @@
 import type { VMHandles, VMRecord, VMRuntime, VMSpec, VMState, VMStats, VmmName } from '../src/model/index.js';
 import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/vmm/driver.js';
 import type { PrivilegedOps } from '../helper/protocol.js';
+import type { VmCreateParams } from '../src/rpc/methods.js';
 import type { Release } from './vm/releases.js';
 
 /** Teardown-critical names mirrored on the VM row (recovery fallbacks). */
@@ -118,9 +119,20 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
+/**
+ * Turns validated `vm.create` params into a full row (state `created`): the
+ * daemon resolves the image, applies config defaults, allocates the guest IP
+ * and fills the deterministic paths. Throws BangerErrors (NotFoundError for an
+ * unknown image, InvalidInputError for bad sizes).
+ */
+export interface VmRecordFactory {
+  build(params: VmCreateParams): VMRecord | Promise<VMRecord>;
+}
+
 /** Everything `createBangerSystem` needs. */
 export interface BangerPorts {
   store: VmStorePort;
+  records: VmRecordFactory;
   /** One driver per backend; a VM row names its backend. */
   driverFor(vmm: VmmName): VmmDriver;
   storage: StoragePort;
