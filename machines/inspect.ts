@@ -1,0 +1,99 @@
+/**
+ * Maps XState inspection events to small JSON records for the TUI, the
+ * visualizer (`debug.inspect` notifications) and tests. Only types and state
+ * names leave: event payloads may hold reply callbacks, never serialised.
+ */
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+
+export interface InspectRecord {
+  /** Actor id: `supervisor`, `tapPool`, `dns`, `helperBridge`, `vm:<id>`, or a step id. */
+  actor: string;
+  type: 'actor' | 'event' | 'snapshot';
+  /** Dotted state path (`starting.network`), or the actor status for non-machine actors. */
+  state: string | null;
+  event: string | null;
+  at: number;
+  /** For `event` records: who sent it. */
+  source?: string;
+}
+
+/** A VM's lifecycle transition, streamed to subscribers. */
+export interface VmTransition {
+  vmId: string;
+  name: string;
+  from: string;
+  to: string;
+  event: string;
+  at: string;
+  error?: string;
+}
+
+/** `{ starting: 'network' }` → `starting.network`. */
+export function stateName(value: unknown): string | null {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length === 1) {
+      const [k, v] = entries[0]!;
+      const rest = stateName(v);
+      return rest ? `${k}.${rest}` : k;
+    }
+    return entries.map(([k, v]) => `${k}.${stateName(v) ?? ''}`).join('|');
+  }
+  return null;
+}
+
+function actorId(ref: unknown): string {
+  return (ref as AnyActorRef | undefined)?.id ?? '?';
+}
+
+function snapshotState(snapshot: unknown): string | null {
+  const s = snapshot as { value?: unknown; status?: string } | undefined;
+  return stateName(s?.value) ?? s?.status ?? null;
+}
+
+export function toInspectRecord(ev: InspectionEvent, at: number): InspectRecord | null {
+  switch (ev.type) {
+    case '@xstate.actor':
+      return { actor: actorId(ev.actorRef), type: 'actor', state: snapshotState((ev.actorRef as AnyActorRef).getSnapshot?.()), event: null, at };
+    case '@xstate.event': {
+      const r: InspectRecord = { actor: actorId(ev.actorRef), type: 'event', state: null, event: ev.event.type, at };
+      if (ev.sourceRef) r.source = actorId(ev.sourceRef);
+      return r;
+    }
+    case '@xstate.snapshot':
+      return { actor: actorId(ev.actorRef), type: 'snapshot', state: snapshotState(ev.snapshot), event: ev.event.type, at };
+    default:
+      return null;
+  }
+}
+
+/**
+ * Turns vm snapshot records into VmTransitions (one per state change).
+ * Stateful: remembers each vm actor's last state.
+ */
+export function createTransitionTracker(emit: (t: VmTransition) => void) {
+  const last = new Map<string, string>();
+  return (ev: InspectionEvent, at: number) => {
+    if (ev.type !== '@xstate.snapshot') return;
+    const id = actorId(ev.actorRef);
+    if (!id.startsWith('vm:')) return;
+    const snap = ev.snapshot as { value?: unknown; status?: string; context?: { vmId?: string; name?: string; failure?: { step: string; message: string } | null } };
+    const to = stateName(snap.value);
+    if (!to) return;
+    const from = last.get(id) ?? 'none';
+    if (snap.status === 'done' || snap.status === 'stopped') last.delete(id);
+    else last.set(id, to);
+    if (from === to) return;
+    const t: VmTransition = {
+      vmId: snap.context?.vmId ?? id.slice(3),
+      name: snap.context?.name ?? '?',
+      from,
+      to,
+      event: ev.event.type,
+      at: new Date(at).toISOString(),
+    };
+    if (to === 'error' && snap.context?.failure) t.error = `${snap.context.failure.step}: ${snap.context.failure.message}`;
+    emit(t);
+  };
+}

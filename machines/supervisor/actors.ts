@@ -1,0 +1,119 @@
+import { fromCallback, fromPromise, waitFor } from 'xstate';
+import type { AnyActorRef } from 'xstate';
+import type { BangerPorts } from '../ports.js';
+import { provideDns } from '../dns/actors.js';
+import { provideHelperBridge } from '../helper-bridge/actors.js';
+import type { RetryPolicy } from '../helper-bridge/events.js';
+import { provideTapPool } from '../tap-pool/actors.js';
+import { provideVmMachine } from '../vm/actors.js';
+import type { VmOptions } from '../vm/actors.js';
+import type { ReconcileOutput, SupervisorEvent, SupervisorInput } from './events.js';
+import { supervisorMachine, vmActorId } from './machine.js';
+import { reconcile } from './reconcile.js';
+
+export interface SupervisorOptions extends VmOptions {
+  helperRetry?: RetryPolicy;
+  /** Budget for shutdown to let in-flight operations settle. @default 30000 */
+  drainTimeoutMs?: number;
+}
+
+/** States a vm actor can rest in; anything else is an operation in progress. */
+export const STABLE_VM_STATES = ['created', 'running', 'stopped', 'error'] as const;
+
+export function isStable(ref: AnyActorRef): boolean {
+  const snap = ref.getSnapshot() as { status: string; value?: unknown };
+  return snap.status !== 'active' || (typeof snap.value === 'string' && (STABLE_VM_STATES as readonly string[]).includes(snap.value));
+}
+
+function vmRefs(parent: AnyActorRef | undefined): AnyActorRef[] {
+  const children = (parent?.getSnapshot() as { children?: Record<string, AnyActorRef> } | undefined)?.children ?? {};
+  return Object.entries(children)
+    .filter(([id]) => id.startsWith('vm:'))
+    .map(([, ref]) => ref);
+}
+
+export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
+  const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
+  return supervisorMachine.provide({
+    actors: {
+      vm: provideVmMachine(ports, opts),
+      helperBridge: provideHelperBridge(ports.privileged, opts.helperRetry),
+      tapPool: provideTapPool(ports.host),
+      dns: provideDns(ports.startDnsServer, ports.logger),
+      reconcile: fromPromise<ReconcileOutput>(() => reconcile(ports)),
+
+      sweepStale: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack }) => {
+        if (input.autoStopStaleAfterMs <= 0) return () => {};
+        const timer = setInterval(() => {
+          const now = ports.clock.now();
+          for (const vm of ports.store.list()) {
+            if (vm.state !== 'running') continue;
+            const touched = Date.parse(vm.lastTouchedAt);
+            if (Number.isFinite(touched) && now - touched > input.autoStopStaleAfterMs) sendBack({ type: 'vm.stale', vmId: vm.id });
+          }
+        }, input.staleSweepIntervalMs);
+        timer.unref?.();
+        return () => clearInterval(timer);
+      }),
+
+      pollStats: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack, system }) => {
+        if (input.statsPollIntervalMs <= 0) return () => {};
+        const previous = new Map<string, { cpuMs: number; at: number }>();
+        let busy = false;
+        const poll = async () => {
+          for (const vm of ports.store.list()) {
+            if (vm.state !== 'running') {
+              previous.delete(vm.id);
+              continue;
+            }
+            const ref = system.get(vmActorId(vm.id));
+            const pid = (ref?.getSnapshot() as { context?: { pid?: number | null } } | undefined)?.context?.pid;
+            if (typeof pid !== 'number') continue;
+            const sample = await ports.host.sampleProcess(pid);
+            if (!sample) {
+              sendBack({ type: 'vm.lost', vmId: vm.id, reason: `VMM process ${pid} exited` });
+              continue;
+            }
+            const now = ports.clock.now();
+            const prev = previous.get(vm.id);
+            previous.set(vm.id, { cpuMs: sample.cpuMs, at: now });
+            const disk = await ports.storage.diskUsage(vm).catch(() => null);
+            ports.store.update(vm.id, {
+              stats: {
+                collectedAt: new Date(now).toISOString(),
+                rssBytes: sample.rssBytes,
+                ...(prev && now > prev.at ? { cpuPercent: Math.round(((sample.cpuMs - prev.cpuMs) / (now - prev.at)) * 1000) / 10 } : {}),
+                ...(disk ?? {}),
+              },
+            });
+          }
+        };
+        const timer = setInterval(() => {
+          if (busy) return; // a slow poll (many VMs) must not pile up
+          busy = true;
+          poll()
+            .catch((err: unknown) => ports.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'stats poll failed'))
+            .finally(() => {
+              busy = false;
+            });
+        }, input.statsPollIntervalMs);
+        timer.unref?.();
+        return () => clearInterval(timer);
+      }),
+
+      drain: fromPromise<void>(async ({ self, system }) => {
+        const deadline = Date.now() + drainTimeoutMs;
+        const left = () => Math.max(1, deadline - Date.now());
+        // Let in-flight starts/stops finish so rows do not say "starting" for a VM nobody is starting.
+        await Promise.all(vmRefs(self._parent).map((ref) => waitFor(ref, () => isStable(ref), { timeout: left() }).catch(() => {})));
+        const pool = system.get('tapPool');
+        if (pool) {
+          pool.send({ type: 'pool.shutdown' });
+          await waitFor(pool, (s) => s.status !== 'active', { timeout: left() }).catch(() => {});
+        }
+        const bridge = system.get('helperBridge');
+        if (bridge) await waitFor(bridge, (s) => (s as { context: { inFlight: number } }).context.inFlight === 0, { timeout: left() }).catch(() => {});
+      }),
+    },
+  });
+}

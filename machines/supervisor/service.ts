@@ -1,0 +1,265 @@
+/**
+ * The facade the daemon's RPC handlers call. It resolves names, enforces the
+ * per-VM policy (one operation at a time: a conflicting second operation gets
+ * BusyError; a repeat of the same operation joins the one in flight; `stop`
+ * may interrupt a `start`), sends events to vm actors and waits, with a
+ * timeout, until the row reflects the outcome.
+ */
+import { waitFor } from 'xstate';
+import type { Actor, AnyActorRef } from 'xstate';
+import type { VMRecord } from '../../src/model/index.js';
+import { formatSize, parseSize, vmNameProblem } from '../../src/model/index.js';
+import type { VmCreateParams } from '../../src/rpc/methods.js';
+import { BangerError, BusyError, ConflictError, InternalError, InvalidInputError, NotFoundError, fromRpcError } from '../../src/errors/index.js';
+import type { ErrorKind } from '../../src/errors/index.js';
+import type { BangerPorts } from '../ports.js';
+import type { VmContext } from '../vm/events.js';
+import type { VmFailure } from '../vm/steps.js';
+import { isStable } from './actors.js';
+import type { SupervisorMachine } from './machine.js';
+import { vmActorId } from './machine.js';
+
+export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set';
+
+export interface VmSetParams {
+  vcpu?: number;
+  memoryMiB?: number;
+  diskSize?: string;
+  nat?: boolean;
+}
+
+export interface VmService {
+  /** All rows, sorted by name. Reads the store only (no actor round-trip). */
+  list(): VMRecord[];
+  /** By name, full id, or unique id prefix (≥ 4 chars). NotFoundError otherwise. */
+  show(ref: string): VMRecord;
+  /** Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors. */
+  create(params: VmCreateParams): Promise<VMRecord>;
+  /** Idempotent on a running VM. Errors: NotFoundError, BusyError, the failed step's error (VmmError, HelperRefusedError, ...), ConflictError when a stop cancelled it. */
+  start(ref: string): Promise<VMRecord>;
+  /** Idempotent on a stopped/created VM; cancels a start in progress. */
+  stop(ref: string): Promise<VMRecord>;
+  restart(ref: string): Promise<VMRecord>;
+  /** Stops first when needed, then removes disks and the row. */
+  delete(ref: string): Promise<{ deleted: string }>;
+  /** Spec changes; applied at the next start when the VM runs. Disks only grow. */
+  set(ref: string, params: VmSetParams): Promise<VMRecord>;
+  /** Marks the VM used now (ssh, exec, ports): keeps the stale sweep away. */
+  touch(ref: string): VMRecord;
+}
+
+type VmSnap = { status: string; value: unknown; context: VmContext };
+
+const TERMINAL = { start: ['running', 'error', 'stopped'], stop: ['stopped', 'error'] } as const;
+
+export function failureToError(f: VmFailure): BangerError {
+  const err = fromRpcError({ code: -32000, message: `${f.step}: ${f.message}`, data: { kind: f.kind as ErrorKind, code: f.code, ...(f.hint ? { hint: f.hint } : {}) } });
+  return err;
+}
+
+export function createVmService(
+  supervisor: Actor<SupervisorMachine>,
+  ports: Pick<BangerPorts, 'store' | 'records' | 'clock'>,
+  opts: { opTimeoutMs: number; isReady: () => boolean },
+): VmService {
+  const inFlight = new Map<string, { op: VmOp; promise: Promise<unknown> }>();
+
+  const ensureReady = () => {
+    if (!opts.isReady()) throw new BusyError('bangerd is still reconciling VMs after start', { hint: 'retry in a moment', code: 'daemon.reconciling' });
+  };
+
+  const resolve = (ref: string): VMRecord => {
+    const byName = ports.store.getByName(ref);
+    if (byName) return byName;
+    const byId = ports.store.get(ref);
+    if (byId) return byId;
+    if (ref.length >= 4 && /^[0-9a-f]+$/.test(ref)) {
+      const matches = ports.store.list().filter((v) => v.id.startsWith(ref));
+      if (matches.length === 1) return matches[0]!;
+      if (matches.length > 1) throw new InvalidInputError(`"${ref}" matches ${matches.length} VMs`, { hint: 'use the VM name or a longer id prefix' });
+    }
+    throw new NotFoundError(`VM "${ref}" not found`, { hint: 'banger vm list shows your VMs', code: 'vm.not_found' });
+  };
+
+  const actorOf = (vm: VMRecord): AnyActorRef => {
+    const ref = supervisor.system.get(vmActorId(vm.id)) as AnyActorRef | undefined;
+    if (!ref) throw new InternalError(`VM ${vm.name} has no actor`, { hint: 'restart bangerd (banger daemon stop; the next command starts it)', code: 'vm.no_actor' });
+    return ref;
+  };
+
+  const snap = (ref: AnyActorRef) => ref.getSnapshot() as VmSnap;
+  const fresh = (vm: VMRecord) => ports.store.get(vm.id) ?? vm;
+
+  /** Serialises per VM. A repeat of the running op joins it; stop may cut into start; anything else is busy. */
+  function exclusive<T>(vm: VMRecord, op: VmOp, fn: () => Promise<T>, allowOver: VmOp[] = []): Promise<T> {
+    const current = inFlight.get(vm.id);
+    if (current) {
+      if (current.op === op) return current.promise as Promise<T>;
+      if (!allowOver.includes(current.op)) {
+        return Promise.reject(
+          new BusyError(`VM ${vm.name} is busy: ${current.op} in progress`, {
+            hint: `wait for it to finish, or run \`banger vm stop ${vm.name}\``,
+            code: 'vm.busy',
+          }),
+        );
+      }
+    } else {
+      // Not ours but not at rest either (reconcile teardown, stale sweep stop).
+      const ref = supervisor.system.get(vmActorId(vm.id)) as AnyActorRef | undefined;
+      if (ref && !isStable(ref) && !(op === 'stop' && stateOf(ref).startsWith('starting'))) {
+        return Promise.reject(
+          new BusyError(`VM ${vm.name} is busy: ${stateOf(ref)} in progress`, { hint: 'wait a moment and retry', code: 'vm.busy' }),
+        );
+      }
+    }
+    const promise = fn().finally(() => {
+      if (inFlight.get(vm.id)?.promise === promise) inFlight.delete(vm.id);
+    });
+    inFlight.set(vm.id, { op, promise });
+    return promise;
+  }
+
+  const stateOf = (ref: AnyActorRef): string => {
+    const v = snap(ref).value;
+    return typeof v === 'string' ? v : Object.keys(v as object)[0] ?? '?';
+  };
+
+  async function settle(ref: AnyActorRef, wanted: readonly string[]): Promise<VmSnap> {
+    return (await waitFor(ref, (s) => wanted.includes(stateOf(ref)) && (s as VmSnap).status === 'active', { timeout: opts.opTimeoutMs })) as VmSnap;
+  }
+
+  async function doStart(vm: VMRecord): Promise<VMRecord> {
+    const ref = actorOf(vm);
+    if (stateOf(ref) === 'running') return fresh(vm);
+    ports.store.update(vm.id, { lastTouchedAt: new Date(ports.clock.now()).toISOString() });
+    ref.send({ type: 'vm.start' });
+    const s = await settle(ref, TERMINAL.start);
+    if (s.value === 'running') return fresh(vm);
+    if (s.value === 'error' && s.context.failure) throw failureToError(s.context.failure);
+    throw new ConflictError(`start of VM ${vm.name} was cancelled by a stop`, { code: 'vm.start_cancelled' });
+  }
+
+  async function doStop(vm: VMRecord): Promise<VMRecord> {
+    const ref = actorOf(vm);
+    const state = stateOf(ref);
+    if (state === 'stopped' || state === 'created') return fresh(vm);
+    ref.send({ type: 'vm.stop' });
+    const s = await settle(ref, TERMINAL.stop);
+    if (s.value === 'error' && s.context.failure) throw failureToError(s.context.failure);
+    return fresh(vm);
+  }
+
+  return {
+    list: () => ports.store.list().sort((a, b) => a.name.localeCompare(b.name)),
+
+    show: (ref) => resolve(ref),
+
+    async create(params) {
+      ensureReady();
+      if (params.name !== undefined) {
+        const problem = vmNameProblem(params.name);
+        if (problem) throw new InvalidInputError(problem, { code: 'vm.name_invalid' });
+        if (ports.store.getByName(params.name)) {
+          throw new ConflictError(`VM "${params.name}" already exists`, { hint: 'pick another --name, or banger vm delete it first', code: 'vm.name_taken' });
+        }
+      }
+      const record = await ports.records.build(params);
+      ports.store.insert(record);
+      supervisor.send({ type: 'vm.spawn', input: { record } });
+      if (params.noStart) return fresh(record);
+      return exclusive(record, 'start', () => doStart(record));
+    },
+
+    start(ref) {
+      try {
+        ensureReady();
+        const vm = resolve(ref);
+        return exclusive(vm, 'start', () => doStart(vm));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    stop(ref) {
+      try {
+        ensureReady();
+        const vm = resolve(ref);
+        return exclusive(vm, 'stop', () => doStop(vm), ['start']);
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    restart(ref) {
+      try {
+        ensureReady();
+        const vm = resolve(ref);
+        return exclusive(vm, 'restart', async () => {
+          await doStop(vm);
+          return doStart(vm);
+        });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    delete(ref) {
+      try {
+        ensureReady();
+        const vm = resolve(ref);
+        return exclusive(vm, 'delete', async () => {
+          const actor = actorOf(vm);
+          if (stateOf(actor) !== 'created' && stateOf(actor) !== 'stopped') await doStop(vm);
+          actor.send({ type: 'vm.delete' });
+          const s = (await waitFor(actor, (x) => x.status !== 'active' || stateOf(actor) === 'error', { timeout: opts.opTimeoutMs })) as VmSnap;
+          if (s.status === 'active' && s.context.failure) throw failureToError(s.context.failure);
+          return { deleted: vm.name };
+        });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    set(ref, params) {
+      try {
+        ensureReady();
+        const vm = resolve(ref);
+        return exclusive(vm, 'set', async () => {
+          const spec = { ...vm.spec };
+          if (params.vcpu !== undefined) spec.vcpuCount = params.vcpu;
+          if (params.memoryMiB !== undefined) spec.memoryMiB = params.memoryMiB;
+          if (params.nat !== undefined) spec.natEnabled = params.nat;
+          if (params.diskSize !== undefined) {
+            const bytes = parseSizeOrThrow(params.diskSize);
+            if (bytes < spec.workDiskSizeBytes) {
+              throw new InvalidInputError(`disk size ${params.diskSize} is smaller than the current ${formatSize(spec.workDiskSizeBytes)}`, {
+                hint: 'work disks only grow; create a new VM for a smaller one',
+                code: 'vm.disk_shrink',
+              });
+            }
+            spec.workDiskSizeBytes = bytes;
+          }
+          if (!ports.store.update(vm.id, { spec })) throw new InternalError(`could not save VM ${vm.name}`, { hint: 'see bangerd.log' });
+          actorOf(vm).send({ type: 'vm.configure', spec });
+          return fresh(vm);
+        });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    touch(ref) {
+      const vm = resolve(ref);
+      ports.store.update(vm.id, { lastTouchedAt: new Date(ports.clock.now()).toISOString() });
+      return fresh(vm);
+    },
+  };
+}
+
+function parseSizeOrThrow(raw: string): number {
+  try {
+    return parseSize(raw, { what: 'disk size' });
+  } catch (err) {
+    throw new InvalidInputError(err instanceof Error ? err.message : String(err), { code: 'vm.size_invalid' });
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Composition root of the actor system: what bangerd calls. It creates the
+ * supervisor with every actor provided from ports, runs reconcile, and hands
+ * back the service facade plus the event streams (VM transitions, inspect
+ * records). Nothing outside machines/ needs to know XState.
+ */
+import { createActor, waitFor } from 'xstate';
+import type { Actor, InspectionEvent } from 'xstate';
+import type { BangerPorts } from './ports.js';
+import type { InspectRecord, VmTransition } from './inspect.js';
+import { createTransitionTracker, toInspectRecord } from './inspect.js';
+import { provideSupervisor } from './supervisor/actors.js';
+import type { SupervisorOptions } from './supervisor/actors.js';
+import type { ReconcileReport } from './supervisor/events.js';
+import type { SupervisorMachine } from './supervisor/machine.js';
+import { createVmService } from './supervisor/service.js';
+import type { VmService } from './supervisor/service.js';
+
+export interface BangerSystemOptions {
+  /** Every inspection record (debug.inspect stream, visualizer, tests). */
+  inspect?: (record: InspectRecord) => void;
+  network: {
+    /** @default 'br-banger' */
+    bridge?: string;
+    /** @default '172.16.0.1/24' */
+    bridgeAddress?: string;
+    /** Tap names are prefix + index (≤ 15 chars total). @default 'bgtap' */
+    tapPrefix?: string;
+    /** @default 4 */
+    tapPoolSize?: number;
+  };
+  dns?: {
+    /** @default '127.0.0.1' */
+    host?: string;
+    /** 0 = ephemeral. @default 0 */
+    port?: number;
+  };
+  /** config `auto_stop_stale_after`; 0 = off. @default 0 */
+  autoStopStaleAfterMs?: number;
+  /** @default 60000 */
+  staleSweepIntervalMs?: number;
+  /** config `stats_poll_interval`; 0 = off. @default 10000 */
+  statsPollIntervalMs?: number;
+  /** Graceful VMM stop budget before kill. @default 10000 */
+  stopTimeoutMs?: number;
+  /** How long a facade call waits for its VM to settle. @default 600000 */
+  opTimeoutMs?: number;
+  /** How long `shutdown` lets in-flight operations finish. @default 30000 */
+  drainTimeoutMs?: number;
+  helperRetry?: SupervisorOptions['helperRetry'];
+}
+
+export interface BangerSystem {
+  service: VmService;
+  /** Reconciles rows against the host and resolves once commands are accepted. */
+  start(opts?: { timeoutMs?: number }): Promise<ReconcileReport>;
+  /** Lets in-flight operations settle, deletes idle taps, closes DNS. VMs keep running (reconcile re-adopts them). */
+  shutdown(): Promise<void>;
+  /** Where the DNS server listens, once bound. */
+  dnsAddress(): { host: string; port: number } | null;
+  /** VM lifecycle transitions; returns an unsubscribe function. */
+  onTransition(listener: (t: VmTransition) => void): () => void;
+  /** Current state name of a VM's actor (`starting.network`), or null. */
+  vmState(vmId: string): string | null;
+}
+
+export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions): BangerSystem {
+  const bridge = opts.network.bridge ?? 'br-banger';
+  const listeners = new Set<(t: VmTransition) => void>();
+  const track = createTransitionTracker((t) => {
+    for (const l of listeners) {
+      try {
+        l(t);
+      } catch (err) {
+        ports.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'transition listener threw');
+      }
+    }
+  });
+  const inspect = (ev: InspectionEvent) => {
+    const at = ports.clock.now();
+    track(ev, at);
+    if (opts.inspect) {
+      const rec = toInspectRecord(ev, at);
+      if (rec) opts.inspect(rec);
+    }
+  };
+
+  const logic = provideSupervisor(ports, {
+    bridge,
+    stopTimeoutMs: opts.stopTimeoutMs ?? 10_000,
+    drainTimeoutMs: opts.drainTimeoutMs ?? 30_000,
+    ...(opts.helperRetry ? { helperRetry: opts.helperRetry } : {}),
+  });
+  const supervisor: Actor<SupervisorMachine> = createActor(logic, {
+    systemId: 'supervisor',
+    inspect,
+    input: {
+      tapPool: {
+        bridge,
+        bridgeAddress: opts.network.bridgeAddress ?? '172.16.0.1/24',
+        prefix: opts.network.tapPrefix ?? 'bgtap',
+        size: opts.network.tapPoolSize ?? 4,
+      },
+      dns: { host: opts.dns?.host ?? '127.0.0.1', port: opts.dns?.port ?? 0 },
+      autoStopStaleAfterMs: opts.autoStopStaleAfterMs ?? 0,
+      staleSweepIntervalMs: opts.staleSweepIntervalMs ?? 60_000,
+      statsPollIntervalMs: opts.statsPollIntervalMs ?? 10_000,
+    },
+  });
+  let ready = false;
+  const service = createVmService(supervisor, ports, { opTimeoutMs: opts.opTimeoutMs ?? 600_000, isReady: () => ready });
+
+  return {
+    service,
+    async start({ timeoutMs = 120_000 } = {}) {
+      supervisor.start();
+      const s = await waitFor(supervisor, (x) => x.value !== 'reconciling', { timeout: timeoutMs });
+      ready = true;
+      return s.context.report ?? { kept: [], demoted: [] };
+    },
+    async shutdown() {
+      ready = false;
+      if (supervisor.getSnapshot().status === 'active') {
+        supervisor.send({ type: 'supervisor.shutdown' });
+        await waitFor(supervisor, (x) => x.status !== 'active', { timeout: (opts.drainTimeoutMs ?? 30_000) + 5_000 }).catch(() => {});
+      }
+      supervisor.stop();
+    },
+    dnsAddress() {
+      const dns = supervisor.system.get('dns');
+      const ctx = (dns?.getSnapshot() as { context?: { host: string; boundPort: number | null } } | undefined)?.context;
+      return ctx?.boundPort ? { host: ctx.host, port: ctx.boundPort } : null;
+    },
+    onTransition(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    vmState(vmId) {
+      const ref = supervisor.system.get(`vm:${vmId}`);
+      const snap = ref?.getSnapshot() as { value?: unknown } | undefined;
+      if (!snap) return null;
+      const v = snap.value;
+      if (typeof v === 'string') return v;
+      if (v && typeof v === 'object') {
+        const [k, sub] = Object.entries(v as Record<string, unknown>)[0] ?? [];
+        return k ? `${k}.${String(sub)}` : null;
+      }
+      return null;
+    },
+  };
+}

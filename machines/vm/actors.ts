@@ -1,0 +1,248 @@
+/**
+ * Real implementations of the vm machine's steps and actions, built from
+ * ports. Each step announces a release to its vm actor *before* acquiring the
+ * thing (write-ahead), so an abort or a daemon crash mid-step still knows
+ * what to undo; every host operation is idempotent, so undoing something that
+ * was announced but never acquired is harmless.
+ */
+import { fromPromise } from 'xstate';
+import type { ActorSystem, AnyActorRef } from 'xstate';
+
+// The system's registry is untyped by design (actors are looked up by systemId).
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyActorSystem = ActorSystem<any>;
+import type { VMRecord, VMState } from '../../src/model/index.js';
+import { NotFoundError } from '../../src/errors/index.js';
+import { callPrivileged } from '../helper-bridge/actors.js';
+import { acquireTap } from '../tap-pool/actors.js';
+import type { BangerPorts } from '../ports.js';
+import type {
+  NetworkStepOutput,
+  ReleaseInput,
+  ReleaseOutput,
+  StepInput,
+  StorageStepOutput,
+  VmContext,
+  VmmStepOutput,
+} from './events.js';
+import { vmMachine } from './machine.js';
+import { handlesFromReleases, macForIp, mirrorFromReleases } from './releases.js';
+import type { Release } from './releases.js';
+import { STEP, failureText, tagStep } from './steps.js';
+
+export type VmPorts = Pick<BangerPorts, 'store' | 'driverFor' | 'storage' | 'planner' | 'guest' | 'handles' | 'host' | 'logger'>;
+
+export interface VmOptions {
+  /** Bridge the taps hang off (for tap.create / nat rules). */
+  bridge: string;
+  /** Graceful VMM shutdown budget before kill. @default 10000 */
+  stopTimeoutMs?: number;
+}
+
+interface StepArgs<I> {
+  input: I;
+  signal: AbortSignal;
+  system: AnyActorSystem;
+  self: AnyActorRef;
+}
+
+function abortError(step: string): Error {
+  const e = new Error(`${step}: cancelled`);
+  e.name = 'AbortError';
+  return tagStep(e, step);
+}
+
+function throwIfAborted(signal: AbortSignal, step: string): void {
+  if (signal.aborted) throw abortError(step);
+}
+
+/** Tags and rethrows, keeping the error's class. */
+async function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    throw tagStep(err, step);
+  }
+}
+
+/** The step functions, exported for tests that wrap them (gates, fault injection). */
+export function createVmSteps(ports: VmPorts, opts: VmOptions) {
+  const record = (vmId: string): VMRecord => {
+    const vm = ports.store.get(vmId);
+    if (!vm) throw new NotFoundError(`VM ${vmId} has no row`, { hint: 'it was deleted while an operation ran' });
+    return vm;
+  };
+  const announce = (self: AnyActorRef, release: Release) => self._parent?.send({ type: 'vm.acquired', release });
+
+  return {
+    async prepareStorage({ input, signal, self }: StepArgs<StepInput>): Promise<StorageStepOutput> {
+      throwIfAborted(signal, STEP.storage);
+      const releases: Release[] = [];
+      const storage = await inStep(STEP.storage, () =>
+        ports.storage.prepare(record(input.vmId), {
+          signal,
+          announce: (r) => {
+            releases.push(r);
+            announce(self, r);
+          },
+        }),
+      );
+      return { releases, storage };
+    },
+
+    async acquireNetwork({ input, signal, system, self }: StepArgs<StepInput>): Promise<NetworkStepOutput> {
+      throwIfAborted(signal, STEP.networkTap);
+      const pool = system.get('tapPool');
+      const grant = await inStep(STEP.networkTap, () => acquireTap(pool, input.vmId));
+      if (signal.aborted) {
+        // Cancelled while waiting: the rollback has already run without this tap, so give it back here.
+        pool?.send({ type: 'tap.release', vmId: input.vmId, name: grant.name });
+        throw abortError(STEP.networkTap);
+      }
+      const releases: Release[] = [{ kind: 'tap', name: grant.name }];
+      announce(self, releases[0]!);
+      const bridge = system.get('helperBridge');
+      if (!grant.ready) {
+        await inStep(STEP.networkTap, () => callPrivileged(bridge, 'tap.create', { name: grant.name, bridge: opts.bridge }));
+      }
+      if (input.natEnabled) {
+        throwIfAborted(signal, STEP.networkNat);
+        const nat: Release = { kind: 'nat', guestIP: input.guestIP, tap: grant.name };
+        releases.push(nat);
+        announce(self, nat);
+        await inStep(STEP.networkNat, () => callPrivileged(bridge, 'nat.up', { guestIP: input.guestIP, tap: grant.name, bridge: opts.bridge }));
+      }
+      return { releases, tap: grant.name };
+    },
+
+    async launchVmm({ input, signal, self }: StepArgs<StepInput>): Promise<VmmStepOutput> {
+      throwIfAborted(signal, STEP.vmmLaunch);
+      const vm = record(input.vmId);
+      const driver = ports.driverFor(vm.vmm);
+      if (!input.storage || !input.tap) throw tagStep(new Error('launch without storage or tap'), STEP.vmmLaunch);
+      const storage = input.storage;
+      const tap = input.tap;
+      const spec = await inStep(STEP.vmmLaunch, async () => ports.planner.launchSpec(vm, { storage, tap, mac: macForIp(vm.runtime.guestIP) }));
+      // Announced without a pid: if we die before launch returns, reconcile finds the process by its socket path.
+      announce(self, { kind: 'vmm', apiSockPath: spec.apiSockPath });
+      const handle = await inStep(STEP.vmmLaunch, async () => {
+        await driver.prepare(spec);
+        return driver.launch(spec, { signal });
+      });
+      const release: Release = { kind: 'vmm', apiSockPath: handle.apiSockPath, pid: handle.pid };
+      if (handle.pidStartTime !== undefined) release.pidStartTime = handle.pidStartTime;
+      if (signal.aborted) {
+        await driver.kill(handle).catch(() => {});
+        throw abortError(STEP.vmmLaunch);
+      }
+      announce(self, release);
+      return { releases: [release], pid: handle.pid };
+    },
+
+    async waitForGuest({ input, signal }: StepArgs<StepInput & { pid: number }>): Promise<void> {
+      throwIfAborted(signal, STEP.guestReady);
+      await inStep(STEP.guestReady, () => ports.guest.waitForGuest(record(input.vmId), { signal, pid: input.pid }));
+    },
+
+    /** Runs the undo stack in reverse; never rejects for a single failed release (it is reported and kept). */
+    async releaseResources({ input, system }: StepArgs<ReleaseInput>): Promise<ReleaseOutput> {
+      const failed: ReleaseOutput['failed'] = [];
+      const driver = ports.driverFor(input.vmm);
+      for (const r of [...input.releases].reverse()) {
+        try {
+          await executeRelease(r, input, driver, system);
+        } catch (err) {
+          failed.unshift({ release: r, message: `${r.kind}: ${err instanceof Error ? err.message : String(err)}` });
+        }
+      }
+      return { failed };
+    },
+
+    async destroyStorage({ input }: StepArgs<{ vmId: string }>): Promise<void> {
+      const vm = ports.store.get(input.vmId);
+      if (vm) await inStep(STEP.destroy, () => ports.storage.destroy(vm));
+    },
+  };
+
+  async function executeRelease(r: Release, input: ReleaseInput, driver: ReturnType<VmPorts['driverFor']>, system: AnyActorSystem): Promise<void> {
+    switch (r.kind) {
+      case 'vmm': {
+        if (r.pid !== undefined) {
+          const handle = { pid: r.pid, apiSockPath: r.apiSockPath, ...(r.pidStartTime !== undefined ? { pidStartTime: r.pidStartTime } : {}) };
+          if (input.mode === 'stop') await driver.stop(handle, { timeoutMs: opts.stopTimeoutMs ?? 10_000 });
+          else await driver.kill(handle);
+          return;
+        }
+        // No pid recorded (crash or abort mid-launch): the socket path in its argv identifies our process.
+        for (const pid of await ports.host.findPidsByArg(r.apiSockPath)) await driver.kill({ pid, apiSockPath: r.apiSockPath });
+        return;
+      }
+      case 'nat':
+        await callPrivileged(system.get('helperBridge'), 'nat.down', { guestIP: r.guestIP, tap: r.tap, bridge: opts.bridge });
+        return;
+      case 'tap': {
+        const pool = system.get('tapPool');
+        if (pool) pool.send({ type: 'tap.release', vmId: input.vmId, name: r.name });
+        else await callPrivileged(system.get('helperBridge'), 'tap.delete', { name: r.name });
+        return;
+      }
+      case 'dm':
+        await callPrivileged(system.get('helperBridge'), 'dm.snapshotRemove', { name: r.name });
+        return;
+      case 'loop':
+        await callPrivileged(system.get('helperBridge'), 'loop.detach', { device: r.device });
+        return;
+    }
+  }
+}
+
+function lastErrorFor(context: VmContext, state: VMState): string | null {
+  if (state === 'error') return context.failure ? failureText(context.failure) : 'unknown error';
+  if (state === 'stopping') return context.failure ? failureText(context.failure) : null;
+  if (state === 'stopped') return context.recoverReason;
+  return null;
+}
+
+/** The vm machine with real steps and store/handles actions. */
+export function provideVmMachine(ports: VmPorts, opts: VmOptions) {
+  const steps = createVmSteps(ports, opts);
+  return vmMachine.provide({
+    actors: {
+      prepareStorage: fromPromise(steps.prepareStorage),
+      acquireNetwork: fromPromise(steps.acquireNetwork),
+      launchVmm: fromPromise(steps.launchVmm),
+      waitForGuest: fromPromise(steps.waitForGuest),
+      releaseResources: fromPromise(steps.releaseResources),
+      destroyStorage: fromPromise(steps.destroyStorage),
+    },
+    actions: vmActions(ports),
+  });
+}
+
+/** Store and handles actions; exported so tests can provide them with gated steps. */
+export function vmActions(ports: Pick<VmPorts, 'store' | 'handles' | 'logger'>) {
+  return {
+    persistState: ({ context }: { context: VmContext }, params: { state: VMState }) => {
+      const lastError = lastErrorFor(context, params.state);
+      ports.store.update(context.vmId, {
+        state: params.state,
+        lastError,
+        mirror: context.releases.length ? mirrorFromReleases(context.releases) : null,
+      });
+      if (params.state === 'error') ports.logger.warn({ vm: context.name, error: lastError }, 'vm failed');
+    },
+    checkpoint: ({ context }: { context: VmContext }) => {
+      if (context.releases.length === 0) {
+        ports.handles.remove(context.vmId);
+        ports.store.update(context.vmId, { mirror: null });
+      } else {
+        ports.handles.write(context.vmId, handlesFromReleases(context.releases));
+        ports.store.update(context.vmId, { mirror: mirrorFromReleases(context.releases) });
+      }
+    },
+    removeRecord: ({ context }: { context: VmContext }) => {
+      ports.handles.remove(context.vmId);
+      ports.store.remove(context.vmId);
+    },
+  };
+}

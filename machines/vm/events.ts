@@ -1,0 +1,76 @@
+import type { VMRecord, VMSpec, VmmName } from '../../src/model/index.js';
+import type { PreparedStorage } from '../ports.js';
+import type { Release } from './releases.js';
+import type { VmFailure } from './steps.js';
+
+/** Commands the supervisor sends to a vm actor (imperative), and facts steps report (past tense). */
+export type VmEvent =
+  | { type: 'vm.start' }
+  | { type: 'vm.stop' }
+  | { type: 'vm.delete' }
+  | { type: 'vm.configure'; spec: VMSpec }
+  /** Announced by a step before it acquires something (write-ahead for abort and crash). */
+  | { type: 'vm.acquired'; release: Release }
+  /** The VMM process is gone while the VM was running (stats poll noticed). */
+  | { type: 'vm.exited'; reason: string };
+
+/** How a vm actor comes to life: from its row, or from reconcile's verdict. */
+export interface VmInput {
+  record: VMRecord;
+  recover?:
+    | { mode: 'adopt'; releases: Release[] }
+    | { mode: 'teardown'; releases: Release[]; reason: string };
+}
+
+export interface VmContext {
+  vmId: string;
+  name: string;
+  guestIP: string;
+  vmm: VmmName;
+  spec: VMSpec;
+  /** The undo stack, in acquisition order. */
+  releases: Release[];
+  storage: PreparedStorage | null;
+  tap: string | null;
+  pid: number | null;
+  failure: VmFailure | null;
+  /** Why reconcile tore this VM down; becomes lastError. */
+  recoverReason: string | null;
+  recoverMode: 'adopt' | 'teardown' | null;
+  /** Row state at spawn, used once by `boot`. */
+  bootState: VMRecord['state'];
+}
+
+/** Input of every start step. */
+export interface StepInput {
+  vmId: string;
+  name: string;
+  guestIP: string;
+  natEnabled: boolean;
+  storage: PreparedStorage | null;
+  tap: string | null;
+}
+
+export interface StorageStepOutput {
+  releases: Release[];
+  storage: PreparedStorage;
+}
+export interface NetworkStepOutput {
+  releases: Release[];
+  tap: string;
+}
+export interface VmmStepOutput {
+  releases: Release[];
+  pid: number;
+}
+export interface ReleaseInput {
+  vmId: string;
+  vmm: VmmName;
+  releases: Release[];
+  /** stop: graceful VMM shutdown first; rollback: kill. */
+  mode: 'stop' | 'rollback';
+}
+export interface ReleaseOutput {
+  /** Releases that failed and are still held. */
+  failed: Array<{ release: Release; message: string }>;
+}

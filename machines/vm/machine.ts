@@ -1,0 +1,363 @@
+/**
+ * The per-VM machine. Pure: side effects are the invoked actors and the
+ * actions named in `setup`, whose real implementations come from
+ * `provideVmMachine` (actors.ts); the placeholders here fail loudly or do
+ * nothing so a machine used without ports is obviously unwired.
+ */
+import { assign, fromPromise, setup } from 'xstate';
+import type { AnyActorRef, AnyEventObject } from 'xstate';
+import type { VMState } from '../../src/model/index.js';
+import type {
+  NetworkStepOutput,
+  ReleaseInput,
+  ReleaseOutput,
+  StepInput,
+  StorageStepOutput,
+  VmContext,
+  VmEvent,
+  VmInput,
+  VmmStepOutput,
+} from './events.js';
+import { pushRelease, pushReleases } from './releases.js';
+import { STEP, toFailure } from './steps.js';
+
+const unwired = (name: string) =>
+  fromPromise<never, unknown>(async () => {
+    throw new Error(`vm machine actor "${name}" is not provided; build the machine with provideVmMachine(ports)`);
+  });
+
+/** Fire-and-forget send that never throws (actions must not). */
+function tell(ref: AnyActorRef | undefined, event: AnyEventObject): void {
+  try {
+    ref?.send(event);
+  } catch {
+    // a stopped resource actor is not the vm's problem
+  }
+}
+
+function stepInput({ context }: { context: VmContext }): StepInput {
+  return {
+    vmId: context.vmId,
+    name: context.name,
+    guestIP: context.guestIP,
+    natEnabled: context.spec.natEnabled,
+    storage: context.storage,
+    tap: context.tap,
+  };
+}
+
+export const vmMachine = setup({
+  types: {
+    context: {} as VmContext,
+    events: {} as VmEvent,
+    input: {} as VmInput,
+  },
+  actors: {
+    prepareStorage: unwired('prepareStorage') as unknown as ReturnType<typeof fromPromise<StorageStepOutput, StepInput>>,
+    acquireNetwork: unwired('acquireNetwork') as unknown as ReturnType<typeof fromPromise<NetworkStepOutput, StepInput>>,
+    launchVmm: unwired('launchVmm') as unknown as ReturnType<typeof fromPromise<VmmStepOutput, StepInput>>,
+    waitForGuest: unwired('waitForGuest') as unknown as ReturnType<typeof fromPromise<void, StepInput & { pid: number }>>,
+    releaseResources: unwired('releaseResources') as unknown as ReturnType<typeof fromPromise<ReleaseOutput, ReleaseInput>>,
+    destroyStorage: unwired('destroyStorage') as unknown as ReturnType<typeof fromPromise<void, { vmId: string }>>,
+  },
+  actions: {
+    /** Writes state, lastError and the teardown mirror to the row (sync; the port never throws). */
+    persistState: (_, _params: { state: VMState }) => {},
+    /** Writes handles.json from the undo stack (removes it when empty). */
+    checkpoint: () => {},
+    // Resources are reached through the system registry, never by import; absent in bare unit tests.
+    addDnsRecord: ({ context, system }) => {
+      tell(system.get('dns'), { type: 'dns.add', name: context.name, ip: context.guestIP });
+    },
+    removeDnsRecord: ({ context, system }) => {
+      tell(system.get('dns'), { type: 'dns.remove', name: context.name });
+    },
+    /** Drops the row (final state). */
+    removeRecord: () => {},
+    recordAnnounced: assign({
+      releases: ({ context, event }) => (event.type === 'vm.acquired' ? pushRelease(context.releases, event.release) : context.releases),
+    }),
+    recordFailure: assign({
+      failure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
+    }),
+    recordExit: assign({
+      failure: ({ event }) => ({
+        step: STEP.exited,
+        kind: 'vmm',
+        code: 'vm.exited',
+        message: event.type === 'vm.exited' ? event.reason : 'VMM process exited',
+      }),
+    }),
+    clearFailure: assign({ failure: null, recoverReason: null }),
+    clearRecover: assign({ recoverMode: null }),
+    configure: assign({ spec: ({ context, event }) => (event.type === 'vm.configure' ? event.spec : context.spec) }),
+  },
+  guards: {
+    bootAdopt: ({ context }) => context.recoverMode === 'adopt',
+    bootTeardown: ({ context }) => context.recoverMode === 'teardown',
+    bootWas: ({ context }, params: { state: VMState }) => context.bootState === params.state,
+    releaseFailed: ({ event }) => ((event as { output?: ReleaseOutput }).output?.failed.length ?? 0) > 0,
+    holdsResources: ({ context }) => context.releases.length > 0,
+  },
+}).createMachine({
+  id: 'vm',
+  context: ({ input }) => ({
+    vmId: input.record.id,
+    name: input.record.name,
+    guestIP: input.record.runtime.guestIP,
+    vmm: input.record.vmm,
+    spec: input.record.spec,
+    releases: input.recover?.releases ?? [],
+    storage: null,
+    tap: input.recover?.releases.find((r) => r.kind === 'tap')?.name ?? null,
+    pid: (() => {
+      const v = input.recover?.releases.find((r) => r.kind === 'vmm');
+      return v?.kind === 'vmm' && v.pid !== undefined ? v.pid : null;
+    })(),
+    failure: null,
+    recoverReason: input.recover?.mode === 'teardown' ? input.recover.reason : null,
+    recoverMode: input.recover?.mode ?? null,
+    bootState: input.record.state,
+  }),
+  initial: 'boot',
+  on: {
+    // Write-ahead: whatever state we are in, an announced acquisition joins the undo stack.
+    'vm.acquired': { actions: ['recordAnnounced', 'checkpoint'] },
+  },
+  states: {
+    boot: {
+      always: [
+        { guard: 'bootAdopt', target: 'running', actions: 'clearRecover' },
+        { guard: 'bootTeardown', target: 'recovering', actions: 'clearRecover' },
+        { guard: { type: 'bootWas', params: { state: 'stopped' } }, target: 'stopped' },
+        { guard: { type: 'bootWas', params: { state: 'error' } }, target: 'error' },
+        { target: 'created' },
+      ],
+    },
+    created: {
+      on: {
+        'vm.start': 'starting',
+        'vm.delete': 'deleting',
+        'vm.configure': { actions: 'configure' },
+      },
+    },
+    starting: {
+      entry: ['clearFailure', { type: 'persistState', params: { state: 'starting' } }],
+      initial: 'storage',
+      on: {
+        // Leaving `starting` stops the invoked step, which aborts its signal.
+        'vm.stop': 'cancelling',
+      },
+      states: {
+        storage: {
+          invoke: {
+            id: 'prepareStorage',
+            src: 'prepareStorage',
+            input: stepInput,
+            onDone: {
+              target: 'network',
+              actions: [
+                assign({
+                  releases: ({ context, event }) => pushReleases(context.releases, event.output.releases),
+                  storage: ({ event }) => event.output.storage,
+                }),
+                'checkpoint',
+              ],
+            },
+            onError: { target: '#vm.rollingBack', actions: { type: 'recordFailure', params: { step: STEP.storage } } },
+          },
+        },
+        network: {
+          invoke: {
+            id: 'acquireNetwork',
+            src: 'acquireNetwork',
+            input: stepInput,
+            onDone: {
+              target: 'vmm',
+              actions: [
+                assign({
+                  releases: ({ context, event }) => pushReleases(context.releases, event.output.releases),
+                  tap: ({ event }) => event.output.tap,
+                }),
+                'checkpoint',
+              ],
+            },
+            onError: { target: '#vm.rollingBack', actions: { type: 'recordFailure', params: { step: STEP.networkTap } } },
+          },
+        },
+        vmm: {
+          invoke: {
+            id: 'launchVmm',
+            src: 'launchVmm',
+            input: stepInput,
+            onDone: {
+              target: 'guestReady',
+              actions: [
+                assign({
+                  releases: ({ context, event }) => pushReleases(context.releases, event.output.releases),
+                  pid: ({ event }) => event.output.pid,
+                }),
+                'checkpoint',
+              ],
+            },
+            onError: { target: '#vm.rollingBack', actions: { type: 'recordFailure', params: { step: STEP.vmmLaunch } } },
+          },
+        },
+        guestReady: {
+          invoke: {
+            id: 'waitForGuest',
+            src: 'waitForGuest',
+            input: ({ context }) => ({ ...stepInput({ context }), pid: context.pid ?? -1 }),
+            onDone: { target: '#vm.running' },
+            onError: { target: '#vm.rollingBack', actions: { type: 'recordFailure', params: { step: STEP.guestReady } } },
+          },
+        },
+      },
+    },
+    running: {
+      entry: [{ type: 'persistState', params: { state: 'running' } }, 'checkpoint', 'addDnsRecord'],
+      exit: ['removeDnsRecord'],
+      on: {
+        'vm.stop': 'stopping',
+        'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
+        'vm.configure': { actions: 'configure' },
+      },
+    },
+    stopping: {
+      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      invoke: {
+        id: 'releaseResources',
+        src: 'releaseResources',
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'stop' as const }),
+        onDone: [
+          {
+            guard: 'releaseFailed',
+            target: 'error',
+            actions: [
+              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
+              assign({
+                failure: ({ event }) => ({
+                  step: STEP.stop,
+                  kind: 'host',
+                  code: 'vm.release_failed',
+                  message: event.output.failed.map((f) => f.message).join('; '),
+                }),
+              }),
+            ],
+          },
+          { target: 'stopped' },
+        ],
+        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.stop } } },
+      },
+    },
+    rollingBack: {
+      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      invoke: {
+        id: 'releaseResources',
+        src: 'releaseResources',
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'rollback' as const }),
+        onDone: {
+          target: 'error',
+          actions: assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
+        },
+        // The step failure stays the headline; the stack is kept for a later `vm stop` to retry.
+        onError: { target: 'error' },
+      },
+    },
+    cancelling: {
+      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      invoke: {
+        id: 'releaseResources',
+        src: 'releaseResources',
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'rollback' as const }),
+        onDone: [
+          {
+            guard: 'releaseFailed',
+            target: 'error',
+            actions: [
+              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
+              assign({
+                failure: ({ event }) => ({
+                  step: STEP.rollback,
+                  kind: 'host',
+                  code: 'vm.release_failed',
+                  message: event.output.failed.map((f) => f.message).join('; '),
+                }),
+              }),
+            ],
+          },
+          { target: 'stopped' },
+        ],
+        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.rollback } } },
+      },
+    },
+    recovering: {
+      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      invoke: {
+        id: 'releaseResources',
+        src: 'releaseResources',
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'rollback' as const }),
+        onDone: [
+          {
+            guard: 'releaseFailed',
+            target: 'error',
+            actions: [
+              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
+              assign({
+                failure: ({ event }) => ({
+                  step: STEP.reconcile,
+                  kind: 'host',
+                  code: 'vm.release_failed',
+                  message: event.output.failed.map((f) => f.message).join('; '),
+                }),
+              }),
+            ],
+          },
+          { target: 'stopped' },
+        ],
+        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.reconcile } } },
+      },
+    },
+    stopped: {
+      entry: [
+        assign({ releases: [], storage: null, tap: null, pid: null }),
+        { type: 'persistState', params: { state: 'stopped' } },
+        'checkpoint',
+      ],
+      on: {
+        'vm.start': 'starting',
+        'vm.delete': 'deleting',
+        'vm.configure': { actions: 'configure' },
+      },
+    },
+    error: {
+      entry: [
+        assign({ storage: null, tap: null, pid: null }),
+        { type: 'persistState', params: { state: 'error' } },
+        'checkpoint',
+      ],
+      on: {
+        'vm.start': 'starting',
+        // Something may still be held after a failed release: stop retries it.
+        'vm.stop': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'stopped' }],
+        'vm.delete': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'deleting' }],
+        'vm.configure': { actions: 'configure' },
+      },
+    },
+    deleting: {
+      invoke: {
+        id: 'destroyStorage',
+        src: 'destroyStorage',
+        input: ({ context }) => ({ vmId: context.vmId }),
+        onDone: { target: 'deleted' },
+        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.destroy } } },
+      },
+    },
+    deleted: {
+      type: 'final',
+      entry: ['checkpoint', 'removeRecord'],
+    },
+  },
+});
+
+export type VmMachine = typeof vmMachine;

@@ -1,0 +1,176 @@
+/**
+ * Stand-in VMM for tests and benches: each "VM" is a real long-lived process
+ * (`sleep`, renamed via `exec -a` so its argv carries the API socket path like
+ * a real VMM's does), so pids, kill -9, pid-reuse checks and reconcile are
+ * real. Every step can be made slow or failing per VM.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { VMRecord } from '../../model/index.js';
+import { GuestError, VmmError } from '../../errors/index.js';
+import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
+import { processStartTime, readCmdline } from '../../host/process-probe.js';
+import type { StopOutcome, VmmDriver, VmmInfo, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../driver.js';
+
+export interface StandinStep {
+  /** Wait this long first (honours abort). */
+  delayMs?: number;
+  /** Then fail with a VmmError (GuestError for guestReady) carrying this message. */
+  fail?: string;
+}
+
+export interface StandinBehaviour {
+  prepare?: StandinStep;
+  /** Delay happens after the process is spawned (like waiting for the API socket). */
+  launch?: StandinStep;
+  guestReady?: StandinStep;
+  /** `ignoreGraceful`: the "guest" ignores the powerdown request, so stop must kill after its timeout. */
+  stop?: StandinStep & { ignoreGraceful?: boolean };
+}
+
+export interface StandinOptions {
+  /** Consulted at every call, so tests can change behaviour mid-run. Keyed by VM name. */
+  behaviour?: (name: string) => StandinBehaviour;
+  /** argv[0] prefix of stand-in processes; leak checks look for it. @default 'banger-standin' */
+  marker?: string;
+}
+
+export const STANDIN_MARKER = 'banger-standin';
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortErr());
+    const t = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(t);
+      reject(abortErr());
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+function abortErr(): Error {
+  const e = new VmmError('cancelled', { code: 'vmm.aborted' });
+  e.name = 'AbortError';
+  return e;
+}
+
+async function runStep(
+  step: StandinStep | undefined,
+  what: string,
+  signal?: AbortSignal,
+  ErrorClass: new (message: string, opts?: BangerErrorOptions) => BangerError = VmmError,
+): Promise<void> {
+  if (!step) return;
+  if (step.delayMs) await sleep(step.delayMs, signal);
+  if (step.fail) throw new ErrorClass(`${what}: ${step.fail}`, { hint: 'stand-in driver told to fail here', code: `standin.${what}` });
+}
+
+export function isAlive(handle: Pick<VmmProcessHandle, 'pid' | 'pidStartTime'>): boolean {
+  const start = processStartTime(handle.pid);
+  return start !== null && (handle.pidStartTime === undefined || start === handle.pidStartTime);
+}
+
+async function waitGone(pid: number, startTime: number | undefined, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (!isAlive({ pid, pidStartTime: startTime })) return true;
+    await sleep(10);
+  }
+  return !isAlive({ pid, pidStartTime: startTime });
+}
+
+export type StandinDriver = VmmDriver & {
+  /** GuestReadyPort for stand-in VMs. */
+  waitForGuest(vm: Pick<VMRecord, 'name'>, opts: { signal: AbortSignal; pid: number }): Promise<void>;
+};
+
+export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
+  const marker = opts.marker ?? STANDIN_MARKER;
+  const behaviour = (name: string) => opts.behaviour?.(name) ?? {};
+  // apiSockPath → VM name, for the stop behaviour (a handle carries no name).
+  const names = new Map<string, string>();
+
+  const kill = async (handle: VmmProcessHandle): Promise<void> => {
+    if (!isAlive(handle)) return;
+    try {
+      process.kill(handle.pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw new VmmError(`kill ${handle.pid}: ${(err as Error).message}`, { cause: err });
+    }
+    if (!(await waitGone(handle.pid, handle.pidStartTime, 5_000))) throw new VmmError(`process ${handle.pid} survived SIGKILL`, { hint: 'check for a D-state process' });
+  };
+
+  return {
+    info: (): VmmInfo => ({ name: 'standin', features: { qmp: false, vsock: false, tcg: false } }),
+
+    async prepare(spec: VmmLaunchSpec) {
+      await runStep(behaviour(spec.name).prepare, 'prepare');
+      mkdirSync(dirname(spec.apiSockPath), { recursive: true });
+    },
+
+    async launch(spec: VmmLaunchSpec, { signal } = {}) {
+      if (signal?.aborted) throw abortErr();
+      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${marker}:${spec.apiSockPath}`], {
+        detached: true, // its own process group: survives the daemon, like a real VMM
+        stdio: 'ignore',
+      });
+      const pid = await new Promise<number>((resolve, reject) => {
+        child.once('error', (err) => reject(new VmmError(`spawn stand-in: ${err.message}`, { cause: err })));
+        child.once('spawn', () => resolve(child.pid!));
+      });
+      child.unref();
+      const handle: VmmProcessHandle = { pid, apiSockPath: spec.apiSockPath };
+      names.set(spec.apiSockPath, spec.name);
+      const start = processStartTime(pid);
+      if (start !== null) handle.pidStartTime = start;
+      try {
+        await runStep(behaviour(spec.name).launch, 'launch', signal);
+        if (signal?.aborted) throw abortErr();
+      } catch (err) {
+        await kill(handle).catch(() => {});
+        throw err;
+      }
+      return handle;
+    },
+
+    async stop(handle, { timeoutMs = 10_000, signal } = {}): Promise<StopOutcome> {
+      if (!isAlive(handle)) return 'already-stopped';
+      const b = behaviour(names.get(handle.apiSockPath) ?? '').stop;
+      await runStep(b, 'stop', signal);
+      if (!b?.ignoreGraceful) {
+        try {
+          process.kill(handle.pid, 'SIGTERM');
+        } catch {
+          return 'already-stopped';
+        }
+        if (await waitGone(handle.pid, handle.pidStartTime, timeoutMs)) return 'graceful';
+      } else {
+        await sleep(timeoutMs, signal).catch(() => {});
+      }
+      await kill(handle);
+      return 'killed';
+    },
+
+    kill,
+
+    async inspect(handle): Promise<VmmStatus> {
+      const alive = isAlive(handle);
+      // Without a recorded start time, the argv (which names the socket) proves the process is ours.
+      if (alive && handle.pidStartTime === undefined) {
+        const ours = (readCmdline(handle.pid)?.[0] ?? '').includes(handle.apiSockPath);
+        return { alive: ours, status: ours ? 'running' : 'foreign' };
+      }
+      return { alive, status: alive ? 'running' : 'gone' };
+    },
+
+    async waitForGuest(vm, { signal, pid }) {
+      await runStep(behaviour(vm.name).guestReady, 'guestReady', signal, GuestError);
+      if (processStartTime(pid) === null) throw new GuestError(`VMM process ${pid} exited before the guest was ready`, { hint: 'see the VM log' });
+    },
+  } satisfies StandinDriver;
+}
