@@ -11,4 +11,6 @@ export {
   installInclude,
   uninstallInclude,
   isIncludeInstalled,
+  createdByInstall,
 } from './install.js';
+export type { IncludeCreated } from './install.js';
