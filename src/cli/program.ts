@@ -70,7 +70,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   for (const group of groups) {
     if (group.register) {
       // A self-registering subtree is built only when invoked; otherwise a placeholder keeps --help complete.
-      if (group.name === groupName) (await group.register())(program, { env, write: io.stdout });
+      if (group.name === groupName) (await group.register())(program, { env, write: io.stdout, json: flags.json });
       else program.command(group.name).description(group.describe);
       continue;
     }

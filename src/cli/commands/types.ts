@@ -47,6 +47,8 @@ export interface CommandEntry {
 export interface RegisterIo {
   env: Env;
   write: (text: string) => void;
+  /** The global --json flag (commander may consume it at the program level). */
+  json: boolean;
 }
 
 /** Adds a whole commander subtree (`banger system ...`) under `program`. */

@@ -4,5 +4,5 @@ import { registerSystemCommands } from './register.js';
 
 /** Adapter for the CLI registry: `banger system ...` with the CLI's env and stdout. */
 export function registerGroup(program: Command, io: RegisterIo): void {
-  registerSystemCommands(program, { env: io.env, write: io.write });
+  registerSystemCommands(program, { env: io.env, write: io.write, json: io.json });
 }
