@@ -9,6 +9,10 @@ import {
   uninstallInclude,
   withInclude,
   withoutInclude,
+  createdByInstall,
+  hasBlock,
+  includeBlock,
+  BEGIN_MARKER,
 } from '../../../src/guest/ssh-config/index.js';
 
 describe('ssh-config include', () => {
@@ -40,6 +44,19 @@ describe('ssh-config include', () => {
     expect(statSync(join(home, '.ssh', 'config')).mode & 0o777).toBe(0o600);
     await uninstallInclude(home);
     expect(existsSync(join(home, '.ssh', 'config'))).toBe(false);
+  });
+
+  it('records what install created inside the block, so uninstall removes exactly that', async () => {
+    const created = withInclude('', bangerCfg, { file: true, dir: true });
+    expect(createdByInstall(created)).toEqual({ file: true, dir: true });
+    expect(createdByInstall(withInclude('Host x\n', bangerCfg))).toEqual({ file: false, dir: false });
+    expect(withoutInclude(created)).toBe('');
+    // Markers count only at the start of a line.
+    const quoted = `Host x\n  # not ours: ${BEGIN_MARKER}\n`;
+    expect(hasBlock(quoted)).toBe(false);
+    expect(withoutInclude(quoted)).toBe(quoted);
+    const moved = `Host a\n${includeBlock(bangerCfg)}Host b\n`;
+    expect(withoutInclude(moved)).toBe('Host a\nHost b\n');
   });
 
   it('pure helpers round-trip', () => {
