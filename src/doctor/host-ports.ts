@@ -7,7 +7,7 @@ import { loadConfig, resolveVmDefaults, type Config } from '../config/index.js';
 import { BangerError } from '../errors/index.js';
 import type { Env, Layout } from '../host/layout.js';
 import { which } from '../host/proc/index.js';
-import { isIncludeInstalled } from '../guest/ssh-config/index.js';
+import { includeStatus } from '../guest/ssh-config/index.js';
 import { formatSize } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
 import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
@@ -146,7 +146,8 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       return { path, free: s.bavail * s.bsize };
     },
 
-    sshIncludeInstalled: () => isIncludeInstalled(home),
+    // Installed means ssh would find this layout's config: the Include names it and the file exists.
+    sshIncludeInstalled: async () => (await includeStatus(home, layout.sshConfigPath)) === 'current' && existsSync(layout.sshConfigPath),
 
     async vmDefaults(): Promise<VmDefaultReport[]> {
       const d = resolveVmDefaults(requireConfig());

@@ -45,6 +45,7 @@ export interface DoctorPorts {
   defaultImage(): Promise<{ present: boolean; name: string; buildable: boolean; detail: string; fix?: string }>;
   /** Free bytes on the filesystem holding the state dir. */
   freeBytes(): Promise<{ path: string; free: number }>;
+  /** True when ~/.ssh/config includes banger's ssh_config for this layout and that file exists. */
   sshIncludeInstalled(): Promise<boolean>;
   vmDefaults(): Promise<VmDefaultReport[]>;
   isRoot(): boolean;

@@ -11,6 +11,7 @@ export {
   installInclude,
   uninstallInclude,
   isIncludeInstalled,
+  includeStatus,
   createdByInstall,
 } from './install.js';
 export type { IncludeCreated } from './install.js';

@@ -31,10 +31,15 @@ export function includeBlock(bangerSshConfigPath: string, created: IncludeCreate
   return [BEGIN_MARKER, ...notes, `Include ${quoteForSshConfig(bangerSshConfigPath)}`, END_MARKER, ''].join('\n');
 }
 
-/** Returns the file content with the block added (unchanged if present). Pure. */
+/**
+ * Returns the content with the block added; an existing block is kept where
+ * it is, with its Include repointed when banger's config dir moved. Pure.
+ */
 export function withInclude(content: string, bangerSshConfigPath: string, created: IncludeCreated = {}): string {
-  if (hasBlock(content)) return content;
-  return includeBlock(bangerSshConfigPath, created) + content;
+  const span = blockSpan(content);
+  if (!span) return includeBlock(bangerSshConfigPath, created) + content;
+  const block = includeBlock(bangerSshConfigPath, createdByInstall(content));
+  return content.slice(0, span.start) + block + content.slice(span.end);
 }
 
 /** Returns the content with banger's block removed (unchanged if absent). Pure. */
@@ -78,7 +83,12 @@ function blockSpan(content: string): { start: number; end: number } | undefined 
 export async function installInclude(home: string, bangerSshConfigPath: string): Promise<{ changed: boolean; path: string }> {
   const path = await resolveTarget(userSshConfigPath(home));
   const before = await readOptional(path);
-  if (before !== null && hasBlock(before)) return { changed: false, path };
+  if (before !== null && hasBlock(before)) {
+    const after = withInclude(before, bangerSshConfigPath);
+    if (after === before) return { changed: false, path };
+    await writeAtomic(path, after, (await stat(path)).mode & 0o777);
+    return { changed: true, path };
+  }
   const created: IncludeCreated = { file: before === null };
   if (before === null && !(await exists(dirname(path)))) {
     await mkdir(dirname(path), { recursive: true, mode: 0o700 });
@@ -103,6 +113,16 @@ export async function uninstallInclude(home: string): Promise<{ changed: boolean
     await writeAtomic(path, after, (await stat(path)).mode & 0o777);
   }
   return { changed: true, path };
+}
+
+/**
+ * `current` when the block includes `bangerSshConfigPath`, `stale` when it
+ * includes another path (banger's config dir moved), `absent` otherwise.
+ */
+export async function includeStatus(home: string, bangerSshConfigPath: string): Promise<'absent' | 'current' | 'stale'> {
+  const content = await readOptional(await resolveTarget(userSshConfigPath(home)));
+  if (content === null || !hasBlock(content)) return 'absent';
+  return withInclude(content, bangerSshConfigPath) === content ? 'current' : 'stale';
 }
 
 export async function isIncludeInstalled(home: string): Promise<boolean> {

@@ -2,6 +2,8 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, write
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { pino } from 'pino';
+import { createOpExecutor, startHelperServer } from '../../../helper/index.js';
 import { acceleratorReport, createHostDoctorPorts, runDoctor, type HostDoctorOptions } from '../../../src/doctor/index.js';
 import { installInclude } from '../../../src/guest/ssh-config/index.js';
 import { LATEST_SCHEMA_VERSION, openStore } from '../../../src/store/index.js';
@@ -156,15 +158,48 @@ describe('createHostDoctorPorts', () => {
     expect(await make({ uid: 1000, pingHelper: async () => ({ ok: true, detail: 'pong' }) }).helperStatus()).toEqual({ ok: true, detail: 'pong' });
   });
 
+  it('helper: pings a real banger-helper server over its socket, with the token from BANGER_HELPER_TOKEN_FILE', { timeout: 10_000 }, async () => {
+    const uid = process.getuid!();
+    const gid = process.getgid!();
+    const socketPath = join(t.root, 'helper', 'helper.sock');
+    const policy = { ownerUid: uid, ownerGid: gid, bridge: 'br-banger', tapPrefix: 'bgtap', cidr: '172.16.0.1/24', roots: [t.layout.stateDir] };
+    const server = await startHelperServer({
+      socketPath,
+      executor: createOpExecutor({ policy, logger: pino({ level: 'silent' }) }),
+      ownerUid: uid,
+      ownerGid: gid,
+      token: 'sekrit',
+      logger: pino({ level: 'silent' }),
+    });
+    try {
+      const tokenFile = join(t.root, 'helper.token');
+      writeFileSync(tokenFile, 'sekrit\n', { mode: 0o600 });
+      const layout = { ...t.layout, helperSocket: socketPath };
+      const ok = await make({ uid: 4242, layout, env: { ...t.env, BANGER_HELPER_TOKEN_FILE: tokenFile } }).helperStatus();
+      expect(ok.ok).toBe(true);
+      expect(ok.detail).toMatch(new RegExp(`^banger-helper \\S+ answers at ${socketPath} \\(owner uid ${uid}\\)$`));
+      writeFileSync(tokenFile, 'wrong\n');
+      const refused = await make({ uid: 4242, layout, env: { ...t.env, BANGER_HELPER_TOKEN_FILE: tokenFile } }).helperStatus();
+      expect(refused).toMatchObject({ ok: false, detail: expect.stringContaining('token does not match'), fix: expect.stringContaining('owner user') });
+    } finally {
+      await server.close();
+    }
+  });
+
   it('free disk: statfs of the nearest existing ancestor of the state dir', async () => {
     const f = await make().freeBytes();
     expect(f.path).toBe(t.root);
     expect(f.free).toBeGreaterThan(0);
   });
 
-  it('ssh include: reads $HOME/.ssh/config', async () => {
+  it('ssh include: installed only when $HOME/.ssh/config includes this layout\'s ssh_config and that file exists', async () => {
     expect(await make().sshIncludeInstalled()).toBe(false);
     await installInclude(t.env.HOME!, t.layout.sshConfigPath);
+    expect(await make().sshIncludeInstalled()).toBe(false); // ssh_config itself not written yet
+    mkdirSync(t.layout.sshDir, { recursive: true });
+    writeFileSync(t.layout.sshConfigPath, 'Host *.vm\n');
     expect(await make().sshIncludeInstalled()).toBe(true);
+    await installInclude(t.env.HOME!, '/some/other/banger/ssh_config');
+    expect(await make().sshIncludeInstalled()).toBe(false);
   });
 });

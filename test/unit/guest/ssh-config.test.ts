@@ -59,6 +59,19 @@ describe('ssh-config include', () => {
     expect(withoutInclude(moved)).toBe('Host a\nHost b\n');
   });
 
+  it('install repoints an existing block when banger\'s config dir moved, keeping its place and notes', async () => {
+    await installInclude(home, bangerCfg);
+    writeFileSync(join(home, '.ssh', 'config'), `${readFileSync(join(home, '.ssh', 'config'), 'utf8')}Host z\n`);
+    expect((await installInclude(home, '/elsewhere/ssh_config')).changed).toBe(true);
+    const moved = readFileSync(join(home, '.ssh', 'config'), 'utf8');
+    expect(moved).toContain('Include /elsewhere/ssh_config\n');
+    expect(moved).not.toContain(bangerCfg);
+    expect(createdByInstall(moved)).toEqual({ file: true, dir: true });
+    expect((await installInclude(home, '/elsewhere/ssh_config')).changed).toBe(false);
+    await uninstallInclude(home);
+    expect(readFileSync(join(home, '.ssh', 'config'), 'utf8')).toBe('Host z\n');
+  });
+
   it('pure helpers round-trip', () => {
     const c = 'Host x\n';
     expect(withoutInclude(withInclude(c, '/a b/cfg'))).toBe(c);
