@@ -50,12 +50,18 @@ export async function pipeToTarget(target: ProxyTarget, io: { stdin: Readable; s
         hint: 'check the VM: banger vm show NAME',
       });
     });
+    // ssh went away (EPIPE on our stdout): nobody is reading, so drop the connection quietly.
+    const onStdoutError = () => socket.destroy();
+    io.stdout.on('error', onStdoutError);
     socket.on('close', () => {
       io.stdin.unpipe(socket);
       socket.unpipe(io.stdout);
+      io.stdout.off('error', onStdoutError);
       if (failed) reject(failed);
       else resolve();
     });
+    // Interactive sessions send single keystrokes: do not let Nagle hold them back.
+    socket.setNoDelay(true);
     io.stdin.pipe(socket);
     socket.pipe(io.stdout, { end: false });
   });

@@ -89,6 +89,21 @@ describe('ssh-proxy pipe', () => {
     await expect(p).rejects.toThrow(`cannot reach devbox.vm at 127.0.0.1:${port}: ECONNREFUSED`);
   });
 
+  it('a reader that goes away (EPIPE on stdout) ends the proxy quietly and closes the guest connection', { timeout: 10_000 }, async () => {
+    const stdin = new PassThrough();
+    const stdout = new PassThrough();
+    const done = pipeToTarget({ host: '127.0.0.1', port: echo.port }, { stdin, stdout });
+    // One echoed byte proves the pipe is up in both directions.
+    const echoed = new Promise<void>((r) => stdout.once('data', () => r()));
+    stdin.write('x');
+    await echoed;
+    const serverSide = echo.sockets[0]!;
+    const closed = new Promise<void>((r) => serverSide.once('close', () => r()));
+    stdout.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    await done;
+    await closed;
+  });
+
   it('parses host and port strictly', () => {
     expect(vmNameFromHost('devbox.vm')).toBe('devbox');
     expect(vmNameFromHost('devbox.VM.')).toBe('devbox');
