@@ -68,7 +68,8 @@ export const ConfigSchema = z
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
     bridge_name: z
       .string()
-      .regex(/^[a-zA-Z0-9_-]{1,15}$/, 'is not a Linux interface name (1-15 chars of letters, digits, - and _)')
+      // The root helper only manages bridges named br-*, so refuse anything else here, at load.
+      .regex(/^br-[a-z0-9-]{1,12}$/, 'is not a banger bridge name ("br-" then 1-12 lowercase letters, digits or -, e.g. "br-banger")')
       .default('br-banger'),
     bridge_cidr: cidr.default('172.16.0.1/24'),
     /** Tap names are this prefix plus a number (the whole name at most 15 chars). */

@@ -83,10 +83,16 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
   let starting: Promise<VmService> | undefined;
   let shutdownPromise: Promise<void> | undefined;
 
+  let rootActor: string | undefined;
+  let poolActive: (() => void) | undefined;
   const onInspect = (r: InspectRecord) => {
     if (r.type !== 'event') {
-      const machineId = r.actor.startsWith('vm:') ? 'vm' : MACHINE_ACTORS[r.actor];
-      if (machineId && r.state !== null) actorStates.set(r.actor, { machineId, state: r.state });
+      // The root (supervisor) has a generated id; it is the first actor the system reports.
+      rootActor ??= r.actor;
+      const id = r.actor === rootActor ? 'supervisor' : r.actor;
+      const machineId = id.startsWith('vm:') ? 'vm' : MACHINE_ACTORS[id];
+      if (machineId && r.state !== null) actorStates.set(id, { machineId, state: r.state });
+      if (id === 'tapPool' && r.state?.startsWith('active')) poolActive?.();
     }
     if (events.wants('debug.inspect')) events.publish('debug.inspect', r);
   };
@@ -129,7 +135,13 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     });
     sys.onTransition((t) => events.publish('vm.transition', t));
     system = sys;
+    // Commands are accepted once reconcile is done and the tap pool has its bridge (it refuses grants before).
+    const poolReady = new Promise<void>((resolve) => {
+      poolActive = resolve;
+      if (actorStates.get('tapPool')?.state?.startsWith('active')) resolve();
+    });
     const report = await sys.start();
+    await Promise.race([poolReady, new Promise((r) => setTimeout(r, 60_000).unref())]);
     logger.info({ vmm: vmmKind, accel: accel.accel, kept: report.kept, demoted: report.demoted, dns: sys.dnsAddress() }, 'VM system ready');
     return sys.service;
   }
