@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { socketAnswers } from '../../src/daemon/index.js';
 import { RpcClient } from '../../src/rpc/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Image } from '../../src/model/index.js';
 import { randomSuffix } from './host-caps.js';
 import { createTestNetns, type TestNetns } from './netns.js';
-import { DAEMON_MAIN, isAlive, processesUnder, waitFor, waitGone } from './rig.js';
+import { DAEMON_MAIN, isAlive, processesUnder, waitGone } from './rig.js';
 import { createTempRoot, type TempRoot } from './temp-root.js';
 
 export interface NetnsDaemonOptions {
@@ -82,8 +83,14 @@ export class NetnsDaemon {
       env: this.temp.env,
       stdio: ['ignore', out, out],
     });
-    const ok = await waitFor(() => existsSync(this.layout.daemonSocket), timeoutMs);
-    if (!ok) throw new Error(`bangerd did not come up:\n${this.output()}`);
+    // A kill -9'd daemon leaves its socket file behind: wait for an answer, not the file.
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) break;
+      if (await socketAnswers(this.layout.daemonSocket, 500)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`bangerd did not come up:\n${this.output()}`);
   }
 
   async client(): Promise<RpcClient> {
