@@ -17,6 +17,10 @@ export interface NetnsDaemonOptions {
   tapPoolSize?: number;
   /** @default '0' (off) */
   statsPollInterval?: string;
+  /** bangerd entry point. @default dist/src/daemon/main.js of this checkout */
+  daemonMain?: string;
+  /** @default "debug" */
+  logLevel?: string;
 }
 
 /**
@@ -34,8 +38,10 @@ export class NetnsDaemon {
   readonly dnsPort = 5353;
   private child: ChildProcess | undefined;
   private clients: RpcClient[] = [];
+  private readonly daemonMain: string;
 
   constructor(opts: NetnsDaemonOptions = {}) {
+    this.daemonMain = opts.daemonMain ?? DAEMON_MAIN;
     const tag = randomSuffix(5);
     this.temp = createTempRoot('bgw-');
     this.netns = createTestNetns('wire');
@@ -47,7 +53,7 @@ export class NetnsDaemon {
       layout.configFile,
       [
         'vmm = "standin"',
-        'log_level = "debug"',
+        `log_level = "${opts.logLevel ?? 'debug'}"`,
         `bridge_name = "${this.bridge}"`,
         `tap_prefix = "${this.tapPrefix}"`,
         'bridge_cidr = "10.213.0.1/16"',
@@ -79,7 +85,7 @@ export class NetnsDaemon {
   async start(timeoutMs = 20_000): Promise<void> {
     mkdirSync(dirname(this.layout.daemonLog), { recursive: true });
     const out = openSync(join(this.temp.root, 'bangerd.out'), 'a');
-    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, DAEMON_MAIN], {
+    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, this.daemonMain], {
       env: this.temp.env,
       stdio: ['ignore', out, out],
     });
