@@ -1,10 +1,12 @@
 import type { GuestReadyPort, LaunchPlanner, StoragePort } from '../../machines/ports.js';
 import type { Layout } from '../host/layout.js';
-import type { VmmName } from '../model/index.js';
 import { createSshGuestReady } from './guest-ready.js';
 import type { ImageSource } from './image-lookup.js';
 import { createLaunchPlanner } from './planner.js';
 import { createFirecrackerStorage, createQemuStorage, type StoragePrivilegedOps } from './storage.js';
+
+/** The VMM kinds with real guests (the daemon may add a test stand-in of its own). */
+export type RealVmm = 'qemu' | 'firecracker';
 
 /** The three start-step ports one VMM kind needs. */
 export interface VmRuntimePorts {
@@ -25,15 +27,16 @@ export interface VmRuntimeOptions {
   dmAvailable?: () => Promise<boolean>;
   /** SSH readiness bound. @default 180000 */
   guestTimeoutMs?: number;
-  logger?: { debug(obj: object, msg?: string): void };
 }
 
 /**
  * The real storage, launch planner and guest-ready ports, one set per VMM
  * kind. bangerd's composition root passes these to the actor system; a test
- * can drive them directly with a driver.
+ * can drive them directly with a driver. Shape fits bangerd's runtime seam:
+ * `runtimes: (d) => createVmRuntimePorts({ layout: d.layout, config: d.config,
+ * images: { get: (id) => d.store.images.getById(id) }, privileged: d.privileged })`.
  */
-export function createVmRuntimePorts(opts: VmRuntimeOptions): Record<VmmName, VmRuntimePorts> {
+export function createVmRuntimePorts(opts: VmRuntimeOptions): Record<RealVmm, VmRuntimePorts> {
   const guest = createSshGuestReady({ layout: opts.layout, timeoutMs: opts.guestTimeoutMs });
   const base = { layout: opts.layout, images: opts.images };
   return {
@@ -47,18 +50,5 @@ export function createVmRuntimePorts(opts: VmRuntimeOptions): Record<VmmName, Vm
       planner: createLaunchPlanner({ vmm: 'firecracker', images: opts.images, bridgeCidr: opts.config.bridge_cidr }),
       guest,
     },
-  };
-}
-
-/** One set of ports that routes each call by the VM row's `vmm` (fits BangerPorts' single storage/planner/guest). */
-export function dispatchByVmm(byVmm: Record<VmmName, VmRuntimePorts>): VmRuntimePorts {
-  return {
-    storage: {
-      prepare: (vm, o) => byVmm[vm.vmm].storage.prepare(vm, o),
-      destroy: (vm) => byVmm[vm.vmm].storage.destroy(vm),
-      diskUsage: (vm) => byVmm[vm.vmm].storage.diskUsage(vm),
-    },
-    planner: { launchSpec: (vm, parts) => byVmm[vm.vmm].planner.launchSpec(vm, parts) },
-    guest: { waitForGuest: (vm, o) => byVmm[vm.vmm].guest.waitForGuest(vm, o) },
   };
 }

@@ -1,5 +1,5 @@
-export { createVmRuntimePorts, dispatchByVmm } from './factory.js';
-export type { VmRuntimePorts, VmRuntimeOptions } from './factory.js';
+export { createVmRuntimePorts } from './factory.js';
+export type { VmRuntimePorts, VmRuntimeOptions, RealVmm } from './factory.js';
 export { createQemuStorage, createFirecrackerStorage, dmNameFor } from './storage.js';
 export type { StorageOptions, FirecrackerStorageOptions, StoragePrivilegedOps } from './storage.js';
 export { createLaunchPlanner } from './planner.js';
