@@ -11,6 +11,7 @@ import { createFileLogger } from './logger.js';
 import { METHOD_TABLES, type MethodTable } from './methods/index.js';
 import { storeImageQueries, storeVmQueries } from './queries.js';
 import { createDispatcher, lineHandler } from './server.js';
+import { createImagesService } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './system/index.js';
 
 export interface StartDaemonOptions {
@@ -89,7 +90,15 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     if (!opts.services) {
       const events = new EventHub();
       services.events = events;
+      const imageAdmin = createImagesService({
+        layout,
+        store,
+        defaultImage: config.default_image,
+        onProgress: (e) => events.publish('image.progress', e),
+      });
+      services.imageAdmin = imageAdmin;
       services.vmSystem = createVmSystem({
+        ensureDefaultImage: () => imageAdmin.ensureDefaultImage(),
         layout,
         config,
         store,

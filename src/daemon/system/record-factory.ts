@@ -22,6 +22,11 @@ export interface RecordFactoryDeps {
   clock?: () => number;
   /** How long a reservation (IP, name) outlives its build when no row appears. @default 60000 */
   reservationTtlMs?: number;
+  /**
+   * Builds the default image on first use (images service). Not called for
+   * stand-in VMs, which never read an image.
+   */
+  ensureDefaultImage?: () => Promise<unknown>;
 }
 
 const MIN_DISK = 64 * MiB;
@@ -49,10 +54,18 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
     }
   };
 
+  const imageFor = async (params: VmCreateParams): Promise<Image> => {
+    const ref = params.image ?? deps.config.default_image;
+    const found = deps.store.images.getByName(ref) ?? deps.store.images.getById(ref);
+    if (found) return found;
+    if (params.image === undefined && deps.vmmKind !== 'standin' && deps.ensureDefaultImage) await deps.ensureDefaultImage();
+    return resolveImage(deps.store, ref, params.image === undefined);
+  };
+
   return {
-    build(params: VmCreateParams): VMRecord {
+    async build(params: VmCreateParams): Promise<VMRecord> {
       if (!deps.runtimes[deps.vmmKind]) throw runtimeMissing(deps.vmmKind, 'create a VM');
-      const image = resolveImage(deps.store, params.image ?? deps.config.default_image, params.image === undefined);
+      const image = await imageFor(params);
       const defaults = resolveVmDefaults(deps.config);
       const vcpu = params.vcpu ?? defaults.vcpu.value;
       if (vcpu > MAX_VCPU) throw new InvalidInputError(`--vcpu ${vcpu} is more than ${MAX_VCPU}`, { code: 'vm.vcpu_invalid', hint: `use 1 to ${MAX_VCPU}` });

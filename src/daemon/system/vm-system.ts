@@ -15,6 +15,7 @@ import { createStandinDriver, type StandinBehaviour } from '../../vmm/standin/in
 import { chooseVmmKind, createDriverRegistry } from './drivers.js';
 import type { EventHub } from './event-hub.js';
 import { createPrivilegedOps } from './privileged.js';
+import { realVmRuntimes } from './real-runtimes.js';
 import { createVmRecordFactory } from './record-factory.js';
 import { dispatchRuntime, type VmRuntimeRegistry } from './runtime-registry.js';
 import { createStandinRuntime, standinBehaviourFromConfig } from './standin-runtime.js';
@@ -30,10 +31,13 @@ export interface VmSystemOptions {
   clock?: () => number;
   /**
    * Runtime ports (storage, launch planner, guest readiness) per real VMM kind:
-   * the seam where src/vm-runtime plugs QEMU and Firecracker in. `standin` is
-   * always registered here; an entry given for it replaces the built-in one.
+   * the seam where src/vm-runtime plugs QEMU and Firecracker in (default:
+   * `realVmRuntimes`). `standin` is always registered; an entry given for it
+   * replaces the built-in one.
    */
   runtimes?: VmRuntimeRegistry | ((deps: RuntimeDeps) => VmRuntimeRegistry);
+  /** Builds the default image when a real-VMM create needs it and it is missing (the images service). */
+  ensureDefaultImage?: () => Promise<unknown>;
   /** Per-VM stand-in behaviour (in-process tests); default: config `[standin]` for every VM. */
   standinBehaviour?: (name: string) => StandinBehaviour;
   /** Default: in-process ops as root, else the helper socket client. */
@@ -102,7 +106,8 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const privileged = opts.privileged ?? createPrivilegedOps({ config, layout, logger, env: opts.env });
     const fromConfig = standinBehaviourFromConfig(config.standin);
     const standin = createStandinDriver({ behaviour: opts.standinBehaviour ?? (() => fromConfig) });
-    const extra = typeof opts.runtimes === 'function' ? opts.runtimes({ layout, config, store, logger, privileged, accel }) : (opts.runtimes ?? {});
+    const given = opts.runtimes ?? realVmRuntimes;
+    const extra = typeof given === 'function' ? given({ layout, config, store, logger, privileged, accel }) : given;
     const runtimes: VmRuntimeRegistry = {
       standin: createStandinRuntime({ layout, driver: standin, image: (id) => store.images.getById(id) }),
       ...extra,
@@ -113,7 +118,15 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
     const ports: BangerPorts = {
       store: vmStore,
-      records: createVmRecordFactory({ store, config, layout, vmmKind, runtimes, clock }),
+      records: createVmRecordFactory({
+        store,
+        config,
+        layout,
+        vmmKind,
+        runtimes,
+        clock,
+        ...(opts.ensureDefaultImage ? { ensureDefaultImage: opts.ensureDefaultImage } : {}),
+      }),
       driverFor: createDriverRegistry({ accel, standin }),
       ...runtime,
       handles: createHandlesStore(layout, (err, vmId) =>

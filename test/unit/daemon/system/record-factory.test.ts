@@ -25,10 +25,10 @@ describe('createVmRecordFactory', () => {
 
   const factory = (configText = '', over: { vmmKind?: 'standin' | 'qemu' } = {}) =>
     createVmRecordFactory({ store, config: parseConfig(configText), layout: temp.layout, vmmKind: over.vmmKind ?? 'standin', runtimes });
-  const build = (f: ReturnType<typeof factory>, p = {}) => f.build(p) as VMRecord;
+  const build = async (f: ReturnType<typeof factory>, p = {}) => (await f.build(p)) as VMRecord;
 
-  it('fills defaults from config, paths under the layout, a friendly name and the first free IP', () => {
-    const vm = build(factory('[vm_defaults]\nvcpu = 3\nmemory = "1G"\ndisk_size = "2G"\n'));
+  it('fills defaults from config, paths under the layout, a friendly name and the first free IP', async () => {
+    const vm = await build(factory('[vm_defaults]\nvcpu = 3\nmemory = "1G"\ndisk_size = "2G"\n'));
     expect(vm.name).toMatch(/^[a-z]+-[a-z]+$/);
     expect(vm).toMatchObject({ state: 'created', vmm: 'standin', spec: { vcpuCount: 3, memoryMiB: 1024, workDiskSizeBytes: 2 * GiB, natEnabled: false } });
     expect(vm.runtime.guestIP).toBe('172.16.0.2');
@@ -37,47 +37,43 @@ describe('createVmRecordFactory', () => {
     expect(vm.runtime.apiSockPath.startsWith(temp.layout.runtimeDir)).toBe(true);
   });
 
-  it('never hands the same IP to two builds whose rows are not inserted yet', () => {
+  it('never hands the same IP to two builds whose rows are not inserted yet', async () => {
     const f = factory();
-    const a = build(f, { name: 'a' });
-    const b = build(f, { name: 'b' });
+    const a = await build(f, { name: 'a' });
+    const b = await build(f, { name: 'b' });
     expect(a.runtime.guestIP).not.toBe(b.runtime.guestIP);
     store.vms.insert(a);
-    expect(build(f, { name: 'c' }).runtime.guestIP).not.toBe(b.runtime.guestIP);
+    expect((await build(f, { name: 'c' })).runtime.guestIP).not.toBe(b.runtime.guestIP);
   });
 
-  it('refuses bad input with errors that name the fix', () => {
+  it('refuses bad input with errors that name the fix', async () => {
     const f = factory();
-    expect(() => f.build({ image: 'nope' })).toThrow(NotFoundError);
-    expect(() => f.build({ image: 'nope' })).toThrow(/no image named "nope"/);
-    expect(() => f.build({ diskSize: 'huge' })).toThrow(InvalidInputError);
-    expect(() => f.build({ diskSize: '1M' })).toThrow(/too small/);
-    expect(() => f.build({ memoryMiB: 16 })).toThrow(/out of range/);
-    expect(() => f.build({ vcpu: 1000 })).toThrow(InvalidInputError);
+    await expect(f.build({ image: 'nope' })).rejects.toThrow(NotFoundError);
+    await expect(f.build({ image: 'nope' })).rejects.toThrow(/no image named "nope"/);
+    await expect(f.build({ diskSize: 'huge' })).rejects.toThrow(InvalidInputError);
+    await expect(f.build({ diskSize: '1M' })).rejects.toThrow(/too small/);
+    await expect(f.build({ memoryMiB: 16 })).rejects.toThrow(/out of range/);
+    await expect(f.build({ vcpu: 1000 })).rejects.toThrow(InvalidInputError);
   });
 
-  it('names the missing default image and how to build it', () => {
+  it('names the missing default image and how to build it', async () => {
     store.close();
     temp.remove();
     temp = createTempRoot();
     store = openStore(temp.layout.dbPath);
-    try {
-      factory().build({});
-      expect.unreachable();
-    } catch (err) {
-      expect(err).toBeInstanceOf(NotFoundError);
-      expect((err as NotFoundError).hint).toMatch(/banger image build/);
-    }
+    const err = await Promise.resolve(factory().build({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).hint).toMatch(/banger image build/);
   });
 
-  it('refuses a VMM kind with no runtime, naming the config fix', () => {
-    expect(() => factory('', { vmmKind: 'qemu' }).build({})).toThrow(VmmError);
-    expect(() => factory('', { vmmKind: 'qemu' }).build({})).toThrow(/VMM "qemu" has no runtime/);
+  it('refuses a VMM kind with no runtime, naming the config fix', async () => {
+    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(VmmError);
+    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(/VMM "qemu" has no runtime/);
   });
 
-  it('runs out of addresses with a ConflictError', () => {
+  it('runs out of addresses with a ConflictError', async () => {
     const f = factory('bridge_cidr = "10.9.0.1/30"\n');
-    build(f, { name: 'only' });
-    expect(() => f.build({ name: 'two' })).toThrow(ConflictError);
+    await build(f, { name: 'only' });
+    await expect(f.build({ name: 'two' })).rejects.toThrow(ConflictError);
   });
 });
