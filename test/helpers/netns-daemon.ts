@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { socketAnswers } from '../../src/daemon/index.js';
@@ -169,7 +169,12 @@ export class NetnsDaemon {
       }
     }
     for (const pid of pids) await waitGone(pid, 5000);
-    this.netns.delete();
+    // `ip netns del` can fail transiently while the last process in it is exiting: retry and check.
+    for (let i = 0; i < 5; i++) {
+      this.netns.delete();
+      if (!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(this.netns.name)) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
     this.temp.remove();
   }
 }
