@@ -61,7 +61,7 @@ async function phase(name: string, c: RpcClient, names: string[], call: (n: stri
 async function main(): Promise<void> {
   if (process.getuid?.() !== 0) throw new Error('the supervisor bench needs root (network namespace, taps)');
   if (!existsSync(DAEMON)) throw new Error(`${DAEMON} is missing: npm run build`);
-  const d = new NetnsDaemon({ daemonMain: DAEMON, tapPoolSize: POOL, logLevel: 'warn' });
+  const d = new NetnsDaemon({ daemonMain: DAEMON, tapPoolSize: POOL, logLevel: 'warn', nodeArgs: (process.env.BENCH_DAEMON_NODE_ARGS ?? '').split(' ').filter(Boolean) });
   try {
     await d.start();
     const c = await d.client();

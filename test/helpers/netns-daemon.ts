@@ -21,6 +21,8 @@ export interface NetnsDaemonOptions {
   daemonMain?: string;
   /** @default "debug" */
   logLevel?: string;
+  /** Extra node flags for bangerd (e.g. --cpu-prof). */
+  nodeArgs?: string[];
 }
 
 /**
@@ -39,9 +41,11 @@ export class NetnsDaemon {
   private child: ChildProcess | undefined;
   private clients: RpcClient[] = [];
   private readonly daemonMain: string;
+  private readonly nodeArgs: string[];
 
   constructor(opts: NetnsDaemonOptions = {}) {
     this.daemonMain = opts.daemonMain ?? DAEMON_MAIN;
+    this.nodeArgs = opts.nodeArgs ?? [];
     const tag = randomSuffix(5);
     this.temp = createTempRoot('bgw-');
     this.netns = createTestNetns('wire');
@@ -85,7 +89,7 @@ export class NetnsDaemon {
   async start(timeoutMs = 20_000): Promise<void> {
     mkdirSync(dirname(this.layout.daemonLog), { recursive: true });
     const out = openSync(join(this.temp.root, 'bangerd.out'), 'a');
-    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, this.daemonMain], {
+    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, ...this.nodeArgs, this.daemonMain], {
       env: this.temp.env,
       stdio: ['ignore', out, out],
     });
