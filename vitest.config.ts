@@ -6,5 +6,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Fails the run if the suite leaves banger-named taps, bridges, netns, iptables rules or loops.
+    globalSetup: ['test/global-leak-check.ts'],
   },
 });

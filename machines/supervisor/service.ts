@@ -10,7 +10,7 @@ import type { Actor, AnyActorRef } from 'xstate';
 import type { VMRecord } from '../../src/model/index.js';
 import { formatSize, parseSize, vmNameProblem } from '../../src/model/index.js';
 import type { VmCreateParams } from '../../src/rpc/methods.js';
-import { BangerError, BusyError, ConflictError, InternalError, InvalidInputError, NotFoundError, fromRpcError } from '../../src/errors/index.js';
+import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, NotFoundError, fromRpcError } from '../../src/errors/index.js';
 import type { ErrorKind } from '../../src/errors/index.js';
 import type { BangerPorts } from '../ports.js';
 import type { VmContext } from '../vm/events.js';

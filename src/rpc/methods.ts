@@ -1,5 +1,8 @@
 import { z } from 'zod';
-import type { Image, VMRecord } from '../model/index.js';
+import type { Image, VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
+import type { PortRow } from '../guest/ports/types.js';
+import type { MachineGraph } from '../../machines/graph.js';
+import type { InspectRecord, VmTransition } from '../../machines/inspect.js';
 
 /**
  * The JSON-RPC contract between `banger` (client) and `bangerd` (server).
@@ -54,6 +57,25 @@ export const ImageImportParams = z
     kernelFrom: z.string().optional(),
   })
   .strict();
+export const WorkspaceRecordParams = z
+  .object({
+    name: vmName,
+    workspace: z
+      .object({
+        sourcePath: z.string(),
+        repoRoot: z.string(),
+        repoName: z.string(),
+        guestPath: z.string(),
+        mode: z.enum(['shallow_overlay', 'full_copy', 'metadata_only']),
+        headCommit: z.string().optional(),
+        currentBranch: z.string().optional(),
+      })
+      .strict(),
+  })
+  .strict();
+export const EVENT_TOPICS = ['vm.transition', 'vm.stats', 'image.progress', 'debug.inspect'] as const;
+export type EventTopic = (typeof EVENT_TOPICS)[number];
+export const SubscribeParams = z.object({ topics: z.array(z.enum(EVENT_TOPICS)).min(1) }).strict();
 export const HelloParams = z.object({ clientVersion: z.string() }).strict();
 export const Empty = z.object({}).strict();
 
@@ -86,10 +108,18 @@ export const METHOD_PARAMS = {
   'image.delete': ImageRefParams,
   'image.build': ImageBuildParams,
   'image.import': ImageImportParams,
+  'vm.ports': VmRefParams,
+  'vm.stats': VmRefParams,
+  'vm.ssh': VmRefParams,
+  'vm.workspace': WorkspaceRecordParams,
+  'events.subscribe': SubscribeParams,
+  'debug.machines': Empty,
+  'debug.actors': Empty,
 } as const;
 
 export interface MethodResults {
-  'daemon.hello': { version: string; pid: number };
+  /** `version` is the package version; `protocol` is PROTOCOL_VERSION. The client restarts the daemon when either differs. */
+  'daemon.hello': { version: string; pid: number; protocol: string };
   'daemon.status': DaemonStatus;
   'daemon.shutdown': { stopping: true };
   'vm.list': VMRecord[];
@@ -107,11 +137,48 @@ export interface MethodResults {
   'image.delete': { deleted: string };
   'image.build': Image;
   'image.import': Image;
+  /** Listening sockets in the guest (guest agent), HTTP(S)-probed; touches the VM. */
+  'vm.ports': { name: string; rows: PortRow[] };
+  'vm.stats': { name: string; state: VMState; stats: VMStats; uptimeMs?: number };
+  /** Where and how the CLI reaches the guest over SSH (the CLI runs as the owner and reads the key itself); touches the VM. */
+  'vm.ssh': SshTarget;
+  /** Records the workspace the CLI copied into the guest. */
+  'vm.workspace': VMRecord;
+  /** Notifications for the topics then arrive on this connection until it closes (see Notifications). */
+  'events.subscribe': { topics: EventTopic[] };
+  'debug.machines': MachineGraph[];
+  /** Live actors with their current state (visualizer, `banger debug`). */
+  'debug.actors': DebugActor[];
 }
+
+export interface SshTarget {
+  name: string;
+  host: string;
+  port: number;
+  user: string;
+  privateKeyPath: string;
+  /** banger's own known_hosts (never the user's); the host key is pinned under `hostKeyAlias`. */
+  knownHostsPath: string;
+  hostKeyAlias: string;
+}
+
+export interface DebugActor {
+  id: string;
+  machineId: string;
+  state: string | null;
+}
+
+/** Server → client JSON-RPC notifications (method name → params), sent to subscribed connections. */
+export interface Notifications {
+  'vm.transition': VmTransition;
+  'vm.stats': { vmId: string; name: string; state: VMState; stats: VMStats };
+  'image.progress': { image: string; step: string; detail?: string; fraction?: number };
+  'debug.inspect': InspectRecord;
+}
+export type { WorkspacePrepareResult }
 
 export type MethodName = keyof typeof METHOD_PARAMS & keyof MethodResults;
 export type MethodParams<M extends MethodName> = z.input<(typeof METHOD_PARAMS)[M]>;
 export type MethodResult<M extends MethodName> = MethodResults[M];
 
-/** Version string both ends compare in `daemon.hello`; a mismatch restarts the daemon. */
-export const PROTOCOL_VERSION = '1';
+export { PROTOCOL_VERSION } from './protocol.js';

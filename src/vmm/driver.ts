@@ -89,6 +89,27 @@ export interface VmmLifecycle {
   inspect(handle: VmmProcessHandle): Promise<VmmStatus>;
 }
 
-export interface VmmDriver extends VmmLifecycle {
+export interface VmmMetrics {
+  /** VMM process user+system CPU time, ms. */
+  cpuTimeMs: number;
+  /** VMM process resident memory, bytes. */
+  rssBytes: number;
+  /** Backend counters when it has them (Firecracker metrics file), flattened. */
+  backend?: Record<string, number>;
+}
+
+/**
+ * Optional introspection, used by reconcile (find a VMM left running by a
+ * previous daemon) and stats polling. Added after VmmLifecycle, so optional
+ * on the driver; the QEMU and Firecracker drivers implement both.
+ */
+export interface VmmIntrospection {
+  /** Pid of the live VMM process serving this control socket, if any. */
+  findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined>;
+  /** CPU and memory use of the VMM process; undefined when it is not running. */
+  metrics(handle: VmmProcessHandle): Promise<VmmMetrics | undefined>;
+}
+
+export interface VmmDriver extends VmmLifecycle, Partial<VmmIntrospection> {
   info(): VmmInfo;
 }

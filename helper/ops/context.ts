@@ -1,0 +1,33 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { chown, lstat } from 'node:fs/promises';
+import type { CommandRunner } from '../../src/host/exec/index.js';
+import type { HelperPolicy } from '../validate/index.js';
+
+/** Host facts and file operations the ops need beyond commands; replaced in unit tests. */
+export interface HostPort {
+  exists(path: string): boolean;
+  /** File contents, or null when unreadable. */
+  readText(path: string): string | null;
+  lstat(path: string): Promise<{ uid: number; gid: number; isSocket(): boolean }>;
+  chown(path: string, uid: number, gid: number): Promise<void>;
+}
+
+export const realHost: HostPort = {
+  exists: existsSync,
+  readText: (p) => {
+    try {
+      return readFileSync(p, 'utf8');
+    } catch {
+      return null;
+    }
+  },
+  lstat: (p) => lstat(p),
+  chown: (p, u, g) => chown(p, u, g),
+};
+
+export interface OpContext {
+  runner: CommandRunner;
+  policy: HelperPolicy;
+  host: HostPort;
+  version: string;
+}

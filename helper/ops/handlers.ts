@@ -1,0 +1,27 @@
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { OpContext } from './context.js';
+import { socketChown } from './files.js';
+import { bridgeDelete, bridgeEnsure, ipForward, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
+import { resolverRoute, resolverUnroute } from './resolver.js';
+import { dmSnapshotCreate, dmSnapshotRemove, loopAttach, loopDetach } from './storage.js';
+
+export type OpHandler<O extends HelperOpName> = (ctx: OpContext, params: HelperOpParams<O>) => Promise<HelperOpResult<O>>;
+
+/** One handler per operation; the mapped type makes a missing one a compile error. */
+export const OP_HANDLERS: { [O in HelperOpName]: OpHandler<O> } = {
+  'helper.ping': (ctx) => Promise.resolve({ version: ctx.version, uid: process.getuid?.() ?? -1, ownerUid: ctx.policy.ownerUid }),
+  'bridge.ensure': bridgeEnsure,
+  'bridge.delete': bridgeDelete,
+  'tap.create': tapCreate,
+  'tap.delete': tapDelete,
+  'nat.up': natUpOp,
+  'nat.down': natDownOp,
+  'sysctl.ipForward': ipForward,
+  'loop.attach': loopAttach,
+  'loop.detach': loopDetach,
+  'dm.snapshotCreate': dmSnapshotCreate,
+  'dm.snapshotRemove': dmSnapshotRemove,
+  'socket.chown': socketChown,
+  'resolver.route': resolverRoute,
+  'resolver.unroute': resolverUnroute,
+};

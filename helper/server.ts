@@ -1,0 +1,148 @@
+import { timingSafeEqual } from 'node:crypto';
+import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { dirname } from 'node:path';
+import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
+import type { Logger } from 'pino';
+import { RPC_APP_ERROR, toBangerError } from '../src/errors/index.js';
+import type { OpExecutor } from './executor.js';
+import { readLines, writeLine } from './ndjson.js';
+import { HELPER_OPS } from './protocol.js';
+import { refuse } from './validate/index.js';
+
+/**
+ * The helper's socket server.
+ *
+ * Threat model: the helper runs as root; the only legitimate caller is the
+ * owner's bangerd. Other local users must not be able to make it do anything.
+ *  1. The kernel is the gate: the socket is owned by the owner uid with mode
+ *     0600 (created under umask 0177, so it is never briefly wider), in a
+ *     root-owned 0755 directory. connect(2) needs write permission on the
+ *     socket inode, so any other non-root user gets EACCES before a byte is
+ *     read. Root can always connect, and root is trusted anyway.
+ *  2. Defence in depth against a misconfigured mode or directory: with a
+ *     token file (readable by root and the owner only), every connection must
+ *     first call `helper.hello {token}`; any other call before that is refused
+ *     with caller.not_owner.
+ * Node exposes no SO_PEERCRED, so the peer uid is not read per connection; the
+ * caller uid logged for socket calls is the owner uid that layers 1 and 2
+ * establish. (Reading it from /proc via sock_diag was judged more fragile than
+ * these two checks: fd passing and pid reuse make it racy.)
+ */
+
+export interface HelperServerOptions {
+  socketPath: string;
+  executor: OpExecutor;
+  /** The socket is chowned to this uid/gid with mode 0600. */
+  ownerUid: number;
+  ownerGid: number;
+  /** When set, each connection must `helper.hello` with this token first. */
+  token?: string;
+  logger: Logger;
+}
+
+export interface HelperServer {
+  readonly socketPath: string;
+  /** Stops accepting, closes connections, removes the socket file. */
+  close(): Promise<void>;
+}
+
+interface ConnState {
+  id: number;
+  authed: boolean;
+}
+
+export async function startHelperServer(opts: HelperServerOptions): Promise<HelperServer> {
+  const rpc = buildRpcServer(opts);
+  await mkdir(dirname(opts.socketPath), { recursive: true, mode: 0o755 });
+  await removeStaleSocket(opts.socketPath);
+
+  const sockets = new Set<Socket>();
+  let nextId = 1;
+  const server: Server = createServer((socket) => {
+    const state: ConnState = { id: nextId++, authed: opts.token === undefined };
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+    readLines(
+      socket,
+      (line) => {
+        void rpc.receiveJSON(line, state).then((res) => {
+          if (res) writeLine(socket, res);
+        });
+      },
+      () => socket.destroy(),
+    );
+  });
+
+  // umask makes the socket 0600 from its first instant; chown then hands it to the owner.
+  const oldMask = process.umask(0o177);
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(opts.socketPath, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  } finally {
+    process.umask(oldMask);
+  }
+  await chown(opts.socketPath, opts.ownerUid, opts.ownerGid);
+  await chmod(opts.socketPath, 0o600);
+  opts.logger.info({ socket: opts.socketPath, ownerUid: opts.ownerUid, token: opts.token !== undefined }, 'helper listening');
+
+  return {
+    socketPath: opts.socketPath,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await unlink(opts.socketPath).catch(() => undefined);
+    },
+  };
+}
+
+function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
+  // Errors are logged by the executor with their context; the library's console output would duplicate them.
+  const rpc = new JSONRPCServer<ConnState>({ errorListener: () => undefined });
+  const toRpcError = (err: unknown) => {
+    const e = toBangerError(err);
+    return new JSONRPCErrorException(e.message, RPC_APP_ERROR, { kind: e.kind, code: e.code, ...(e.hint ? { hint: e.hint } : {}) });
+  };
+
+  rpc.addMethod('helper.hello', (params, state) => {
+    const token = (params as { token?: unknown } | undefined)?.token;
+    if (opts.token !== undefined) {
+      const ok = typeof token === 'string' && token.length === opts.token.length && timingSafeEqual(Buffer.from(token), Buffer.from(opts.token));
+      if (!ok) {
+        opts.logger.warn({ conn: state.id, op: 'helper.hello', outcome: 'refused', code: 'caller.not_owner' }, 'helper hello refused');
+        throw toRpcError(refuse('caller.not_owner', 'the helper token does not match', "run bangerd as the helper's owner user, which can read the token file"));
+      }
+    }
+    state.authed = true;
+    return { ok: true };
+  });
+
+  for (const op of Object.keys(HELPER_OPS)) {
+    rpc.addMethod(op, async (params, state) => {
+      try {
+        if (!state.authed) throw refuse('caller.not_owner', `call ${op} refused: this connection has not proved it is the owner`, 'call helper.hello with the token first');
+        return await opts.executor.execute(op, params, { uid: opts.ownerUid, conn: state.id });
+      } catch (err) {
+        throw toRpcError(err);
+      }
+    });
+  }
+  return rpc;
+}
+
+/** A socket left by a crashed helper is removed; anything else at the path is an error. */
+async function removeStaleSocket(path: string): Promise<void> {
+  try {
+    const st = await lstat(path);
+    if (!st.isSocket()) throw new Error(`${path} exists and is not a socket; refusing to replace it`);
+    await unlink(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+}

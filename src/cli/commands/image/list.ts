@@ -1,0 +1,23 @@
+import { formatSize } from '../../../model/index.js';
+import { age, renderTable } from '../../output.js';
+import type { CommandInput, CommandOutput } from '../types.js';
+
+export const describe = 'List images';
+
+export async function run({ cli }: CommandInput): Promise<CommandOutput> {
+  const client = await cli.daemon();
+  try {
+    const images = await client.call('image.list', {});
+    if (images.length === 0) return { data: images, human: 'no images yet' };
+    const rows = images.map((i) => [
+      i.name,
+      i.profile,
+      i.managed ? 'yes' : 'no',
+      i.sizeBytes === undefined ? '-' : formatSize(i.sizeBytes),
+      age(i.createdAt),
+    ]);
+    return { data: images, human: renderTable(['name', 'profile', 'managed', 'size', 'created'], rows) };
+  } finally {
+    client.close();
+  }
+}

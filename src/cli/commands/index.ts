@@ -1,0 +1,36 @@
+import type { CommandGroup } from './types.js';
+
+export type { CommandGroup, CommandEntry, CommandModule, CommandInput, CommandOutput, CliContext } from './types.js';
+
+/**
+ * Every CLI group and command. Adding a command is one file under
+ * `commands/<group>/` plus one line here; `describe` is repeated here so
+ * `--help` lists commands without importing them.
+ */
+export const GROUPS: readonly CommandGroup[] = [
+  {
+    name: 'vm',
+    describe: 'Create, run and inspect VMs',
+    commands: [
+      { name: 'list', describe: 'List VMs', load: () => import('./vm/list.js') },
+      { name: 'show', describe: 'Show one VM in detail', load: () => import('./vm/show.js') },
+    ],
+  },
+  {
+    name: 'image',
+    describe: 'Manage VM images',
+    commands: [
+      { name: 'list', describe: 'List images', load: () => import('./image/list.js') },
+      { name: 'show', describe: 'Show one image in detail', load: () => import('./image/show.js') },
+    ],
+  },
+  {
+    name: 'daemon',
+    describe: 'Control bangerd, the per-user daemon',
+    commands: [
+      { name: 'start', describe: 'Start bangerd if it is not running', load: () => import('./daemon/start.js') },
+      { name: 'stop', describe: 'Stop bangerd', load: () => import('./daemon/stop.js') },
+      { name: 'status', describe: 'Show whether bangerd is running', load: () => import('./daemon/status.js') },
+    ],
+  },
+];

@@ -1,0 +1,2 @@
+export type { SystemCommandDeps } from './register.js';
+export { registerSystemCommands } from './register.js';

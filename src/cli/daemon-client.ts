@@ -1,0 +1,132 @@
+import { spawn } from 'node:child_process';
+import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { DaemonUnavailableError } from '../errors/index.js';
+import type { Env, Layout } from '../host/layout.js';
+import { PROTOCOL_VERSION, RpcClient, packageVersion } from '../rpc/index.js';
+
+export interface EnsureDaemonOptions {
+  env: Env;
+  /** Total wait for a freshly spawned daemon to answer. @default 10000 */
+  startTimeoutMs?: number;
+  /** Path of the daemon entry point. @default dist/src/daemon/main.js next to this module */
+  daemonMain?: string;
+}
+
+/** The daemon entry resolved relative to this module, so it works from dist/ and an npm-installed bin. */
+export function defaultDaemonMain(): string {
+  return fileURLToPath(new URL('../daemon/main.js', import.meta.url));
+}
+
+/**
+ * Returns a client connected to a daemon that speaks our protocol and
+ * version, starting bangerd (detached, output to its log) when the socket
+ * does not answer and restarting it when the versions differ.
+ * @throws DaemonUnavailableError naming the log file when it does not come up.
+ */
+export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): Promise<RpcClient> {
+  const existing = await tryHello(layout.daemonSocket);
+  if (existing) {
+    if (existing.compatible) return existing.client;
+    // An older or newer bangerd is still running (e.g. after an upgrade): replace it.
+    await shutdownAndWait(existing.client, existing.pid, 10_000);
+  }
+  const child = spawnDaemon(layout, opts);
+  const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
+  let exitedAt: number | undefined;
+  child.once('exit', () => (exitedAt = Date.now()));
+  for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
+    const hello = await tryHello(layout.daemonSocket);
+    if (hello?.compatible) return hello.client;
+    hello?.client.close();
+    // The child gave up (e.g. another daemon won the race): allow a moment for that one, then fail.
+    if (exitedAt !== undefined && Date.now() - exitedAt > 1500) break;
+    await sleep(delay);
+  }
+  throw new DaemonUnavailableError(`bangerd did not start; see ${layout.daemonLog}`, {
+    code: 'daemon.start_failed',
+    hint: `read the last lines: tail -n 20 ${layout.daemonLog}`,
+  });
+}
+
+/** Connects and says hello; undefined when nothing answers. */
+export async function tryHello(
+  socketPath: string,
+  timeoutMs = 1000,
+): Promise<{ client: RpcClient; pid: number; compatible: boolean } | undefined> {
+  let client: RpcClient | undefined;
+  try {
+    client = await RpcClient.connect(socketPath, { timeoutMs });
+    const hello = await client.call('daemon.hello', { clientVersion: packageVersion() }, { timeoutMs });
+    const compatible = hello.protocol === PROTOCOL_VERSION && hello.version === packageVersion();
+    return { client, pid: hello.pid, compatible };
+  } catch {
+    client?.close();
+    return undefined;
+  }
+}
+
+/**
+ * Asks the daemon to stop and waits until its process is gone. Escalates to
+ * SIGTERM halfway through the wait (a wedged handler), never to SIGKILL.
+ */
+export async function shutdownAndWait(client: RpcClient, pid: number, timeoutMs: number): Promise<void> {
+  try {
+    await client.call('daemon.shutdown', {}, { timeoutMs: 2000 });
+  } catch {
+    // The connection may drop before the reply; the wait below is what counts.
+  } finally {
+    client.close();
+  }
+  const deadline = Date.now() + timeoutMs;
+  let termed = false;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) return;
+    if (!termed && Date.now() > deadline - timeoutMs / 2) {
+      termed = true;
+      signal(pid, 'SIGTERM');
+    }
+    await sleep(50);
+  }
+  throw new DaemonUnavailableError(`bangerd (pid ${pid}) did not stop within ${Math.round(timeoutMs / 1000)} s`, {
+    code: 'daemon.stop_timeout',
+    hint: `kill it: kill -9 ${pid}`,
+  });
+}
+
+function spawnDaemon(layout: Layout, opts: EnsureDaemonOptions) {
+  mkdirSync(layout.stateDir, { recursive: true, mode: 0o700 });
+  const logFd = openSync(layout.daemonLog, 'a', 0o600);
+  try {
+    const child = spawn(process.execPath, [opts.daemonMain ?? defaultDaemonMain()], {
+      detached: true,
+      stdio: ['ignore', logFd, logFd],
+      env: opts.env as NodeJS.ProcessEnv,
+    });
+    child.unref();
+    return child;
+  } finally {
+    closeSync(logFd);
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}

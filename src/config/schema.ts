@@ -1,0 +1,70 @@
+import { z } from 'zod';
+import { parseSize } from '../model/index.js';
+import { parseDuration } from './duration.js';
+
+/**
+ * The `config.toml` schema. Keys are snake_case as users write them; every
+ * table is strict so a misspelt key is an error, not a silently ignored line.
+ * Defaults here are the built-in values; VM sizing defaults are resolved
+ * separately (see vm-defaults.ts) because they depend on the host.
+ */
+
+const duration = z.string().refine((s) => parseDuration(s) !== null, {
+  message: 'is not a duration; use e.g. "30s", "15m", "2h" or "0" for off',
+});
+const size = z.string().refine(
+  (s) => {
+    try {
+      parseSize(s);
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'is not a size; use e.g. "512M" or "8G"' },
+);
+const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'is not an IPv4 CIDR like "172.16.0.1/24"');
+const hostPort = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}:\d{1,5}$/, 'is not HOST:PORT like "127.0.0.1:5353"');
+
+export const FileSyncSchema = z
+  .object({
+    host: z.string().min(1),
+    guest: z.string().min(1),
+    mode: z.string().regex(/^0?[0-7]{3}$/, 'is not an octal mode like "0600"').optional(),
+  })
+  .strict();
+
+export const VmDefaultsSchema = z
+  .object({
+    vcpu: z.number().int().positive().max(64).optional(),
+    /** MiB as a number, or a size string ("2G"). */
+    memory: z.union([z.number().int().positive(), size]).optional(),
+    disk_size: size.optional(),
+    overlay_size: size.optional(),
+  })
+  .strict();
+
+export const ConfigSchema = z
+  .object({
+    log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
+    vmm: z.enum(['auto', 'qemu', 'firecracker']).default('auto'),
+    accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    bridge_name: z
+      .string()
+      .regex(/^[a-zA-Z0-9_-]{1,15}$/, 'is not a Linux interface name (1-15 chars of letters, digits, - and _)')
+      .default('br-banger'),
+    bridge_cidr: cidr.default('172.16.0.1/24'),
+    tap_pool_size: z.number().int().min(0).max(64).default(2),
+    dns_listen: hostPort.default('127.0.0.1:5353'),
+    default_image: z.string().min(1).default('default'),
+    auto_stop_stale_after: duration.default('0'),
+    stats_poll_interval: duration.default('10s'),
+    file_sync: z.array(FileSyncSchema).default([]),
+    vm_defaults: VmDefaultsSchema.default({}),
+  })
+  .strict();
+
+/** Parsed config with defaults applied (snake_case, as in the file). */
+export type Config = z.output<typeof ConfigSchema>;
+export type ConfigInput = z.input<typeof ConfigSchema>;
+export type VmDefaultsInput = z.output<typeof VmDefaultsSchema>;

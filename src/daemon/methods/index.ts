@@ -1,0 +1,10 @@
+import { daemonMethods } from './daemon.js';
+import { imageMethods } from './image.js';
+import type { MethodTable } from './types.js';
+import { vmMethods } from './vm.js';
+
+export type { MethodTable, MethodEntry, CallInfo } from './types.js';
+export { daemonMethods, vmMethods, imageMethods };
+
+/** Every group the daemon serves. A new group is one file plus one entry here. */
+export const METHOD_TABLES: readonly MethodTable[] = [daemonMethods, vmMethods, imageMethods];

@@ -1,0 +1,153 @@
+import { formatSize, GiB } from '../model/index.js';
+import type { CheckResult, DoctorPorts } from './types.js';
+
+/** Tools banger runs on the host, with what each is for. */
+export const HOST_TOOLS: ReadonlyArray<{ bin: string; why: string; pkg: string; required: boolean }> = [
+  { bin: 'ip', why: 'bridge and tap devices', pkg: 'iproute2', required: true },
+  { bin: 'iptables', why: 'NAT for --nat VMs', pkg: 'iptables', required: false },
+  { bin: 'qemu-img', why: 'copy-on-write overlays', pkg: 'qemu-utils', required: true },
+  { bin: 'mkfs.ext4', why: 'work disks and image root filesystems', pkg: 'e2fsprogs', required: true },
+  { bin: 'resize2fs', why: 'growing work disks', pkg: 'e2fsprogs', required: true },
+  { bin: 'git', why: 'workspace copy for vm run', pkg: 'git', required: false },
+  { bin: 'cpio', why: 'minimal image initramfs', pkg: 'cpio', required: false },
+  { bin: 'debootstrap', why: 'the debian image profile', pkg: 'debootstrap', required: false },
+];
+
+const MIN_FREE_WARN = 10 * GiB;
+const MIN_FREE_FAIL = 2 * GiB;
+
+export async function checkArchitecture(p: DoctorPorts): Promise<CheckResult> {
+  const arch = p.arch();
+  if (arch === 'x64') return { id: 'architecture', title: 'architecture', status: 'pass', detail: 'x86_64' };
+  return {
+    id: 'architecture',
+    title: 'architecture',
+    status: 'fail',
+    detail: `${arch} is not supported yet`,
+    fix: 'run banger on an x86_64 Linux host',
+  };
+}
+
+export async function checkAccelerator(p: DoctorPorts): Promise<CheckResult> {
+  const a = await p.accelerator();
+  const base = { id: 'accelerator', title: 'accelerator' };
+  if (a.decision === 'kvm') return { ...base, status: 'pass', detail: `KVM (${a.reason})` };
+  const fix =
+    a.kvm === 'kvm_pvm'
+      ? 'nothing to do: kvm_pvm hangs stock guest kernels, so banger uses QEMU TCG; expect boots of seconds, not milliseconds'
+      : 'for fast boots, run on a host with hardware virtualisation and access to /dev/kvm (add your user to the kvm group)';
+  return { ...base, status: 'warn', detail: `TCG software emulation (${a.reason})`, fix };
+}
+
+export async function checkVmmBinaries(p: DoctorPorts): Promise<CheckResult> {
+  const [qemu, fc] = await Promise.all([p.which('qemu-system-x86_64'), p.which('firecracker')]);
+  const base = { id: 'vmm', title: 'VMM binaries' };
+  const found = [qemu ? `qemu-system-x86_64 (${qemu})` : null, fc ? `firecracker (${fc})` : null].filter(Boolean).join(', ');
+  if (!qemu && !fc) {
+    return { ...base, status: 'fail', detail: 'neither qemu-system-x86_64 nor firecracker is on PATH', fix: 'apt-get install qemu-system-x86' };
+  }
+  if (!fc) return { ...base, status: 'pass', detail: `${found}; firecracker not installed (QEMU is used)` };
+  return { ...base, status: 'pass', detail: found };
+}
+
+export async function checkHostTools(p: DoctorPorts): Promise<CheckResult> {
+  const missing: typeof HOST_TOOLS[number][] = [];
+  for (const t of HOST_TOOLS) if (!(await p.which(t.bin))) missing.push(t);
+  const base = { id: 'host-tools', title: 'host tools' };
+  if (missing.length === 0) return { ...base, status: 'pass', detail: HOST_TOOLS.map((t) => t.bin).join(', ') };
+  const pkgs = [...new Set(missing.map((t) => t.pkg))].join(' ');
+  const detail = missing.map((t) => `${t.bin} (${t.why})`).join(', ') + ' missing';
+  const status = missing.some((t) => t.required) ? 'fail' : 'warn';
+  return { ...base, status, detail, fix: `apt-get install ${pkgs}` };
+}
+
+export async function checkHelper(p: DoctorPorts): Promise<CheckResult> {
+  const h = await p.helperStatus();
+  const base = { id: 'helper', title: 'root helper' };
+  if (h.ok) return { ...base, status: 'pass', detail: h.detail };
+  return { ...base, status: 'fail', detail: h.detail, fix: 'sudo banger system install (or run bangerd as root)' };
+}
+
+export async function checkDatabase(p: DoctorPorts): Promise<CheckResult> {
+  const d = await p.database();
+  const base = { id: 'database', title: 'state database' };
+  if (d.state === 'ok') return { ...base, status: 'pass', detail: d.detail };
+  if (d.state === 'missing') return { ...base, status: 'pass', detail: `${d.detail} (created when the daemon first starts)` };
+  return { ...base, status: 'fail', detail: d.detail, fix: 'move the database aside and run banger daemon start to create a new one' };
+}
+
+export async function checkDefaultImage(p: DoctorPorts): Promise<CheckResult> {
+  const img = await p.defaultImage();
+  const base = { id: 'default-image', title: 'default image' };
+  if (img.present) return { ...base, status: 'pass', detail: `${img.name}: ${img.detail}` };
+  if (img.buildable) {
+    return { ...base, status: 'pass', detail: `${img.name} not built yet; built automatically on first use (${img.detail})` };
+  }
+  return { ...base, status: 'fail', detail: `${img.name} missing and cannot be built: ${img.detail}`, fix: 'install the missing tools listed above' };
+}
+
+export async function checkFreeDisk(p: DoctorPorts): Promise<CheckResult> {
+  const { path, free } = await p.freeBytes();
+  const base = { id: 'disk', title: 'free disk' };
+  const detail = `${formatSize(free)} free at ${path}`;
+  if (free < MIN_FREE_FAIL) return { ...base, status: 'fail', detail, fix: `free at least ${formatSize(MIN_FREE_FAIL)} there, or point XDG_STATE_HOME elsewhere` };
+  if (free < MIN_FREE_WARN) return { ...base, status: 'warn', detail, fix: `images and work disks want ${formatSize(MIN_FREE_WARN)} or more` };
+  return { ...base, status: 'pass', detail };
+}
+
+export async function checkSshInclude(p: DoctorPorts): Promise<CheckResult> {
+  const base = { id: 'ssh-include', title: 'ssh NAME.vm' };
+  if (await p.sshIncludeInstalled()) return { ...base, status: 'pass', detail: '~/.ssh/config includes banger ssh_config' };
+  return { ...base, status: 'warn', detail: 'ssh NAME.vm is not set up (banger vm ssh works regardless)', fix: 'banger ssh-config --install' };
+}
+
+export async function checkVmDefaults(p: DoctorPorts): Promise<CheckResult> {
+  const defaults = await p.vmDefaults();
+  return {
+    id: 'vm-defaults',
+    title: 'VM defaults',
+    status: 'pass',
+    detail: defaults.map((d) => `${d.key}=${d.value} (${d.provenance})`).join(', '),
+  };
+}
+
+export const ALL_CHECKS = [
+  checkArchitecture,
+  checkAccelerator,
+  checkVmmBinaries,
+  checkHostTools,
+  checkHelper,
+  checkDatabase,
+  checkDefaultImage,
+  checkFreeDisk,
+  checkSshInclude,
+  checkVmDefaults,
+] as const;
+
+/** Runs every check; a check that throws becomes a fail row instead of aborting the report. */
+export async function runDoctor(p: DoctorPorts): Promise<CheckResult[]> {
+  const out: CheckResult[] = [];
+  for (const check of ALL_CHECKS) {
+    try {
+      out.push(await check(p));
+    } catch (err) {
+      const name = check.name.replace(/^check/, '').toLowerCase();
+      out.push({ id: name, title: name, status: 'fail', detail: `check crashed: ${(err as Error).message}`, fix: 'report this as a banger bug' });
+    }
+  }
+  return out;
+}
+
+/** Human rendering: one line a check, then indented fixes. */
+export function formatDoctor(results: CheckResult[]): string {
+  const lines: string[] = [];
+  const width = Math.max(...results.map((r) => r.title.length));
+  for (const r of results) {
+    lines.push(`${r.status.toUpperCase().padEnd(4)}  ${r.title.padEnd(width)}  ${r.detail}`);
+    if (r.fix && r.status !== 'pass') lines.push(`      ${' '.repeat(width)}  fix: ${r.fix}`);
+  }
+  const fails = results.filter((r) => r.status === 'fail').length;
+  const warns = results.filter((r) => r.status === 'warn').length;
+  lines.push('', fails > 0 ? `${fails} failed, ${warns} warnings` : `all checks passed${warns ? ` (${warns} warnings)` : ''}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,212 @@
+import { connect, type Socket } from 'node:net';
+import { GuestError } from '../errors/index.js';
+
+/**
+ * Host side of the guest agent: newline-delimited JSON requests
+ * {"id","method"} and responses {"id","ok","result"|"error"}.
+ * Transports: QEMU's virtio-serial chardev Unix socket (bytes go straight to
+ * the guest port), or a Firecracker hybrid-vsock socket, where the first line
+ * is `CONNECT <port>\n` answered by `OK <hostport>\n`.
+ */
+
+export type AgentTransport = { kind: 'virtio-serial'; socketPath: string } | { kind: 'vsock'; socketPath: string; port: number };
+
+/** Guest port the agent listens on under Firecracker. */
+export const AGENT_VSOCK_PORT = 1024;
+
+export interface AgentHealth {
+  status: 'ok';
+  version: number;
+  hostname: string;
+  uptime: number;
+  load: string;
+}
+
+export interface ListeningPort {
+  proto: 'tcp' | 'udp';
+  address: string;
+  port: number;
+  pid: number | null;
+  process: string | null;
+  cmdline: string | null;
+}
+
+interface Response {
+  id: number | null;
+  ok: boolean;
+  result?: unknown;
+  error?: string;
+}
+
+export class AgentClient {
+  private buf = '';
+  private nextId = 1;
+  private readonly waiters = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
+  private closedErr: Error | undefined;
+
+  private constructor(private readonly sock: Socket, private readonly where: string) {
+    sock.setEncoding('utf8');
+    sock.on('data', (d: string) => this.onData(d));
+    sock.on('close', () => this.failAll(new GuestError(`agent connection ${where} closed`)));
+    sock.on('error', (e) => this.failAll(new GuestError(`agent connection ${where}: ${e.message}`, { cause: e })));
+  }
+
+  /** Connects (and for vsock completes the CONNECT handshake). Rejects with GuestError. */
+  static async connect(t: AgentTransport, opts: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<AgentClient> {
+    const timeoutMs = opts.timeoutMs ?? 5000;
+    const sock = await new Promise<Socket>((resolve, reject) => {
+      const s = connect(t.socketPath);
+      const timer = setTimeout(() => {
+        s.destroy();
+        reject(new GuestError(`agent socket ${t.socketPath} did not accept a connection in ${timeoutMs} ms`));
+      }, timeoutMs);
+      const onAbort = (): void => {
+        s.destroy();
+        reject(new GuestError('agent connection cancelled', { code: 'guest.aborted' }));
+      };
+      opts.signal?.addEventListener('abort', onAbort, { once: true });
+      s.once('connect', () => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        resolve(s);
+      });
+      s.once('error', (e) => {
+        clearTimeout(timer);
+        opts.signal?.removeEventListener('abort', onAbort);
+        reject(new GuestError(`cannot connect to agent socket ${t.socketPath}: ${e.message}`, { cause: e }));
+      });
+    });
+    if (t.kind === 'vsock') {
+      try {
+        await vsockHandshake(sock, t.port, timeoutMs);
+      } catch (e) {
+        sock.destroy();
+        throw e;
+      }
+    }
+    return new AgentClient(sock, t.socketPath);
+  }
+
+  async health(timeoutMs = 5000): Promise<AgentHealth> {
+    return (await this.call('health', timeoutMs)) as AgentHealth;
+  }
+
+  async ports(timeoutMs = 10_000): Promise<ListeningPort[]> {
+    return ((await this.call('ports', timeoutMs)) as { ports: ListeningPort[] }).ports;
+  }
+
+  /** Sends one request; rejects with GuestError on an agent error, a closed connection or the timeout. */
+  call(method: string, timeoutMs = 5000): Promise<unknown> {
+    if (this.closedErr) return Promise.reject(this.closedErr);
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.waiters.delete(id);
+        reject(new GuestError(`guest agent did not answer ${method} within ${timeoutMs} ms`, {
+          hint: 'the agent may not be running in this image; check the VM console log',
+          code: 'guest.agent_timeout',
+        }));
+      }, timeoutMs);
+      this.waiters.set(id, {
+        resolve: (r) => {
+          clearTimeout(timer);
+          if (r.ok) resolve(r.result);
+          else reject(new GuestError(`guest agent ${method} failed: ${r.error ?? 'unknown error'}`));
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.sock.write(JSON.stringify({ id, method }) + '\n');
+    });
+  }
+
+  close(): void {
+    this.sock.destroy();
+  }
+
+  private onData(d: string): void {
+    this.buf += d;
+    let nl: number;
+    while ((nl = this.buf.indexOf('\n')) >= 0) {
+      const line = this.buf.slice(0, nl).trim();
+      this.buf = this.buf.slice(nl + 1);
+      if (!line.startsWith('{')) continue;
+      let r: Response;
+      try {
+        r = JSON.parse(line) as Response;
+      } catch {
+        continue; // a partial line from an earlier session; ids keep us in sync
+      }
+      if (typeof r.id !== 'number') continue;
+      const w = this.waiters.get(r.id);
+      this.waiters.delete(r.id);
+      w?.resolve(r);
+    }
+  }
+
+  private failAll(e: Error): void {
+    this.closedErr ??= e;
+    for (const w of this.waiters.values()) w.reject(e);
+    this.waiters.clear();
+  }
+}
+
+function vsockHandshake(sock: Socket, port: number, timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let acc = '';
+    const timer = setTimeout(() => finish(new GuestError(`vsock CONNECT ${port} got no answer in ${timeoutMs} ms`)), timeoutMs);
+    const onData = (b: Buffer): void => {
+      acc += b.toString('latin1');
+      const nl = acc.indexOf('\n');
+      if (nl < 0) return;
+      const line = acc.slice(0, nl);
+      if (!/^OK \d+$/.test(line)) {
+        finish(new GuestError(`vsock CONNECT ${port} refused: ${JSON.stringify(line)}`));
+        return;
+      }
+      const rest = acc.slice(nl + 1);
+      finish();
+      // Bytes after the OK line belong to the agent stream.
+      if (rest) sock.unshift(Buffer.from(rest, 'latin1'));
+    };
+    const onClose = (): void => finish(new GuestError(`vsock CONNECT ${port}: nothing listens on that guest port yet`, { code: 'guest.agent_unavailable' }));
+    function finish(err?: Error): void {
+      clearTimeout(timer);
+      sock.off('data', onData);
+      sock.off('close', onClose);
+      if (err) reject(err);
+      else resolve();
+    }
+    sock.on('data', onData);
+    sock.once('close', onClose);
+    sock.write(`CONNECT ${port}\n`);
+  });
+}
+
+/**
+ * Polls until the agent answers health, reconnecting as needed (the guest
+ * may not have opened its end yet). Rejects with GuestError after timeoutMs.
+ */
+export async function waitForAgent(t: AgentTransport, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<AgentHealth> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = 'no attempt made';
+  while (Date.now() < deadline) {
+    if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
+    let client: AgentClient | undefined;
+    try {
+      client = await AgentClient.connect(t, { timeoutMs: 2000, signal: opts.signal });
+      return await client.health(Math.max(500, Math.min(3000, deadline - Date.now())));
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    } finally {
+      client?.close();
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new GuestError(`guest agent did not answer within ${Math.round(opts.timeoutMs / 1000)} s (last: ${last})`, {
+    hint: 'check the VM console log; images built before the agent existed need a rebuild',
+    code: 'guest.agent_timeout',
+  });
+}

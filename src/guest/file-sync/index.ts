@@ -1,0 +1,2 @@
+export { stageFileSync, guestRelative } from './stage.js';
+export type { FileSyncOutcome } from './stage.js';

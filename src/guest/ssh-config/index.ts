@@ -1,0 +1,14 @@
+export { renderSshConfig, quoteForSshConfig } from './render.js';
+export type { SshConfigInputs } from './render.js';
+export {
+  BEGIN_MARKER,
+  END_MARKER,
+  userSshConfigPath,
+  includeBlock,
+  withInclude,
+  withoutInclude,
+  hasBlock,
+  installInclude,
+  uninstallInclude,
+  isIncludeInstalled,
+} from './install.js';

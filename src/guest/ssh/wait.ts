@@ -1,0 +1,47 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { GuestError } from '../../errors/index.js';
+import { connectSsh, type SshSession, type SshTarget } from './client.js';
+
+export interface WaitOptions {
+  /** Give up after this long. */
+  timeoutMs: number;
+  /** Pause between attempts. @default 250 */
+  intervalMs?: number;
+  signal?: AbortSignal;
+  /** Called before each attempt with the attempt number and elapsed ms, for progress output. */
+  onAttempt?: (attempt: number, elapsedMs: number, lastError?: string) => void;
+  now?: () => number;
+}
+
+/**
+ * Retries SSH until the guest answers and authenticates, then returns the open
+ * session. Host-key mismatches are not retried (they will not fix themselves).
+ */
+export async function waitForSsh(target: SshTarget, opts: WaitOptions): Promise<SshSession> {
+  const now = opts.now ?? Date.now;
+  const start = now();
+  let last: Error | undefined;
+  for (let attempt = 1; ; attempt++) {
+    if (opts.signal?.aborted) throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
+    const elapsed = now() - start;
+    if (elapsed > opts.timeoutMs) {
+      throw new GuestError(`guest ${target.hostNames[0] ?? target.host} did not answer SSH within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last?.message ?? 'none'})`, {
+        code: 'ssh.timeout',
+        hint: 'see the console log with banger vm logs NAME',
+      });
+    }
+    opts.onAttempt?.(attempt, elapsed, last?.message);
+    try {
+      const remaining = Math.max(1000, opts.timeoutMs - elapsed);
+      return await connectSsh(target, { signal: opts.signal, readyTimeoutMs: Math.min(10_000, remaining) });
+    } catch (err) {
+      if (err instanceof GuestError && (err.code === 'ssh.host_key_changed' || err.code === 'ssh.aborted')) throw err;
+      last = err as Error;
+    }
+    try {
+      await delay(opts.intervalMs ?? 250, undefined, { signal: opts.signal });
+    } catch {
+      throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
+    }
+  }
+}

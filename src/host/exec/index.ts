@@ -1,0 +1,3 @@
+export type { CommandRunner, CommandResult, RunOptions, RecordedCommand, ScriptedReply } from './runner.js';
+export { CommandSpawnError, createExecFileRunner, createNetnsRunner, createRecordingRunner, describeCommand } from './runner.js';
+export { runChecked } from './checked.js';

@@ -1,0 +1,20 @@
+export type { Ipv4Cidr } from './cidr.js';
+export { parseCidr, isIpv4, ipToInt, intToIp, cidrContainsHost, allocateGuestIp, macFromIp } from './cidr.js';
+export type { LinkInfo } from './links.js';
+export { getLink, listLinks } from './links.js';
+export type { BridgeSpec } from './bridge.js';
+export { ensureBridge, deleteBridge } from './bridge.js';
+export type { TapSpec } from './tap.js';
+export { createTap, deleteTap } from './tap.js';
+export { setIpForward, getIpForward } from './ip-forward.js';
+export type { NatRule, NatTarget, SavedRule, IptablesTable, IptablesCommands } from './nat.js';
+export {
+  NAT_COMMENT_PREFIX,
+  natComment,
+  buildNatRules,
+  parseSavedRules,
+  readRules,
+  listBangerRules,
+  natUp,
+  natDown,
+} from './nat.js';

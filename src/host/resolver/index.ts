@@ -1,0 +1,11 @@
+export type { ResolvedProbe, ResolvedDetection } from './resolved.js';
+export {
+  VM_DOMAIN,
+  realProbe,
+  detectResolved,
+  buildRouteCommands,
+  buildUnrouteCommands,
+  manualQueryHint,
+  routeVmDomain,
+  unrouteVmDomain,
+} from './resolved.js';

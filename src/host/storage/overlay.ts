@@ -1,0 +1,91 @@
+import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { dirname, isAbsolute } from 'node:path';
+import { HostError } from '../../errors/index.js';
+import { run, which } from '../proc/index.js';
+
+/**
+ * Per-VM copy-on-write system overlay over an image's read-only rootfs.
+ * QEMU: a qcow2 file whose backing file is the raw rootfs (creation is O(1),
+ * it does not read the image). Without qemu-img (or for a VMM that cannot read
+ * qcow2) the last resort is a sparse copy. The device-mapper snapshot for
+ * Firecracker is the root helper's operation, not this module's.
+ */
+
+export type OverlayKind = 'qcow2' | 'sparse-copy';
+
+export interface CreateOverlayOptions {
+  /** Absolute path of the image's raw rootfs (never written). */
+  backingPath: string;
+  overlayPath: string;
+  /** Virtual size of the overlay; defaults to the backing file's size. Never smaller than it. */
+  sizeBytes?: number;
+  /** Preferred kind; 'qcow2' falls back to 'sparse-copy' when qemu-img is missing. @default 'qcow2' */
+  kind?: OverlayKind;
+  signal?: AbortSignal;
+}
+
+export interface Overlay {
+  path: string;
+  kind: OverlayKind;
+  /** What the VMM must be told the file format is. */
+  format: 'qcow2' | 'raw';
+}
+
+/**
+ * Creates the overlay. Idempotent: an existing overlay at overlayPath is kept
+ * as it is (it holds the VM's system changes). Writes to a temp name and
+ * renames, so a failure never leaves a half-made overlay.
+ */
+export async function createOverlay(opts: CreateOverlayOptions): Promise<Overlay> {
+  if (!isAbsolute(opts.backingPath)) {
+    throw new HostError(`overlay backing path must be absolute: ${opts.backingPath}`, { hint: 'pass the image rootfs as an absolute path' });
+  }
+  const backing = await stat(opts.backingPath).catch(() => undefined);
+  if (!backing?.isFile()) {
+    throw new HostError(`image rootfs ${opts.backingPath} does not exist`, {
+      hint: 'rebuild or re-import the image (banger image build)',
+      code: 'storage.backing_missing',
+    });
+  }
+  const size = Math.max(opts.sizeBytes ?? backing.size, backing.size);
+  let kind: OverlayKind = opts.kind ?? 'qcow2';
+  if (kind === 'qcow2' && !(await which('qemu-img'))) kind = 'sparse-copy';
+  const format = kind === 'qcow2' ? 'qcow2' : 'raw';
+
+  if (await exists(opts.overlayPath)) return { path: opts.overlayPath, kind, format };
+
+  await mkdir(dirname(opts.overlayPath), { recursive: true });
+  const tmp = `${opts.overlayPath}.tmp-${process.pid}`;
+  try {
+    if (kind === 'qcow2') {
+      await run(
+        'qemu-img',
+        ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', opts.backingPath, tmp, String(size)],
+        { signal: opts.signal, hint: 'install qemu-utils (apt-get install qemu-utils)' },
+      );
+    } else {
+      await run('cp', ['--sparse=always', '--reflink=auto', opts.backingPath, tmp], { signal: opts.signal });
+      if (size > backing.size) await run('truncate', ['-s', String(size), tmp], { signal: opts.signal });
+    }
+    await rename(tmp, opts.overlayPath);
+  } catch (e) {
+    await rm(tmp, { force: true });
+    throw e;
+  }
+  return { path: opts.overlayPath, kind, format };
+}
+
+/** Removes an overlay. Idempotent. */
+export async function removeOverlay(overlayPath: string): Promise<void> {
+  await rm(overlayPath, { force: true });
+  await rm(`${overlayPath}.tmp-${process.pid}`, { force: true });
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}

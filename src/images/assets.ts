@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Guest-side files (init scripts, the agent) are kept as real shell files in
+ * the source tree so they can be linted and run on the host in tests. This
+ * finds them both from src/ (tests, tsx) and from dist/ (built package), by
+ * walking up to the package root.
+ */
+export function assetPath(relFromRepoRoot: string): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 6; i++) {
+    if (existsSync(join(dir, 'package.json'))) {
+      const p = join(dir, relFromRepoRoot);
+      if (existsSync(p)) return p;
+    }
+    dir = resolve(dir, '..');
+  }
+  throw new Error(`banger asset ${relFromRepoRoot} not found; the package is incomplete`);
+}
+
+/** The guest agent script (src/guest/assets/banger-agent.sh). */
+export function agentScriptPath(): string {
+  return assetPath('src/guest/assets/banger-agent.sh');
+}
+
+/** A file of the minimal profile's guest side (src/images/minimal/assets/NAME). */
+export function minimalAssetPath(name: string): string {
+  return assetPath(join('src/images/minimal/assets', name));
+}

@@ -1,0 +1,129 @@
+import { copyFile, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { extract } from 'tar-stream';
+import { InvalidInputError } from '../../errors/index.js';
+import { ensureSshKey } from '../../guest/keys.js';
+import type { Layout } from '../../host/layout.js';
+import { makeExt4 } from '../../host/storage/index.js';
+import { MiB, newId, nowIso, type Image } from '../../model/index.js';
+import { assembleWorkSeed } from '../minimal/rootfs.js';
+import { noProgress, type ProgressFn } from '../progress.js';
+import { openStaging } from '../staging.js';
+import { detectFormat, dockerLayers, ociLayers, openTar, unpackOuter, verifyDigest, type ImportFormat, type Layer } from './layers.js';
+import { RootWriter } from './root-writer.js';
+
+export interface ImportImageOptions {
+  layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;
+  name: string;
+  /** OCI layout directory, OCI/docker-save tarball, or rootfs tarball (optionally gzip/zstd). */
+  source: string;
+  /** @default 'auto' */
+  format?: ImportFormat;
+  /** Boot parts (kernel, initrd, kernel args) borrowed from an existing image, e.g. the minimal one. */
+  kernelFrom: Pick<Image, 'kernelPath' | 'initrdPath' | 'kernelArgs'>;
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+/**
+ * Imports a container image or rootfs tarball as a banger image: layers are
+ * flattened in order into a scratch root (whiteouts and opaque dirs applied,
+ * ownership and modes kept, nothing written outside it), then written into
+ * an ext4 rootfs with mkfs.ext4 -d. Returns the Image record to insert. A
+ * refused or failed import leaves no files behind.
+ */
+export async function importImage(opts: ImportImageOptions): Promise<Image> {
+  const progress = opts.onProgress ?? noProgress;
+  if (process.getuid?.() !== 0) {
+    throw new InvalidInputError('image import needs root to keep file ownership in the rootfs', { hint: 'run bangerd as root (or via the root helper)' });
+  }
+  const sshKey = await ensureSshKey(opts.layout);
+  await mkdir(opts.layout.cacheDir, { recursive: true });
+  const staging = await openStaging(opts.layout.imagesDir, newId());
+  const scratch = await mkdtemp(join(opts.layout.cacheDir, 'import-'));
+  try {
+    const format = !opts.format || opts.format === 'auto' ? await detectFormat(opts.source) : opts.format;
+    progress('import.detect', format);
+    const layers = await sourceLayers(opts.source, format, scratch, opts.signal);
+
+    const root = join(scratch, 'rootfs');
+    await mkdir(root, { mode: 0o755 });
+    const writer = new RootWriter(root, { whiteouts: true });
+    for (const layer of layers) {
+      progress('import.layer', layer.label);
+      await verifyDigest(layer);
+      const ex = extract();
+      (await openTar(layer.path)).pipe(ex);
+      writer.beginLayer();
+      for await (const entry of ex) await writer.apply(entry.header, entry, opts.signal);
+      if (layer.whiteouts) await writer.endLayer();
+    }
+    await writer.finish();
+
+    progress('rootfs.mkfs', 'ext4');
+    const used = await treeBytes(root);
+    const rootfsPath = join(staging.dir, 'rootfs.ext4');
+    const size = Math.max(256 * MiB, Math.ceil((used * 1.3 + 64 * MiB) / MiB) * MiB);
+    await makeExt4({ path: rootfsPath, sizeBytes: size, fromDir: root, label: 'banger-root', signal: opts.signal });
+
+    const seed = join(scratch, 'work');
+    await mkdir(seed);
+    await assembleWorkSeed(seed, sshKey.publicKey);
+    const workSeedPath = join(staging.dir, 'work-seed.ext4');
+    await makeExt4({ path: workSeedPath, sizeBytes: 64 * MiB, fromDir: seed, label: 'banger-work', signal: opts.signal });
+
+    const kernelPath = join(staging.dir, 'vmlinuz');
+    await copyFile(opts.kernelFrom.kernelPath, kernelPath);
+    let initrdPath: string | undefined;
+    if (opts.kernelFrom.initrdPath) {
+      initrdPath = join(staging.dir, 'initrd.img');
+      await copyFile(opts.kernelFrom.initrdPath, initrdPath);
+    }
+    const now = nowIso();
+    const image = await staging.commit({
+      id: staging.id,
+      name: opts.name,
+      profile: 'imported',
+      managed: true,
+      artifactDir: staging.dir,
+      rootfsPath,
+      workSeedPath,
+      kernelPath,
+      initrdPath,
+      kernelArgs: opts.kernelFrom.kernelArgs,
+      sshKeyFingerprint: sshKey.fingerprint,
+      createdAt: now,
+      updatedAt: now,
+    });
+    progress('done', `${image.name} (${image.id.slice(0, 8)})`);
+    return image;
+  } catch (e) {
+    await staging.discard();
+    throw e;
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+async function sourceLayers(source: string, format: Exclude<ImportFormat, 'auto'>, scratch: string, signal?: AbortSignal): Promise<Layer[]> {
+  if (format === 'tar') return [{ label: 'rootfs', path: source, whiteouts: false }];
+  const st = await lstat(source);
+  let dir = source;
+  if (!st.isDirectory()) {
+    dir = join(scratch, 'outer');
+    await mkdir(dir);
+    await unpackOuter(source, dir, signal);
+  }
+  return format === 'oci' ? ociLayers(dir) : dockerLayers(dir);
+}
+
+async function treeBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const e of await readdir(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    const st = await lstat(p);
+    total += Math.max(4096, Math.ceil(st.size / 4096) * 4096);
+    if (e.isDirectory()) total += await treeBytes(p);
+  }
+  return total;
+}

@@ -1,0 +1,91 @@
+import { z } from 'zod';
+import { InternalError } from '../errors/index.js';
+import { VM_STATES, type VMRuntime, type VMSpec, type VMStats, type WorkspacePrepareResult } from '../model/index.js';
+
+/**
+ * Schemas for the JSON columns. Rows are validated on read so a hand-edited or
+ * corrupt row fails loudly with its table and id instead of leaking `undefined`
+ * into the daemon.
+ */
+
+const nonNegInt = z.number().int().nonnegative();
+
+export const VmSpecSchema = z.object({
+  vcpuCount: z.number().int().positive(),
+  memoryMiB: z.number().int().positive(),
+  systemOverlaySizeBytes: nonNegInt,
+  workDiskSizeBytes: nonNegInt,
+  natEnabled: z.boolean(),
+}) satisfies z.ZodType<VMSpec>;
+
+export const VmRuntimeSchema = z.object({
+  guestIP: z.string(),
+  dnsName: z.string(),
+  vmDir: z.string(),
+  systemOverlayPath: z.string(),
+  workDiskPath: z.string(),
+  logPath: z.string(),
+  apiSockPath: z.string(),
+  agentSockPath: z.string(),
+  vsockCID: z.number().int().optional(),
+  metricsPath: z.string().optional(),
+  tapDevice: z.string().optional(),
+  baseLoop: z.string().optional(),
+  cowLoop: z.string().optional(),
+  dmName: z.string().optional(),
+  vmmPid: z.number().int().optional(),
+  lastError: z.string().optional(),
+}) satisfies z.ZodType<VMRuntime>;
+
+export const VmStatsSchema = z.object({
+  collectedAt: z.string().optional(),
+  cpuPercent: z.number().optional(),
+  rssBytes: z.number().optional(),
+  systemOverlayBytes: z.number().optional(),
+  workDiskBytes: z.number().optional(),
+}) satisfies z.ZodType<VMStats>;
+
+export const WorkspaceSchema = z.object({
+  vmId: z.string(),
+  sourcePath: z.string(),
+  repoRoot: z.string(),
+  repoName: z.string(),
+  guestPath: z.string(),
+  mode: z.enum(['shallow_overlay', 'full_copy', 'metadata_only']),
+  headCommit: z.string().optional(),
+  currentBranch: z.string().optional(),
+  preparedAt: z.string(),
+}) satisfies z.ZodType<WorkspacePrepareResult>;
+
+export const VmStateSchema = z.enum(VM_STATES);
+export const VmmNameSchema = z.enum(['firecracker', 'qemu']);
+export const ImageProfileSchema = z.enum(['debian', 'minimal', 'imported']);
+
+/** Parses a JSON column with its schema; failures name the row and column. */
+export function decodeColumn<T>(schema: z.ZodType<T>, raw: string, where: { table: string; id: string; column: string }): T {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    throw corrupt(where, 'is not JSON');
+  }
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw corrupt(where, `is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
+  }
+  return parsed.data;
+}
+
+export function decodeEnum<T>(schema: z.ZodType<T>, raw: unknown, where: { table: string; id: string; column: string }): T {
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw corrupt(where, `has unknown value ${JSON.stringify(raw)}`);
+  return parsed.data;
+}
+
+function corrupt(where: { table: string; id: string; column: string }, what: string): InternalError {
+  return new InternalError(`${where.table} row ${where.id}: column ${where.column} ${what}`, {
+    code: 'store.corrupt_row',
+    hint: 'the database was edited by hand or is damaged; restore it from a backup or delete the row',
+  });
+}

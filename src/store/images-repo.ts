@@ -1,0 +1,124 @@
+import type { Database } from 'better-sqlite3';
+import { ConflictError } from '../errors/index.js';
+import type { Image } from '../model/index.js';
+import { decodeEnum, ImageProfileSchema } from './codecs.js';
+import { isUniqueViolation } from './sqlite-errors.js';
+
+interface ImageRow {
+  id: string;
+  name: string;
+  profile: string;
+  managed: number;
+  artifact_dir: string;
+  rootfs_path: string;
+  work_seed_path: string | null;
+  kernel_path: string;
+  initrd_path: string | null;
+  modules_dir: string | null;
+  kernel_args: string | null;
+  size_bytes: number | null;
+  ssh_key_fingerprint: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** Typed access to the `images` table. Every write is one statement. */
+export class ImagesRepo {
+  constructor(private readonly db: Database) {}
+
+  list(): Image[] {
+    return (this.db.prepare('SELECT * FROM images ORDER BY name').all() as ImageRow[]).map(toImage);
+  }
+
+  getById(id: string): Image | undefined {
+    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    return row && toImage(row);
+  }
+
+  getByName(name: string): Image | undefined {
+    const row = this.db.prepare('SELECT * FROM images WHERE name = ?').get(name) as ImageRow | undefined;
+    return row && toImage(row);
+  }
+
+  /** @throws ConflictError when the name or id is taken. */
+  insert(image: Image): void {
+    try {
+      this.db
+        .prepare(
+          `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, work_seed_path, kernel_path,
+             initrd_path, modules_dir, kernel_args, size_bytes, ssh_key_fingerprint, created_at, updated_at)
+           VALUES (@id, @name, @profile, @managed, @artifact_dir, @rootfs_path, @work_seed_path, @kernel_path,
+             @initrd_path, @modules_dir, @kernel_args, @size_bytes, @ssh_key_fingerprint, @created_at, @updated_at)`,
+        )
+        .run(toRow(image));
+    } catch (err) {
+      if (isUniqueViolation(err)) {
+        throw new ConflictError(`image "${image.name}" already exists`, {
+          code: 'image.exists',
+          hint: `pick another name, or delete it first: banger image delete ${image.name}`,
+        });
+      }
+      throw err;
+    }
+  }
+
+  /** Replaces every column of an existing row. Returns false when no row has that id. */
+  update(image: Image): boolean {
+    const res = this.db
+      .prepare(
+        `UPDATE images SET name=@name, profile=@profile, managed=@managed, artifact_dir=@artifact_dir,
+           rootfs_path=@rootfs_path, work_seed_path=@work_seed_path, kernel_path=@kernel_path,
+           initrd_path=@initrd_path, modules_dir=@modules_dir, kernel_args=@kernel_args, size_bytes=@size_bytes,
+           ssh_key_fingerprint=@ssh_key_fingerprint, updated_at=@updated_at
+         WHERE id=@id`,
+      )
+      .run(toRow(image));
+    return res.changes > 0;
+  }
+
+  /** Returns false when no row had that id. Fails with a FOREIGN KEY error while VMs use the image. */
+  delete(id: string): boolean {
+    return this.db.prepare('DELETE FROM images WHERE id = ?').run(id).changes > 0;
+  }
+}
+
+function toImage(row: ImageRow): Image {
+  const image: Image = {
+    id: row.id,
+    name: row.name,
+    profile: decodeEnum(ImageProfileSchema, row.profile, { table: 'images', id: row.id, column: 'profile' }),
+    managed: row.managed !== 0,
+    artifactDir: row.artifact_dir,
+    rootfsPath: row.rootfs_path,
+    kernelPath: row.kernel_path,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+  if (row.work_seed_path !== null) image.workSeedPath = row.work_seed_path;
+  if (row.initrd_path !== null) image.initrdPath = row.initrd_path;
+  if (row.modules_dir !== null) image.modulesDir = row.modules_dir;
+  if (row.kernel_args !== null) image.kernelArgs = row.kernel_args;
+  if (row.size_bytes !== null) image.sizeBytes = row.size_bytes;
+  if (row.ssh_key_fingerprint !== null) image.sshKeyFingerprint = row.ssh_key_fingerprint;
+  return image;
+}
+
+function toRow(image: Image): ImageRow {
+  return {
+    id: image.id,
+    name: image.name,
+    profile: image.profile,
+    managed: image.managed ? 1 : 0,
+    artifact_dir: image.artifactDir,
+    rootfs_path: image.rootfsPath,
+    work_seed_path: image.workSeedPath ?? null,
+    kernel_path: image.kernelPath,
+    initrd_path: image.initrdPath ?? null,
+    modules_dir: image.modulesDir ?? null,
+    kernel_args: image.kernelArgs ?? null,
+    size_bytes: image.sizeBytes ?? null,
+    ssh_key_fingerprint: image.sshKeyFingerprint ?? null,
+    created_at: image.createdAt,
+    updated_at: image.updatedAt,
+  };
+}

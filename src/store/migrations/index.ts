@@ -1,0 +1,10 @@
+import { baseline } from './001-baseline.js';
+import { touchWorkspace } from './002-touch-workspace.js';
+import type { Migration } from './types.js';
+
+export type { Migration } from './types.js';
+
+/** Every migration in order. Append new ones; the last version is the schema the code reads. */
+export const MIGRATIONS: readonly Migration[] = [baseline, touchWorkspace];
+
+export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)?.version ?? 0;

@@ -1,0 +1,122 @@
+/**
+ * systemd unit templates (pure). Both units are system units: the helper runs
+ * as root, bangerd as the owner (User=). Hardening is as tight as each job
+ * allows; every relaxation says why.
+ */
+
+export interface UnitParams {
+  ownerUser: string;
+  ownerUid: number;
+  ownerGid: number;
+  /** Absolute path of the node binary. */
+  nodePath: string;
+  /** Absolute path of the built tree (the folder holding helper/ and src/). */
+  distDir: string;
+  stateDir: string;
+  runtimeDir: string;
+  cacheDir: string;
+  configDir: string;
+  helperSocket: string;
+  tokenFile: string;
+  bridge: string;
+  tapPrefix: string;
+  cidr: string;
+}
+
+export const HELPER_UNIT = 'banger-helper.service';
+export const DAEMON_UNIT = 'bangerd.service';
+
+export function renderHelperUnit(p: UnitParams): string {
+  const exec = [
+    p.nodePath, `${p.distDir}/helper/main.js`,
+    '--owner-uid', String(p.ownerUid), '--owner-gid', String(p.ownerGid),
+    '--root', p.stateDir, '--root', p.runtimeDir, '--root', p.cacheDir,
+    '--socket', p.helperSocket, '--token-file', p.tokenFile,
+    '--bridge', p.bridge, '--tap-prefix', p.tapPrefix, '--cidr', p.cidr,
+  ].join(' ');
+  return `# Installed by banger system install; removed by banger system uninstall.
+[Unit]
+Description=banger root helper (bridge, taps, NAT, loop and dm devices for ${p.ownerUser})
+Before=${DAEMON_UNIT}
+
+[Service]
+Type=simple
+ExecStart=${exec}
+Restart=on-failure
+UMask=0077
+RuntimeDirectory=${runtimeDirName(p.helperSocket)}
+RuntimeDirectoryMode=0755
+# Only what the operations need: links and netfilter (NET_ADMIN, NET_RAW),
+# handing taps and VMM sockets to the owner (CHOWN, FOWNER, DAC_OVERRIDE for
+# files in the owner's dirs), loop and device-mapper ioctls (SYS_ADMIN).
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN
+AmbientCapabilities=
+NoNewPrivileges=yes
+ProtectSystem=strict
+# Read-only home; the owner's banger dirs (which may live under it) stay writable.
+ProtectHome=read-only
+ReadWritePaths=${p.stateDir} ${p.runtimeDir} ${p.cacheDir}
+PrivateTmp=yes
+# Not PrivateDevices: the helper needs /dev/loop*, /dev/mapper and /dev/net/tun.
+# Not ProtectKernelTunables: ip_forward is written under /proc/sys.
+ProtectControlGroups=yes
+ProtectClock=yes
+ProtectHostname=yes
+RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6
+RestrictNamespaces=yes
+RestrictRealtime=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+MemoryDenyWriteExecute=no
+SystemCallArchitectures=native
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+export function renderDaemonUnit(p: UnitParams): string {
+  return `# Installed by banger system install; removed by banger system uninstall.
+[Unit]
+Description=banger daemon for ${p.ownerUser}
+Wants=${HELPER_UNIT}
+After=${HELPER_UNIT} network.target
+
+[Service]
+Type=simple
+User=${p.ownerUser}
+Group=${p.ownerGid}
+Environment=XDG_RUNTIME_DIR=${parentOf(p.runtimeDir)}
+Environment=BANGER_HELPER_SOCKET=${p.helperSocket}
+Environment=BANGER_HELPER_TOKEN_FILE=${p.tokenFile}
+ExecStart=${p.nodePath} ${p.distDir}/src/daemon/main.js
+Restart=on-failure
+# bangerd needs no capability: privileged work goes through the helper.
+CapabilityBoundingSet=
+NoNewPrivileges=yes
+ProtectSystem=strict
+ReadWritePaths=${p.stateDir} ${p.runtimeDir} ${p.cacheDir} ${p.configDir}
+# Not ProtectHome: vm run copies a repository from anywhere in the owner's home.
+PrivateTmp=yes
+# Not PrivateDevices: VMMs need /dev/kvm and /dev/net/tun.
+ProtectKernelTunables=yes
+ProtectKernelModules=yes
+ProtectControlGroups=yes
+RestrictSUIDSGID=yes
+LockPersonality=yes
+SystemCallArchitectures=native
+
+[Install]
+WantedBy=multi-user.target
+`;
+}
+
+/** systemd's RuntimeDirectory= is relative to /run; the socket's parent must be /run/<name>. */
+function runtimeDirName(socket: string): string {
+  const m = /^\/run\/([^/]+)\/[^/]+$/.exec(socket);
+  return m?.[1] ?? 'banger';
+}
+
+function parentOf(dir: string): string {
+  return dir.replace(/\/[^/]+\/?$/, '') || '/';
+}

@@ -1,0 +1,142 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { VmmError } from '../../errors/index.js';
+import type {
+  StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
+} from '../driver.js';
+import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, waitForExit } from '../process.js';
+import { fcCall, fcRequest } from './api-client.js';
+import { bootSequence, flattenMetrics } from './config.js';
+
+export interface FirecrackerDriverOptions {
+  /** @default 'firecracker' */
+  binary?: string;
+  /** @default 10000 */
+  launchTimeoutMs?: number;
+  /** @default 30000 */
+  stopTimeoutMs?: number;
+}
+
+/** Sends the boot sequence to an API socket that is already listening. Exported for the contract test. */
+export async function configureAndStart(spec: VmmLaunchSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  for (const c of bootSequence(spec, fcLogPath(spec))) await fcCall(spec.apiSockPath, c.method, c.path, c.body, { signal: opts.signal });
+}
+
+/** Asks the guest to reboot via the i8042 controller; Firecracker exits when it resets. */
+export async function sendCtrlAltDel(apiSockPath: string, signal?: AbortSignal): Promise<void> {
+  await fcCall(apiSockPath, 'PUT', '/actions', { action_type: 'SendCtrlAltDel' }, { signal });
+}
+
+const fcLogPath = (spec: VmmLaunchSpec): string => join(dirname(spec.logPath), 'firecracker.log');
+
+/**
+ * Firecracker backend: spawn with --api-sock (detached), wait until GET /
+ * answers, PUT the boot sequence, InstanceStart. Stop = SendCtrlAltDel, then
+ * SIGKILL after the bound. Needs an uncompressed vmlinux with virtio-mmio
+ * (ACPI, Firecracker >= 1.8) and a raw root disk.
+ */
+export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): VmmDriver & VmmIntrospection {
+  const binary = opts.binary ?? 'firecracker';
+  const launchTimeoutMs = opts.launchTimeoutMs ?? 10_000;
+
+  const driver = {
+    info: () => ({ name: 'firecracker' as const, features: { qmp: false, vsock: true, tcg: false } }),
+
+    async prepare(spec: VmmLaunchSpec): Promise<void> {
+      await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(spec.logPath), { recursive: true });
+      if (await findPidByCmdline(spec.apiSockPath, 'firecracker')) return;
+      // Both sockets are bound by Firecracker, which fails if the files exist.
+      await rm(spec.apiSockPath, { force: true });
+      await rm(spec.agentSockPath, { force: true });
+    },
+
+    async launch(spec: VmmLaunchSpec, lo: { signal?: AbortSignal } = {}): Promise<VmmProcessHandle> {
+      const log = await open(spec.logPath, 'a');
+      let child;
+      try {
+        child = spawn(binary, ['--api-sock', spec.apiSockPath, '--id', spec.vmId.slice(0, 12)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+      } finally {
+        await log.close();
+      }
+      let exited = false;
+      const spawnErr = new Promise<Error>((r) => child.once('error', r));
+      child.once('exit', () => {
+        exited = true;
+      });
+      child.unref();
+      const pid = child.pid;
+      const fail = async (msg: string, hint?: string): Promise<never> => {
+        if (pid) {
+          await signalProcess(pid, undefined, 'SIGKILL');
+          await waitForExit(pid, undefined, 5000);
+        }
+        await rm(spec.apiSockPath, { force: true });
+        await rm(spec.agentSockPath, { force: true });
+        throw new VmmError(msg, { hint: hint ?? `see ${spec.logPath}`, code: 'vmm.launch_failed' });
+      };
+      if (!pid) return fail(`cannot start ${binary}: ${(await spawnErr).message}`, 'install firecracker and put it on PATH, or use vmm = "qemu"');
+      const startTime = (await readProcStat(pid))?.startTime;
+      const deadline = Date.now() + launchTimeoutMs;
+      for (;;) {
+        if (lo.signal?.aborted) return fail(`launch of ${spec.name} cancelled`);
+        if (exited) return fail('firecracker exited during launch');
+        if (Date.now() > deadline) return fail(`firecracker API socket did not answer within ${launchTimeoutMs} ms`);
+        const ok = await fcRequest(spec.apiSockPath, 'GET', '/', undefined, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false);
+        if (ok) break;
+        await new Promise((r) => setTimeout(r, 25));
+      }
+      try {
+        await configureAndStart(spec, lo);
+      } catch (e) {
+        return fail((e as Error).message);
+      }
+      return { pid, pidStartTime: startTime, apiSockPath: spec.apiSockPath };
+    },
+
+    async stop(h: VmmProcessHandle, so: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<StopOutcome> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return 'already-stopped';
+      const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
+      try {
+        await sendCtrlAltDel(h.apiSockPath, so.signal);
+        if (await waitForExit(h.pid, h.pidStartTime, timeoutMs, so.signal)) {
+          await rm(h.apiSockPath, { force: true });
+          return 'graceful';
+        }
+      } catch {
+        /* API gone or refused: kill */
+      }
+      await driver.kill(h);
+      return 'killed';
+    },
+
+    async kill(h: VmmProcessHandle): Promise<void> {
+      await signalProcess(h.pid, h.pidStartTime, 'SIGKILL');
+      if (!(await waitForExit(h.pid, h.pidStartTime, 10_000))) throw new VmmError(`firecracker pid ${h.pid} survived SIGKILL`);
+      await rm(h.apiSockPath, { force: true });
+    },
+
+    async inspect(h: VmmProcessHandle): Promise<VmmStatus> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return { alive: false };
+      const res = await fcRequest(h.apiSockPath, 'GET', '/', undefined, { timeoutMs: 2000 }).catch(() => undefined);
+      return { alive: true, status: (res?.body as { state?: string } | undefined)?.state ?? 'unreachable' };
+    },
+
+    async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
+      const pid = await findPidByCmdline(apiSockPath, 'firecracker');
+      return pid ? { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath } : undefined;
+    },
+
+    async metrics(h: VmmProcessHandle, metricsPath?: string): Promise<VmmMetrics | undefined> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return undefined;
+      const proc = await processMetrics(h.pid);
+      if (!proc) return undefined;
+      if (!metricsPath) return proc;
+      await fcCall(h.apiSockPath, 'PUT', '/actions', { action_type: 'FlushMetrics' }).catch(() => undefined);
+      const lines = (await readFile(metricsPath, 'utf8').catch(() => '')).trim().split('\n');
+      return { ...proc, backend: flattenMetrics(lines[lines.length - 1] ?? '') };
+    },
+  } satisfies VmmDriver & VmmIntrospection;
+  return driver;
+}

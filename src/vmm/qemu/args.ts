@@ -1,0 +1,69 @@
+import type { Accel } from '../accel.js';
+import type { VmmDisk, VmmLaunchSpec } from '../driver.js';
+
+/**
+ * Pure: the QEMU command line for a launch spec. TCG uses `-machine pc` with
+ * virtio-pci (microvm stalls under TCG: no PIT/HPET reference); KVM uses
+ * `-machine microvm` with virtio-mmio devices (ACPI on, so the guest finds
+ * them without virtio_mmio.device= and system_powerdown works).
+ */
+
+export const AGENT_PORT_NAME = 'org.banger.agent';
+
+export interface QemuArgsOptions {
+  accel: Accel;
+  pidFile: string;
+}
+
+/** QEMU option values separate keys with commas; a literal comma is doubled. */
+export function qemuEscape(value: string): string {
+  return value.replace(/,/g, ',,');
+}
+
+export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): string[] {
+  const kvm = opts.accel === 'kvm';
+  // virtio device model names differ between the PCI and MMIO transports.
+  const dev = (kind: 'blk' | 'net' | 'serial' | 'rng'): string =>
+    kvm ? `virtio-${kind}-device` : `virtio-${kind}-pci`;
+  const args: string[] = ['-name', `banger-${spec.name},process=banger-${spec.vmId.slice(0, 12)}`];
+  if (kvm) {
+    args.push('-accel', 'kvm', '-cpu', 'host', '-machine', 'microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=on');
+  } else {
+    args.push('-accel', 'tcg', '-machine', 'pc');
+  }
+  args.push(
+    '-m', String(spec.memoryMiB),
+    '-smp', String(spec.vcpuCount),
+    '-nodefaults', '-no-user-config', '-display', 'none', '-no-reboot',
+    '-kernel', spec.kernelPath,
+  );
+  if (spec.initrdPath) args.push('-initrd', spec.initrdPath);
+  args.push('-append', spec.kernelArgs);
+  args.push(...disk('root', spec.rootDisk, dev('blk')));
+  if (spec.workDisk) args.push(...disk('work', spec.workDisk, dev('blk')));
+  if (spec.network) {
+    args.push(
+      '-netdev', `tap,id=net0,ifname=${qemuEscape(spec.network.tap)},script=no,downscript=no`,
+      '-device', `${dev('net')},netdev=net0,mac=${spec.network.mac}`,
+    );
+  }
+  args.push(
+    '-device', `${dev('rng')}`,
+    '-chardev', `socket,id=agent,path=${qemuEscape(spec.agentSockPath)},server=on,wait=off`,
+    '-device', dev('serial'),
+    '-device', `virtserialport,chardev=agent,name=${AGENT_PORT_NAME}`,
+    '-chardev', `file,id=console,path=${qemuEscape(spec.logPath)},append=on`,
+    '-serial', 'chardev:console',
+    '-qmp', `unix:${qemuEscape(spec.apiSockPath)},server=on,wait=off`,
+    '-pidfile', opts.pidFile,
+  );
+  return args;
+}
+
+function disk(id: string, d: VmmDisk, model: string): string[] {
+  const ro = d.readOnly ? ',readonly=on' : '';
+  return [
+    '-drive', `id=${id},file=${qemuEscape(d.path)},format=${d.format},if=none,cache=writeback,discard=unmap${ro}`,
+    '-device', `${model},drive=${id}`,
+  ];
+}

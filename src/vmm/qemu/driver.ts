@@ -1,0 +1,174 @@
+import { spawn } from 'node:child_process';
+import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { VmmError } from '../../errors/index.js';
+import type { Accel } from '../accel.js';
+import type {
+  StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
+} from '../driver.js';
+import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, waitForExit } from '../process.js';
+import { buildQemuArgs } from './args.js';
+import { QmpClient } from './qmp-client.js';
+
+export interface QemuDriverOptions {
+  /** Decided by the accelerator probe (chooseAccel). */
+  accel: Accel;
+  /** @default 'qemu-system-x86_64' */
+  binary?: string;
+  /** How long launch waits for QMP to answer. @default 15000 */
+  launchTimeoutMs?: number;
+  /** Default graceful-stop bound before kill. @default 30000 */
+  stopTimeoutMs?: number;
+}
+
+/**
+ * QEMU backend. launch = spawn detached (the VM outlives a daemon restart),
+ * then wait for QMP and check the machine is running. stop = QMP
+ * system_powerdown (ACPI power button, the guest syncs and powers off;
+ * -no-reboot makes QEMU exit), then SIGKILL after the bound.
+ */
+export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntrospection {
+  const binary = opts.binary ?? 'qemu-system-x86_64';
+  const launchTimeoutMs = opts.launchTimeoutMs ?? 15_000;
+  const pidFileOf = (spec: VmmLaunchSpec): string => join(dirname(spec.apiSockPath), 'qemu.pid');
+
+  async function removeRuntimeFiles(apiSockPath: string, agentSockPath?: string): Promise<void> {
+    await rm(apiSockPath, { force: true });
+    await rm(join(dirname(apiSockPath), 'qemu.pid'), { force: true });
+    if (agentSockPath) await rm(agentSockPath, { force: true });
+  }
+
+  const driver = {
+    info: () => ({ name: 'qemu' as const, features: { qmp: true, vsock: false, tcg: opts.accel === 'tcg' } }),
+
+    async prepare(spec: VmmLaunchSpec): Promise<void> {
+      await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(spec.agentSockPath), { recursive: true, mode: 0o700 });
+      await mkdir(dirname(spec.logPath), { recursive: true });
+      // A live VMM on this socket means the VM is already running: leave it alone.
+      if (await findPidByCmdline(spec.apiSockPath, 'qemu')) return;
+      await removeRuntimeFiles(spec.apiSockPath, spec.agentSockPath);
+    },
+
+    async launch(spec: VmmLaunchSpec, lo: { signal?: AbortSignal } = {}): Promise<VmmProcessHandle> {
+      if (lo.signal?.aborted) throw new VmmError(`launch of ${spec.name} cancelled`, { code: 'vmm.aborted' });
+      const args = buildQemuArgs(spec, { accel: opts.accel, pidFile: pidFileOf(spec) });
+      const log = await open(spec.logPath, 'a');
+      let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
+      let child;
+      try {
+        child = spawn(binary, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+      } finally {
+        await log.close();
+      }
+      const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+      child.once('exit', (code, signal) => {
+        exited = { code, signal };
+      });
+      child.unref();
+      const pid = child.pid;
+      const fail = async (msg: string, hint?: string): Promise<never> => {
+        if (pid) {
+          await signalProcess(pid, undefined, 'SIGKILL');
+          await waitForExit(pid, undefined, 5000);
+        }
+        await removeRuntimeFiles(spec.apiSockPath, spec.agentSockPath);
+        throw new VmmError(msg, { hint: hint ?? `see ${spec.logPath}`, code: 'vmm.launch_failed' });
+      };
+      if (!pid) {
+        const e = await spawnError;
+        return fail(`cannot start ${binary}: ${e.message}`, 'install qemu-system-x86 (apt-get install qemu-system-x86)');
+      }
+      const startTime = (await readProcStat(pid))?.startTime;
+      const deadline = Date.now() + launchTimeoutMs;
+      let qmp: QmpClient | undefined;
+      while (!qmp) {
+        if (lo.signal?.aborted) return fail(`launch of ${spec.name} cancelled`);
+        if (exited) {
+          const tail = await logTail(spec.logPath);
+          return fail(`qemu exited during launch (${exited.code ?? exited.signal}): ${tail}`);
+        }
+        if (Date.now() > deadline) return fail(`qemu did not open its QMP socket within ${launchTimeoutMs} ms`);
+        try {
+          qmp = await QmpClient.connect(spec.apiSockPath, { timeoutMs: 2000, signal: lo.signal });
+        } catch {
+          await new Promise((r) => setTimeout(r, 25));
+        }
+      }
+      try {
+        const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
+        if (!st.running) return await fail(`qemu started but the machine is ${st.status}`);
+      } catch (e) {
+        return fail(`qemu QMP query-status failed: ${(e as Error).message}`);
+      } finally {
+        qmp.close();
+      }
+      return { pid, pidStartTime: startTime, apiSockPath: spec.apiSockPath };
+    },
+
+    async stop(h: VmmProcessHandle, so: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<StopOutcome> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
+        await removeRuntimeFiles(h.apiSockPath);
+        return 'already-stopped';
+      }
+      const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
+      try {
+        const qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: Math.min(5000, timeoutMs), signal: so.signal });
+        try {
+          await qmp.execute('system_powerdown');
+        } finally {
+          qmp.close();
+        }
+        if (await waitForExit(h.pid, h.pidStartTime, timeoutMs, so.signal)) {
+          await removeRuntimeFiles(h.apiSockPath);
+          return 'graceful';
+        }
+      } catch {
+        /* QMP unreachable: fall through to kill */
+      }
+      await driver.kill(h);
+      return 'killed';
+    },
+
+    async kill(h: VmmProcessHandle): Promise<void> {
+      await signalProcess(h.pid, h.pidStartTime, 'SIGKILL');
+      if (!(await waitForExit(h.pid, h.pidStartTime, 10_000))) {
+        throw new VmmError(`qemu pid ${h.pid} survived SIGKILL`, { hint: 'check for a stuck process in D state (ps -o stat)' });
+      }
+      await removeRuntimeFiles(h.apiSockPath);
+    },
+
+    async inspect(h: VmmProcessHandle): Promise<VmmStatus> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return { alive: false };
+      try {
+        const qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: 2000 });
+        try {
+          const st = await qmp.execute<{ status: string }>('query-status');
+          return { alive: true, status: st.status };
+        } finally {
+          qmp.close();
+        }
+      } catch {
+        return { alive: true, status: 'unreachable' };
+      }
+    },
+
+    async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
+      const pid = await findPidByCmdline(`unix:${apiSockPath},`, 'qemu');
+      if (!pid) return undefined;
+      return { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath };
+    },
+
+    async metrics(h: VmmProcessHandle): Promise<VmmMetrics | undefined> {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return undefined;
+      return processMetrics(h.pid);
+    },
+  } satisfies VmmDriver & VmmIntrospection;
+  return driver;
+}
+
+async function logTail(path: string): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.slice(-3).join(' | ') || 'no output';
+}

@@ -1,0 +1,57 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * Lists host resources banger (or its tests) would name: links (br-*, bg*,
+ * banger*), network namespaces banger*, iptables rules with a banger: comment,
+ * loop devices on files whose path mentions banger. Read-only.
+ */
+export interface HostResources {
+  links: string[];
+  netns: string[];
+  iptables: string[];
+  loops: string[];
+}
+
+const run = (cmd: string, args: string[]): string => {
+  try {
+    return execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], timeout: 20_000 });
+  } catch {
+    return '';
+  }
+};
+
+export function listBangerHostResources(): HostResources {
+  const links = (JSON.parse(run('ip', ['-j', 'link', 'show']) || '[]') as { ifname: string }[])
+    .map((l) => l.ifname)
+    .filter((n) => /^(br-banger|br-bg|bg|banger)/.test(n));
+  const netns = run('ip', ['netns', 'list'])
+    .split('\n')
+    .map((l) => l.split(' ')[0] ?? '')
+    .filter((n) => n.startsWith('banger'));
+  const iptables = ['iptables-save', 'iptables-legacy-save']
+    .flatMap((cmd) => run(cmd, []).split('\n').map((l) => `${cmd}: ${l}`))
+    .filter((l) => /--comment "?banger:/.test(l));
+  const loops = run('losetup', ['-a'])
+    .split('\n')
+    .filter((l) => /banger/.test(l))
+    .map((l) => l.trim());
+  return { links, netns, iptables, loops };
+}
+
+/** Resources in `after` that were not in `before` (so other people's leftovers don't count). */
+export function newResources(before: HostResources, after: HostResources): HostResources {
+  const diff = (a: string[], b: string[]) => b.filter((x) => !a.includes(x));
+  return {
+    links: diff(before.links, after.links),
+    netns: diff(before.netns, after.netns),
+    iptables: diff(before.iptables, after.iptables),
+    loops: diff(before.loops, after.loops),
+  };
+}
+
+export function describeLeaks(r: HostResources): string | null {
+  const parts = Object.entries(r)
+    .filter(([, v]) => (v as string[]).length > 0)
+    .map(([k, v]) => `${k}: ${(v as string[]).join(', ')}`);
+  return parts.length ? parts.join('; ') : null;
+}

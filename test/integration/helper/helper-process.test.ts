@@ -1,0 +1,170 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createHelperClient, type HelperClient, type HelperOpName } from '../../../helper/index.js';
+import { HelperRefusedError } from '../../../src/errors/index.js';
+import { buildDist, REPO_ROOT } from '../../helpers/build.js';
+import { gated, requiresNetns } from '../../helpers/host-caps.js';
+import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
+import { createTestUser, type TestUser } from '../../helpers/users.js';
+
+const missing = requiresNetns();
+
+interface CallOutcome {
+  ok: boolean;
+  uid: number;
+  result?: unknown;
+  error?: { name: string; kind: string; code: string; message: string };
+}
+
+describe.skipIf(missing !== null)(gated('banger-helper as a real process on a real socket', missing), () => {
+  let ns: TestNetns;
+  let owner: TestUser;
+  let stranger: TestUser;
+  let tmp: string;
+  let socketPath: string;
+  let stateDir: string;
+  let helper: ChildProcess;
+  let helperLog = '';
+  let client: HelperClient;
+  const token = randomBytes(24).toString('hex');
+
+  /** Everything a refused call could have touched: links and rules in the netns, host loops. */
+  const snapshot = () => ({
+    links: ns.exec('ip', ['-o', 'link', 'show']).replace(/\d+: /g, ''),
+    rules: ns.exec('iptables-save', []).split('\n').filter((l) => l.startsWith('-A')).join('\n'),
+    loops: execFileSync('losetup', ['-a'], { encoding: 'utf8' }),
+  });
+
+  const callAs = (user: TestUser | null, op: string, params: object, tok?: string): CallOutcome => {
+    const out = execFileSync(
+      process.execPath,
+      [join(REPO_ROOT, 'test/fixtures/helper-call.mjs'), join(REPO_ROOT, 'dist/helper/client.js'), socketPath, op, JSON.stringify(params), ...(tok ? [tok] : [])],
+      { encoding: 'utf8', timeout: 20_000, ...(user ? { uid: user.uid, gid: user.gid } : {}) },
+    );
+    return JSON.parse(out) as CallOutcome;
+  };
+
+  const expectRefused = async (op: HelperOpName, params: object, code: string) => {
+    const before = snapshot();
+    // Generic over ops: the test feeds deliberately wrong params through the typed client.
+    const err = await client.call(op, params as never).then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(HelperRefusedError);
+    expect((err as HelperRefusedError).code).toBe(code);
+    expect((err as HelperRefusedError).hint).toBeTruthy();
+    expect(snapshot()).toEqual(before);
+  };
+
+  beforeAll(async () => {
+    buildDist();
+    ns = createTestNetns('test');
+    owner = createTestUser('o');
+    stranger = createTestUser('x');
+    tmp = mkdtempSync('/tmp/banger-helper-it-');
+    chmodSync(tmp, 0o755);
+    stateDir = join(tmp, 'state');
+    for (const d of ['state', 'runtime', 'cache', 'run']) mkdirSync(join(tmp, d), { mode: 0o755 });
+    socketPath = join(tmp, 'run', 'helper.sock');
+    const tokenFile = join(tmp, 'helper.token');
+    writeFileSync(tokenFile, token, { mode: 0o600 });
+    chownSync(tokenFile, owner.uid, owner.gid);
+
+    helper = spawn(
+      'ip',
+      [
+        'netns', 'exec', ns.name, process.execPath, join(REPO_ROOT, 'dist/helper/main.js'),
+        '--owner-uid', String(owner.uid), '--owner-gid', String(owner.gid),
+        '--root', stateDir, '--root', join(tmp, 'runtime'), '--root', join(tmp, 'cache'),
+        '--socket', socketPath, '--token-file', tokenFile,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    helper.stderr?.setEncoding('utf8').on('data', (d: string) => (helperLog += d));
+    const deadline = Date.now() + 15_000;
+    while (!existsSync(socketPath) || !helperLog.includes('helper listening')) {
+      if (Date.now() > deadline || helper.exitCode !== null) throw new Error(`helper did not start:\n${helperLog}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    client = createHelperClient(socketPath, { token, timeoutMs: 20_000 });
+  }, 120_000);
+
+  afterAll(() => {
+    client?.close();
+    helper?.kill('SIGTERM');
+    ns?.delete();
+    owner?.remove();
+    stranger?.remove();
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  });
+
+  it('serves the owner: bridge, tap and NAT through the socket, logged with caller and outcome', { timeout: 30_000 }, async () => {
+    expect(await client.call('helper.ping', {})).toMatchObject({ uid: 0, ownerUid: owner.uid });
+    expect(await client.call('bridge.ensure', { name: 'br-banger', address: '172.16.0.1/24' })).toEqual({ created: true });
+    expect(await client.call('tap.create', { name: 'bgtap0', bridge: 'br-banger' })).toEqual({ created: true });
+    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 3 });
+    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 0 });
+    expect(await client.call('nat.down', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ removed: 3 });
+    expect(await client.call('tap.delete', { name: 'bgtap0' })).toEqual({ deleted: true });
+    expect(ns.exec('iptables-save', [])).not.toContain('banger:');
+
+    const lines = helperLog.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    const natLog = lines.find((l) => l.op === 'nat.up' && l.outcome === 'ok');
+    expect(natLog).toMatchObject({ callerUid: owner.uid, params: { guestIP: '172.16.0.2' } });
+    expect(typeof natLog?.durationMs).toBe('number');
+  });
+
+  it('refuses a tap name outside the prefix, changing nothing', { timeout: 20_000 }, async () => {
+    await expectRefused('tap.create', { name: 'eth9', bridge: 'br-banger' }, 'tap.name_invalid');
+    await expectRefused('tap.delete', { name: 'bgother0' }, 'tap.name_invalid');
+  });
+
+  it('refuses a path outside the layout, directly and through a symlink', { timeout: 20_000 }, async () => {
+    await expectRefused('loop.attach', { path: '/etc/passwd', readOnly: true }, 'path.outside_layout');
+    await expectRefused('loop.attach', { path: `${stateDir}/../../etc/passwd`, readOnly: true }, 'path.outside_layout');
+    symlinkSync('/etc', join(stateDir, 'escape'));
+    await expectRefused('loop.attach', { path: join(stateDir, 'escape', 'passwd'), readOnly: true }, 'path.outside_layout');
+    // A file that does not exist yet behind a symlinked parent is refused too.
+    await expectRefused('socket.chown', { path: join(stateDir, 'escape', 'new.sock') }, 'path.outside_layout');
+  });
+
+  it('refuses an IP outside the CIDR', { timeout: 20_000 }, async () => {
+    await expectRefused('nat.up', { guestIP: '10.0.0.5', tap: 'bgtap0', bridge: 'br-banger' }, 'ip.outside_cidr');
+    await expectRefused('nat.up', { guestIP: '172.16.0.1', tap: 'bgtap0', bridge: 'br-banger' }, 'ip.outside_cidr');
+    await expectRefused('bridge.ensure', { name: 'br-banger', address: '10.1.0.1/16' }, 'ip.outside_cidr');
+  });
+
+  it('refuses arguments carrying shell metacharacters', { timeout: 20_000 }, async () => {
+    await expectRefused('tap.create', { name: 'bgtap0;reboot', bridge: 'br-banger' }, 'arg.metachar');
+    await expectRefused('loop.attach', { path: `${stateDir}/$(id).img`, readOnly: false }, 'arg.metachar');
+    await expectRefused('nat.down', { guestIP: '172.16.0.2`x`', tap: 'bgtap0', bridge: 'br-banger' }, 'arg.metachar');
+  });
+
+  it('refuses a call from another real user; serves the owner user', { timeout: 30_000 }, async () => {
+    const before = snapshot();
+    const denied = callAs(stranger, 'tap.create', { name: 'bgtap7', bridge: 'br-banger' }, token);
+    expect(denied).toMatchObject({ ok: false, uid: stranger.uid, error: { kind: 'helper_refused', code: 'caller.not_owner' } });
+    expect(snapshot()).toEqual(before);
+
+    const served = callAs(owner, 'helper.ping', {}, token);
+    expect(served).toMatchObject({ ok: true, uid: owner.uid, result: { ownerUid: owner.uid } });
+  });
+
+  it('with the socket mode misconfigured, a stranger without the token is still refused', { timeout: 30_000 }, async () => {
+    chmodSync(socketPath, 0o666);
+    try {
+      const before = snapshot();
+      const noToken = callAs(stranger, 'tap.create', { name: 'bgtap7', bridge: 'br-banger' });
+      expect(noToken).toMatchObject({ ok: false, error: { kind: 'helper_refused', code: 'caller.not_owner' } });
+      const wrongToken = callAs(stranger, 'tap.create', { name: 'bgtap7', bridge: 'br-banger' }, 'x'.repeat(48));
+      expect(wrongToken).toMatchObject({ ok: false, error: { kind: 'helper_refused', code: 'caller.not_owner' } });
+      expect(snapshot()).toEqual(before);
+    } finally {
+      chmodSync(socketPath, 0o600);
+    }
+  });
+});

@@ -1,0 +1,160 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importImage } from '../../../src/images/import/index.js';
+import type { Image } from '../../../src/model/index.js';
+import { makeDockerSave, makeTar, writeOciLayout, type FixtureEntry } from '../../helpers/tar-fixtures.js';
+import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
+import { tempLayout } from '../../helpers/test-layout.js';
+
+const missing = firstMissing(missingRoot(), missingBinaries('mkfs.ext4', 'debugfs'));
+
+/** debugfs facts about a path inside an ext4 image. */
+function ext4Stat(img: string, path: string): { mode: number; uid: number; gid: number; type: string; link?: string } | undefined {
+  const r = spawnSync('debugfs', ['-R', `stat ${path}`, img], { encoding: 'utf8' });
+  const m = /Type:\s+(\S+)\s+Mode:\s+(\d+)/.exec(r.stdout);
+  if (!m) return undefined;
+  const link = /Fast link dest:\s+"(.*)"/.exec(r.stdout)?.[1];
+  return {
+    type: m[1]!,
+    mode: parseInt(m[2]!, 8),
+    uid: Number(/User:\s+(\d+)/.exec(r.stdout)?.[1]),
+    gid: Number(/Group:\s+(\d+)/.exec(r.stdout)?.[1]),
+    ...(link !== undefined ? { link } : {}),
+  };
+}
+
+function ext4Ls(img: string, dir: string): string[] {
+  const r = spawnSync('debugfs', ['-R', `ls -p ${dir}`, img], { encoding: 'utf8' });
+  return r.stdout.split('\n').map((l) => l.split('/')[5] ?? '').filter((n) => n && n !== '.' && n !== '..').sort();
+}
+
+function ext4Cat(img: string, path: string): string {
+  return spawnSync('debugfs', ['-R', `cat ${path}`, img], { encoding: 'utf8' }).stdout;
+}
+
+describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
+  const t = tempLayout('banger-import-');
+  const layout = t.layout;
+  const src = join(t.root, 'src');
+  const hostTarget = join(t.root, 'host-target'); // a real host dir hostile symlinks point at
+  const kernelFrom = { kernelPath: join(src, 'vmlinuz'), initrdPath: join(src, 'initrd.img'), kernelArgs: 'root=/dev/vda rw' };
+
+  beforeAll(() => {
+    mkdirSync(src, { recursive: true });
+    mkdirSync(hostTarget, { recursive: true });
+    writeFileSync(kernelFrom.kernelPath, 'kernel');
+    writeFileSync(kernelFrom.initrdPath, 'initrd');
+  });
+  afterAll(() => t.cleanup());
+
+  const base: FixtureEntry[] = [
+    { name: 'etc/', type: 'directory' },
+    { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
+    { name: 'usr/', type: 'directory' },
+    { name: 'usr/bin/', type: 'directory' },
+    { name: 'usr/bin/tool', body: '#!/bin/sh\n', mode: 0o4755 },
+    { name: 'usr/bin/tool-hard', type: 'link', linkname: 'usr/bin/tool' },
+    { name: 'home/alice/', type: 'directory', uid: 1000, gid: 1000, mode: 0o700 },
+    { name: 'home/alice/notes', body: 'hi\n', uid: 1000, gid: 1001, mode: 0o640 },
+    { name: 'bin', type: 'symlink', linkname: 'usr/bin' },
+    { name: 'usr/bin/abs', type: 'symlink', linkname: '/usr/bin/tool' },
+    { name: 'opt/old/a', body: 'a' },
+    { name: 'opt/old/sub/b', body: 'b' },
+    { name: 'var/gone', body: 'x' },
+    { name: 'var/kept', body: 'y' },
+  ];
+
+  const upper: FixtureEntry[] = [
+    { name: 'var/.wh.gone', body: '' },
+    { name: 'opt/old/c', body: 'new' },
+    { name: 'opt/old/.wh..wh..opq', body: '' },
+    { name: 'bin/via-link', body: 'written through a relative symlink' },
+  ];
+
+  let oci: Image;
+
+  it('flattens an OCI layout: whiteouts, opaque dirs, modes, ownership and symlinks survive in ext4', async () => {
+    const dir = join(src, 'oci');
+    writeOciLayout(dir, [{ tar: await makeTar(base), gzip: true }, { tar: await makeTar(upper) }]);
+    const steps: string[] = [];
+    oci = await importImage({ layout, name: 'oci-test', source: dir, kernelFrom, onProgress: (s, d) => steps.push(`${s}:${d}`) });
+    expect(steps[0]).toBe('import.detect:oci');
+    expect(oci).toMatchObject({ profile: 'imported', name: 'oci-test', kernelArgs: 'root=/dev/vda rw' });
+    const img = oci.rootfsPath;
+    expect(ext4Stat(img, '/usr/bin/tool')).toMatchObject({ type: 'regular', mode: 0o4755, uid: 0 });
+    expect(ext4Stat(img, '/home/alice')).toMatchObject({ type: 'directory', mode: 0o700, uid: 1000, gid: 1000 });
+    expect(ext4Stat(img, '/home/alice/notes')).toMatchObject({ mode: 0o640, uid: 1000, gid: 1001 });
+    expect(ext4Stat(img, '/usr/bin/abs')).toMatchObject({ type: 'symlink', link: '/usr/bin/tool' });
+    expect(ext4Stat(img, '/bin')).toMatchObject({ type: 'symlink', link: 'usr/bin' });
+    expect(ext4Cat(img, '/usr/bin/via-link')).toBe('written through a relative symlink');
+    // hardlink: same inode count 2
+    const hard = spawnSync('debugfs', ['-R', 'stat /usr/bin/tool-hard', img], { encoding: 'utf8' }).stdout;
+    expect(hard).toMatch(/Links:\s+2/);
+    expect(ext4Ls(img, '/var')).toEqual(['kept']);
+    expect(ext4Ls(img, '/opt/old')).toEqual(['c']);
+    expect(readdirSync(layout.imagesDir)).toEqual([oci.id]);
+  }, 60_000);
+
+  it('imports a docker save tarball and a gzip rootfs tarball', async () => {
+    const docker = join(src, 'image.tar');
+    writeFileSync(docker, await makeDockerSave([await makeTar(base), await makeTar(upper)]));
+    const d = await importImage({ layout, name: 'docker-test', source: docker, kernelFrom });
+    expect(ext4Ls(d.rootfsPath, '/opt/old')).toEqual(['c']);
+    expect(ext4Stat(d.rootfsPath, '/home/alice/notes')).toMatchObject({ uid: 1000, gid: 1001 });
+
+    const plain = join(src, 'rootfs.tar.gz');
+    writeFileSync(plain, gzipSync(await makeTar(base)));
+    const p = await importImage({ layout, name: 'tar-test', source: plain, kernelFrom });
+    // No whiteout processing for a plain rootfs: everything is there.
+    expect(ext4Ls(p.rootfsPath, '/var')).toEqual(['gone', 'kept']);
+  }, 60_000);
+
+  const hostile: [string, FixtureEntry[], RegExp][] = [
+    ['a ../ entry', [{ name: '../evil', body: 'x' }], /entry "\.\.\/evil" has a path that climbs out of the root/],
+    ['a nested ../ escape', [{ name: 'etc/../../evil', body: 'x' }], /entry "etc\/\.\.\/\.\.\/evil" has a path that climbs out/],
+    [
+      'a file written through a symlink escaping the root',
+      [{ name: 'esc', type: 'symlink', linkname: '../../../..' }, { name: 'esc/pwned', body: 'x' }],
+      /entry "esc\/pwned" passes through the symlink esc -> \.\.\/\.\.\/\.\.\/\.\., which resolves outside the root/,
+    ],
+    [
+      'a file written through an absolute symlink',
+      [{ name: 'abs', type: 'symlink', linkname: '/HOST' }, { name: 'abs/pwned', body: 'x' }],
+      /entry "abs\/pwned" passes through the absolute symlink abs -> \//,
+    ],
+    ['a hardlink out of the archive', [{ name: 'h', type: 'link', linkname: '../../etc/shadow' }], /entry "h" has a hardlink target that climbs out/],
+    ['a hardlink to a missing file', [{ name: 'h', type: 'link', linkname: 'etc/shadow' }], /entry "h" is a hardlink to "etc\/shadow", which is not a file earlier/],
+    ['a debugfs-hostile name', [{ name: 'etc/bad\nname', body: 'x' }], /entry "etc\/bad\\nname" has a name with control characters/],
+  ];
+
+  it.each(hostile)('refuses %s, naming the entry, and leaves nothing behind', async (_what, entries, msg) => {
+    const before = readdirSync(layout.imagesDir).sort();
+    const tar = join(src, `hostile-${Math.random().toString(16).slice(2)}.tar`);
+    const fixed = entries.map((e) => (e.linkname === '/HOST' ? { ...e, linkname: hostTarget } : e));
+    writeFileSync(tar, await makeTar(fixed));
+    await expect(importImage({ layout, name: 'bad', source: tar, kernelFrom })).rejects.toThrow(msg);
+    expect(readdirSync(layout.imagesDir).sort()).toEqual(before);
+    expect(readdirSync(layout.cacheDir).filter((n) => n.startsWith('import-'))).toEqual([]);
+    expect(readdirSync(hostTarget)).toEqual([]);
+    expect(existsSync(join(t.root, 'evil'))).toBe(false);
+  });
+
+  it('refuses a docker manifest whose layer lies outside the archive', async () => {
+    const tar = join(src, 'docker-escape.tar');
+    writeFileSync(tar, await makeDockerSave([await makeTar(base)], ['../outside.tar']));
+    await expect(importImage({ layout, name: 'bad', source: tar, kernelFrom })).rejects.toThrow(/entry "\.\.\/outside\.tar" \(layer\) is missing or lies outside/);
+  });
+
+  it('refuses an OCI blob that does not match its digest', async () => {
+    const dir = join(src, 'oci-tampered');
+    writeOciLayout(dir, [{ tar: await makeTar(base) }]);
+    const blobs = join(dir, 'blobs', 'sha256');
+    const manifestDigest = (JSON.parse(spawnSync('cat', [join(dir, 'index.json')], { encoding: 'utf8' }).stdout) as { manifests: { digest: string }[] }).manifests[0]!.digest.slice(7);
+    const manifest = JSON.parse(spawnSync('cat', [join(blobs, manifestDigest)], { encoding: 'utf8' }).stdout) as { layers: { digest: string }[] };
+    writeFileSync(join(blobs, manifest.layers[0]!.digest.slice(7)), await makeTar([{ name: 'x', body: 'tampered' }]));
+    await expect(importImage({ layout, name: 'bad', source: dir, kernelFrom })).rejects.toThrow(/does not match its digest/);
+  });
+});

@@ -1,0 +1,62 @@
+import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync, existsSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  installInclude,
+  isIncludeInstalled,
+  renderSshConfig,
+  uninstallInclude,
+  withInclude,
+  withoutInclude,
+} from '../../../src/guest/ssh-config/index.js';
+
+describe('ssh-config include', () => {
+  let home: string;
+  const bangerCfg = '/home/u/.config/banger/ssh/ssh_config';
+  beforeEach(() => {
+    home = mkdtempSync(join(tmpdir(), 'banger-home-'));
+  });
+  afterEach(() => rmSync(home, { recursive: true, force: true }));
+
+  it('install then uninstall leaves an existing ~/.ssh/config byte-identical', async () => {
+    mkdirSync(join(home, '.ssh'), { mode: 0o700 });
+    const original = 'Host github.com\n  User git\n\n# trailing comment without newline';
+    writeFileSync(join(home, '.ssh', 'config'), original, { mode: 0o644 });
+    expect((await installInclude(home, bangerCfg)).changed).toBe(true);
+    const installed = readFileSync(join(home, '.ssh', 'config'), 'utf8');
+    expect(installed.startsWith('# >>> banger ssh-config >>>\nInclude /home/u/.config/banger/ssh/ssh_config\n')).toBe(true);
+    expect(await isIncludeInstalled(home)).toBe(true);
+    expect((await installInclude(home, bangerCfg)).changed).toBe(false);
+    expect(readFileSync(join(home, '.ssh', 'config'), 'utf8')).toBe(installed);
+    expect((await uninstallInclude(home)).changed).toBe(true);
+    expect(readFileSync(join(home, '.ssh', 'config'), 'utf8')).toBe(original);
+    expect(statSync(join(home, '.ssh', 'config')).mode & 0o777).toBe(0o644);
+    expect((await uninstallInclude(home)).changed).toBe(false);
+  });
+
+  it('creates ~/.ssh/config when missing and removes it again on uninstall', async () => {
+    await installInclude(home, bangerCfg);
+    expect(statSync(join(home, '.ssh', 'config')).mode & 0o777).toBe(0o600);
+    await uninstallInclude(home);
+    expect(existsSync(join(home, '.ssh', 'config'))).toBe(false);
+  });
+
+  it('pure helpers round-trip', () => {
+    const c = 'Host x\n';
+    expect(withoutInclude(withInclude(c, '/a b/cfg'))).toBe(c);
+    expect(withInclude(c, '/a b/cfg')).toContain('Include "/a b/cfg"');
+  });
+
+  it('renders a Host *.vm block with banger key, known_hosts and proxy', () => {
+    const text = renderSshConfig({
+      keyPath: '/k/id_ed25519',
+      knownHostsPath: '/k/known_hosts',
+      proxyCommand: ['/usr/bin/node', '/opt/banger/cli.js', 'ssh-proxy'],
+    });
+    expect(text).toContain('Host *.vm\n');
+    expect(text).toContain('IdentityFile /k/id_ed25519');
+    expect(text).toContain('UserKnownHostsFile /k/known_hosts');
+    expect(text).toContain('ProxyCommand /usr/bin/node /opt/banger/cli.js ssh-proxy %h %p');
+  });
+});

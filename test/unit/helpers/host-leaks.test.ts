@@ -1,0 +1,13 @@
+import { describe, expect, it } from 'vitest';
+import { describeLeaks, newResources } from '../../helpers/host-leaks.js';
+
+describe('leak diff', () => {
+  it('counts only resources that appeared after the snapshot', () => {
+    const before = { links: ['bgtap0'], netns: ['banger-x'], iptables: [], loops: [] };
+    const after = { links: ['bgtap0', 'bgtap9'], netns: [], iptables: ['-A FORWARD banger:1'], loops: [] };
+    const d = newResources(before, after);
+    expect(d).toEqual({ links: ['bgtap9'], netns: [], iptables: ['-A FORWARD banger:1'], loops: [] });
+    expect(describeLeaks(d)).toBe('links: bgtap9; iptables: -A FORWARD banger:1');
+    expect(describeLeaks(newResources(before, before))).toBeNull();
+  });
+});

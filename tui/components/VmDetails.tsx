@@ -1,0 +1,34 @@
+import { Box, Text } from 'ink';
+import type { VMRecord } from '../../src/model/index.js';
+import { formatSize } from '../../src/model/index.js';
+import type { VmTransitionEvent } from '../source.js';
+
+export function VmDetails({ vm, transitions }: { vm: VMRecord; transitions: VmTransitionEvent[] }) {
+  return (
+    <Box flexDirection="column">
+      <Text bold>
+        {vm.name} <Text dimColor>({vm.id.slice(0, 12)})</Text>
+      </Text>
+      <Text>
+        state: {vm.state}   ip: {vm.runtime.guestIP}   dns: {vm.runtime.dnsName}
+      </Text>
+      <Text>
+        spec: {vm.spec.vcpuCount} vcpu · {vm.spec.memoryMiB} MiB · {formatSize(vm.spec.workDiskSizeBytes)} disk · nat {vm.spec.natEnabled ? 'on' : 'off'}
+      </Text>
+      <Text>
+        vmm: {vm.vmm}   dir: {vm.runtime.vmDir}
+      </Text>
+      <Text color={vm.runtime.lastError ? 'red' : undefined}>last error: {vm.runtime.lastError ?? '-'}</Text>
+      <Text bold>recent transitions</Text>
+      {transitions.length === 0 ? <Text dimColor>  none since the TUI started</Text> : null}
+      {transitions.slice(-10).map((t, i) => (
+        <Text key={i}>
+          {'  '}
+          {t.at.slice(11, 19)} {t.from} → {t.to} <Text dimColor>({t.event})</Text>
+          {t.error ? <Text color="red"> {t.error}</Text> : null}
+        </Text>
+      ))}
+      <Text dimColor>l log  esc back</Text>
+    </Box>
+  );
+}
