@@ -29,6 +29,12 @@ export class FakeHelper implements PrivilegedOps {
   private loopSeq = 0;
   constructor(private readonly opts: FakeHelperOptions = {}) {}
 
+  /** Changes fault injection mid-test (undefined: every call succeeds again). */
+  setFailOn(failOn: FakeHelperOptions['failOn']): void {
+    if (failOn) this.opts.failOn = failOn;
+    else delete this.opts.failOn;
+  }
+
   state(): HostModel {
     if (this.opts.stateFile && existsSync(this.opts.stateFile)) return JSON.parse(readFileSync(this.opts.stateFile, 'utf8')) as HostModel;
     return this.mem;

@@ -3,7 +3,8 @@
  * and dns are the real actors) over fake ports, with every vm step gated.
  */
 import { createActor, fromPromise, waitFor } from 'xstate';
-import type { AnyActorRef } from 'xstate';
+import type { AnyActorRef, InspectionEvent } from 'xstate';
+import type { VMRecord } from '../../src/model/index.js';
 import { provideSupervisor } from '../../machines/supervisor/actors.js';
 import { vmActorId } from '../../machines/supervisor/machine.js';
 import { createVmSteps, vmActions } from '../../machines/vm/actors.js';
@@ -27,13 +28,33 @@ export interface VmHarness extends FakePortsBundle {
   stop(): void;
 }
 
-export async function startVmHarness(opts: { nat?: boolean; recover?: VmInput['recover']; state?: VmInput['record']['state'] } = {}): Promise<VmHarness> {
+export interface VmHarnessOptions {
+  nat?: boolean;
+  recover?: VmInput['recover'];
+  state?: VmInput['record']['state'];
+  /** Inspection events of the whole system (the model test records the vm actor's microsteps). */
+  inspect?: (ev: InspectionEvent) => void;
+  /** The row to run; default a fresh `model-vm`. */
+  record?: VMRecord;
+}
+
+export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHarness> {
   const bundle = createFakePorts();
   bundle.ports.storage = createFakeStorage(bundle.helper); // attaches a loop: exercises loop releases too
-  const record = makeRecord('model-vm', 0);
+  const record = structuredClone(opts.record ?? makeRecord('model-vm', 0));
   record.spec.natEnabled = opts.nat ?? true;
   if (opts.state) record.state = opts.state;
+  if (opts.state === 'error') record.runtime.lastError = 'start.vmm.launch: failed before the daemon restarted';
   bundle.store.insert(record);
+  // A recovered VM's resources exist on the host before the daemon starts: model them.
+  const held: Record<string, string> = {};
+  for (const r of opts.recover?.releases ?? []) {
+    if (r.kind === 'tap') {
+      held[r.name] = record.id;
+      await bundle.helper.call('tap.create', { name: r.name, bridge: BRIDGE });
+    } else if (r.kind === 'nat') await bundle.helper.call('nat.up', { guestIP: r.guestIP, tap: r.tap, bridge: BRIDGE });
+    else if (r.kind === 'vmm' && r.pid !== undefined) bundle.vmm.alive.set(r.pid, r.apiSockPath);
+  }
   const gate = new GateController();
   const steps = createVmSteps(bundle.ports, { bridge: BRIDGE, stopTimeoutMs: 100 });
   const gated = vmMachine.provide({
@@ -71,13 +92,14 @@ export async function startVmHarness(opts: { nat?: boolean; recover?: VmInput['r
       vm: gated,
       reconcile: fromPromise<ReconcileOutput>(async () => ({
         plans: [{ record, ...(opts.recover ? { recover: opts.recover } : {}) }],
-        held: {},
+        held,
         report: { kept: [], demoted: [] },
       })),
     },
   });
   const supervisor = createActor(logic, {
     systemId: 'supervisor',
+    ...(opts.inspect ? { inspect: opts.inspect } : {}),
     input: {
       tapPool: { bridge: BRIDGE, bridgeAddress: '172.16.0.1/24', prefix: 'bgt', size: 1 },
       dns: { host: '127.0.0.1', port: 0 },
@@ -90,7 +112,7 @@ export async function startVmHarness(opts: { nat?: boolean; recover?: VmInput['r
   await waitFor(supervisor, (s) => s.value === 'ready', { timeout: 2000 });
   // Let the pool finish its first fill so taps come from the ready set.
   const pool = supervisor.system.get('tapPool')!;
-  await waitFor(pool, (s) => (s as { context: { ready: string[] } }).context.ready.length === 1, { timeout: 2000 });
+  await waitFor(pool, (s) => (s as { value: unknown }).value !== 'waiting' && (s as { context: { ready: string[] } }).context.ready.length === 1, { timeout: 2000 });
   const vm = supervisor.system.get(vmActorId(record.id))!;
   return { ...bundle, gate, supervisor, vm, vmId: record.id, name: record.name, stop: () => supervisor.stop() };
 }
@@ -104,7 +126,7 @@ export function heldBy(h: VmHarness) {
     tapsHeld: Object.entries(pool.context.used).filter(([, id]) => id === h.vmId).map(([t]) => t),
     dns: dns.context.records[h.name] ?? null,
     handlesFile: h.handles.files.has(h.vmId),
-    processes: h.vmm.alive.size,
+    processes: [...h.vmm.alive.keys()],
     nat: host.nat.length,
     loops: host.loops.length,
   };
