@@ -5,6 +5,7 @@
 import { createActor, fromPromise, waitFor } from 'xstate';
 import type { AnyActorRef, InspectionEvent } from 'xstate';
 import type { VMRecord } from '../../src/model/index.js';
+import type { DnsServerFactory } from '../../machines/ports.js';
 import { provideSupervisor } from '../../machines/supervisor/actors.js';
 import { vmActorId } from '../../machines/supervisor/machine.js';
 import { createVmSteps, vmActions } from '../../machines/vm/actors.js';
@@ -36,10 +37,12 @@ export interface VmHarnessOptions {
   inspect?: (ev: InspectionEvent) => void;
   /** The row to run; default a fresh `model-vm`. */
   record?: VMRecord;
+  /** Real DNS server factory (default: a null server that binds nothing). */
+  dns?: DnsServerFactory;
 }
 
 export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHarness> {
-  const bundle = createFakePorts();
+  const bundle = createFakePorts(opts.dns ? { startDnsServer: opts.dns } : {});
   bundle.ports.storage = createFakeStorage(bundle.helper); // attaches a loop: exercises loop releases too
   const record = structuredClone(opts.record ?? makeRecord('model-vm', 0));
   record.spec.natEnabled = opts.nat ?? true;
