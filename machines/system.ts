@@ -115,6 +115,14 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
     async start({ timeoutMs = 120_000 } = {}) {
       supervisor.start();
       const s = await waitFor(supervisor, (x) => x.value !== 'reconciling', { timeout: timeoutMs });
+      // Re-adopted VMs are in the table now; let the server bind (or fail) so dnsAddress() is meaningful after start.
+      const dns = supervisor.system.get('dns');
+      if (dns) {
+        await waitFor(dns, (x) => {
+          const c = (x as { context?: { boundPort: number | null; lastError: string | null } }).context;
+          return x.status !== 'active' || c?.boundPort != null || c?.lastError != null;
+        }, { timeout: timeoutMs }).catch(() => {});
+      }
       ready = true;
       return s.context.report ?? { kept: [], demoted: [] };
     },
