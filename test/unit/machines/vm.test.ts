@@ -374,3 +374,38 @@ describe('vm machine (model-based)', () => {
     expect(missing).toEqual([]);
   });
 });
+
+describe('vm machine: late announcements', () => {
+  it('a resource announced after the start was cancelled is released, not forgotten', { timeout: 15_000 }, async () => {
+    const h = await startVmHarness();
+    try {
+      let proceed!: () => void;
+      const wait = new Promise<void>((r) => (proceed = r));
+      let finished!: () => void;
+      const done = new Promise<void>((r) => (finished = r));
+      // A storage port that does not honour its signal: it attaches a loop after the VM has moved on.
+      h.ports.storage = {
+        ...h.ports.storage,
+        async prepare(vm, { announce }) {
+          await wait;
+          const { device } = await h.helper.call('loop.attach', { path: `${vm.runtime.vmDir}/base`, readOnly: true });
+          announce({ kind: 'loop', device });
+          finished();
+          return { rootDisk: { path: vm.runtime.systemOverlayPath, format: 'qcow2' } };
+        },
+      };
+      h.gate.open();
+      h.vm.send({ type: 'vm.start' });
+      await waitFor(h.vm, (s) => stateName((s as Snap).value) === 'starting.storage', { timeout: 3000 });
+      h.vm.send({ type: 'vm.stop' });
+      await waitFor(h.vm, (s) => (s as Snap).value === 'stopped', { timeout: 3000 });
+      proceed();
+      await done;
+      for (let i = 0; i < 100 && h.helper.state().loops.length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(h.vm.getSnapshot().value).toBe('stopped');
+      expectAllReleased(h);
+    } finally {
+      h.stop();
+    }
+  });
+});
