@@ -115,7 +115,7 @@ export const vmMachine = setup({
       return v?.kind === 'vmm' && v.pid !== undefined ? v.pid : null;
     })(),
     // A row that rests in error keeps its message across daemon restarts (persistState rewrites lastError on entry).
-    failure: input.record.state === 'error' && !input.recover ? failureFromText(input.record.runtime.lastError) : null,
+    failure: input.record.state === 'error' && (!input.recover || input.recover.mode === 'hold') ? failureFromText(input.record.runtime.lastError) : null,
     recoverReason:
       input.recover?.mode === 'teardown' ? input.recover.reason : input.record.state === 'stopped' ? (input.record.runtime.lastError ?? null) : null,
     recoverMode: input.recover?.mode ?? null,

@@ -163,6 +163,23 @@ describe('reconcile (through the system)', () => {
     expect(b.helper.state().taps).not.toContain(tap);
   });
 
+  it('a VM left in error still holding resources keeps holding them, and stop releases them', { timeout: 10_000 }, async () => {
+    const { vm, tap, pid } = await leftover('stuck', 0, 'error', { alive: true });
+    b.store.update(vm.id, { lastError: 'stop.release: vmm: kill: EPERM' });
+    const { sys, report } = await boot();
+    expect(report).toEqual({ kept: [], demoted: [] });
+    await settle(sys, vm.id, 'error');
+    expect(b.store.get(vm.id)!.runtime.lastError).toBe('stop.release: vmm: kill: EPERM');
+    // Its tap is not handed to anyone else meanwhile.
+    const other = await sys.service.create({ name: 'fresh' });
+    expect(other.runtime.tapDevice).not.toBe(tap);
+    await expect(sys.service.stop('stuck')).resolves.toMatchObject({ state: 'stopped' });
+    expect(b.vmm.alive.has(pid)).toBe(false);
+    expect(b.helper.state().nat.filter((n) => n.startsWith(vm.runtime.guestIP))).toEqual([]);
+    expect(b.ports.handles.read(vm.id).handles).toBeNull();
+    expect(b.store.get(vm.id)!.runtime.tapDevice).toBeUndefined();
+  });
+
   it('kills a VMM that was still starting when the daemon died', { timeout: 10_000 }, async () => {
     const { vm, pid } = await leftover('half', 0, 'starting', { alive: true });
     const { sys } = await boot();

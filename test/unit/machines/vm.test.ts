@@ -124,6 +124,11 @@ const inputs: Array<[string, VmInput, VmHarnessOptions]> = [
   ['row stopped', { record: { ...base, state: 'stopped' } }, { record: base, state: 'stopped' }],
   ['row error', { record: { ...base, state: 'error' } }, { record: base, state: 'error' }],
   [
+    'row error, still holding',
+    { record: { ...base, state: 'error' }, recover: { mode: 'hold', releases: adoptReleases } },
+    { record: base, state: 'error', recover: { mode: 'hold', releases: adoptReleases } },
+  ],
+  [
     'adopted at reconcile',
     { record: { ...base, state: 'running' }, recover: { mode: 'adopt', releases: adoptReleases } },
     { record: base, state: 'running', recover: { mode: 'adopt', releases: adoptReleases } },
