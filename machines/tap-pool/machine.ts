@@ -57,14 +57,17 @@ export const tapPoolMachine = setup({
       if (owner !== undefined && owner !== event.vmId) return;
       const used = { ...context.used };
       delete used[event.name];
+      // A fresh name the caller was to create may not exist (its tap.create failed): never recycle it.
+      const unverified = (context.unverified ?? []).filter((n) => n !== event.name);
+      const wasUnverified = unverified.length !== (context.unverified ?? []).length;
       if (context.ready.includes(event.name)) {
-        enqueue.assign({ used });
-      } else if (owner !== undefined && context.ready.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
+        enqueue.assign({ used, unverified });
+      } else if (owner !== undefined && !wasUnverified && context.ready.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
         // Only a tap we know is alive (it was handed out) goes back to ready; an unknown one (a repeated
         // release of a tap already deleted) could be a ghost, and a ghost handed out as ready breaks a start.
-        enqueue.assign({ used, ready: [...context.ready, event.name] });
+        enqueue.assign({ used, unverified, ready: [...context.ready, event.name] });
       } else {
-        enqueue.assign({ used });
+        enqueue.assign({ used, unverified });
         enqueue(() => deleteTap(system, event.name));
       }
     }),
@@ -78,7 +81,11 @@ export const tapPoolMachine = setup({
       }
       // Empty pool: hand out a fresh name; the caller creates it (idempotent), so a start never waits on the refill.
       const name = tapName(context.prefix, context.nextIndex);
-      enqueue.assign({ nextIndex: context.nextIndex + 1, used: { ...context.used, [name]: event.vmId } });
+      enqueue.assign({
+        nextIndex: context.nextIndex + 1,
+        used: { ...context.used, [name]: event.vmId },
+        unverified: [...(context.unverified ?? []), name],
+      });
       enqueue(() => safeReply(event.reply, { ok: true, value: { name, ready: false } }));
     }),
     refuse: ({ event }) => {

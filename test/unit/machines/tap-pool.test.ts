@@ -144,6 +144,23 @@ describe('tap-pool', () => {
     expectBooksMatchHost(r);
   });
 
+  it('a tap handed out as a fresh name that was never created does not come back as ready', { timeout: 5000 }, async () => {
+    const helper = new FakeHelper({ delayMs: 5 });
+    const r = await startPool({ size: 1, helper });
+    await settled(r);
+    await acquireTap(r.pool, 'vm-a'); // takes the ready one; the refill is in flight
+    const fresh = await acquireTap(r.pool, 'vm-b'); // pool empty: a fresh name, not created
+    expect(fresh.ready).toBe(false);
+    await settled(r);
+    await acquireTap(r.pool, 'vm-c'); // empties the ready set again, so there is room
+    // vm-b's tap.create failed, so its start rolled back and gave the name back.
+    r.pool.send({ type: 'tap.release', vmId: 'vm-b', name: fresh.name });
+    expect(r.ctx().ready).not.toContain(fresh.name);
+    await settled(r);
+    expect(r.ctx().ready).not.toContain(fresh.name);
+    expectBooksMatchHost(r);
+  });
+
   it('backs off when tap creation fails and refills once the helper recovers', { timeout: 5000 }, async () => {
     const helper = new FakeHelper({ failOn: (op) => (op === 'tap.create' ? new Error('helper is down') : undefined) });
     const r = await startPool({ size: 2, helper });
