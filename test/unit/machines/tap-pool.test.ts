@@ -22,8 +22,13 @@ interface PoolRig {
 }
 
 const running: PoolRig[] = [];
-afterEach(() => {
-  for (const r of running.splice(0)) r.stop();
+afterEach(async () => {
+  for (const r of running.splice(0)) {
+    // Fire-and-forget deletions may still be in flight: let them land before stopping the system.
+    const bridge = r.pool.system.get('helperBridge') as AnyActorRef;
+    await waitFor(bridge, (s) => (s as { context: { inFlight: number } }).context.inFlight === 0, { timeout: 2000 }).catch(() => {});
+    r.stop();
+  }
 });
 
 async function startPool(opts: { size?: number; held?: Record<string, string>; helper?: FakeHelper; existing?: string[] } = {}): Promise<PoolRig> {
@@ -231,7 +236,8 @@ describe('tap-pool', () => {
     r.pool.send({ type: 'pool.shutdown' });
     await waitFor(r.pool, (s) => s.status === 'done', { timeout: 2000 });
     // Let any in-flight helper calls land.
-    await new Promise((res) => setTimeout(res, 100));
+    const bridge = r.pool.system.get('helperBridge') as AnyActorRef;
+    await waitFor(bridge, (s) => (s as { context: { inFlight: number } }).context.inFlight === 0, { timeout: 2000 });
     expect(helper.state().taps).toEqual([a.name]);
   });
 });

@@ -266,6 +266,7 @@ describe('vm machine (model-based)', () => {
     const declared = declaredTransitions();
     const hit = [...declared].filter((t) => exercised.has(t)).length;
     console.log(`vm machine transitions exercised by live actors: ${hit}/${declared.size}`);
+    if (process.env.BANGER_PRINT_EDGES) console.log([...declared].join("\n"));
   });
 
   it.each(CASES.map((c) => [c.name, c] as const))('%s', { timeout: 15_000 }, async (_name, c) => {
@@ -406,7 +407,10 @@ describe('vm machine: late announcements', () => {
       await waitFor(h.vm, (s) => (s as Snap).value === 'stopped', { timeout: 3000 });
       proceed();
       await done;
-      for (let i = 0; i < 100 && h.helper.state().loops.length > 0; i++) await new Promise((r) => setTimeout(r, 5));
+      const bridge = h.supervisor.system.get('helperBridge')!;
+      await waitFor(bridge, (s) => (s as { context: { calls: number; inFlight: number } }).context.inFlight === 0 && h.helper.count('loop.detach') > 0, {
+        timeout: 3000,
+      });
       expect(h.vm.getSnapshot().value).toBe('stopped');
       expectAllReleased(h);
     } finally {
