@@ -76,12 +76,17 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
       }
     }
   });
+  // Runs inside xstate's dispatch: anything thrown here would break the actor that emitted the event.
   const inspect = (ev: InspectionEvent) => {
-    const at = ports.clock.now();
-    track(ev, at);
-    if (opts.inspect) {
-      const rec = toInspectRecord(ev, at);
-      if (rec) opts.inspect(rec);
+    try {
+      const at = ports.clock.now();
+      track(ev, at);
+      if (opts.inspect) {
+        const rec = toInspectRecord(ev, at);
+        if (rec) opts.inspect(rec);
+      }
+    } catch (err) {
+      ports.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'inspect listener threw');
     }
   };
 
