@@ -120,6 +120,15 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
     async start({ timeoutMs = 120_000 } = {}) {
       supervisor.start();
       const s = await waitFor(supervisor, (x) => x.value !== 'reconciling', { timeout: timeoutMs });
+      // The pool refuses acquisitions until its init (bridge.ensure, listing leftover taps) is done:
+      // a start right after start() resolved would fail with 'tap pool not ready'.
+      const pool = supervisor.system.get('tapPool');
+      if (pool) {
+        await waitFor(pool, (x) => {
+          const v = (x as { value?: unknown }).value;
+          return x.status !== 'active' || (v !== 'waiting' && v !== 'initializing');
+        }, { timeout: timeoutMs }).catch(() => {});
+      }
       // Re-adopted VMs are in the table now; let the server bind (or fail) so dnsAddress() is meaningful after start.
       const dns = supervisor.system.get('dns');
       if (dns) {
