@@ -166,13 +166,17 @@ export const tapPoolMachine = setup({
                 actions: assign({ pending: [], lastError: ({ event }) => event.output.failed.map((f) => f.message).join('; ') || 'no tap created' }),
               },
               {
-              // Some or all: back off rather than loop straight into another failing fill.
-              target: 'check',
-              actions: assign({
-                ready: ({ context, event }) => [...context.ready, ...event.output.created],
-                pending: [],
-                lastError: ({ event }) => (event.output.failed.length ? event.output.failed.map((f) => f.message).join('; ') : null),
-              }),
+                target: 'check',
+                actions: enqueueActions(({ context, event, system, enqueue }) => {
+                  // Taps returned during the fill may already have refilled the set: keep `size`, delete the surplus.
+                  const all = [...context.ready, ...event.output.created];
+                  enqueue.assign({
+                    ready: all.slice(0, context.size),
+                    pending: [],
+                    lastError: event.output.failed.length ? event.output.failed.map((f) => f.message).join('; ') : null,
+                  });
+                  for (const name of all.slice(context.size)) enqueue(() => deleteTap(system, name));
+                }),
               },
             ],
             onError: { target: 'backoff', actions: assign({ pending: [], lastError: ({ event }) => String(event.error) }) },

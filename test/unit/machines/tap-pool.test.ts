@@ -166,6 +166,21 @@ describe('tap-pool', () => {
     expectBooksMatchHost(r);
   });
 
+  it('never keeps more than N ready when taps come back during a fill', { timeout: 5000 }, async () => {
+    const helper = new FakeHelper({ delayMs: 10 });
+    const r = await startPool({ size: 2, helper });
+    await settled(r);
+    const a = await acquireTap(r.pool, 'vm-a');
+    const b2 = await acquireTap(r.pool, 'vm-b'); // the refill of 2 is in flight now
+    r.pool.send({ type: 'tap.release', vmId: 'vm-a', name: a.name });
+    r.pool.send({ type: 'tap.release', vmId: 'vm-b', name: b2.name });
+    await settled(r);
+    const bridge = r.pool.system.get('helperBridge') as AnyActorRef;
+    await waitFor(bridge, (s) => (s as { context: { inFlight: number } }).context.inFlight === 0, { timeout: 2000 });
+    expect(r.ctx().ready).toHaveLength(2);
+    expectBooksMatchHost(r);
+  });
+
   it('backs off when tap creation fails and refills once the helper recovers', { timeout: 5000 }, async () => {
     const helper = new FakeHelper({ failOn: (op) => (op === 'tap.create' ? new Error('helper is down') : undefined) });
     const r = await startPool({ size: 2, helper });
