@@ -60,8 +60,9 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   for (const group of groups) {
     const g = program.command(group.name).description(group.describe);
     for (const entry of group.commands) {
-      const c = g.command(entry.name).description(entry.describe);
-      if (group.name !== groupName || entry.name !== cmdName) continue;
+      const c = g.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.describe);
+      const invoked = entry.name === cmdName || (entry.isDefault === true && !group.commands.some((x) => x.name === cmdName));
+      if (group.name !== groupName || !invoked) continue;
       const mod = await entry.load();
       mod.options?.(c);
       c.option('--json', 'print machine-readable JSON').option('--debug', 'print stack traces on errors');
