@@ -10,3 +10,5 @@ export type { Mode, KeyIntent } from './key-bindings.js';
 export { reduce, initialState, connectionMessage } from './state.js';
 export type { TuiState, TuiEvent } from './state.js';
 export { toRow, visibleColumns, formatUptime } from './format.js';
+export { fullScreen } from './terminal.js';
+export type { TerminalOut } from './terminal.js';

@@ -26,15 +26,19 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   // First connect outside Ink, so a daemon that cannot start fails like any other command.
   const first = await cli.daemon();
   // Ink and the app load only here: the rest of the CLI never pays for React.
-  const [{ render }, { App, createDaemonSource }] = await Promise.all([import('ink'), import('../../../../tui/index.js')]);
+  const [{ render }, { App, createDaemonSource, fullScreen }] = await Promise.all([import('ink'), import('../../../../tui/index.js')]);
   const source = createDaemonSource({
     // Reconnects only connect: a daemon the user stopped on purpose is not started again behind their back.
     connect: (initial) => (initial ? Promise.resolve(first) : RpcClient.connect(cli.layout.daemonSocket, { timeoutMs: 1000 })),
   });
+  const screen = fullScreen(process.stdout);
+  screen.attach();
   try {
     const app = render(createElement(App, { source }), { exitOnCtrlC: true });
+    screen.setForget(() => app.clear());
     await app.waitUntilExit();
   } finally {
+    screen.detach();
     source.close();
   }
   return { data: null, human: '' };
