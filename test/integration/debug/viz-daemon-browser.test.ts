@@ -82,7 +82,8 @@ describe.skipIf(missing !== null)(gated('banger debug viz in headless Chromium a
 
     await page.waitForSelector('.state.active[data-state="vm.stopped"]', { timeout: 15_000 });
     expect(await page.locator('.state.active[data-state="vm.running"]').count()).toBe(0);
-    await page.waitForFunction((n) => document.querySelectorAll('#log .entry').length > n, before, { timeout: 10_000 });
+    // A string predicate: it runs in the page, and the test tsconfig has no DOM types.
+    await page.waitForFunction(`document.querySelectorAll('#log .entry').length > ${before}`, undefined, { timeout: 10_000 });
     const log = await page.locator('#log .entry').allTextContents();
     expect(log.some((l) => /viz-a .*→ stopped/.test(l))).toBe(true);
     expect(log.some((l) => /viz-a running → stopping \(vm\.stop\)/.test(l))).toBe(true);
