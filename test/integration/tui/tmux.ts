@@ -25,6 +25,7 @@ export class TmuxSession {
   private readonly dir = mkdtempSync(join(tmpdir(), 'bgr-tmux-'));
   private readonly conf = join(this.dir, 'tmux.conf');
   private started = false;
+  private socketPath: string | undefined;
 
   constructor(private readonly env: Record<string, string | undefined>) {
     writeFileSync(this.conf, ['set -g remain-on-exit on', 'set -g history-limit 2000', 'set -g status off', ''].join('\n'));
@@ -42,6 +43,7 @@ export class TmuxSession {
   async start(argv: string[], cols = 120, rows = 30): Promise<void> {
     this.started = true;
     await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), '--', ...argv]);
+    this.socketPath = (await this.tmux(['display-message', '-p', '#{socket_path}'])).trim();
   }
 
   /** The visible screen as plain text. */
@@ -81,6 +83,8 @@ export class TmuxSession {
   async kill(): Promise<void> {
     if (this.started) await this.tmux(['kill-server']).catch(() => undefined);
     this.started = false;
+    // A killed server can leave its socket file behind.
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

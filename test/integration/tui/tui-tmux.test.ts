@@ -76,6 +76,38 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     await tmux!.waitFor((s) => /tui-b\s+stopped/.test(s), 30_000, 'tui-b stopped after reconnect');
   }, 90_000);
 
+  it('a VM created elsewhere appears as a new row', async () => {
+    const c = await d!.client();
+    await c.call('vm.create', { name: 'tui-c', noStart: true });
+    await tmux!.waitFor((s) => /tui-c\s+(created|stopped)/.test(s), 30_000, 'tui-c row');
+  }, 60_000);
+
+  it('l shows the serial log of the selected VM; escape goes back', async () => {
+    await tmux!.send('l');
+    await tmux!.waitFor((s) => s.includes('console log: tui-a'), 15_000, 'log view');
+    await tmux!.send('Escape');
+    await tmux!.waitFor((s) => s.includes('q quit'), 15_000, 'list again');
+  }, 30_000);
+
+  it('r restarts the selected VM', async () => {
+    await tmux!.send('r');
+    const screen = await tmux!.waitFor((s) => s.includes('restart tui-a: done'), 30_000, 'restart done');
+    expect(screen).toMatch(/tui-a\s+running/);
+  }, 60_000);
+
+  it('d asks first, and y deletes the selected VM and removes its row', async () => {
+    await tmux!.send('Down');
+    await tmux!.send('Down');
+    await tmux!.waitFor((s) => /> tui-c/.test(s), 15_000, 'tui-c selected');
+    await tmux!.send('d');
+    await tmux!.waitFor((s) => s.includes('delete tui-c and its disks? y to confirm'), 15_000, 'confirmation');
+    await tmux!.send('y');
+    const screen = await tmux!.waitFor((s) => s.includes('delete tui-c: done') && !/^\s*>?\s*tui-c\s/m.test(s), 30_000, 'tui-c row gone');
+    expect(screen).toContain('2 VMs');
+    const c = await d!.client();
+    expect((await c.call('vm.list', {})).map((v) => v.name).sort()).toEqual(['tui-a', 'tui-b']);
+  }, 60_000);
+
   it('redraws cleanly when the terminal shrinks, dropping low-priority columns', async () => {
     await tmux!.resize(50, 30);
     const screen = await tmux!.waitFor((s) => !s.includes('IMAGE') && /tui-a\s+running/.test(s), 15_000, 'narrow table');
