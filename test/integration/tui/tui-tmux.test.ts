@@ -41,6 +41,11 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     expect(screen).toContain('2 VMs · 2 running');
   }, 60_000);
 
+  it('fills CPU% and RSS from vm.stats notifications', async () => {
+    // Stats poll every 500 ms here; the second sample gives a CPU figure.
+    await tmux!.waitFor((s) => /tui-b\s+running\s+\S+\s+\d+\s+\d+M\s+\d+\.\d%\s+\d+(\.\d)?[KMG]/.test(s), 30_000, 'CPU% and RSS on tui-b');
+  }, 60_000);
+
   it('s stops the selected VM and its row changes state', async () => {
     await tmux!.send('s');
     const screen = await tmux!.waitFor((s) => /tui-a\s+stopped/.test(s), 30_000, 'tui-a stopped');
