@@ -41,6 +41,7 @@ export function statePathToIds(machineId: string, path: string | null | undefine
  */
 export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSource {
   const listeners = new Set<(e: VizEvent) => void>();
+  const resetListeners = new Set<() => void>();
   /** actor id → machine id, for actors that run a machine with a graph. */
   const machineOf = new Map<string, string>();
   /** actor id → last state path, to turn inspect snapshots into transitions. */
@@ -54,7 +55,14 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
     connect: opts.connect,
     topics: ['vm.transition', 'debug.inspect'],
     ...(opts.backoff ? { backoff: opts.backoff } : {}),
-    ...(opts.onStatus ? { onStatus: opts.onStatus } : {}),
+    onStatus(status) {
+      opts.onStatus?.(status);
+      if (status.state === 'connected' && status.reconnected) {
+        // A new daemon has new actors and forgot the old states.
+        lastState.clear();
+        for (const r of resetListeners) r();
+      }
+    },
     onNotification(method, params) {
       if (method === 'vm.transition') {
         const t = params as Notifications['vm.transition'];
@@ -104,8 +112,9 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
       }
       return out;
     },
-    subscribe(onEvent) {
+    subscribe(onEvent, onReset) {
       listeners.add(onEvent);
+      if (onReset) resetListeners.add(onReset);
       link.start();
       // Learn which actors run which machine before the first inspect record arrives.
       void link.call('debug.actors', {}).then(
@@ -119,6 +128,7 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
       );
       return () => {
         listeners.delete(onEvent);
+        if (onReset) resetListeners.delete(onReset);
       };
     },
     close: () => link.close(),

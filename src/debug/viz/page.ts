@@ -74,5 +74,7 @@ load().then(()=>{const es=new EventSource('/events');
  es.onerror=()=>{document.getElementById('status').textContent='reconnecting…'};
  es.addEventListener('transition',ev=>{const e=JSON.parse(ev.data);
   const a=actors.get(e.actorId)||{actorId:e.actorId,machineId:e.machineId,label:e.label,states:[]};a.states=e.to;actors.set(e.actorId,a);
-  if(!selected)selected=e.actorId;log(e);highlight()})});
+  if(!selected)selected=e.actorId;log(e);highlight()});
+ es.addEventListener('reset',()=>{const d=document.createElement('div');d.className='entry';d.textContent=new Date().toISOString().slice(11,19)+' daemon restarted, reconnected';
+  const host=document.getElementById('log');host.insertBefore(d,host.firstChild);load()})});
 </script></body></html>`;

@@ -91,6 +91,23 @@ describe.skipIf(missing !== null)(gated('banger debug viz in headless Chromium a
     await page.close();
   }, 90_000);
 
+  it('reconnects after a daemon restart and the page reloads the actors', async () => {
+    const page = await browser!.newPage();
+    await page.goto(url);
+    await page.waitForSelector('#status:text("live")', { timeout: 15_000 });
+    await d!.stop();
+    await d!.start();
+    await page.locator('#log .entry', { hasText: 'daemon restarted, reconnected' }).waitFor({ timeout: 30_000 });
+    // Reconciled from the row after the restart: the VM is still there, still stopped.
+    await page.locator('.actor', { hasText: 'viz-a' }).waitFor({ timeout: 10_000 });
+    expect(vizErr).toContain('daemon restarted, reconnected');
+    // And live again: a start on the new daemon moves the highlight.
+    const c = await d!.client();
+    await c.call('vm.start', { name: 'viz-a' });
+    await page.waitForSelector('.state.active[data-state="vm.running"]', { timeout: 15_000 });
+    await page.close();
+  }, 90_000);
+
   it('stops on Ctrl-C with exit code 0', async () => {
     const proc = viz!;
     const exited = new Promise<number | null>((r) => proc.once('exit', (code) => r(code)));

@@ -69,4 +69,18 @@ describe('daemon-backed visualizer source', () => {
       { actorId: 'supervisor', machineId: 'supervisor', from: ['supervisor.ready'], to: ['supervisor.shuttingDown'], event: 'supervisor.shutdown', at: '2026-11-23T10:00:01.000Z' },
     ]);
   });
+
+  it('tells the server to reset after the daemon restarted', async () => {
+    const { d, s } = await setup();
+    let resets = 0;
+    s.subscribe(
+      () => undefined,
+      () => resets++,
+    );
+    await until(() => d.calls.some((c) => c.method === 'events.subscribe'), 3000, 'subscribe');
+    expect(resets).toBe(0);
+    await d.restart(100);
+    await until(() => resets === 1, 5000, 'reset');
+    expect(d.calls.filter((c) => c.method === 'events.subscribe')).toHaveLength(2);
+  });
 });
