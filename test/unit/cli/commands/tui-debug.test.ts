@@ -54,3 +54,32 @@ describe('banger tui', () => {
     expect(() => assertTerminal({ stdoutIsTty: true, stdinIsTty: true })).not.toThrow();
   });
 });
+
+describe('a group with a default command', () => {
+  const groups = [
+    {
+      name: 'tui',
+      describe: 'g',
+      commands: [
+        { name: 'open', describe: 'o', isDefault: true, load: async () => ({ describe: 'o', run: async () => ({ data: 'open', human: 'ran open' }) }) },
+        { name: 'other', describe: 'x', load: async () => ({ describe: 'x', run: async () => ({ data: 'other', human: 'ran other' }) }) },
+      ],
+    },
+  ];
+  const runWith = async (argv: string[]) => {
+    const { runCli } = await import('../../../../src/cli/program.js');
+    let out = '';
+    let err = '';
+    const code = await runCli(argv, { env: { HOME: '/nonexistent' }, groups, io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t) } });
+    return { code, out, err };
+  };
+
+  it('runs the default command when the group is given alone', async () => {
+    expect(await runWith(['tui'])).toEqual({ code: 0, out: 'ran open\n', err: '' });
+  });
+
+  it('still runs a named command of that group', async () => {
+    expect(await runWith(['tui', 'other'])).toEqual({ code: 0, out: 'ran other\n', err: '' });
+    expect(await runWith(['tui', 'open'])).toEqual({ code: 0, out: 'ran open\n', err: '' });
+  });
+});
