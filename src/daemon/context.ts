@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Layout } from '../host/layout.js';
+import type { ImagesService } from '../images/index.js';
 import type { Image, VMRecord } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import type { EventHub, VmSystem } from './system/index.js';
@@ -31,6 +32,12 @@ export interface DaemonServices {
   vmSystem?: VmSystem;
   /** Subscriptions for events.subscribe. */
   events?: EventHub;
+  /**
+   * Image build/import/delete (src/images createImagesService). Optional until
+   * the composition root builds it; the image.build/import/delete handlers
+   * answer "not available" without it. It also satisfies ImageQueries.
+   */
+  imageAdmin?: ImagesService;
 }
 
 export type Clock = () => number;

@@ -1,12 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { socketAnswers } from '../../src/daemon/index.js';
 import { RpcClient } from '../../src/rpc/index.js';
 import { openStore } from '../../src/store/index.js';
 import type { Image } from '../../src/model/index.js';
 import { randomSuffix } from './host-caps.js';
 import { createTestNetns, type TestNetns } from './netns.js';
-import { DAEMON_MAIN, isAlive, processesUnder, waitFor, waitGone } from './rig.js';
+import { DAEMON_MAIN, isAlive, processesUnder, waitGone } from './rig.js';
 import { createTempRoot, type TempRoot } from './temp-root.js';
 
 export interface NetnsDaemonOptions {
@@ -16,6 +17,10 @@ export interface NetnsDaemonOptions {
   tapPoolSize?: number;
   /** @default '0' (off) */
   statsPollInterval?: string;
+  /** bangerd entry point. @default dist/src/daemon/main.js of this checkout */
+  daemonMain?: string;
+  /** @default "debug" */
+  logLevel?: string;
 }
 
 /**
@@ -33,8 +38,10 @@ export class NetnsDaemon {
   readonly dnsPort = 5353;
   private child: ChildProcess | undefined;
   private clients: RpcClient[] = [];
+  private readonly daemonMain: string;
 
   constructor(opts: NetnsDaemonOptions = {}) {
+    this.daemonMain = opts.daemonMain ?? DAEMON_MAIN;
     const tag = randomSuffix(5);
     this.temp = createTempRoot('bgw-');
     this.netns = createTestNetns('wire');
@@ -46,7 +53,7 @@ export class NetnsDaemon {
       layout.configFile,
       [
         'vmm = "standin"',
-        'log_level = "debug"',
+        `log_level = "${opts.logLevel ?? 'debug'}"`,
         `bridge_name = "${this.bridge}"`,
         `tap_prefix = "${this.tapPrefix}"`,
         'bridge_cidr = "10.213.0.1/16"',
@@ -78,12 +85,18 @@ export class NetnsDaemon {
   async start(timeoutMs = 20_000): Promise<void> {
     mkdirSync(dirname(this.layout.daemonLog), { recursive: true });
     const out = openSync(join(this.temp.root, 'bangerd.out'), 'a');
-    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, DAEMON_MAIN], {
+    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, this.daemonMain], {
       env: this.temp.env,
       stdio: ['ignore', out, out],
     });
-    const ok = await waitFor(() => existsSync(this.layout.daemonSocket), timeoutMs);
-    if (!ok) throw new Error(`bangerd did not come up:\n${this.output()}`);
+    // A kill -9'd daemon leaves its socket file behind: wait for an answer, not the file.
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (this.child.exitCode !== null) break;
+      if (await socketAnswers(this.layout.daemonSocket, 500)) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`bangerd did not come up:\n${this.output()}`);
   }
 
   async client(): Promise<RpcClient> {

@@ -19,6 +19,12 @@ export interface QemuDriverOptions {
   launchTimeoutMs?: number;
   /** Default graceful-stop bound before kill. @default 30000 */
   stopTimeoutMs?: number;
+  /**
+   * Argument-array prefix that runs the binary, e.g. ['ip', 'netns', 'exec',
+   * NS] so tests keep their taps inside a network namespace. It must exec
+   * the binary (same pid), as `ip netns exec` does. @default none
+   */
+  launcher?: readonly string[];
 }
 
 /**
@@ -57,7 +63,8 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
       let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let child;
       try {
-        child = spawn(binary, args, { detached: true, stdio: ['ignore', log.fd, log.fd] });
+        const [cmd, ...pre] = [...(opts.launcher ?? []), binary];
+        child = spawn(cmd!, [...pre, ...args], { detached: true, stdio: ['ignore', log.fd, log.fd] });
       } finally {
         await log.close();
       }

@@ -46,6 +46,16 @@ describe.skipIf(missing !== null)(gated('bangerd with stand-in VMs in a netns', 
     expect(started.state).toBe('running');
     expect(started.runtime.guestIP).toBe(vm.runtime.guestIP); // stable for the VM's life
 
+    const restarted = await c.call('vm.restart', { name: 'rt-one' });
+    expect(restarted.state).toBe('running');
+    expect(restarted.runtime.vmmPid).not.toBe(started.runtime.vmmPid);
+    expect(d.standinPids()).toEqual([restarted.runtime.vmmPid]);
+
+    const set = await c.call('vm.set', { name: 'rt-one', vcpu: 3, diskSize: '16G' });
+    expect(set.spec).toMatchObject({ vcpuCount: 3, workDiskSizeBytes: 16 * 1024 ** 3 });
+    await expect(c.call('vm.set', { name: 'rt-one', diskSize: '1G' })).rejects.toThrow(/smaller than the current 16G/);
+    expect(await c.call('vm.logs', { name: 'rt-one' })).toEqual({ path: vm.runtime.logPath, text: '' });
+
     expect(await c.call('vm.delete', { name: 'rt-one' })).toEqual({ deleted: 'rt-one' });
     await expect(c.call('vm.show', { name: 'rt-one' })).rejects.toBeInstanceOf(NotFoundError);
     expect(existsSync(vm.runtime.vmDir)).toBe(false);
@@ -71,10 +81,13 @@ describe.skipIf(missing !== null)(gated('bangerd with stand-in VMs in a netns', 
   it('events.subscribe streams the transitions of a start and a stop, in order', async () => {
     const sub = await d.client();
     const seen: VmTransition[] = [];
+    const inspected: { actor: string; type: string }[] = [];
     sub.onNotification((method, params) => {
       if (method === 'vm.transition') seen.push(params as VmTransition);
+      if (method === 'debug.inspect') inspected.push(params as { actor: string; type: string });
     });
     expect(await sub.call('events.subscribe', { topics: ['vm.transition'] })).toEqual({ topics: ['vm.transition'] });
+    expect((await sub.call('events.subscribe', { topics: ['debug.inspect'] })).topics.sort()).toEqual(['debug.inspect', 'vm.transition']);
     const c = await d.client();
     const vm = await c.call('vm.create', { name: 'rt-events', noStart: true });
     await c.call('vm.start', { name: 'rt-events' });
@@ -92,6 +105,9 @@ describe.skipIf(missing !== null)(gated('bangerd with stand-in VMs in a netns', 
       'stopping',
       'stopped',
     ]);
+    expect(inspected.some((r) => r.actor === `vm:${vm.id}` && r.type === 'snapshot')).toBe(true);
+    // The row is written before the transition goes out: after the stop reply the row says stopped.
+    expect((await c.call('vm.show', { name: 'rt-events' })).state).toBe('stopped');
     for (const t of seen) expect(t).toMatchObject({ vmId: expect.any(String), name: expect.any(String), from: expect.any(String), at: expect.any(String) });
     await c.call('vm.delete', { name: 'rt-events' });
   }, 60_000);

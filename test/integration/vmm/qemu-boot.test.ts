@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentClient, waitForAgent } from '../../../src/guest/agent-client.js';
 import { ensureSshKey } from '../../../src/guest/keys.js';
-import { sshExec, waitForSsh } from '../../../src/guest/ssh-exec.js';
+import { KnownHosts, execCapture, waitForSsh } from '../../../src/guest/ssh/index.js';
 import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
 import { createOverlay, createWorkDisk, removeOverlay, removeWorkDisk } from '../../../src/host/storage/index.js';
 import { buildImage } from '../../../src/images/build.js';
@@ -82,11 +82,12 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
     expect((await driver.findPid(spec.apiSockPath))?.pid).toBe(handle.pid);
 
     const key = await ensureSshKey(layout);
-    const target = { host: net.guestIP, privateKey: key.privateKey };
-    const ready = await waitForSsh(target, { timeoutMs: 90_000 });
-    console.log(`boot-to-SSH ${Date.now() - t0} ms (${ready.attempts} attempts)`);
+    const target = { host: net.guestIP, privateKey: key.privateKey, hostNames: [net.guestIP], knownHosts: new KnownHosts(layout.knownHostsPath) };
+    let attempts = 0;
+    const session = await waitForSsh(target, { timeoutMs: 90_000, onAttempt: (n) => (attempts = n) });
+    console.log(`boot-to-SSH ${Date.now() - t0} ms (${attempts} attempts)`);
 
-    const res = await sshExec(target, 'uname -a; hostname; mount | grep " /root "');
+    const res = await execCapture(session.client, 'uname -a; hostname; mount | grep " /root "').finally(() => session.close());
     expect(res.code).toBe(0);
     expect(res.stdout).toMatch(/^Linux boot-test .*cloud-amd64/);
     expect(res.stdout).toContain('/dev/vdb on /root type ext4');

@@ -1,0 +1,258 @@
+import { rename, rm } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
+import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
+import type { Layout } from '../host/layout.js';
+import type { Image, VMRecord } from '../model/index.js';
+import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
+import { diskFullError, isDiskFull } from './disk-full.js';
+import { importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
+import { noProgress, type ProgressFn } from './progress.js';
+
+/** One progress event, as the daemon forwards it in an `image.progress` notification. */
+export interface ImageProgressEvent {
+  image: string;
+  step: string;
+  detail?: string;
+}
+
+/** The store tables the service touches (src/store's Store fits). */
+export interface ImagesStorePort {
+  images: {
+    list(): Image[];
+    getById(id: string): Image | undefined;
+    getByName(name: string): Image | undefined;
+    insert(image: Image): void;
+    delete(id: string): boolean;
+  };
+  vms: { list(): VMRecord[] };
+  /** Runs fn atomically (better-sqlite3 transaction). */
+  transaction<T>(fn: () => T): T;
+}
+
+export interface ImagesServiceOptions {
+  layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;
+  store: ImagesStorePort;
+  /** config `default_image`: the image VMs get when they name none. */
+  defaultImage: string;
+  /** Profile the default image is built with on first use. @default 'minimal' */
+  defaultProfile?: BuildProfile;
+  /** Every progress event of every build/import (the daemon broadcasts these to `image.progress` subscribers). */
+  onProgress?: (e: ImageProgressEvent) => void;
+  /** Replaceable for tests. */
+  builder?: (opts: BuildImageOptions) => Promise<Image>;
+  importer?: (opts: ImportImageOptions) => Promise<Image>;
+}
+
+export interface BuildRequest {
+  /** @default the profile name */
+  name?: string;
+  /** @default 'minimal' */
+  profile?: BuildProfile;
+  /** Replace an existing image of that name (refused while VMs use it). */
+  force?: boolean;
+}
+
+export interface ImportRequest {
+  name: string;
+  source: string;
+  format?: ImportFormat;
+  /** Image whose kernel, initrd and kernel args the import boots with. @default the default image (built if needed) */
+  kernelFrom?: string;
+}
+
+export interface CallOptions {
+  onProgress?: ProgressFn;
+  signal?: AbortSignal;
+}
+
+/**
+ * Images: list/get/delete/build/import over the `images` table and the
+ * artifact dirs under `imagesDir`. A build or import either ends with a
+ * committed dir *and* a row, or leaves neither; a full disk is reported
+ * naming the disk. Builds of the same name are shared, so two VMs created
+ * at once trigger one default-image build.
+ */
+export interface ImagesService {
+  list(): Image[];
+  /** By name or id. @throws NotFoundError naming `banger image list`. */
+  get(ref: string): Image;
+  /** @throws ConflictError naming the VMs that still use it. */
+  delete(ref: string): Promise<{ deleted: string }>;
+  build(req: BuildRequest, opts?: CallOptions): Promise<Image>;
+  import(req: ImportRequest, opts?: CallOptions): Promise<Image>;
+  /** The default image, built (with progress) when it does not exist yet. */
+  ensureDefaultImage(onProgress?: ProgressFn, signal?: AbortSignal): Promise<Image>;
+}
+
+const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+
+function checkName(name: string): void {
+  if (!IMAGE_NAME.test(name)) {
+    throw new InvalidInputError(`image name ${JSON.stringify(name)} is not valid`, {
+      code: 'image.name_invalid',
+      hint: 'use 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+    });
+  }
+}
+
+export function createImagesService(opts: ImagesServiceOptions): ImagesService {
+  const { store, layout } = opts;
+  const builder = opts.builder ?? buildImage;
+  const importer = opts.importer ?? importImage;
+  const inFlight = new Map<string, Promise<Image>>();
+
+  const find = (ref: string): Image | undefined => store.images.getByName(ref) ?? store.images.getById(ref);
+  const usersOf = (image: Image): VMRecord[] => store.vms.list().filter((v) => v.imageId === image.id);
+
+  function progressFor(name: string, local?: ProgressFn): ProgressFn {
+    return (step, detail) => {
+      local?.(step, detail);
+      try {
+        opts.onProgress?.({ image: name, step, ...(detail !== undefined ? { detail } : {}) });
+      } catch {
+        // A listener's failure must not fail the build.
+      }
+    };
+  }
+
+  function refuseIfUsed(image: Image, what: string): void {
+    const users = usersOf(image);
+    if (users.length === 0) return;
+    const names = users.map((v) => v.name);
+    throw new ConflictError(`cannot ${what} image "${image.name}": used by VM${names.length > 1 ? 's' : ''} ${names.join(', ')}`, {
+      code: 'image.in_use',
+      hint: `delete ${names.length > 1 ? 'them' : 'it'} first: banger vm delete ${names.join(' ')}`,
+    });
+  }
+
+  /** Removes an artifact dir, but only one banger made under imagesDir (paths come from the database). */
+  async function removeArtifacts(image: Image): Promise<void> {
+    if (!image.managed) return;
+    const rel = relative(layout.imagesDir, image.artifactDir);
+    if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return;
+    // Rename first so a crash mid-removal leaves a dot-dir, never a half image under its id.
+    const trash = join(dirname(image.artifactDir), `.deleting-${image.id}`);
+    await rename(image.artifactDir, trash).catch(() => undefined);
+    await rm(trash, { recursive: true, force: true });
+    await rm(image.artifactDir, { recursive: true, force: true });
+  }
+
+  /** Inserts the row for a committed image dir; on any failure the dir goes too. */
+  async function commit(image: Image, replace?: Image): Promise<Image> {
+    try {
+      store.transaction(() => {
+        if (replace) {
+          refuseIfUsed(replace, 'replace');
+          store.images.delete(replace.id);
+        }
+        store.images.insert(image);
+      });
+    } catch (e) {
+      await removeArtifacts(image);
+      throw e;
+    }
+    if (replace) await removeArtifacts(replace);
+    return image;
+  }
+
+  async function translate<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      if (isDiskFull(e)) throw await diskFullError(what, layout.imagesDir, e);
+      throw e;
+    }
+  }
+
+  function once(name: string, fn: () => Promise<Image>): Promise<Image> {
+    const running = inFlight.get(name);
+    if (running) return running;
+    const p = fn().finally(() => inFlight.delete(name));
+    inFlight.set(name, p);
+    return p;
+  }
+
+  const service: ImagesService = {
+    list: () => store.images.list(),
+
+    get(ref) {
+      const image = find(ref);
+      if (!image) throw new NotFoundError(`no image named "${ref}"`, { code: 'image.not_found', hint: 'see the names with: banger image list' });
+      return image;
+    },
+
+    async delete(ref) {
+      const image = service.get(ref);
+      refuseIfUsed(image, 'delete');
+      // A VM created between the check and here would hit the FOREIGN KEY; the store turns that into an error, not a dangling row.
+      store.transaction(() => {
+        refuseIfUsed(image, 'delete');
+        store.images.delete(image.id);
+      });
+      await removeArtifacts(image);
+      return { deleted: image.name };
+    },
+
+    build(req, call = {}) {
+      const profile = req.profile ?? 'minimal';
+      const name = req.name ?? profile;
+      checkName(name);
+      const existing = store.images.getByName(name);
+      if (existing && !req.force) {
+        return Promise.reject(
+          new ConflictError(`image "${name}" already exists`, { code: 'image.exists', hint: `use it, or rebuild it: banger image build --name ${name} --force` }),
+        );
+      }
+      if (existing) refuseIfUsed(existing, 'replace');
+      return once(name, () =>
+        translate(`building image "${name}"`, async () => {
+          // Built under a temporary name when replacing, so the old image stays usable until the new one is complete.
+          const image = await builder({ layout, profile, name, onProgress: progressFor(name, call.onProgress), signal: call.signal });
+          return commit({ ...image, name }, existing);
+        }),
+      );
+    },
+
+    async import(req, call = {}) {
+      checkName(req.name);
+      if (store.images.getByName(req.name)) {
+        throw new ConflictError(`image "${req.name}" already exists`, { code: 'image.exists', hint: `pick another name, or delete it first: banger image delete ${req.name}` });
+      }
+      const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
+      return once(req.name, () =>
+        translate(`importing image "${req.name}"`, async () => {
+          const image = await importer({
+            layout,
+            name: req.name,
+            source: req.source,
+            format: req.format,
+            kernelFrom: boot,
+            onProgress: progressFor(req.name, call.onProgress),
+            signal: call.signal,
+          });
+          return commit(image);
+        }),
+      );
+    },
+
+    async ensureDefaultImage(onProgress = noProgress, signal) {
+      const existing = find(opts.defaultImage);
+      if (existing) return existing;
+      checkName(opts.defaultImage);
+      onProgress('default-image', `building "${opts.defaultImage}" (${opts.defaultProfile ?? 'minimal'} profile) on first use`);
+      return once(opts.defaultImage, () =>
+        translate(`building the default image "${opts.defaultImage}"`, async () => {
+          const image = await builder({
+            layout,
+            profile: opts.defaultProfile ?? 'minimal',
+            name: opts.defaultImage,
+            onProgress: progressFor(opts.defaultImage, onProgress),
+            signal,
+          });
+          return commit(image);
+        }),
+      );
+    },
+  };
+  return service;
+}

@@ -1,0 +1,72 @@
+import type { GuestReadyPort } from '../../machines/ports.js';
+import { GuestError } from '../errors/index.js';
+import { ensureSshKey, type SshKey } from '../guest/keys.js';
+import { KnownHosts, waitForSsh } from '../guest/ssh/index.js';
+import type { Layout } from '../host/layout.js';
+import { isProcessAlive } from '../vmm/process.js';
+
+export interface GuestReadyOptions {
+  layout: Pick<Layout, 'sshDir' | 'sshKeyPath' | 'knownHostsPath'>;
+  /** Give up after this long. @default 180000 (a debian image under TCG takes about 40 s) */
+  timeoutMs?: number;
+  /** How often the VMM process is checked while waiting. @default 500 */
+  pidCheckMs?: number;
+}
+
+/**
+ * Ready = the guest's sshd accepts banger's key (the same check `vm ssh`
+ * makes), with the host key pinned in banger's known_hosts under the VM's
+ * DNS name and IP on first contact. Stops early, with the console log in the
+ * error, when the VMM process exits; honours the step's AbortSignal.
+ */
+export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
+  const timeoutMs = opts.timeoutMs ?? 180_000;
+  const knownHosts = new KnownHosts(opts.layout.knownHostsPath);
+  let key: Promise<SshKey> | undefined;
+  return {
+    async waitForGuest(vm, { signal, pid }) {
+      if (signal.aborted) throw new GuestError(`waiting for ${vm.name} cancelled`, { code: 'ssh.aborted' });
+      key ??= ensureSshKey(opts.layout);
+      const k = await key.catch((e: unknown) => {
+        key = undefined;
+        throw e;
+      });
+      const local = new AbortController();
+      const onAbort = () => local.abort();
+      signal.addEventListener('abort', onAbort, { once: true });
+      let vmmGone = false;
+      const watch = setInterval(() => {
+        void isProcessAlive(pid).then((alive) => {
+          if (!alive) {
+            vmmGone = true;
+            local.abort();
+          }
+        });
+      }, opts.pidCheckMs ?? 500);
+      const logHint = `see the console log: ${vm.runtime.logPath} (banger vm logs ${vm.name})`;
+      try {
+        const session = await waitForSsh(
+          { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
+          { timeoutMs, signal: local.signal },
+        );
+        session.close();
+      } catch (err) {
+        if (vmmGone) {
+          throw new GuestError(`the VMM of ${vm.name} (pid ${pid}) exited before the guest answered SSH`, { code: 'guest.vmm_exited', hint: logHint, cause: err });
+        }
+        if (signal.aborted) throw err;
+        if (err instanceof GuestError && err.code === 'ssh.timeout') {
+          throw new GuestError(`${vm.name} did not answer SSH at ${vm.runtime.guestIP} within ${Math.round(timeoutMs / 1000)} s`, {
+            code: 'guest.ssh_timeout',
+            hint: logHint,
+            cause: err,
+          });
+        }
+        throw err;
+      } finally {
+        clearInterval(watch);
+        signal.removeEventListener('abort', onAbort);
+      }
+    },
+  };
+}

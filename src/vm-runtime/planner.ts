@@ -1,0 +1,67 @@
+import type { LaunchPlanner } from '../../machines/ports.js';
+import { macFromIp, parseCidr } from '../host/network/index.js';
+import type { VmmName } from '../model/index.js';
+import { buildKernelArgs } from '../vmm/kernel-args.js';
+import type { VmmLaunchSpec } from '../vmm/driver.js';
+import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
+
+export interface PlannerOptions {
+  vmm: VmmName;
+  images: ImageSource;
+  /** The bridge address and prefix (config `bridge_cidr`, e.g. "172.16.0.1/24"): the guest's gateway and netmask. */
+  bridgeCidr: string;
+  /** Show kernel messages on the console log (slow under TCG). @default false */
+  verboseConsole?: boolean;
+}
+
+/**
+ * Firecracker's documented guest arguments: reboot=k makes a guest reboot
+ * exit the VMM (that is how SendCtrlAltDel stops it); no PCI bus there.
+ */
+const FIRECRACKER_ARGS = 'reboot=k pci=off';
+
+/**
+ * Builds the VmmLaunchSpec from the VM row and its image: kernel, initrd,
+ * the kernel command line (static `ip=` config from the guest IP and the
+ * bridge gateway, `net.ifnames=0` so the NIC is eth0), the tap with a MAC
+ * derived from the guest IP, and the per-VM paths fixed at create (console
+ * log, QMP/API socket, agent channel).
+ */
+export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
+  const cidr = parseCidr(opts.bridgeCidr);
+  return {
+    async launchSpec(vm, { storage, tap }): Promise<VmmLaunchSpec> {
+      const image = imageOf(opts.images, vm);
+      await requireArtifact(image, 'kernel', image.kernelPath);
+      if (image.initrdPath) await requireArtifact(image, 'initrd', image.initrdPath);
+      const kernelArgs = buildKernelArgs({
+        imageArgs: image.kernelArgs,
+        guestIP: vm.runtime.guestIP,
+        gatewayIP: cidr.address,
+        netmask: cidr.prefix,
+        hostname: vm.name,
+        quiet: !opts.verboseConsole,
+        extra: opts.vmm === 'firecracker' ? FIRECRACKER_ARGS : undefined,
+      });
+      const spec: VmmLaunchSpec = {
+        vmId: vm.id,
+        name: vm.name,
+        vcpuCount: vm.spec.vcpuCount,
+        memoryMiB: vm.spec.memoryMiB,
+        kernelPath: image.kernelPath,
+        kernelArgs,
+        rootDisk: storage.rootDisk,
+        // One MAC rule for the whole product (src/host/network), whatever the caller derived.
+        network: { tap, mac: macFromIp(vm.runtime.guestIP) },
+        apiSockPath: vm.runtime.apiSockPath,
+        agentSockPath: vm.runtime.agentSockPath,
+        logPath: vm.runtime.logPath,
+      };
+      if (image.initrdPath) spec.initrdPath = image.initrdPath;
+      if (storage.workDisk) spec.workDisk = storage.workDisk;
+      if (vm.runtime.metricsPath) spec.metricsPath = vm.runtime.metricsPath;
+      if (vm.runtime.vsockCID !== undefined) spec.vsockCID = vm.runtime.vsockCID;
+      return spec;
+    },
+  };
+}
