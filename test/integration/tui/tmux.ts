@@ -60,11 +60,11 @@ export class TmuxSession {
     await this.tmux(['resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)]);
   }
 
-  /** `{dead, status}` of the pane: whether the program exited, and its exit code. */
-  async paneState(): Promise<{ dead: boolean; status: number | null }> {
-    const out = (await this.tmux(['list-panes', '-t', 'main', '-F', '#{pane_dead} #{pane_dead_status}'])).trim();
-    const [dead, status] = out.split(' ');
-    return { dead: dead === '1', status: status ? Number(status) : null };
+  /** Whether the program exited, and its exit code or the signal that ended it. */
+  async paneState(): Promise<{ dead: boolean; status: number | null; signal: number | null }> {
+    const out = (await this.tmux(['list-panes', '-t', 'main', '-F', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'])).trim();
+    const [dead, status, signal] = out.split(':');
+    return { dead: dead === '1', status: status ? Number(status) : null, signal: signal ? Number(signal) : null };
   }
 
   /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */

@@ -125,10 +125,12 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     await tmux!.send('q');
     const deadline = Date.now() + 15_000;
     let state = await tmux!.paneState();
-    while (!state.dead && Date.now() < deadline) {
+    // tmux can mark the pane dead a moment before it has the exit status.
+    while ((!state.dead || (state.status === null && state.signal === null)) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 100));
       state = await tmux!.paneState();
     }
-    expect(state).toEqual({ dead: true, status: 0 });
+    // On failure, show what the program printed after leaving the alternate screen.
+    expect({ ...state, screen: state.status === 0 ? '' : await tmux!.screen() }).toEqual({ dead: true, status: 0, signal: null, screen: '' });
   }, 30_000);
 });
