@@ -128,10 +128,18 @@ export class DaemonLink {
   }
 
   private schedule(attempt: number): void {
-    const initial = this.opts.backoff?.initialMs ?? 100;
-    const max = this.opts.backoff?.maxMs ?? 2000;
-    const delay = attempt === 0 ? 0 : Math.min(max, initial * 2 ** Math.min(attempt - 1, 16));
+    const delay = backoffDelay(attempt, this.opts.backoff?.initialMs ?? 100, this.opts.backoff?.maxMs ?? 2000);
     this.timer = setTimeout(() => void this.loop(attempt), delay);
     this.timer.unref?.();
   }
+}
+
+/**
+ * Wait before reconnect attempt `attempt`: 0 right after the connection drops
+ * (a restarting daemon may already be back), then doubling from `initialMs`,
+ * never more than `maxMs`.
+ */
+export function backoffDelay(attempt: number, initialMs: number, maxMs: number): number {
+  if (attempt <= 0) return 0;
+  return Math.min(maxMs, initialMs * 2 ** Math.min(attempt - 1, 16));
 }

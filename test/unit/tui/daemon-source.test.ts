@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../../src/rpc/index.js';
-import { createDaemonSource, type ConnectionInfo, type ConnectionState, type DaemonTuiSource, type VmStatsEvent, type VmTransitionEvent } from '../../../tui/index.js';
+import { backoffDelay, createDaemonSource, type ConnectionInfo, type ConnectionState, type DaemonTuiSource, type VmStatsEvent, type VmTransitionEvent } from '../../../tui/index.js';
 import { fakeVm } from '../../fakes/fake-tui-source.js';
 import { FakeDaemon, until } from './fake-daemon.js';
 
@@ -123,5 +123,19 @@ describe('daemon-backed TUI source', () => {
     await until(() => events.conn.length === 1, 2000, 'connection info');
     expect(events.conn[0]![0]).toBe('connected');
     expect(events.conn[0]![1]?.liveError).toMatch(/not found/i);
+  });
+});
+
+describe('reconnect backoff', () => {
+  it.each([
+    [0, 0],
+    [1, 100],
+    [2, 200],
+    [3, 400],
+    [5, 1600],
+    [6, 2000],
+    [50, 2000],
+  ])('attempt %i waits %i ms', (attempt, ms) => {
+    expect(backoffDelay(attempt, 100, 2000)).toBe(ms);
   });
 });
