@@ -91,7 +91,9 @@ export function App({ source, now = Date.now, logRefreshMs = 1000 }: AppProps) {
   });
 
   return (
-    <Box flexDirection="column" width={size.columns}>
+    // No explicit width: Ink lays the root out at the terminal's current width, so the frame it
+    // draws on a resize (before this component re-renders) never overflows and wraps.
+    <Box flexDirection="column">
       <Box justifyContent="space-between">
         <Text bold>banger · {state.vms.length} VMs · {state.vms.filter((v) => v.state === 'running').length} running</Text>
         <Text color={state.connection === 'connected' ? 'green' : 'yellow'}>{state.connection === 'connected' ? '● daemon' : '○ reconnecting'}</Text>

@@ -1,8 +1,14 @@
 export { App } from './app.js';
 export type { AppProps } from './app.js';
-export type { TuiSource, VmTransitionEvent, VmStatsEvent, ConnectionState, VmAction } from './source.js';
+export type { TuiSource, VmTransitionEvent, VmStatsEvent, ConnectionState, ConnectionInfo, VmAction } from './source.js';
+export { createDaemonSource } from './daemon-source.js';
+export type { DaemonSourceOptions, DaemonTuiSource } from './daemon-source.js';
+export { DaemonLink, backoffDelay } from './daemon-link.js';
+export type { DaemonLinkOptions, LinkClient, LinkStatus } from './daemon-link.js';
 export { intentFor, HELP_LINE } from './key-bindings.js';
 export type { Mode, KeyIntent } from './key-bindings.js';
-export { reduce, initialState } from './state.js';
+export { reduce, initialState, connectionMessage } from './state.js';
 export type { TuiState, TuiEvent } from './state.js';
 export { toRow, visibleColumns, formatUptime } from './format.js';
+export { fullScreen } from './terminal.js';
+export type { TerminalOut } from './terminal.js';

@@ -18,6 +18,16 @@ export interface VmStatsEvent {
 
 export type ConnectionState = 'connected' | 'reconnecting';
 
+/** Detail that comes with a connection change. */
+export interface ConnectionInfo {
+  /** On 'connected': the daemon is a new process (its pid changed). */
+  restarted?: boolean;
+  /** On 'connected': the daemon refused the event subscription, so rows are not live. */
+  liveError?: string;
+  /** On 'reconnecting': why the last attempt failed. */
+  error?: string;
+}
+
 export type VmAction = 'start' | 'stop' | 'restart' | 'delete';
 
 /**
@@ -34,7 +44,7 @@ export interface TuiSource {
   subscribe(handlers: {
     onTransition(e: VmTransitionEvent): void;
     onStats(e: VmStatsEvent): void;
-    onConnection(state: ConnectionState): void;
+    onConnection(state: ConnectionState, info?: ConnectionInfo): void;
   }): () => void;
   act(action: VmAction, name: string): Promise<void>;
   /** Tail of the VM's serial console log. */

@@ -1,6 +1,6 @@
 import type { VMRecord } from '../src/model/index.js';
 import type { Mode } from './key-bindings.js';
-import type { ConnectionState, VmStatsEvent, VmTransitionEvent } from './source.js';
+import type { ConnectionInfo, ConnectionState, VmStatsEvent, VmTransitionEvent } from './source.js';
 
 /** The TUI's whole state, updated only by `reduce` (pure, unit-tested). */
 export interface TuiState {
@@ -18,7 +18,7 @@ export type TuiEvent =
   | { type: 'loaded'; vms: VMRecord[] }
   | { type: 'transition'; e: VmTransitionEvent }
   | { type: 'stats'; e: VmStatsEvent }
-  | { type: 'connection'; state: ConnectionState }
+  | { type: 'connection'; state: ConnectionState; info?: ConnectionInfo }
   | { type: 'select'; delta: number }
   | { type: 'mode'; mode: Mode }
   | { type: 'message'; text?: string }
@@ -43,7 +43,8 @@ export function reduce(s: TuiState, ev: TuiEvent): TuiState {
         v.id === ev.e.vmId
           ? {
               ...v,
-              state: ev.e.to as VMRecord['state'],
+              // Transitions carry substates ("starting.network"); the row shows the lifecycle state.
+              state: ev.e.to.split('.')[0] as VMRecord['state'],
               updatedAt: ev.e.at,
               runtime: { ...v.runtime, ...(ev.e.error !== undefined ? { lastError: ev.e.error } : {}) },
             }
@@ -54,11 +55,7 @@ export function reduce(s: TuiState, ev: TuiEvent): TuiState {
     case 'stats':
       return { ...s, vms: s.vms.map((v) => (v.id === ev.e.vmId ? { ...v, stats: { ...v.stats, ...ev.e.stats } } : v)) };
     case 'connection':
-      return {
-        ...s,
-        connection: ev.state,
-        message: ev.state === 'reconnecting' ? 'daemon connection lost; reconnecting…' : 'reconnected to the daemon',
-      };
+      return { ...s, connection: ev.state, message: connectionMessage(ev.state, ev.info) };
     case 'select': {
       if (s.vms.length === 0) return s;
       const next = Math.max(0, Math.min(s.vms.length - 1, s.selected + ev.delta));
@@ -71,4 +68,10 @@ export function reduce(s: TuiState, ev: TuiEvent): TuiState {
     case 'logs':
       return { ...s, logText: ev.text };
   }
+}
+
+export function connectionMessage(state: ConnectionState, info: ConnectionInfo = {}): string {
+  if (state === 'reconnecting') return 'daemon connection lost; reconnecting…';
+  if (info.liveError) return `connected, but live updates are unavailable: ${info.liveError}`;
+  return info.restarted ? 'daemon restarted, reconnected' : 'reconnected to the daemon';
 }

@@ -80,8 +80,9 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       continue;
     }
     for (const entry of group.commands) {
-      const c = g.command(entry.name).description(entry.describe);
-      if (group.name !== groupName || entry.name !== cmdName) continue;
+      const c = g.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.describe);
+      const invoked = entry.name === cmdName || (entry.isDefault === true && !group.commands.some((x) => x.name === cmdName));
+      if (group.name !== groupName || !invoked) continue;
       attach(c, await entry.load());
     }
   }

@@ -20,6 +20,7 @@ export class RpcClient {
   private readonly rpc: JSONRPCClient;
   private readonly decoder = new LineDecoder();
   private readonly handlers = new Set<NotificationHandler>();
+  private readonly closeHandlers = new Set<(err: BangerError) => void>();
   private closedError: BangerError | undefined;
 
   private constructor(private readonly socket: Socket, readonly socketPath: string) {
@@ -35,6 +36,7 @@ export class RpcClient {
         hint: 'check the daemon log, then retry',
       });
       this.rpc.rejectAllPendingRequests(this.closedError.message);
+      for (const h of this.closeHandlers) h(this.closedError);
     };
     socket.on('error', (err) => onGone(err.message));
     socket.on('close', () => onGone('closed'));
@@ -77,6 +79,25 @@ export class RpcClient {
   onNotification(handler: NotificationHandler): () => void {
     this.handlers.add(handler);
     return () => this.handlers.delete(handler);
+  }
+
+  /**
+   * Called once when the connection is gone (daemon exited, socket error, or
+   * `close()`), so long-lived views can reconnect. Returns an unsubscribe.
+   */
+  onClose(handler: (err: BangerError) => void): () => void {
+    if (this.closedError) {
+      const err = this.closedError;
+      queueMicrotask(() => handler(err));
+      return () => undefined;
+    }
+    this.closeHandlers.add(handler);
+    return () => this.closeHandlers.delete(handler);
+  }
+
+  /** True once the connection is gone. */
+  get closed(): boolean {
+    return this.closedError !== undefined;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import type { VMRecord } from '../../src/model/index.js';
-import type { TuiSource, VmAction, VmStatsEvent, VmTransitionEvent, ConnectionState } from '../../tui/index.js';
+import type { TuiSource, VmAction, VmStatsEvent, VmTransitionEvent, ConnectionState, ConnectionInfo } from '../../tui/index.js';
 
 /** In-memory TuiSource: records actions, lets a test push events. */
 export function createFakeTuiSource(initial: VMRecord[]) {
@@ -28,6 +28,7 @@ export function createFakeTuiSource(initial: VMRecord[]) {
     transition: (e: VmTransitionEvent) => handlers?.onTransition(e),
     stats: (e: VmStatsEvent) => handlers?.onStats(e),
     connection: (s: ConnectionState) => handlers?.onConnection(s),
+    connectionInfo: (s: ConnectionState, info: ConnectionInfo) => handlers?.onConnection(s, info),
   };
 }
 

@@ -16,8 +16,10 @@ export function VmDetails({ vm, transitions }: { vm: VMRecord; transitions: VmTr
         spec: {vm.spec.vcpuCount} vcpu · {vm.spec.memoryMiB} MiB · {formatSize(vm.spec.workDiskSizeBytes)} disk · nat {vm.spec.natEnabled ? 'on' : 'off'}
       </Text>
       <Text>
-        vmm: {vm.vmm}   dir: {vm.runtime.vmDir}
+        vmm: {vm.vmm}   pid: {vm.runtime.vmmPid ?? '-'}   tap: {vm.runtime.tapDevice ?? '-'}
       </Text>
+      <Text wrap="truncate-middle">dir: {vm.runtime.vmDir}</Text>
+      <Text wrap="truncate-middle">log: {vm.runtime.logPath}</Text>
       <Text color={vm.runtime.lastError ? 'red' : undefined}>last error: {vm.runtime.lastError ?? '-'}</Text>
       <Text bold>recent transitions</Text>
       {transitions.length === 0 ? <Text dimColor>  none since the TUI started</Text> : null}

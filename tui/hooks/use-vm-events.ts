@@ -24,8 +24,8 @@ export function useVmEvents(source: TuiSource): [TuiState, (e: TuiEvent) => void
         if (e.from === 'none' || e.to === 'deleted') load();
       },
       onStats: (e) => dispatch({ type: 'stats', e }),
-      onConnection: (c) => {
-        dispatch({ type: 'connection', state: c });
+      onConnection: (c, info) => {
+        dispatch(info ? { type: 'connection', state: c, info } : { type: 'connection', state: c });
         if (c === 'connected') load();
       },
     });

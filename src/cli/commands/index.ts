@@ -25,6 +25,19 @@ export const GROUPS: readonly CommandGroup[] = [
     ],
   },
   {
+    name: 'tui',
+    describe: 'Live terminal view of VMs',
+    commands: [{ name: 'open', describe: 'Open the live VM table (the default)', isDefault: true, load: () => import('./tui/open.js') }],
+  },
+  {
+    name: 'debug',
+    describe: 'Look inside banger: state machines and live actors',
+    commands: [
+      { name: 'machines', describe: 'Print every state machine definition', load: () => import('./debug/machines.js') },
+      { name: 'viz', describe: 'Serve the live state-machine visualizer', load: () => import('./debug/viz.js') },
+    ],
+  },
+  {
     name: 'daemon',
     describe: 'Control bangerd, the per-user daemon',
     commands: [

@@ -40,6 +40,8 @@ export interface CommandModule {
 export interface CommandEntry {
   name: string;
   describe: string;
+  /** Runs when the group is invoked with no command (`banger tui`). */
+  isDefault?: boolean;
   load: () => Promise<CommandModule>;
 }
 

@@ -38,9 +38,12 @@ function drawGraphs(){const host=document.getElementById('graphs');host.innerHTM
   const byId=new Map(g.nodes.map(n=>[n.id,n]));
   for(const n of g.nodes.filter(n=>n.compound)){const gr=el('g',{class:'state cluster','data-state':n.id},svg);
    el('rect',{x:n.x,y:n.y,width:n.width,height:n.height,rx:8},gr);const t=el('text',{x:n.x+8,y:n.y+16},gr);t.textContent=n.key}
+  const pairs=new Map();
   for(const e of g.edges){const a=byId.get(e.source),b=byId.get(e.target);if(!a||!b||a===b)continue;
+   const k=e.source+'>'+e.target,i=pairs.get(k)||0;pairs.set(k,i+1);
    const p=border(a,center(b)),q=border(b,center(a));const gr=el('g',{class:'edge'},svg);
-   el('line',{x1:p.x,y1:p.y,x2:q.x,y2:q.y},gr);const t=el('text',{x:(p.x+q.x)/2,y:(p.y+q.y)/2-3,'text-anchor':'middle'},gr);t.textContent=e.label}
+   if(i===0)el('line',{x1:p.x,y1:p.y,x2:q.x,y2:q.y},gr);
+   const t=el('text',{x:(p.x+q.x)/2,y:(p.y+q.y)/2-3+i*11,'text-anchor':'middle'},gr);t.textContent=e.label}
   for(const n of g.nodes.filter(n=>!n.compound)){const gr=el('g',{class:'state leaf','data-state':n.id},svg);
    el('rect',{x:n.x,y:n.y,width:n.width,height:n.height,rx:n.final?16:6},gr);
    const t=el('text',{x:n.x+n.width/2,y:n.y+n.height/2+4,'text-anchor':'middle'},gr);t.textContent=n.key;
@@ -50,7 +53,8 @@ function highlight(){document.querySelectorAll('.state').forEach(s=>s.classList.
  document.querySelectorAll('[data-badge]').forEach(b=>b.textContent='');
  const counts=new Map();for(const a of actors.values())for(const s of a.states)counts.set(s,(counts.get(s)||0)+1);
  for(const [s,c] of counts){const b=document.querySelector('[data-badge="'+CSS.escape(s)+'"]');if(b)b.textContent=String(c)}
- const a=selected&&actors.get(selected);if(a)for(const s of a.states){const n=document.querySelector('.state[data-state="'+CSS.escape(s)+'"]');if(n)n.classList.add('active')}
+ const a=selected&&actors.get(selected);let last=null;if(a)for(const s of a.states){const n=document.querySelector('.state[data-state="'+CSS.escape(s)+'"]');if(n){n.classList.add('active');last=n}}
+ if(last&&last.scrollIntoView)last.scrollIntoView({block:'nearest',inline:'nearest'})
  drawActors()}
 function short(states){return states.length?states[states.length-1].split('.').slice(1).join('.'):'-'}
 function drawActors(){const host=document.getElementById('actors');host.innerHTML='';
@@ -70,5 +74,7 @@ load().then(()=>{const es=new EventSource('/events');
  es.onerror=()=>{document.getElementById('status').textContent='reconnecting…'};
  es.addEventListener('transition',ev=>{const e=JSON.parse(ev.data);
   const a=actors.get(e.actorId)||{actorId:e.actorId,machineId:e.machineId,label:e.label,states:[]};a.states=e.to;actors.set(e.actorId,a);
-  if(!selected)selected=e.actorId;log(e);highlight()})});
+  if(!selected)selected=e.actorId;log(e);highlight()});
+ es.addEventListener('reset',()=>{const d=document.createElement('div');d.className='entry';d.textContent=new Date().toISOString().slice(11,19)+' daemon restarted, reconnected';
+  const host=document.getElementById('log');host.insertBefore(d,host.firstChild);load()})});
 </script></body></html>`;

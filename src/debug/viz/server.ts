@@ -17,10 +17,15 @@ export interface VizServer {
 export async function startVizServer(source: VizSource, opts: { port?: number; host?: string } = {}): Promise<VizServer> {
   const host = opts.host ?? '127.0.0.1';
   const clients = new Set<ServerResponse>();
-  const unsubscribe = source.subscribe((e: VizEvent) => {
-    const frame = `event: transition\ndata: ${JSON.stringify(e)}\n\n`;
-    for (const c of clients) c.write(frame);
-  });
+  const unsubscribe = source.subscribe(
+    (e: VizEvent) => {
+      const frame = `event: transition\ndata: ${JSON.stringify(e)}\n\n`;
+      for (const c of clients) c.write(frame);
+    },
+    () => {
+      for (const c of clients) c.write('event: reset\ndata: {}\n\n');
+    },
+  );
   const heartbeat = setInterval(() => {
     for (const c of clients) c.write(': keep-alive\n\n');
   }, 15_000);

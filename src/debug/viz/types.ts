@@ -45,5 +45,9 @@ export interface PositionedGraph {
 export interface VizSource {
   graphs(): Promise<MachineGraph[]>;
   actors(): Promise<VizActor[]>;
-  subscribe(onEvent: (e: VizEvent) => void): () => void;
+  /**
+   * Live transitions. `onReset` (optional) means the actor set may have
+   * changed while events were missed (the daemon restarted): the page reloads.
+   */
+  subscribe(onEvent: (e: VizEvent) => void, onReset?: () => void): () => void;
 }

@@ -27,13 +27,16 @@ describe.skipIf(!existsSync(CHROMIUM))('visualizer in headless Chromium (needs D
   let browser: Browser;
   let server: VizServer;
   let push: ((e: VizEvent) => void) | undefined;
+  let reset: (() => void) | undefined;
+  let actors = [{ actorId: 'vm:abc', machineId: 'vm', label: 'dev', states: ['vm.running'] }];
 
   beforeAll(async () => {
     server = await startVizServer({
       graphs: async () => [machineToGraph(vm)],
-      actors: async () => [{ actorId: 'vm:abc', machineId: 'vm', label: 'dev', states: ['vm.running'] }],
-      subscribe: (fn) => {
+      actors: async () => actors,
+      subscribe: (fn, onReset) => {
         push = fn;
+        reset = onReset;
         return () => (push = undefined);
       },
     });
@@ -61,6 +64,12 @@ describe.skipIf(!existsSync(CHROMIUM))('visualizer in headless Chromium (needs D
     expect(await page.locator('.state.active[data-state="vm.running"]').count()).toBe(0);
     const log = await page.locator('#log .entry').first().textContent();
     expect(log).toContain('dev running → stopped (vm.stop)');
+
+    // After a daemon restart the page reloads the actors and says why.
+    actors = [...actors, { actorId: 'vm:def', machineId: 'vm', label: 'second', states: ['vm.created'] }];
+    reset!();
+    await page.locator('.actor', { hasText: 'second' }).waitFor({ timeout: 10_000 });
+    expect(await page.locator('#log .entry').first().textContent()).toContain('daemon restarted, reconnected');
     await page.screenshot({ path: `${process.env.VIZ_SCREENSHOT ?? '/tmp/banger-viz.png'}` });
     await page.close();
   }, 60_000);

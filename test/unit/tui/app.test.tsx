@@ -10,7 +10,13 @@ async function waitForFrame(get: () => string | undefined, pred: (f: string) => 
   const end = Date.now() + timeoutMs;
   for (;;) {
     const f = get() ?? '';
-    if (pred(f)) return f;
+    if (pred(f)) {
+      // Ink attaches key handlers in passive effects that run after the frame is written
+      // (setImmediate); let them run so the next key reaches the handler of this render.
+      await new Promise((r) => setImmediate(r));
+      await new Promise((r) => setImmediate(r));
+      return f;
+    }
     if (Date.now() > end) throw new Error(`frame never matched:\n${f}`);
     await tick(20);
   }
@@ -33,11 +39,12 @@ describe('TUI app', () => {
     const { lastFrame, stdin, unmount } = render(<App source={fake.source} now={now} />);
     await waitForFrame(lastFrame, (x) => x.includes('beta'));
     stdin.write('s');
-    await tick();
+    await waitForFrame(lastFrame, (x) => x.includes('stop alpha: done'));
     stdin.write('\u001B[B'); // down arrow
-    await tick();
+    // Wait for the render, not a fixed time: the key handler sees the state of the last render.
+    await waitForFrame(lastFrame, (x) => x.includes('> beta'));
     stdin.write('s');
-    await tick();
+    await waitForFrame(lastFrame, (x) => x.includes('start beta: done'));
     expect(fake.actions).toEqual([
       { action: 'stop', name: 'alpha' },
       { action: 'start', name: 'beta' },
@@ -65,12 +72,12 @@ describe('TUI app', () => {
     stdin.write('d');
     await waitForFrame(lastFrame, (x) => x.includes('y to confirm'));
     stdin.write('n');
-    await tick();
+    await waitForFrame(lastFrame, (x) => !x.includes('y to confirm'));
     expect(fake.actions).toEqual([]);
     stdin.write('d');
-    await tick();
+    await waitForFrame(lastFrame, (x) => x.includes('y to confirm'));
     stdin.write('y');
-    await tick();
+    await waitForFrame(lastFrame, (x) => x.includes('delete alpha: done'));
     expect(fake.actions).toEqual([{ action: 'delete', name: 'alpha' }]);
     unmount();
   });

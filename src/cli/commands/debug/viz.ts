@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { InvalidInputError, UsageError } from '../../../errors/index.js';
+import { RpcClient } from '../../../rpc/index.js';
+import type { CommandInput, CommandOutput } from '../types.js';
+
+export const describe = 'Serve the live state-machine visualizer on 127.0.0.1';
+
+export function options(cmd: Command): void {
+  cmd.option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '0');
+}
+
+export function parsePort(value: unknown): number {
+  const s = String(value ?? '0');
+  const n = Number(s);
+  if (!/^\d+$/.test(s) || !Number.isInteger(n) || n > 65_535) {
+    throw new UsageError(`invalid port "${s}"`, { code: 'debug.port', hint: 'use --port with a number from 1 to 65535, or omit it for a free port' });
+  }
+  return n;
+}
+
+/** Resolves on the first SIGINT/SIGTERM; the command then closes the server and exits 0. */
+function untilSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (sig: NodeJS.Signals): void => {
+      process.off('SIGINT', on);
+      process.off('SIGTERM', on);
+      resolve(sig);
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  });
+}
+
+export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
+  const port = parsePort(opts.port);
+  const first = await cli.daemon();
+  const { createDaemonVizSource, startVizServer } = await import('../../../debug/viz/index.js');
+  const source = createDaemonVizSource({
+    connect: (initial) => (initial ? Promise.resolve(first) : RpcClient.connect(cli.layout.daemonSocket, { timeoutMs: 1000 })),
+    onStatus: (s) => {
+      if (s.state === 'reconnecting' && s.attempt === 0) process.stderr.write(`banger debug viz: daemon connection lost (${s.error}); reconnecting…\n`);
+      if (s.state === 'connected' && s.reconnected) process.stderr.write(`banger debug viz: ${s.restarted ? 'daemon restarted, reconnected' : 'reconnected'}; reload the page\n`);
+      if (s.state === 'connected' && s.liveError) process.stderr.write(`banger debug viz: no live events from this daemon (${s.liveError})\n`);
+    },
+  });
+  let server: Awaited<ReturnType<typeof startVizServer>>;
+  try {
+    server = await startVizServer(source, { port });
+  } catch (err) {
+    source.close();
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new InvalidInputError(`port ${port} on 127.0.0.1 is already in use`, { code: 'debug.port_in_use', hint: 'pick another with --port, or omit it for a free one' });
+    }
+    throw err;
+  }
+  // Printed now, not in the result: the command runs until Ctrl-C.
+  process.stdout.write(cli.json ? `${JSON.stringify({ url: server.url, port: server.port })}\n` : `visualizer: ${server.url}  (Ctrl-C stops)\n`);
+  await untilSignal();
+  await server.close();
+  source.close();
+  return { data: { url: server.url, stopped: true }, human: '' };
+}

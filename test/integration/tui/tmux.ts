@@ -1,0 +1,90 @@
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomSuffix } from '../../helpers/host-caps.js';
+
+/** Null when tmux is on PATH, else the missing capability in words. */
+export function requiresTmux(): string | null {
+  try {
+    execFileSync('tmux', ['-V'], { stdio: 'pipe' });
+    return null;
+  } catch {
+    return 'needs tmux (Debian package tmux)';
+  }
+}
+
+/**
+ * One detached tmux session on its own server (`-L` with a random name), so
+ * tests never touch a user's tmux or each other's. The pane stays after the
+ * program exits (remain-on-exit) so a test can read its last screen and exit
+ * status. `kill()` ends the server; call it in afterAll.
+ */
+export class TmuxSession {
+  readonly socketName = `banger-tui-${randomSuffix(8)}`;
+  private readonly dir = mkdtempSync(join(tmpdir(), 'bgr-tmux-'));
+  private readonly conf = join(this.dir, 'tmux.conf');
+  private started = false;
+  private socketPath: string | undefined;
+
+  constructor(private readonly env: Record<string, string | undefined>) {
+    writeFileSync(this.conf, ['set -g remain-on-exit on', 'set -g history-limit 2000', 'set -g status off', ''].join('\n'));
+  }
+
+  private tmux(args: string[]): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile('tmux', ['-L', this.socketName, '-f', this.conf, ...args], { env: this.env as NodeJS.ProcessEnv, timeout: 10_000 }, (err, stdout, stderr) =>
+        err ? reject(new Error(`tmux ${args[0]} failed: ${stderr || err.message}`)) : resolve(stdout),
+      );
+    });
+  }
+
+  /** Starts `argv` (no shell) in a `cols`×`rows` pane. */
+  async start(argv: string[], cols = 120, rows = 30): Promise<void> {
+    this.started = true;
+    await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), '--', ...argv]);
+    this.socketPath = (await this.tmux(['display-message', '-p', '#{socket_path}'])).trim();
+  }
+
+  /** The visible screen as plain text. */
+  screen(): Promise<string> {
+    return this.tmux(['capture-pane', '-p', '-t', 'main']);
+  }
+
+  /** Sends keys by tmux name (`Down`, `Enter`, `Escape`) or literal characters. */
+  async send(...keys: string[]): Promise<void> {
+    await this.tmux(['send-keys', '-t', 'main', ...keys]);
+  }
+
+  async resize(cols: number, rows: number): Promise<void> {
+    await this.tmux(['resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)]);
+  }
+
+  /** Whether the program exited, and its exit code or the signal that ended it. */
+  async paneState(): Promise<{ dead: boolean; status: number | null; signal: number | null }> {
+    const out = (await this.tmux(['list-panes', '-t', 'main', '-F', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'])).trim();
+    const [dead, status, signal] = out.split(':');
+    return { dead: dead === '1', status: status ? Number(status) : null, signal: signal ? Number(signal) : null };
+  }
+
+  /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */
+  async waitFor(pred: (screen: string) => boolean, timeoutMs: number, what: string): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    let last = '';
+    while (Date.now() < deadline) {
+      last = await this.screen();
+      if (pred(last)) return last;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`tmux screen never showed ${what} within ${timeoutMs} ms; last screen:\n${last}`);
+  }
+
+  /** Kills this test's tmux server (and the program in it) and removes its config. Idempotent. */
+  async kill(): Promise<void> {
+    if (this.started) await this.tmux(['kill-server']).catch(() => undefined);
+    this.started = false;
+    // A killed server can leave its socket file behind.
+    if (this.socketPath) rmSync(this.socketPath, { force: true });
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
