@@ -3,7 +3,7 @@ import { UsageError } from '../errors/index.js';
 import { resolveLayout, type Env } from '../host/layout.js';
 import { packageVersion, type RpcClient } from '../rpc/index.js';
 import { GROUPS } from './commands/index.js';
-import type { CliContext, CommandGroup } from './commands/index.js';
+import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
 import { ensureDaemon } from './daemon-client.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
@@ -57,20 +57,33 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       },
     });
 
+  const attach = (c: Command, mod: CommandModule): void => {
+    mod.options?.(c);
+    c.option('--json', 'print machine-readable JSON').option('--debug', 'print stack traces on errors');
+    c.action(async () => {
+      const result = await mod.run({ args: c.processedArgs.map(String), opts: c.optsWithGlobals(), cli });
+      print(result, { json: cli.json, write: io.stdout });
+      exitCode = result.exitCode ?? 0;
+    });
+  };
+
   const [groupName, cmdName] = positionals(argv);
   for (const group of groups) {
+    if (group.register) {
+      // A self-registering subtree is built only when invoked; otherwise a placeholder keeps --help complete.
+      if (group.name === groupName) (await group.register())(program, { env, write: io.stdout, json: flags.json });
+      else program.command(group.name).description(group.describe);
+      continue;
+    }
     const g = program.command(group.name).description(group.describe);
+    if (group.load) {
+      if (group.name === groupName) attach(g, await group.load());
+      continue;
+    }
     for (const entry of group.commands) {
       const c = g.command(entry.name).description(entry.describe);
       if (group.name !== groupName || entry.name !== cmdName) continue;
-      const mod = await entry.load();
-      mod.options?.(c);
-      c.option('--json', 'print machine-readable JSON').option('--debug', 'print stack traces on errors');
-      c.action(async () => {
-        const result = await mod.run({ args: c.processedArgs.map(String), opts: c.optsWithGlobals(), cli });
-        print(result, { json: cli.json, write: io.stdout });
-        exitCode = result.exitCode ?? 0;
-      });
+      attach(c, await entry.load());
     }
   }
 

@@ -1,3 +1,4 @@
+import { BangerError } from '../errors/index.js';
 import { formatSize, GiB } from '../model/index.js';
 import type { CheckResult, DoctorPorts } from './types.js';
 
@@ -8,6 +9,10 @@ export const HOST_TOOLS: ReadonlyArray<{ bin: string; why: string; pkg: string; 
   { bin: 'qemu-img', why: 'copy-on-write overlays', pkg: 'qemu-utils', required: true },
   { bin: 'mkfs.ext4', why: 'work disks and image root filesystems', pkg: 'e2fsprogs', required: true },
   { bin: 'resize2fs', why: 'growing work disks', pkg: 'e2fsprogs', required: true },
+  { bin: 'e2fsck', why: 'checking work disks before a resize', pkg: 'e2fsprogs', required: true },
+  { bin: 'debugfs', why: "reading a stopped VM's ext4 disks when troubleshooting", pkg: 'e2fsprogs', required: false },
+  { bin: 'busybox', why: 'the minimal image (init, shell, applets)', pkg: 'busybox-static', required: false },
+  { bin: 'ssh', why: 'ssh NAME.vm through banger ssh-config', pkg: 'openssh-client', required: false },
   { bin: 'git', why: 'workspace copy for vm run', pkg: 'git', required: false },
   { bin: 'cpio', why: 'minimal image initramfs', pkg: 'cpio', required: false },
   { bin: 'debootstrap', why: 'the debian image profile', pkg: 'debootstrap', required: false },
@@ -30,23 +35,39 @@ export async function checkArchitecture(p: DoctorPorts): Promise<CheckResult> {
 
 export async function checkAccelerator(p: DoctorPorts): Promise<CheckResult> {
   const a = await p.accelerator();
-  const base = { id: 'accelerator', title: 'accelerator' };
-  if (a.decision === 'kvm') return { ...base, status: 'pass', detail: `KVM (${a.reason})` };
+  const base = { id: 'accelerator', title: 'accelerator', facts: { ...a } };
+  if (a.decision === 'kvm' && a.kvm === 'usable') return { ...base, status: 'pass', detail: `KVM: ${a.reason}` };
+  if (a.decision === 'kvm') {
+    // Only config can force KVM onto a host where the probe says no.
+    return { ...base, status: 'fail', detail: `KVM forced: ${a.reason}`, fix: 'set accel = "auto" (or "tcg") in config.toml' };
+  }
   const fix =
     a.kvm === 'kvm_pvm'
       ? 'nothing to do: kvm_pvm hangs stock guest kernels, so banger uses QEMU TCG; expect boots of seconds, not milliseconds'
-      : 'for fast boots, run on a host with hardware virtualisation and access to /dev/kvm (add your user to the kvm group)';
-  return { ...base, status: 'warn', detail: `TCG software emulation (${a.reason})`, fix };
+      : a.kvm === 'unusable'
+        ? 'add your user to the kvm group (sudo usermod -aG kvm $USER), then log in again'
+        : 'for fast boots, run on a host with hardware virtualisation and access to /dev/kvm (add your user to the kvm group)';
+  return { ...base, status: 'warn', detail: `TCG software emulation: ${a.reason}`, fix };
 }
 
 export async function checkVmmBinaries(p: DoctorPorts): Promise<CheckResult> {
   const [qemu, fc] = await Promise.all([p.which('qemu-system-x86_64'), p.which('firecracker')]);
-  const base = { id: 'vmm', title: 'VMM binaries' };
+  const base = { id: 'vmm', title: 'VMM binaries', facts: { qemu, firecracker: fc } };
   const found = [qemu ? `qemu-system-x86_64 (${qemu})` : null, fc ? `firecracker (${fc})` : null].filter(Boolean).join(', ');
   if (!qemu && !fc) {
     return { ...base, status: 'fail', detail: 'neither qemu-system-x86_64 nor firecracker is on PATH', fix: 'apt-get install qemu-system-x86' };
   }
-  if (!fc) return { ...base, status: 'pass', detail: `${found}; firecracker not installed (QEMU is used)` };
+  if (!fc) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: `${found}; firecracker not installed, so VMs use QEMU`,
+      fix: 'optional: install firecracker (github.com/firecracker-microvm/firecracker releases) for faster boots on KVM hosts',
+    };
+  }
+  if (!qemu) {
+    return { ...base, status: 'warn', detail: `${found}; qemu-system-x86_64 not installed, so TCG hosts cannot boot VMs`, fix: 'apt-get install qemu-system-x86' };
+  }
   return { ...base, status: 'pass', detail: found };
 }
 
@@ -65,7 +86,7 @@ export async function checkHelper(p: DoctorPorts): Promise<CheckResult> {
   const h = await p.helperStatus();
   const base = { id: 'helper', title: 'root helper' };
   if (h.ok) return { ...base, status: 'pass', detail: h.detail };
-  return { ...base, status: 'fail', detail: h.detail, fix: 'sudo banger system install (or run bangerd as root)' };
+  return { ...base, status: 'fail', detail: h.detail, fix: h.fix ?? 'sudo banger system install (or run bangerd as root)' };
 }
 
 export async function checkDatabase(p: DoctorPorts): Promise<CheckResult> {
@@ -83,7 +104,7 @@ export async function checkDefaultImage(p: DoctorPorts): Promise<CheckResult> {
   if (img.buildable) {
     return { ...base, status: 'pass', detail: `${img.name} not built yet; built automatically on first use (${img.detail})` };
   }
-  return { ...base, status: 'fail', detail: `${img.name} missing and cannot be built: ${img.detail}`, fix: 'install the missing tools listed above' };
+  return { ...base, status: 'fail', detail: `${img.name} missing and cannot be built: ${img.detail}`, fix: img.fix ?? 'install the missing tools listed above' };
 }
 
 export async function checkFreeDisk(p: DoctorPorts): Promise<CheckResult> {
@@ -111,31 +132,51 @@ export async function checkVmDefaults(p: DoctorPorts): Promise<CheckResult> {
   };
 }
 
-export const ALL_CHECKS = [
-  checkArchitecture,
-  checkAccelerator,
-  checkVmmBinaries,
-  checkHostTools,
-  checkHelper,
-  checkDatabase,
-  checkDefaultImage,
-  checkFreeDisk,
-  checkSshInclude,
-  checkVmDefaults,
-] as const;
+export interface DoctorCheck {
+  id: string;
+  title: string;
+  run: (p: DoctorPorts) => Promise<CheckResult>;
+}
+
+/** In report order; id and title here name a check even when it crashes. */
+export const ALL_CHECKS: readonly DoctorCheck[] = [
+  { id: 'architecture', title: 'architecture', run: checkArchitecture },
+  { id: 'accelerator', title: 'accelerator', run: checkAccelerator },
+  { id: 'vmm', title: 'VMM binaries', run: checkVmmBinaries },
+  { id: 'host-tools', title: 'host tools', run: checkHostTools },
+  { id: 'helper', title: 'root helper', run: checkHelper },
+  { id: 'database', title: 'state database', run: checkDatabase },
+  { id: 'default-image', title: 'default image', run: checkDefaultImage },
+  { id: 'disk', title: 'free disk', run: checkFreeDisk },
+  { id: 'ssh-include', title: 'ssh NAME.vm', run: checkSshInclude },
+  { id: 'vm-defaults', title: 'VM defaults', run: checkVmDefaults },
+];
 
 /** Runs every check; a check that throws becomes a fail row instead of aborting the report. */
-export async function runDoctor(p: DoctorPorts): Promise<CheckResult[]> {
+export async function runDoctor(p: DoctorPorts, checks: readonly DoctorCheck[] = ALL_CHECKS): Promise<CheckResult[]> {
   const out: CheckResult[] = [];
-  for (const check of ALL_CHECKS) {
+  for (const check of checks) {
     try {
-      out.push(await check(p));
+      out.push(await check.run(p));
     } catch (err) {
-      const name = check.name.replace(/^check/, '').toLowerCase();
-      out.push({ id: name, title: name, status: 'fail', detail: `check crashed: ${(err as Error).message}`, fix: 'report this as a banger bug' });
+      // A BangerError (bad config.toml, unreadable file) carries its own fix; anything else is our bug.
+      const hint = err instanceof BangerError ? err.hint : undefined;
+      const message = err instanceof Error ? err.message : String(err);
+      out.push({
+        id: check.id,
+        title: check.title,
+        status: 'fail',
+        detail: hint ? message : `check crashed: ${message}`,
+        fix: hint ?? 'report this as a banger bug',
+      });
     }
   }
   return out;
+}
+
+/** True when no check failed (warnings allowed): `banger doctor` exits 1 otherwise. */
+export function doctorPassed(results: readonly CheckResult[]): boolean {
+  return results.every((r) => r.status !== 'fail');
 }
 
 /** Human rendering: one line a check, then indented fixes. */

@@ -1,8 +1,12 @@
 export type { CheckStatus, CheckResult, AcceleratorReport, VmDefaultReport, DoctorPorts } from './types.js';
+export type { DoctorCheck } from './checks.js';
+export type { HostDoctorOptions } from './host-ports.js';
+export { createHostDoctorPorts, acceleratorReport } from './host-ports.js';
 export {
   HOST_TOOLS,
   ALL_CHECKS,
   runDoctor,
+  doctorPassed,
   formatDoctor,
   checkArchitecture,
   checkAccelerator,

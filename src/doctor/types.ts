@@ -8,6 +8,8 @@ export interface CheckResult {
   detail: string;
   /** What to do about a warn/fail. */
   fix?: string;
+  /** Machine-readable facts behind the verdict (shown with --json). */
+  facts?: Record<string, unknown>;
 }
 
 export interface AcceleratorReport {
@@ -36,12 +38,14 @@ export interface DoctorPorts {
   which(bin: string): Promise<string | null>;
   accelerator(): Promise<AcceleratorReport>;
   /** Resolves when the root helper answers (or in-process ops are available as root). */
-  helperStatus(): Promise<{ ok: boolean; detail: string }>;
+  helperStatus(): Promise<{ ok: boolean; detail: string; fix?: string }>;
   /** Opens the state database read-only (never migrates). */
   database(): Promise<{ state: 'ok' | 'missing' | 'error'; detail: string }>;
-  defaultImage(): Promise<{ present: boolean; name: string; buildable: boolean; detail: string }>;
+  /** Whether the configured default image exists; if not, whether this host can build it (no network probe). */
+  defaultImage(): Promise<{ present: boolean; name: string; buildable: boolean; detail: string; fix?: string }>;
   /** Free bytes on the filesystem holding the state dir. */
   freeBytes(): Promise<{ path: string; free: number }>;
+  /** True when ~/.ssh/config includes banger's ssh_config for this layout and that file exists. */
   sshIncludeInstalled(): Promise<boolean>;
   vmDefaults(): Promise<VmDefaultReport[]>;
   isRoot(): boolean;

@@ -1,6 +1,6 @@
 import type { CommandGroup } from './types.js';
 
-export type { CommandGroup, CommandEntry, CommandModule, CommandInput, CommandOutput, CliContext } from './types.js';
+export type { CommandGroup, CommandEntry, CommandModule, CommandInput, CommandOutput, CliContext, RegisterGroup, RegisterIo } from './types.js';
 
 /**
  * Every CLI group and command. Adding a command is one file under
@@ -44,4 +44,18 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'status', describe: 'Show whether bangerd is running', load: () => import('./daemon/status.js') },
     ],
   },
+  {
+    name: 'system',
+    describe: 'Install banger as systemd services (bangerd + root helper)',
+    commands: [],
+    register: () => import('./system/register-group.js').then((m) => m.registerGroup),
+  },
+  { name: 'doctor', describe: 'Check the host and report what to fix', commands: [], load: () => import('./doctor/doctor.js') },
+  {
+    name: 'ssh-config',
+    describe: "Print banger's ssh_config for NAME.vm; --install adds an Include to ~/.ssh/config",
+    commands: [],
+    load: () => import('./ssh-config/ssh-config.js'),
+  },
+  { name: 'ssh-proxy', describe: 'ProxyCommand for ssh NAME.vm (used by banger ssh-config)', commands: [], load: () => import('./ssh-proxy/ssh-proxy.js') },
 ];

@@ -45,8 +45,28 @@ export interface CommandEntry {
   load: () => Promise<CommandModule>;
 }
 
+/** Where a self-registering group writes and which environment it sees. */
+export interface RegisterIo {
+  env: Env;
+  write: (text: string) => void;
+  /** The global --json flag (commander may consume it at the program level). */
+  json: boolean;
+}
+
+/** Adds a whole commander subtree (`banger system ...`) under `program`. */
+export type RegisterGroup = (program: Command, io: RegisterIo) => void;
+
+/**
+ * A top-level word of the CLI. Exactly one of three shapes:
+ * - `commands`: a group of subcommands (`banger vm list`);
+ * - `load` with `commands: []`: the word is itself one command (`banger doctor`);
+ * - `register` with `commands: []`: a module that builds its own commander
+ *   subtree (`banger system ...`), loaded only when invoked.
+ */
 export interface CommandGroup {
   name: string;
   describe: string;
   commands: readonly CommandEntry[];
+  load?: () => Promise<CommandModule>;
+  register?: () => Promise<RegisterGroup>;
 }

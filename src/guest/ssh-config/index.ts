@@ -11,4 +11,7 @@ export {
   installInclude,
   uninstallInclude,
   isIncludeInstalled,
+  includeStatus,
+  createdByInstall,
 } from './install.js';
+export type { IncludeCreated } from './install.js';

@@ -1,15 +1,35 @@
 import { describe, expect, it } from 'vitest';
-import { formatDoctor, runDoctor, type DoctorPorts } from '../../../src/doctor/index.js';
+import {
+  checkAccelerator,
+  checkArchitecture,
+  checkDatabase,
+  checkDefaultImage,
+  checkFreeDisk,
+  checkHelper,
+  checkHostTools,
+  checkSshInclude,
+  checkVmDefaults,
+  checkVmmBinaries,
+  doctorPassed,
+  formatDoctor,
+  runDoctor,
+  type AcceleratorReport,
+  type CheckResult,
+  type DoctorPorts,
+} from '../../../src/doctor/index.js';
+import { InvalidInputError } from '../../../src/errors/index.js';
+
+const GiB = 1024 ** 3;
 
 function ports(over: Partial<DoctorPorts> = {}): DoctorPorts {
   return {
     arch: () => 'x64',
     which: async (bin) => `/usr/bin/${bin}`,
-    accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm answers', source: 'probe' }),
+    accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable', source: 'probe' }),
     helperStatus: async () => ({ ok: true, detail: 'in-process (root)' }),
     database: async () => ({ state: 'ok', detail: 'schema v2' }),
     defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
-    freeBytes: async () => ({ path: '/s', free: 100 * 1024 ** 3 }),
+    freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
     sshIncludeInstalled: async () => true,
     vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
     isRoot: () => true,
@@ -17,49 +37,143 @@ function ports(over: Partial<DoctorPorts> = {}): DoctorPorts {
   };
 }
 
-describe('doctor', () => {
+const accel = (a: Partial<AcceleratorReport>) => ports({ accelerator: async () => ({ decision: 'tcg', kvm: 'none', reason: 'r', source: 'probe', ...a }) });
+const missing = (...bins: string[]) => ports({ which: async (bin) => (bins.includes(bin) ? null : `/usr/bin/${bin}`) });
+
+describe('doctor checks', () => {
   it('passes on a healthy host', async () => {
     const r = await runDoctor(ports());
-    expect(r.every((c) => c.status === 'pass')).toBe(true);
+    expect(r.map((c) => c.status)).toEqual(Array(10).fill('pass'));
+    expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
   });
 
-  it('tells kvm_pvm from usable KVM and from none, with a fix', async () => {
-    const pvm = await runDoctor(ports({ accelerator: async () => ({ decision: 'tcg', kvm: 'kvm_pvm', reason: '/dev/kvm is kvm_pvm', source: 'probe' }) }));
-    const acc = pvm.find((c) => c.id === 'accelerator')!;
-    expect(acc.status).toBe('warn');
-    expect(acc.detail).toContain('TCG');
-    expect(acc.detail).toContain('kvm_pvm');
-    expect(acc.fix).toContain('kvm_pvm');
-    const none = await runDoctor(ports({ accelerator: async () => ({ decision: 'tcg', kvm: 'none', reason: 'no /dev/kvm', source: 'probe' }) }));
-    expect(none.find((c) => c.id === 'accelerator')!.fix).toContain('/dev/kvm');
+  it('architecture: x64 passes, anything else fails with a fix', async () => {
+    expect((await checkArchitecture(ports())).status).toBe('pass');
+    const arm = await checkArchitecture(ports({ arch: () => 'arm64' }));
+    expect(arm).toMatchObject({ status: 'fail', detail: 'arm64 is not supported yet' });
+    expect(arm.fix).toContain('x86_64');
   });
 
-  it('names missing tools and the packages that provide them', async () => {
-    const r = await runDoctor(ports({ which: async (bin) => (bin === 'qemu-img' || bin === 'debootstrap' ? null : `/usr/bin/${bin}`) }));
-    const tools = r.find((c) => c.id === 'host-tools')!;
-    expect(tools.status).toBe('fail');
-    expect(tools.fix).toBe('apt-get install qemu-utils debootstrap');
+  it('accelerator: usable KVM passes, kvm_pvm warns TCG with its reason, forced KVM on a bad host fails', async () => {
+    expect((await checkAccelerator(ports())).status).toBe('pass');
+    const pvm = await checkAccelerator(accel({ kvm: 'kvm_pvm', reason: '/dev/kvm is provided by kvm_pvm, under which stock guest kernels hang' }));
+    expect(pvm.status).toBe('warn');
+    expect(pvm.detail).toBe('TCG software emulation: /dev/kvm is provided by kvm_pvm, under which stock guest kernels hang');
+    expect(pvm.fix).toContain('kvm_pvm');
+    expect(pvm.facts).toMatchObject({ decision: 'tcg', kvm: 'kvm_pvm' });
+    expect((await checkAccelerator(accel({ kvm: 'none' }))).fix).toContain('/dev/kvm');
+    expect((await checkAccelerator(accel({ kvm: 'unusable' }))).fix).toContain('kvm group');
+    const forced = await checkAccelerator(accel({ decision: 'kvm', kvm: 'kvm_pvm', source: 'config' }));
+    expect(forced.status).toBe('fail');
+    expect(forced.fix).toContain('accel = "auto"');
   });
 
-  it('treats a missing database as pass and a crashing check as a fail row', async () => {
+  it('VMM binaries: both pass, no firecracker warns, neither fails', async () => {
+    expect((await checkVmmBinaries(ports())).status).toBe('pass');
+    const noFc = await checkVmmBinaries(missing('firecracker'));
+    expect(noFc.status).toBe('warn');
+    expect(noFc.detail).toContain('VMs use QEMU');
+    expect((await checkVmmBinaries(missing('qemu-system-x86_64'))).status).toBe('warn');
+    const none = await checkVmmBinaries(missing('firecracker', 'qemu-system-x86_64'));
+    expect(none).toMatchObject({ status: 'fail', fix: 'apt-get install qemu-system-x86' });
+  });
+
+  it('host tools: optional missing warns, required missing fails, fix names the packages', async () => {
+    expect((await checkHostTools(ports())).status).toBe('pass');
+    const opt = await checkHostTools(missing('debugfs', 'ssh'));
+    expect(opt).toMatchObject({ status: 'warn', fix: 'apt-get install e2fsprogs openssh-client' });
+    expect(opt.detail).toContain('debugfs (');
+    const req = await checkHostTools(missing('qemu-img', 'debootstrap'));
+    expect(req).toMatchObject({ status: 'fail', fix: 'apt-get install qemu-utils debootstrap' });
+  });
+
+  it('helper: reachable passes, unreachable fails with the port fix or the default', async () => {
+    expect((await checkHelper(ports())).status).toBe('pass');
+    const own = await checkHelper(ports({ helperStatus: async () => ({ ok: false, detail: 'not allowed', fix: 'run as the owner' }) }));
+    expect(own).toMatchObject({ status: 'fail', detail: 'not allowed', fix: 'run as the owner' });
+    const dflt = await checkHelper(ports({ helperStatus: async () => ({ ok: false, detail: 'no socket' }) }));
+    expect(dflt.fix).toContain('banger system install');
+  });
+
+  it('database: ok and missing pass (missing says it is created on first start), unreadable fails', async () => {
+    expect((await checkDatabase(ports())).status).toBe('pass');
+    const miss = await checkDatabase(ports({ database: async () => ({ state: 'missing', detail: 'no database at /s/banger.db yet' }) }));
+    expect(miss.status).toBe('pass');
+    expect(miss.detail).toContain('created when the daemon first starts');
+    const bad = await checkDatabase(ports({ database: async () => ({ state: 'error', detail: 'file is not a database' }) }));
+    expect(bad.status).toBe('fail');
+    expect(bad.fix).toContain('move the database aside');
+  });
+
+  it('default image: present passes, buildable passes, neither fails with the port fix', async () => {
+    expect((await checkDefaultImage(ports())).status).toBe('pass');
+    const buildable = await checkDefaultImage(ports({ defaultImage: async () => ({ present: false, name: 'default', buildable: true, detail: 'tools ok' }) }));
+    expect(buildable.status).toBe('pass');
+    expect(buildable.detail).toContain('built automatically on first use');
+    const no = await checkDefaultImage(
+      ports({ defaultImage: async () => ({ present: false, name: 'default', buildable: false, detail: 'dropbear not installed', fix: 'apt-get install dropbear-bin' }) }),
+    );
+    expect(no).toMatchObject({ status: 'fail', fix: 'apt-get install dropbear-bin' });
+  });
+
+  it('free disk: plenty passes, under 10G warns, under 2G fails', async () => {
+    expect((await checkFreeDisk(ports())).status).toBe('pass');
+    expect((await checkFreeDisk(ports({ freeBytes: async () => ({ path: '/s', free: 5 * GiB }) }))).status).toBe('warn');
+    const vlow = await checkFreeDisk(ports({ freeBytes: async () => ({ path: '/s', free: GiB }) }));
+    expect(vlow.status).toBe('fail');
+    expect(vlow.fix).toContain('XDG_STATE_HOME');
+  });
+
+  it('ssh include: installed passes, absent warns with the install command', async () => {
+    expect((await checkSshInclude(ports())).status).toBe('pass');
+    expect(await checkSshInclude(ports({ sshIncludeInstalled: async () => false }))).toMatchObject({ status: 'warn', fix: 'banger ssh-config --install' });
+  });
+
+  it('VM defaults: lists each value with its provenance; a broken config.toml fails with its own hint', async () => {
+    const d = await checkVmDefaults(
+      ports({
+        vmDefaults: async () => [
+          { key: 'vcpu', value: '4', provenance: 'config' },
+          { key: 'memory', value: '3013 MiB', provenance: 'auto' },
+        ],
+      }),
+    );
+    expect(d).toMatchObject({ status: 'pass', detail: 'vcpu=4 (config), memory=3013 MiB (auto)' });
     const r = await runDoctor(
       ports({
-        database: async () => ({ state: 'missing', detail: '/s/banger.db not created yet' }),
+        vmDefaults: async () => {
+          throw new InvalidInputError('unknown key "vcpus" in config.toml', { hint: 'remove it or fix the spelling' });
+        },
+      }),
+    );
+    const row = r.find((c) => c.id === 'vm-defaults')!;
+    expect(row).toMatchObject({ status: 'fail', detail: 'unknown key "vcpus" in config.toml', fix: 'remove it or fix the spelling' });
+    expect(doctorPassed(r)).toBe(false);
+  });
+
+  it('a check that crashes becomes a fail row under its own id, and the report goes on', async () => {
+    const r = await runDoctor(
+      ports({
         freeBytes: async () => {
           throw new Error('statfs exploded');
         },
       }),
     );
-    expect(r.find((c) => c.id === 'database')!.status).toBe('pass');
-    const disk = r.find((c) => c.detail.includes('statfs exploded'))!;
-    expect(disk.status).toBe('fail');
+    expect(r).toHaveLength(10);
+    const disk = r.find((c) => c.id === 'disk')!;
+    expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
+    expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');
   });
 
-  it('warns on low disk and fails on very low disk', async () => {
-    const low = await runDoctor(ports({ freeBytes: async () => ({ path: '/s', free: 5 * 1024 ** 3 }) }));
-    expect(low.find((c) => c.id === 'disk')!.status).toBe('warn');
-    const vlow = await runDoctor(ports({ freeBytes: async () => ({ path: '/s', free: 1024 ** 3 }) }));
-    expect(vlow.find((c) => c.id === 'disk')!.status).toBe('fail');
+  it('formats one line per check, fixes under warn/fail rows, and a summary', () => {
+    const rows: CheckResult[] = [
+      { id: 'a', title: 'alpha', status: 'pass', detail: 'fine', fix: 'never shown' },
+      { id: 'b', title: 'be', status: 'warn', detail: 'meh', fix: 'do x' },
+      { id: 'c', title: 'c', status: 'fail', detail: 'bad', fix: 'do y' },
+    ];
+    expect(formatDoctor(rows)).toBe(
+      ['PASS  alpha  fine', 'WARN  be     meh', '             fix: do x', 'FAIL  c      bad', '             fix: do y', '', '1 failed, 1 warnings'].join('\n'),
+    );
   });
 });

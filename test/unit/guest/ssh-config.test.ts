@@ -9,6 +9,10 @@ import {
   uninstallInclude,
   withInclude,
   withoutInclude,
+  createdByInstall,
+  hasBlock,
+  includeBlock,
+  BEGIN_MARKER,
 } from '../../../src/guest/ssh-config/index.js';
 
 describe('ssh-config include', () => {
@@ -40,6 +44,32 @@ describe('ssh-config include', () => {
     expect(statSync(join(home, '.ssh', 'config')).mode & 0o777).toBe(0o600);
     await uninstallInclude(home);
     expect(existsSync(join(home, '.ssh', 'config'))).toBe(false);
+  });
+
+  it('records what install created inside the block, so uninstall removes exactly that', async () => {
+    const created = withInclude('', bangerCfg, { file: true, dir: true });
+    expect(createdByInstall(created)).toEqual({ file: true, dir: true });
+    expect(createdByInstall(withInclude('Host x\n', bangerCfg))).toEqual({ file: false, dir: false });
+    expect(withoutInclude(created)).toBe('');
+    // Markers count only at the start of a line.
+    const quoted = `Host x\n  # not ours: ${BEGIN_MARKER}\n`;
+    expect(hasBlock(quoted)).toBe(false);
+    expect(withoutInclude(quoted)).toBe(quoted);
+    const moved = `Host a\n${includeBlock(bangerCfg)}Host b\n`;
+    expect(withoutInclude(moved)).toBe('Host a\nHost b\n');
+  });
+
+  it('install repoints an existing block when banger\'s config dir moved, keeping its place and notes', async () => {
+    await installInclude(home, bangerCfg);
+    writeFileSync(join(home, '.ssh', 'config'), `${readFileSync(join(home, '.ssh', 'config'), 'utf8')}Host z\n`);
+    expect((await installInclude(home, '/elsewhere/ssh_config')).changed).toBe(true);
+    const moved = readFileSync(join(home, '.ssh', 'config'), 'utf8');
+    expect(moved).toContain('Include /elsewhere/ssh_config\n');
+    expect(moved).not.toContain(bangerCfg);
+    expect(createdByInstall(moved)).toEqual({ file: true, dir: true });
+    expect((await installInclude(home, '/elsewhere/ssh_config')).changed).toBe(false);
+    await uninstallInclude(home);
+    expect(readFileSync(join(home, '.ssh', 'config'), 'utf8')).toBe('Host z\n');
   });
 
   it('pure helpers round-trip', () => {

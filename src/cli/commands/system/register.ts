@@ -9,6 +9,8 @@ export interface SystemCommandDeps {
   env?: Record<string, string | undefined>;
   /** Output sink. @default process.stdout */
   write?: (text: string) => void;
+  /** JSON output regardless of the subcommand's own --json (the CLI's global flag). */
+  json?: boolean;
 }
 
 interface JsonFlag {
@@ -23,7 +25,7 @@ interface JsonFlag {
 export function registerSystemCommands(program: Command, deps: SystemCommandDeps = {}): Command {
   const service = () => deps.service ?? createSystemService({ runner: deps.runner ?? createExecFileRunner(), env: deps.env ?? process.env });
   const write = deps.write ?? ((t: string) => void process.stdout.write(t));
-  const print = (json: boolean | undefined, value: unknown, lines: string[]) => write(json ? `${JSON.stringify({ ok: true, result: value })}\n` : `${lines.join('\n')}\n`);
+  const print = (json: boolean | undefined, value: unknown, lines: string[]) => write(json || deps.json ? `${JSON.stringify({ ok: true, result: value })}\n` : `${lines.join('\n')}\n`);
 
   const system = program.command('system').description('install banger as systemd services (bangerd + root helper)');
 

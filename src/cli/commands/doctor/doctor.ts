@@ -1,0 +1,14 @@
+import { createHostDoctorPorts, doctorPassed, formatDoctor, runDoctor } from '../../../doctor/index.js';
+import type { CommandInput, CommandOutput } from '../types.js';
+
+export const describe = 'Check the host and report what to fix';
+
+/**
+ * `banger doctor [--json]`. Reads the host, the config and the database
+ * read-only; never starts or calls bangerd. Exit 1 when any check fails.
+ */
+export async function run({ cli }: CommandInput): Promise<CommandOutput> {
+  const checks = await runDoctor(createHostDoctorPorts({ layout: cli.layout, env: cli.env }));
+  const ok = doctorPassed(checks);
+  return { data: { ok, checks }, human: formatDoctor(checks), exitCode: ok ? 0 : 1 };
+}

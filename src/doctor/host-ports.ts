@@ -1,0 +1,224 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { stat, statfs } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { createHelperClient } from '../../helper/index.js';
+import { loadConfig, resolveVmDefaults, type Config } from '../config/index.js';
+import { BangerError } from '../errors/index.js';
+import type { Env, Layout } from '../host/layout.js';
+import { which } from '../host/proc/index.js';
+import { includeStatus } from '../guest/ssh-config/index.js';
+import { formatSize } from '../model/index.js';
+import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
+import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
+import type { AcceleratorReport, DoctorPorts, VmDefaultReport } from './types.js';
+
+/** Tools the minimal profile (what the default image builds) runs; checked without touching the network. */
+export const IMAGE_BUILD_TOOLS: ReadonlyArray<{ bin: string; pkg: string }> = [
+  { bin: 'apt-get', pkg: 'apt' },
+  { bin: 'dpkg-deb', pkg: 'dpkg' },
+  { bin: 'depmod', pkg: 'kmod' },
+  { bin: 'cpio', pkg: 'cpio' },
+  { bin: 'busybox', pkg: 'busybox-static' },
+  { bin: 'dropbear', pkg: 'dropbear-bin' },
+  { bin: 'mkfs.ext4', pkg: 'e2fsprogs' },
+];
+
+const DEFAULT_TOKEN_FILE = '/etc/banger/helper.token';
+
+export interface HelperPingResult {
+  ok: boolean;
+  detail: string;
+  fix?: string;
+}
+
+export interface HostDoctorOptions {
+  layout: Layout;
+  env: Env;
+  /** @default process.arch */
+  arch?: string;
+  /** @default process.getuid() */
+  uid?: number;
+  /** Where the accelerator probe looks (tests point it at a fake /dev and /sys/module). */
+  accelProbe?: AccelProbeEnv;
+  /** Replaces the helper socket ping (tests). */
+  pingHelper?: () => Promise<HelperPingResult>;
+  /** Helper ping timeout. @default 2000 */
+  helperTimeoutMs?: number;
+}
+
+/**
+ * The real DoctorPorts. Read-only by construction: the database is opened
+ * with openReadOnly (never created, never migrated), the helper is only
+ * pinged, and nothing here talks to bangerd, so doctor works (and is honest)
+ * when the daemon is down or broken.
+ */
+export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
+  const { layout, env } = opts;
+  const uid = opts.uid ?? process.getuid?.() ?? -1;
+  const home = env.HOME ?? homedir();
+  const whichBin = async (bin: string) => (await which(bin, env as NodeJS.ProcessEnv)) ?? null;
+
+  let config: { ok: true; value: Config } | { ok: false; error: unknown } | undefined;
+  const readConfig = (): { ok: true; value: Config } | { ok: false; error: unknown } => {
+    if (!config) {
+      try {
+        config = { ok: true, value: loadConfig(layout.configFile) };
+      } catch (error) {
+        config = { ok: false, error };
+      }
+    }
+    return config;
+  };
+  /** Throws the config error (its hint names the fix) for checks that cannot work without it. */
+  const requireConfig = (): Config => {
+    const c = readConfig();
+    if (!c.ok) throw c.error;
+    return c.value;
+  };
+
+  return {
+    arch: () => opts.arch ?? process.arch,
+    which: whichBin,
+    isRoot: () => uid === 0,
+
+    async accelerator() {
+      const c = readConfig();
+      // A broken config.toml is reported by the vm-defaults check; the probe still tells the truth here.
+      const setting = c.ok ? c.value.accel : 'auto';
+      return acceleratorReport(await chooseAccel(setting, opts.accelProbe));
+    },
+
+    async helperStatus() {
+      if (uid === 0) {
+        return { ok: true, detail: 'running as root: bangerd performs privileged operations in-process, with the same validation' };
+      }
+      if (opts.pingHelper) return opts.pingHelper();
+      return pingHelperSocket(layout.helperSocket, env.BANGER_HELPER_TOKEN_FILE ?? DEFAULT_TOKEN_FILE, opts.helperTimeoutMs ?? 2000);
+    },
+
+    async database() {
+      if (!existsSync(layout.dbPath)) return { state: 'missing', detail: `no database at ${layout.dbPath} yet` };
+      try {
+        const store = openReadOnly(layout.dbPath);
+        try {
+          const v = store.schemaVersion();
+          const count = (table: string) => (store.db.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
+          if (v > LATEST_SCHEMA_VERSION) {
+            return { state: 'error', detail: `${layout.dbPath} has schema v${v}, newer than this banger (v${LATEST_SCHEMA_VERSION}); upgrade banger` };
+          }
+          const pending = v < LATEST_SCHEMA_VERSION ? `; migrated to v${LATEST_SCHEMA_VERSION} when the daemon next starts` : '';
+          return { state: 'ok', detail: `${layout.dbPath}: schema v${v}${pending}, ${count('vms')} VMs, ${count('images')} images` };
+        } finally {
+          store.close();
+        }
+      } catch (err) {
+        return { state: 'error', detail: `${layout.dbPath} cannot be read: ${(err as Error).message}` };
+      }
+    },
+
+    async defaultImage() {
+      const name = requireConfig().default_image;
+      const image = existsSync(layout.dbPath) ? readImage(layout.dbPath, name) : undefined;
+      if (image && (await isFile(image.rootfsPath))) {
+        return { present: true, name, buildable: true, detail: `${image.profile} profile, ${image.rootfsPath}` };
+      }
+      const missing: { bin: string; pkg: string }[] = [];
+      for (const t of IMAGE_BUILD_TOOLS) if (!(await whichBin(t.bin))) missing.push(t);
+      const broken = image ? `its rootfs ${image.rootfsPath} is missing; ` : '';
+      if (missing.length > 0) {
+        return {
+          present: false,
+          name,
+          buildable: false,
+          detail: `${broken}${missing.map((t) => t.bin).join(', ')} not installed`,
+          fix: `apt-get install ${[...new Set(missing.map((t) => t.pkg))].join(' ')}`,
+        };
+      }
+      const kernel = cachedKernels(join(layout.cacheDir, 'kernels'));
+      const how = kernel ? `kernel ${kernel} cached` : 'the kernel package is fetched with apt-get on the first build';
+      return { present: false, name, buildable: true, detail: `${broken}minimal profile tools present; ${how}` };
+    },
+
+    async freeBytes() {
+      const path = nearestExisting(layout.stateDir);
+      const s = await statfs(path);
+      return { path, free: s.bavail * s.bsize };
+    },
+
+    // Installed means ssh would find this layout's config: the Include names it and the file exists.
+    sshIncludeInstalled: async () => (await includeStatus(home, layout.sshConfigPath)) === 'current' && existsSync(layout.sshConfigPath),
+
+    async vmDefaults(): Promise<VmDefaultReport[]> {
+      const d = resolveVmDefaults(requireConfig());
+      return [
+        { key: 'vcpu', value: String(d.vcpu.value), provenance: d.vcpu.from },
+        { key: 'memory', value: `${d.memoryMiB.value} MiB`, provenance: d.memoryMiB.from },
+        { key: 'disk_size', value: formatSize(d.diskSizeBytes.value), provenance: d.diskSizeBytes.from },
+        { key: 'overlay_size', value: formatSize(d.overlaySizeBytes.value), provenance: d.overlaySizeBytes.from },
+      ];
+    },
+  };
+}
+
+/** Maps the VMM layer's accelerator decision to doctor's report. Pure. */
+export function acceleratorReport(d: AccelDecision): AcceleratorReport {
+  const kvm = ({ usable: 'usable', pvm: 'kvm_pvm', absent: 'none', 'no-access': 'unusable' } as const)[d.kvm];
+  return { decision: d.accel, kvm, reason: d.reason, source: d.overridden ? 'config' : 'probe' };
+}
+
+async function pingHelperSocket(socket: string, tokenFile: string, timeoutMs: number): Promise<HelperPingResult> {
+  if (!existsSync(socket)) {
+    return { ok: false, detail: `no helper socket at ${socket}`, fix: 'sudo banger system install (or run bangerd as root)' };
+  }
+  const client = createHelperClient(socket, { ...(existsSync(tokenFile) ? { tokenFile } : {}), timeoutMs });
+  try {
+    const r = await client.call('helper.ping', {});
+    return { ok: true, detail: `banger-helper ${r.version} answers at ${socket} (owner uid ${r.ownerUid})` };
+  } catch (err) {
+    return {
+      ok: false,
+      detail: err instanceof Error ? err.message : String(err),
+      ...(err instanceof BangerError && err.hint ? { fix: err.hint } : {}),
+    };
+  } finally {
+    client.close();
+  }
+}
+
+function readImage(dbPath: string, name: string): { profile: string; rootfsPath: string } | undefined {
+  try {
+    const store = openReadOnly(dbPath);
+    try {
+      return store.images.getByName(name);
+    } finally {
+      store.close();
+    }
+  } catch {
+    // The database check reports an unreadable database; here it just means "not present".
+    return undefined;
+  }
+}
+
+async function isFile(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isFile() === true;
+}
+
+/** The newest cached kernel package name, or undefined (build staging dirs start with a dot). */
+function cachedKernels(dir: string): string | undefined {
+  try {
+    return readdirSync(dir)
+      .filter((n) => !n.startsWith('.'))
+      .sort()
+      .at(-1);
+  } catch {
+    return undefined;
+  }
+}
+
+/** statfs needs an existing path; the state dir may not exist before the first start. */
+function nearestExisting(path: string): string {
+  let p = path;
+  while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
+  return p;
+}
