@@ -33,6 +33,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   let exitCode = 0;
 
   const cli: CliContext = {
+    argv,
     env,
     layout,
     json: flags.json,
@@ -60,7 +61,9 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     mod.options?.(c);
     c.option('--json', 'print machine-readable JSON').option('--debug', 'print stack traces on errors');
     c.action(async () => {
-      const result = await mod.run({ args: c.processedArgs.map(String), opts: c.optsWithGlobals(), cli });
+      // Variadic arguments arrive as one array and absent optional ones as undefined: flatten to the words given.
+      const args = (c.processedArgs as unknown[]).flat().filter((a) => a !== undefined).map(String);
+      const result = await mod.run({ args, opts: c.optsWithGlobals(), cli });
       print(result, { json: cli.json, write: io.stdout });
       exitCode = result.exitCode ?? 0;
     });
