@@ -33,6 +33,9 @@ export const GROUPS: readonly CommandGroup[] = [
     commands: [
       { name: 'list', describe: 'List images', load: () => import('./image/list.js') },
       { name: 'show', describe: 'Show one image in detail', load: () => import('./image/show.js') },
+      { name: 'build', describe: 'Build an image (minimal or debian profile)', load: () => import('./image/build.js') },
+      { name: 'import', describe: 'Import an OCI, docker save or rootfs tarball', load: () => import('./image/import.js') },
+      { name: 'delete', describe: 'Delete an image', load: () => import('./image/delete.js') },
     ],
   },
   {
