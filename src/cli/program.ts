@@ -33,6 +33,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   let exitCode = 0;
 
   const cli: CliContext = {
+    argv,
     env,
     layout,
     json: flags.json,

@@ -4,6 +4,8 @@ import type { RpcClient } from '../../rpc/index.js';
 
 /** What every command gets: paths, global flags, and a lazily started daemon client. */
 export interface CliContext {
+  /** The raw arguments (after `banger`), for commands that split at `--` themselves. */
+  argv: readonly string[];
   env: Env;
   layout: Layout;
   json: boolean;

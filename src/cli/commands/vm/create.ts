@@ -1,0 +1,35 @@
+import type { Command } from 'commander';
+import { friendlyName } from '../../../model/index.js';
+import { withProgress } from '../../progress.js';
+import type { CommandInput, CommandOutput } from '../types.js';
+import { addSizingOptions, checkName, parseSizing } from './flags.js';
+import { specLine } from './render.js';
+
+export const describe = 'Create a VM (and start it unless --no-start)';
+
+export function options(cmd: Command): void {
+  cmd.option('--name <name>', 'VM name (a DNS label); a friendly one is picked when omitted').option('--image <image>', 'image name or id (default: the configured default image, built on first use)');
+  addSizingOptions(cmd);
+  cmd.option('--overlay-size <size>', 'copy-on-write system overlay size, e.g. 8G').option('--no-start', 'create only; start later with banger vm start');
+}
+
+export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
+  const sizing = parseSizing(opts);
+  // Named here (not by the daemon) so progress can follow this VM's events by name.
+  const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
+  const client = await cli.daemon();
+  try {
+    const vm = await withProgress(client, name, { quiet: cli.json }, () =>
+      client.call('vm.create', {
+        name,
+        ...(typeof opts.image === 'string' ? { image: opts.image } : {}),
+        ...sizing,
+        noStart: opts.start === false,
+      }),
+    );
+    const next = vm.state === 'running' ? `ssh in: banger vm ssh ${vm.name}` : `start it: banger vm start ${vm.name}`;
+    return { data: vm, human: `${vm.name} ${vm.state} · ${specLine(vm)} · ${vm.runtime.guestIP}\n${next}` };
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,59 @@
+import type { Command } from 'commander';
+import type { VMRecord } from '../../../model/index.js';
+import type { RpcClient } from '../../../rpc/index.js';
+import { withProgress } from '../../progress.js';
+import type { CommandInput, CommandOutput } from '../types.js';
+
+/**
+ * `vm start|stop|restart|delete NAME...`: one module shape, one daemon call
+ * per name in order. All names are attempted; the first failure is rethrown
+ * after the others ran, so one bad name does not hide the rest.
+ */
+export type LifecycleOp = 'start' | 'stop' | 'restart' | 'delete';
+
+export function lifecycleOptions(op: LifecycleOp) {
+  return (cmd: Command): void => {
+    cmd.argument('<names...>', 'VM names or ids');
+    if (op === 'stop' || op === 'delete') cmd.option('-f, --force', op === 'stop' ? 'kill the VMM without a graceful shutdown' : 'delete even when running (stops it first)');
+  };
+}
+
+async function callOne(client: RpcClient, op: LifecycleOp, name: string, force: boolean): Promise<VMRecord | { deleted: string }> {
+  switch (op) {
+    case 'start':
+      return client.call('vm.start', { name });
+    case 'restart':
+      return client.call('vm.restart', { name });
+    case 'stop':
+      return client.call('vm.stop', { name, ...(force ? { force } : {}) });
+    case 'delete':
+      return client.call('vm.delete', { name, ...(force ? { force } : {}) });
+  }
+}
+
+export function lifecycleRun(op: LifecycleOp) {
+  return async ({ args, opts, cli }: CommandInput): Promise<CommandOutput> => {
+    const client = await cli.daemon();
+    const results: unknown[] = [];
+    const lines: string[] = [];
+    let firstError: unknown;
+    try {
+      for (const name of args) {
+        try {
+          const r = await withProgress(client, name, { quiet: cli.json || op === 'delete' }, () => callOne(client, op, name, opts.force === true));
+          results.push(r);
+          lines.push('deleted' in r ? `${name} deleted` : `${r.name} ${r.state}`);
+        } catch (err) {
+          firstError ??= err;
+        }
+      }
+    } finally {
+      client.close();
+    }
+    if (firstError !== undefined) {
+      if (lines.length > 0 && !cli.json) process.stdout.write(`${lines.join('\n')}\n`);
+      throw firstError;
+    }
+    return { data: args.length === 1 ? results[0] : results, human: lines.join('\n') };
+  };
+}

@@ -1,0 +1,5 @@
+import { lifecycleOptions, lifecycleRun } from './lifecycle.js';
+
+export const describe = 'Start VMs';
+export const options = lifecycleOptions('start');
+export const run = lifecycleRun('start');

@@ -1,0 +1,113 @@
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CLI_MAIN, processesUnder, waitGone, type CliResult } from '../helpers/index.js';
+import { createTestNetns, type TestNetns } from '../helpers/netns.js';
+import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
+
+/**
+ * The smoke suite drives the built CLI exactly as a user does, but inside a
+ * network namespace created for the run: bangerd (auto-started by the CLI)
+ * inherits it, so the bridge, taps and NAT rules it makes are real and die
+ * with the namespace. The kernel cache is shared across runs (it is a cache);
+ * everything else is a fresh XDG tree.
+ */
+export class SmokeRig {
+  readonly temp: TempRoot;
+  readonly netns: TestNetns;
+
+  constructor() {
+    this.temp = createTempRoot('bgs-');
+    const shared = process.env.BANGER_SMOKE_CACHE ?? '/var/tmp/banger-smoke-cache';
+    mkdirSync(shared, { recursive: true });
+    this.temp.env.XDG_CACHE_HOME = shared;
+    this.netns = createTestNetns('smoke');
+    const cfgDir = join(this.temp.env.XDG_CONFIG_HOME!, 'banger');
+    mkdirSync(cfgDir, { recursive: true });
+    // DNS on an unprivileged port of the namespace's own loopback.
+    writeFileSync(join(cfgDir, 'config.toml'), 'dns_listen = "127.0.0.1:5353"\n');
+  }
+
+  get layout() {
+    return this.temp.layout;
+  }
+
+  private argv(args: string[]): string[] {
+    return ['netns', 'exec', this.netns.name, process.execPath, CLI_MAIN, ...args];
+  }
+
+  cli(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile('ip', this.argv(args), { env: this.temp.env as NodeJS.ProcessEnv, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+        const code = err ? (typeof err.code === 'number' ? err.code : 124) : 0;
+        resolve({ code, stdout, stderr });
+      });
+    });
+  }
+
+  /** A long-running CLI process (for Ctrl-C tests). */
+  spawn(args: string[]): ChildProcess {
+    return spawn('ip', this.argv(args), { env: this.temp.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+  }
+
+  daemonPid(): number | undefined {
+    try {
+      const n = Number.parseInt(readFileSync(this.layout.daemonLock, 'utf8'), 10);
+      return Number.isInteger(n) ? n : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** VMM processes started for this rig (their command line names a path under the temp root). */
+  vmmProcesses(): number[] {
+    const found: number[] = [];
+    for (const e of readdirSync('/proc')) {
+      if (!/^\d+$/.test(e)) continue;
+      try {
+        const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+        if (cmd.includes(this.temp.root) && /qemu|firecracker/.test(cmd)) found.push(Number(e));
+      } catch {
+        // exited
+      }
+    }
+    return found;
+  }
+
+  links(): string[] {
+    return this.netns
+      .exec('ip', ['-o', 'link', 'show'])
+      .split('\n')
+      .map((l) => /^\d+:\s+([^:@]+)/.exec(l)?.[1] ?? '')
+      .filter((n) => n && n !== 'lo');
+  }
+
+  natRules(): string[] {
+    return this.netns
+      .exec('iptables-save', [])
+      .split('\n')
+      .filter((l) => l.includes('banger'));
+  }
+
+  /** Deletes every VM through the CLI, stops the daemon, then kills stragglers and drops the namespace. */
+  async cleanup(): Promise<void> {
+    try {
+      const list = await this.cli(['vm', 'list', '--json'], { timeoutMs: 30_000 });
+      if (list.code === 0) {
+        for (const vm of JSON.parse(list.stdout) as { name: string }[]) await this.cli(['vm', 'delete', '--force', vm.name], { timeoutMs: 120_000 });
+      }
+      await this.cli(['daemon', 'stop'], { timeoutMs: 30_000 });
+    } finally {
+      for (const pid of [...processesUnder(this.temp.root), ...this.vmmProcesses()]) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // gone
+        }
+        await waitGone(pid, 5000);
+      }
+      this.netns.delete();
+      this.temp.remove();
+    }
+  }
+}
