@@ -17,6 +17,10 @@ export interface NetnsDaemonOptions {
   tapPoolSize?: number;
   /** @default '0' (off) */
   statsPollInterval?: string;
+  /** Temp root prefix under /tmp. @default 'bgw-' */
+  tempPrefix?: string;
+  /** Netns tag (banger-TAG-xxxxxx). @default 'wire' */
+  netnsTag?: string;
 }
 
 /**
@@ -37,8 +41,8 @@ export class NetnsDaemon {
 
   constructor(opts: NetnsDaemonOptions = {}) {
     const tag = randomSuffix(5);
-    this.temp = createTempRoot('bgw-');
-    this.netns = createTestNetns('wire');
+    this.temp = createTempRoot(opts.tempPrefix ?? 'bgw-');
+    this.netns = createTestNetns(opts.netnsTag ?? 'wire');
     this.bridge = `br-w${tag}`;
     this.tapPrefix = `bg${tag}`;
     const layout = this.temp.layout;
