@@ -52,10 +52,19 @@ function snapshotState(snapshot: unknown): string | null {
   return stateName(s?.value) ?? s?.status ?? null;
 }
 
+/** An actor's state as it is announced; xstate throws if the snapshot is read while the actor initialises. */
+function initialState(ref: unknown): string | null {
+  try {
+    return snapshotState((ref as AnyActorRef).getSnapshot?.());
+  } catch {
+    return null;
+  }
+}
+
 export function toInspectRecord(ev: InspectionEvent, at: number): InspectRecord | null {
   switch (ev.type) {
     case '@xstate.actor':
-      return { actor: actorId(ev.actorRef), type: 'actor', state: snapshotState((ev.actorRef as AnyActorRef).getSnapshot?.()), event: null, at };
+      return { actor: actorId(ev.actorRef), type: 'actor', state: initialState(ev.actorRef), event: null, at };
     case '@xstate.event': {
       const r: InspectRecord = { actor: actorId(ev.actorRef), type: 'event', state: null, event: ev.event.type, at };
       if (ev.sourceRef) r.source = actorId(ev.sourceRef);

@@ -76,12 +76,17 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
       }
     }
   });
+  // Runs inside xstate's dispatch: anything thrown here would break the actor that emitted the event.
   const inspect = (ev: InspectionEvent) => {
-    const at = ports.clock.now();
-    track(ev, at);
-    if (opts.inspect) {
-      const rec = toInspectRecord(ev, at);
-      if (rec) opts.inspect(rec);
+    try {
+      const at = ports.clock.now();
+      track(ev, at);
+      if (opts.inspect) {
+        const rec = toInspectRecord(ev, at);
+        if (rec) opts.inspect(rec);
+      }
+    } catch (err) {
+      ports.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'inspect listener threw');
     }
   };
 
@@ -115,6 +120,23 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
     async start({ timeoutMs = 120_000 } = {}) {
       supervisor.start();
       const s = await waitFor(supervisor, (x) => x.value !== 'reconciling', { timeout: timeoutMs });
+      // The pool refuses acquisitions until its init (bridge.ensure, listing leftover taps) is done:
+      // a start right after start() resolved would fail with 'tap pool not ready'.
+      const pool = supervisor.system.get('tapPool');
+      if (pool) {
+        await waitFor(pool, (x) => {
+          const v = (x as { value?: unknown }).value;
+          return x.status !== 'active' || (v !== 'waiting' && v !== 'initializing');
+        }, { timeout: timeoutMs }).catch(() => {});
+      }
+      // Re-adopted VMs are in the table now; let the server bind (or fail) so dnsAddress() is meaningful after start.
+      const dns = supervisor.system.get('dns');
+      if (dns) {
+        await waitFor(dns, (x) => {
+          const c = (x as { context?: { boundPort: number | null; lastError: string | null } }).context;
+          return x.status !== 'active' || c?.boundPort != null || c?.lastError != null;
+        }, { timeout: timeoutMs }).catch(() => {});
+      }
       ready = true;
       return s.context.report ?? { kept: [], demoted: [] };
     },

@@ -23,7 +23,8 @@ export async function runHelperCall(ops: PrivilegedOps, call: HelperCall, policy
   // Each HelperCall variant pairs its op with its reply type; erase the pairing once here.
   const reply = call.reply as Reply<unknown>;
   let lastErr: unknown;
-  for (let attempt = 1; attempt <= policy.attempts; attempt++) {
+  let attempt = 1;
+  for (; attempt <= policy.attempts; attempt++) {
     try {
       // The union of ops is correlated with params by HelperCall's construction.
       const value = await ops.call(call.op as HelperOpName, call.params as never);
@@ -37,7 +38,7 @@ export async function runHelperCall(ops: PrivilegedOps, call: HelperCall, policy
   }
   safeReply(reply, { ok: false, error: lastErr });
   const message = lastErr instanceof Error ? lastErr.message : String(lastErr);
-  return { ok: false, attempts: policy.attempts, message };
+  return { ok: false, attempts: Math.min(attempt, policy.attempts), message };
 }
 
 export function provideHelperBridge(ops: PrivilegedOps, policy: RetryPolicy = DEFAULT_RETRY) {

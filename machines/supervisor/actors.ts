@@ -58,7 +58,8 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
 
       pollStats: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack, system }) => {
         if (input.statsPollIntervalMs <= 0) return () => {};
-        const previous = new Map<string, { cpuMs: number; at: number }>();
+        // Keyed by VM, remembering the pid: a restart between two polls is a new process whose CPU time starts over.
+        const previous = new Map<string, { pid: number; cpuMs: number; at: number }>();
         let busy = false;
         const poll = async () => {
           for (const vm of ports.store.list()) {
@@ -75,8 +76,9 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
               continue;
             }
             const now = ports.clock.now();
-            const prev = previous.get(vm.id);
-            previous.set(vm.id, { cpuMs: sample.cpuMs, at: now });
+            const last = previous.get(vm.id);
+            const prev = last?.pid === pid ? last : undefined;
+            previous.set(vm.id, { pid, cpuMs: sample.cpuMs, at: now });
             const disk = await ports.storage.diskUsage(vm).catch(() => null);
             ports.store.update(vm.id, {
               stats: {

@@ -3,7 +3,8 @@
  * restarts. For each VM the row says is running/starting/stopping, rebuild its
  * undo stack from handles.json (or the row mirror when the file is missing or
  * corrupt) and decide: keep (re-adopt) when the row said running and the VMM
- * is ours and alive, else tear down and demote to stopped.
+ * is ours and alive, else tear down and demote to stopped. A row in error keeps
+ * whatever its handles say it still holds, for the next stop to release.
  */
 import type { VMHandles, VMRecord } from '../../src/model/index.js';
 import type { BangerPorts } from '../ports.js';
@@ -54,12 +55,27 @@ async function verdict(vm: VMRecord, ports: ReconcilePorts): Promise<{ plan: VmI
   return { plan: { record: vm, recover: { mode: 'teardown', releases, reason } }, ...(tap ? { tap } : {}), kept: false, reason };
 }
 
+/**
+ * A row in error may still hold what a failed release left (its handles.json or mirror say so):
+ * the actor keeps that stack, so the pool does not hand the tap out and a later stop releases it.
+ */
+function errorPlan(vm: VMRecord, ports: ReconcilePorts): { plan: VmInput; tap?: string; kept: false } {
+  const read = ports.handles.read(vm.id);
+  const r = vm.runtime;
+  const mirrored = r.tapDevice || r.baseLoop || r.cowLoop || r.dmName || r.vmmPid !== undefined;
+  const handles = read.handles ?? (mirrored ? mirrorHandles(vm) : null);
+  if (!handles) return { plan: { record: vm }, kept: false };
+  const releases = releasesFromHandles(handles, { guestIP: r.guestIP, natEnabled: vm.spec.natEnabled, apiSockPath: r.apiSockPath });
+  return { plan: { record: vm, recover: { mode: 'hold', releases } }, ...(handles.tapDevice ? { tap: handles.tapDevice } : {}), kept: false };
+}
+
 export async function reconcile(ports: ReconcilePorts): Promise<ReconcileOutput> {
   const out: ReconcileOutput = { plans: [], held: {}, report: { kept: [], demoted: [] } };
   const rows = ports.store.list();
   const verdicts = await Promise.all(
     rows.map(async (vm) => {
-      if (vm.state === 'created' || vm.state === 'stopped' || vm.state === 'error') return { plan: { record: vm } as VmInput, kept: false };
+      if (vm.state === 'created' || vm.state === 'stopped') return { plan: { record: vm } as VmInput, kept: false };
+      if (vm.state === 'error') return errorPlan(vm, ports);
       return verdict(vm, ports);
     }),
   );

@@ -1,8 +1,10 @@
 /**
  * The facade the daemon's RPC handlers call. It resolves names, enforces the
  * per-VM policy (one operation at a time: a conflicting second operation gets
- * BusyError; a repeat of the same operation joins the one in flight; `stop`
- * may interrupt a `start`), sends events to vm actors and waits, with a
+ * BusyError "VM x is busy: <op> in progress" at once rather than queueing, so a
+ * CLI never hangs behind a slow boot; a repeat of the same operation joins the
+ * one in flight; `stop` may interrupt a `start`, waiting out a rollback or
+ * reclaim that cannot be cut), sends events to vm actors and waits, with a
  * timeout, until the row reflects the outcome.
  */
 import { waitFor } from 'xstate';
@@ -49,6 +51,9 @@ export interface VmService {
 }
 
 type VmSnap = { status: string; value: unknown; context: VmContext };
+
+/** States in which the vm machine acts on vm.stop, or has nothing to stop. */
+const acceptsStop = (state: string) => ['starting', 'running', 'error', 'stopped', 'created'].includes(state);
 
 const TERMINAL = { start: ['running', 'error', 'stopped'], stop: ['stopped', 'error'] } as const;
 
@@ -141,6 +146,9 @@ export function createVmService(
 
   async function doStop(vm: VMRecord): Promise<VMRecord> {
     const ref = actorOf(vm);
+    // Some transitional states ignore vm.stop (a rollback or a reclaim running its releases): wait for
+    // one that takes it, or the stop would be lost and the VM would carry on into running.
+    await waitFor(ref, (s) => (s as VmSnap).status !== 'active' || acceptsStop(stateOf(ref)), { timeout: opts.opTimeoutMs });
     const state = stateOf(ref);
     if (state === 'stopped' || state === 'created') return fresh(vm);
     ref.send({ type: 'vm.stop' });

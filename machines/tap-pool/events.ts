@@ -33,6 +33,10 @@ export interface TapPoolContext extends TapPoolInput {
   /** Names being created by the current fill (reserved: never handed out). */
   pending: string[];
   lastError: string | null;
+  /** Fresh names handed out not-ready: the caller was to create them, so they may not exist. */
+  unverified?: string[];
+  /** pool.shutdown arrived during a fill: drain once the fill lands. */
+  shutdownPending?: boolean;
 }
 
 export interface InitPoolOutput {

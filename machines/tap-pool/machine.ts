@@ -47,6 +47,7 @@ export const tapPoolMachine = setup({
   },
   guards: {
     needsFill: ({ context }) => context.ready.length < context.size,
+    shutdownPending: ({ context }) => context.shutdownPending === true,
   },
   actions: {
     release: enqueueActions(({ context, event, system, enqueue }) => {
@@ -56,12 +57,17 @@ export const tapPoolMachine = setup({
       if (owner !== undefined && owner !== event.vmId) return;
       const used = { ...context.used };
       delete used[event.name];
+      // A fresh name the caller was to create may not exist (its tap.create failed): never recycle it.
+      const unverified = (context.unverified ?? []).filter((n) => n !== event.name);
+      const wasUnverified = unverified.length !== (context.unverified ?? []).length;
       if (context.ready.includes(event.name)) {
-        enqueue.assign({ used });
-      } else if (context.ready.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
-        enqueue.assign({ used, ready: [...context.ready, event.name] });
+        enqueue.assign({ used, unverified });
+      } else if (owner !== undefined && !wasUnverified && context.ready.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
+        // Only a tap we know is alive (it was handed out) goes back to ready; an unknown one (a repeated
+        // release of a tap already deleted) could be a ghost, and a ghost handed out as ready breaks a start.
+        enqueue.assign({ used, unverified, ready: [...context.ready, event.name] });
       } else {
-        enqueue.assign({ used });
+        enqueue.assign({ used, unverified });
         enqueue(() => deleteTap(system, event.name));
       }
     }),
@@ -75,7 +81,11 @@ export const tapPoolMachine = setup({
       }
       // Empty pool: hand out a fresh name; the caller creates it (idempotent), so a start never waits on the refill.
       const name = tapName(context.prefix, context.nextIndex);
-      enqueue.assign({ nextIndex: context.nextIndex + 1, used: { ...context.used, [name]: event.vmId } });
+      enqueue.assign({
+        nextIndex: context.nextIndex + 1,
+        used: { ...context.used, [name]: event.vmId },
+        unverified: [...(context.unverified ?? []), name],
+      });
       enqueue(() => safeReply(event.reply, { ok: true, value: { name, ready: false } }));
     }),
     refuse: ({ event }) => {
@@ -134,7 +144,9 @@ export const tapPoolMachine = setup({
       initial: 'check',
       on: { 'tap.acquire': { target: '.check', actions: 'grant' } },
       states: {
-        check: { always: [{ guard: 'needsFill', target: 'filling' }, { target: 'idle' }] },
+        check: {
+          always: [{ guard: 'shutdownPending', target: '#tapPool.draining' }, { guard: 'needsFill', target: 'filling' }, { target: 'idle' }],
+        },
         idle: {},
         filling: {
           // Reserve the batch's names first, so a grant during the fill never hands one of them out.
@@ -165,10 +177,14 @@ export const tapPoolMachine = setup({
             ],
             onError: { target: 'backoff', actions: assign({ pending: [], lastError: ({ event }) => String(event.error) }) },
           },
-          on: { 'tap.acquire': { actions: 'grant' } },
+          on: {
+            'tap.acquire': { actions: 'grant' },
+            // The batch's tap.create calls are in flight: draining now would race them and leave taps behind.
+            'pool.shutdown': { actions: assign({ shutdownPending: true }) },
+          },
         },
         // A failing fill (helper down) retries slowly instead of spinning; starts still work with fresh names.
-        backoff: { after: { 1000: 'check' } },
+        backoff: { always: { guard: 'shutdownPending', target: '#tapPool.draining' }, after: { 1000: 'check' } },
       },
     },
     draining: {

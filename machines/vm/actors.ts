@@ -72,18 +72,35 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
     if (!vm) throw new NotFoundError(`VM ${vmId} has no row`, { hint: 'it was deleted while an operation ran' });
     return vm;
   };
-  const announce = (self: AnyActorRef, release: Release) => self._parent?.send({ type: 'vm.acquired', release });
+  /**
+   * Write-ahead to the vm actor. Once the step is cancelled the vm has already taken its undo stack
+   * for the rollback, so a late announcement (a port that ignored the signal) would only be recorded
+   * and forgotten: release it here instead.
+   */
+  const announceFor = (self: AnyActorRef, signal: AbortSignal, system: AnyActorSystem, vmId: string) => (release: Release) => {
+    if (!signal.aborted) {
+      self._parent?.send({ type: 'vm.acquired', release });
+      return;
+    }
+    const vmm = ports.store.get(vmId)?.vmm;
+    if (!vmm) return;
+    const input: ReleaseInput = { vmId, vmm, releases: [release], mode: 'rollback' };
+    executeRelease(release, input, ports.driverFor(vmm), system).catch((err: unknown) =>
+      ports.logger.warn({ vmId, release, err: err instanceof Error ? err.message : String(err) }, 'late release failed'),
+    );
+  };
 
   return {
-    async prepareStorage({ input, signal, self }: StepArgs<StepInput>): Promise<StorageStepOutput> {
+    async prepareStorage({ input, signal, self, system }: StepArgs<StepInput>): Promise<StorageStepOutput> {
       throwIfAborted(signal, STEP.storage);
       const releases: Release[] = [];
+      const announce = announceFor(self, signal, system, input.vmId);
       const storage = await inStep(STEP.storage, () =>
         ports.storage.prepare(record(input.vmId), {
           signal,
           announce: (r) => {
             releases.push(r);
-            announce(self, r);
+            announce(r);
           },
         }),
       );
@@ -92,6 +109,7 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
 
     async acquireNetwork({ input, signal, system, self }: StepArgs<StepInput>): Promise<NetworkStepOutput> {
       throwIfAborted(signal, STEP.networkTap);
+      const announce = announceFor(self, signal, system, input.vmId);
       const pool = system.get('tapPool');
       const grant = await inStep(STEP.networkTap, () => acquireTap(pool, input.vmId));
       if (signal.aborted) {
@@ -100,7 +118,7 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
         throw abortError(STEP.networkTap);
       }
       const releases: Release[] = [{ kind: 'tap', name: grant.name }];
-      announce(self, releases[0]!);
+      announce(releases[0]!);
       const bridge = system.get('helperBridge');
       if (!grant.ready) {
         await inStep(STEP.networkTap, () => callPrivileged(bridge, 'tap.create', { name: grant.name, bridge: opts.bridge }));
@@ -109,22 +127,24 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
         throwIfAborted(signal, STEP.networkNat);
         const nat: Release = { kind: 'nat', guestIP: input.guestIP, tap: grant.name };
         releases.push(nat);
-        announce(self, nat);
+        announce(nat);
         await inStep(STEP.networkNat, () => callPrivileged(bridge, 'nat.up', { guestIP: input.guestIP, tap: grant.name, bridge: opts.bridge }));
       }
       return { releases, tap: grant.name };
     },
 
-    async launchVmm({ input, signal, self }: StepArgs<StepInput>): Promise<VmmStepOutput> {
+    async launchVmm({ input, signal, self, system }: StepArgs<StepInput>): Promise<VmmStepOutput> {
       throwIfAborted(signal, STEP.vmmLaunch);
+      const announce = announceFor(self, signal, system, input.vmId);
       const vm = record(input.vmId);
       const driver = ports.driverFor(vm.vmm);
       if (!input.storage || !input.tap) throw tagStep(new Error('launch without storage or tap'), STEP.vmmLaunch);
       const storage = input.storage;
       const tap = input.tap;
       const spec = await inStep(STEP.vmmLaunch, async () => ports.planner.launchSpec(vm, { storage, tap, mac: macForIp(vm.runtime.guestIP) }));
+      throwIfAborted(signal, STEP.vmmLaunch);
       // Announced without a pid: if we die before launch returns, reconcile finds the process by its socket path.
-      announce(self, { kind: 'vmm', apiSockPath: spec.apiSockPath });
+      announce({ kind: 'vmm', apiSockPath: spec.apiSockPath });
       const handle = await inStep(STEP.vmmLaunch, async () => {
         await driver.prepare(spec);
         return driver.launch(spec, { signal });
@@ -135,7 +155,7 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
         await driver.kill(handle).catch(() => {});
         throw abortError(STEP.vmmLaunch);
       }
-      announce(self, release);
+      announce(release);
       return { releases: [release], pid: handle.pid };
     },
 

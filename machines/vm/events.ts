@@ -19,7 +19,9 @@ export interface VmInput {
   record: VMRecord;
   recover?:
     | { mode: 'adopt'; releases: Release[] }
-    | { mode: 'teardown'; releases: Release[]; reason: string };
+    | { mode: 'teardown'; releases: Release[]; reason: string }
+    /** A row resting in error that still holds what a failed release left: keep the stack for the next stop. */
+    | { mode: 'hold'; releases: Release[] };
 }
 
 export interface VmContext {
@@ -36,7 +38,7 @@ export interface VmContext {
   failure: VmFailure | null;
   /** Why reconcile tore this VM down; becomes lastError. */
   recoverReason: string | null;
-  recoverMode: 'adopt' | 'teardown' | null;
+  recoverMode: 'adopt' | 'teardown' | 'hold' | null;
   /** Row state at spawn, used once by `boot`. */
   bootState: VMRecord['state'];
 }

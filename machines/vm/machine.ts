@@ -19,7 +19,7 @@ import type {
   VmmStepOutput,
 } from './events.js';
 import { pushRelease, pushReleases } from './releases.js';
-import { STEP, toFailure } from './steps.js';
+import { STEP, failureFromText, toFailure } from './steps.js';
 
 const unwired = (name: string) =>
   fromPromise<never, unknown>(async () => {
@@ -114,8 +114,10 @@ export const vmMachine = setup({
       const v = input.recover?.releases.find((r) => r.kind === 'vmm');
       return v?.kind === 'vmm' && v.pid !== undefined ? v.pid : null;
     })(),
-    failure: null,
-    recoverReason: input.recover?.mode === 'teardown' ? input.recover.reason : null,
+    // A row that rests in error keeps its message across daemon restarts (persistState rewrites lastError on entry).
+    failure: input.record.state === 'error' && (!input.recover || input.recover.mode === 'hold') ? failureFromText(input.record.runtime.lastError) : null,
+    recoverReason:
+      input.recover?.mode === 'teardown' ? input.recover.reason : input.record.state === 'stopped' ? (input.record.runtime.lastError ?? null) : null,
     recoverMode: input.recover?.mode ?? null,
     bootState: input.record.state,
   }),
@@ -318,6 +320,34 @@ export const vmMachine = setup({
         onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.reconcile } } },
       },
     },
+    /** error → start while still holding something: retry the releases, then start from a clean slate. */
+    reclaiming: {
+      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      invoke: {
+        id: 'releaseResources',
+        src: 'releaseResources',
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'stop' as const }),
+        onDone: [
+          {
+            guard: 'releaseFailed',
+            target: 'error',
+            actions: [
+              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
+              assign({
+                failure: ({ event }) => ({
+                  step: STEP.stop,
+                  kind: 'host',
+                  code: 'vm.release_failed',
+                  message: event.output.failed.map((f) => f.message).join('; '),
+                }),
+              }),
+            ],
+          },
+          { target: 'starting', actions: [assign({ releases: [], storage: null, tap: null, pid: null }), 'checkpoint'] },
+        ],
+        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.stop } } },
+      },
+    },
     stopped: {
       entry: [
         assign({ releases: [], storage: null, tap: null, pid: null }),
@@ -337,7 +367,8 @@ export const vmMachine = setup({
         'checkpoint',
       ],
       on: {
-        'vm.start': 'starting',
+        // A failed release may have left the old VMM or tap behind: release it first, never start a second one beside it.
+        'vm.start': [{ guard: 'holdsResources', target: 'reclaiming' }, { target: 'starting' }],
         // Something may still be held after a failed release: stop retries it.
         'vm.stop': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'stopped' }],
         'vm.delete': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'deleting' }],

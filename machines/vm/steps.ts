@@ -66,3 +66,11 @@ export function tagStep<E>(err: E, step: string): E {
   }
   return err;
 }
+
+/** Rebuilds a failure from a row's `lastError` (`step: message`), e.g. after a daemon restart. */
+export function failureFromText(text: string | undefined): VmFailure | null {
+  if (!text) return null;
+  const i = text.indexOf(': ');
+  if (i <= 0) return { step: 'unknown', kind: 'internal', code: 'vm.failed', message: text };
+  return { step: text.slice(0, i), kind: 'internal', code: 'vm.failed', message: text.slice(i + 2) };
+}

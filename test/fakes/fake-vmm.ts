@@ -1,0 +1,57 @@
+/**
+ * createFakeVmm: a VmmDriver with no processes. Each method is overridable;
+ * unset ones succeed and record their calls. "Processes" are pids in `alive`.
+ */
+import type { VmmDriver, VmmLaunchSpec, VmmProcessHandle } from '../../src/vmm/driver.js';
+
+export interface FakeVmmOverrides {
+  prepare?: VmmDriver['prepare'];
+  launch?: VmmDriver['launch'];
+  stop?: VmmDriver['stop'];
+  kill?: VmmDriver['kill'];
+  inspect?: VmmDriver['inspect'];
+}
+
+export type FakeVmm = VmmDriver & {
+  calls: Array<{ method: string; arg: unknown }>;
+  /** pid → apiSockPath of "running" fake processes. */
+  alive: Map<number, string>;
+};
+
+export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
+  let nextPid = 40_000;
+  const calls: FakeVmm['calls'] = [];
+  const alive = new Map<number, string>();
+  const rec = (method: string, arg: unknown) => calls.push({ method, arg });
+  return {
+    calls,
+    alive,
+    info: () => ({ name: 'standin', features: { qmp: false, vsock: false, tcg: false } }),
+    async prepare(spec: VmmLaunchSpec) {
+      rec('prepare', spec);
+      return overrides.prepare?.(spec);
+    },
+    async launch(spec, o) {
+      rec('launch', spec);
+      if (overrides.launch) return overrides.launch(spec, o);
+      const pid = nextPid++;
+      alive.set(pid, spec.apiSockPath);
+      return { pid, pidStartTime: 1, apiSockPath: spec.apiSockPath };
+    },
+    async stop(handle: VmmProcessHandle, o) {
+      rec('stop', handle);
+      if (overrides.stop) return overrides.stop(handle, o);
+      return alive.delete(handle.pid) ? 'graceful' : 'already-stopped';
+    },
+    async kill(handle) {
+      rec('kill', handle);
+      if (overrides.kill) return overrides.kill(handle);
+      alive.delete(handle.pid);
+    },
+    async inspect(handle) {
+      rec('inspect', handle);
+      if (overrides.inspect) return overrides.inspect(handle);
+      return { alive: alive.has(handle.pid) };
+    },
+  };
+}
