@@ -1,0 +1,71 @@
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { importImage } from '../../src/images/import/index.js';
+import { resolveLayout } from '../../src/host/layout.js';
+import { gated, requiresRoot } from '../helpers/host-caps.js';
+import { makeTar } from '../helpers/tar-fixtures.js';
+import { count } from './support/counters.js';
+
+/**
+ * Full disk (issue 8, item 6): XDG state and cache on a small tmpfs this test
+ * mounts and unmounts itself. An image import bigger than the disk fails with
+ * an error that names the disk, and leaves no partial image behind. (vm
+ * create on a full disk and image build need the images service from the
+ * realvm branch; see the report.)
+ */
+const missing = requiresRoot();
+
+describe.skipIf(missing !== null)(gated('image import on a full disk', missing), () => {
+  let root: string;
+  let mnt: string;
+  let mounted = false;
+  const src = () => join(root, 'src');
+
+  beforeAll(() => {
+    root = mkdtempSync('/tmp/bgrel-full-');
+    mnt = join(root, 'disk');
+    mkdirSync(mnt);
+    mkdirSync(src());
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8m,mode=0700', `bgrel-full-${root.slice(-6)}`, mnt], { stdio: 'pipe' });
+    mounted = true;
+    writeFileSync(join(src(), 'vmlinuz'), 'kernel');
+    writeFileSync(join(src(), 'initrd.img'), 'initrd');
+  }, 30_000);
+
+  afterAll(() => {
+    if (mounted) execFileSync('umount', [mnt], { stdio: 'pipe' });
+    rmSync(root, { recursive: true, force: true });
+  }, 30_000);
+
+  it('fault: a 24 MiB rootfs into 8 MiB of state failed with a bare ENOSPC; now it names the disk, and leaves no image dir, staging or scratch behind', { timeout: 120_000 }, async () => {
+    const big = randomBytes(24 * 1024 * 1024).toString('base64');
+    const tar = await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' }, { name: 'blob', body: big }]);
+    const tarPath = join(src(), 'rootfs.tar');
+    writeFileSync(tarPath, tar);
+    const layout = resolveLayout({ XDG_STATE_HOME: join(mnt, 's'), XDG_CACHE_HOME: join(mnt, 'k'), XDG_CONFIG_HOME: join(root, 'c'), XDG_RUNTIME_DIR: join(root, 'r') });
+    count('faultsInjected', 1, 'full disk under image import');
+    const err = await importImage({
+      layout,
+      name: 'too-big',
+      source: tarPath,
+      format: 'tar',
+      kernelFrom: { kernelPath: join(src(), 'vmlinuz'), initrdPath: join(src(), 'initrd.img'), kernelArgs: 'root=/dev/vda rw' },
+    }).then(
+      () => null,
+      (e: unknown) => e as Error & { hint?: string },
+    );
+    expect(err).not.toBeNull();
+    expect(err!.message).toMatch(/no space|ENOSPC|disk.*full|full/i);
+    // Names the disk: the path (or mount point) that ran out, so the user knows what to free.
+    expect(`${err!.message} ${err!.hint ?? ''}`).toContain(mnt);
+    expect(err!.message.split('\n')).toHaveLength(1);
+    const leftovers = (dir: string) => (existsSync(dir) ? readdirSync(dir) : []);
+    expect(leftovers(layout.imagesDir)).toEqual([]);
+    expect(leftovers(layout.cacheDir).filter((n) => n.startsWith('import-'))).toEqual([]);
+    expect(err!.hint).toMatch(/df -h|free space/);
+    count('defectsFound', 1, 'image import on a full disk: bare ENOSPC without the disk or a fix (src/images/import/import.ts, src/host/disk-full.ts)');
+  });
+});
