@@ -1,13 +1,17 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImage } from '../../src/images/import/index.js';
 import { resolveLayout } from '../../src/host/layout.js';
-import { gated, requiresRoot } from '../helpers/host-caps.js';
+import { gated, requiresNetns, requiresRoot } from '../helpers/host-caps.js';
+import { CLI_MAIN } from '../helpers/index.js';
+import { NetnsDaemon } from '../helpers/netns-daemon.js';
 import { makeTar } from '../helpers/tar-fixtures.js';
 import { count } from './support/counters.js';
+import { ensureDist } from './support/dist.js';
+import { settled, invariantProblems } from './support/vm-checks.js';
 
 /**
  * Full disk (issue 8, item 6): XDG state and cache on a small tmpfs this test
@@ -67,5 +71,47 @@ describe.skipIf(missing !== null)(gated('image import on a full disk', missing),
     expect(leftovers(layout.cacheDir).filter((n) => n.startsWith('import-'))).toEqual([]);
     expect(err!.hint).toMatch(/df -h|free space/);
     count('defectsFound', 1, 'image import on a full disk: bare ENOSPC without the disk or a fix (src/images/import/import.ts, src/host/disk-full.ts)');
+  });
+});
+
+const netnsMissing = requiresNetns();
+
+describe.skipIf(netnsMissing !== null)(gated('vm create on a full disk (stand-in VMs)', netnsMissing), () => {
+  let d: NetnsDaemon | undefined;
+  let mnt: string | undefined;
+
+  beforeAll(() => ensureDist(), 180_000);
+  afterAll(async () => {
+    if (mnt) execFileSync('umount', ['-l', mnt], { stdio: 'pipe' });
+    await d?.cleanup();
+  }, 60_000);
+
+  it('vm create with the VM dir disk full fails naming the disk, and leaves no VM files, process or tap behind', { timeout: 120_000 }, async () => {
+    d = new NetnsDaemon({ tapPoolSize: 1, tempPrefix: 'bgrel-', netnsTag: 'rel' });
+    mkdirSync(d.layout.vmsDir, { recursive: true });
+    // One inode (the root dir) and 64 KiB: no VM dir or file can be created under vms/.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=1,mode=0700', 'bgrel-fullvm', d.layout.vmsDir], { stdio: 'pipe' });
+    mnt = d.layout.vmsDir;
+    await d.start();
+    count('faultsInjected', 1, 'full disk under vm create');
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [CLI_MAIN, 'vm', 'create', '--name', 'full-1'], { env: d!.temp.env, timeout: 60_000 }, (err, _out, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 124) : 0, stderr }),
+      );
+    });
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stderr).toMatch(/no space|ENOSPC|disk/i);
+    expect(r.stderr).toContain(d.layout.vmsDir);
+    expect(readdirSync(d.layout.vmsDir)).toEqual([]);
+    const c = await d.client();
+    const vms = await settled(c, 30_000);
+    // Either no row, or one in error whose last_error names the disk (the next start retries it).
+    for (const v of vms) {
+      expect(v.state).toBe('error');
+      expect(v.runtime.lastError ?? '').toContain(d.layout.vmsDir);
+    }
+    expect(await invariantProblems(d, vms.filter((v) => v.state !== 'error'), { names: [], pool: 1, label: 'vm create on a full disk' })).toEqual([]);
+    expect(d.standinPids()).toEqual([]);
+    await d.stop();
   });
 });

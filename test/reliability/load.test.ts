@@ -83,6 +83,24 @@ describe.skipIf(missing !== null)(gated('bangerd under concurrent clients (stand
     }
   });
 
+  it('fault: a tap released while the pool was filling pushed the pool past its size (a surplus tap per race)', { timeout: 120_000 }, async () => {
+    for (let i = 0; i < 8; i++) {
+      await c.call('vm.create', { name: `churn-${i}` });
+      await c.call('vm.stop', { name: `churn-${i}` });
+    }
+    for (let i = 0; i < 8; i++) await c.call('vm.delete', { name: `churn-${i}` });
+    const vms = await settled(c, 30_000);
+    expect(await invariantProblems(d, vms, { names: [], pool: POOL, label: 'start/stop churn' })).toEqual([]);
+    count('defectsFound', 1, 'tap pool: a release during a fill overfilled the pool (machines/tap-pool/machine.ts)');
+  });
+
+  it('fault: under load the CLI took a busy daemon for a dead one, spawned a second and failed "bangerd did not start"', { timeout: 120_000 }, async () => {
+    count('concurrentClients', 30);
+    const runs = await Promise.all(Array.from({ length: 30 }, () => cli(['vm', 'list', '--json'])));
+    expect(runs.filter((r) => r.code !== 0).map((r) => r.stderr.trim())).toEqual([]);
+    count('defectsFound', 1, 'cli: a slow hello under load started a second bangerd and failed (src/cli/daemon-client.ts)');
+  });
+
   it('20 concurrent vm.start on one VM: it ends running once, the others succeed or get a clear busy error', { timeout: 120_000 }, async () => {
     count('concurrentClients', 20);
     await c.call('vm.create', { name: 'hot', noStart: true });
