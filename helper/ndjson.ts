@@ -1,4 +1,5 @@
 import type { Socket } from 'node:net';
+import { serialiseReply } from '../src/rpc/index.js';
 
 /** Max bytes of one NDJSON message; a longer line is a broken or hostile peer. */
 export const MAX_LINE_BYTES = 1024 * 1024;
@@ -27,5 +28,5 @@ export function readLines(socket: Socket, onLine: (line: string) => void, onOver
 }
 
 export function writeLine(socket: Socket, message: unknown): void {
-  if (!socket.destroyed) socket.write(`${JSON.stringify(message)}\n`);
+  if (!socket.destroyed) socket.write(`${serialiseReply(message)}\n`);
 }

@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RPC_APP_ERROR, toBangerError } from '../src/errors/index.js';
+import { receiveLine } from '../src/rpc/index.js';
 import type { OpExecutor } from './executor.js';
 import { readLines, writeLine } from './ndjson.js';
 import { HELPER_OPS } from './protocol.js';
@@ -67,7 +68,8 @@ export async function startHelperServer(opts: HelperServerOptions): Promise<Help
     readLines(
       socket,
       (line) => {
-        void rpc.receiveJSON(line, state).then((res) => {
+        // receiveLine screens the envelope and never rejects (an unhandled rejection would end the helper).
+        void receiveLine(rpc, line, state).then((res) => {
           if (res) writeLine(socket, res);
         });
       },

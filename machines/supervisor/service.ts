@@ -166,7 +166,8 @@ export function createVmService(
       ensureReady();
       if (params.name !== undefined) {
         const problem = vmNameProblem(params.name);
-        if (problem) throw new InvalidInputError(problem, { code: 'vm.name_invalid' });
+        // The hint is what the CLI prints as `hint:`; without it a client calling the RPC directly got no fix.
+        if (problem) throw new InvalidInputError(problem, { code: 'vm.name_invalid', hint: 'use 1-63 lowercase letters, digits and inner hyphens, e.g. --name dev-1' });
         if (ports.store.getByName(params.name)) {
           throw new ConflictError(`VM "${params.name}" already exists`, { hint: 'pick another --name, or banger vm delete it first', code: 'vm.name_taken' });
         }

@@ -62,7 +62,9 @@ export const tapPoolMachine = setup({
       const wasUnverified = unverified.length !== (context.unverified ?? []).length;
       if (context.ready.includes(event.name)) {
         enqueue.assign({ used, unverified });
-      } else if (owner !== undefined && !wasUnverified && context.ready.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
+      } else if (owner !== undefined && !wasUnverified && context.ready.length + context.pending.length < context.size && tapIndex(context.prefix, event.name) >= 0) {
+        // pending counts too: a fill in flight is already making up the shortfall, and the two together
+        // overfilled the pool (one surplus tap on the host per race; found by the reliability suite).
         // Only a tap we know is alive (it was handed out) goes back to ready; an unknown one (a repeated
         // release of a tap already deleted) could be a ghost, and a ghost handed out as ready breaks a start.
         enqueue.assign({ used, unverified, ready: [...context.ready, event.name] });

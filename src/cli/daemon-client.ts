@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DaemonUnavailableError } from '../errors/index.js';
 import type { Env, Layout } from '../host/layout.js';
@@ -25,7 +26,19 @@ export function defaultDaemonMain(): string {
  * @throws DaemonUnavailableError naming the log file when it does not come up.
  */
 export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): Promise<RpcClient> {
-  const existing = await tryHello(layout.daemonSocket);
+  let existing = await tryHello(layout.daemonSocket);
+  if (!existing && (await socketAccepts(layout.daemonSocket))) {
+    // A daemon is listening but slow to answer (busy with many clients): wait for it rather than
+    // spawning a second one, which loses the lock race and made this call fail with "did not start".
+    const deadline = Date.now() + BUSY_WAIT_MS;
+    while (!existing && Date.now() < deadline) existing = await tryHello(layout.daemonSocket, 5000);
+    if (!existing) {
+      throw new DaemonUnavailableError(`bangerd at ${layout.daemonSocket} accepts connections but has not answered for ${BUSY_WAIT_MS / 1000} s`, {
+        code: 'daemon.unresponsive',
+        hint: `it may be overloaded or stuck: retry, or restart it (banger daemon stop); see ${layout.daemonLog}`,
+      });
+    }
+  }
   if (existing) {
     if (existing.compatible) return existing.client;
     // An older or newer bangerd is still running (e.g. after an upgrade): replace it.
@@ -46,6 +59,24 @@ export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): P
   throw new DaemonUnavailableError(`bangerd did not start; see ${layout.daemonLog}`, {
     code: 'daemon.start_failed',
     hint: `read the last lines: tail -n 20 ${layout.daemonLog}`,
+  });
+}
+
+/** How long a CLI waits for a daemon that accepts connections but is slow to answer. */
+const BUSY_WAIT_MS = 30_000;
+
+/** True when something accepts a connection on the socket (a live daemon, however busy). */
+function socketAccepts(socketPath: string, timeoutMs = 1000): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect(socketPath);
+    const done = (ok: boolean) => {
+      clearTimeout(timer);
+      s.destroy();
+      resolve(ok);
+    };
+    const timer = setTimeout(() => done(false), timeoutMs);
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
   });
 }
 

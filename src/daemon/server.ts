@@ -1,7 +1,7 @@
 import { JSONRPCErrorCode, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { z } from 'zod';
 import { RPC_APP_ERROR, toBangerError, type RpcErrorData } from '../errors/index.js';
-import type { LineHandler } from '../rpc/index.js';
+import { receiveLine, type LineHandler } from '../rpc/index.js';
 import type { MethodName } from '../rpc/methods.js';
 import type { DaemonContext } from './context.js';
 import type { CallInfo, MethodEntry, MethodTable } from './methods/index.js';
@@ -44,9 +44,9 @@ export function createDispatcher(ctx: DaemonContext, tables: readonly MethodTabl
   return server;
 }
 
-/** Adapts the dispatcher to the socket server's per-line handler. */
+/** Adapts the dispatcher to the socket server's per-line handler; receiveLine screens the envelope first. */
 export function lineHandler(server: JSONRPCServer<CallInfo>): LineHandler {
-  return (line, conn) => server.receiveJSON(line, { conn });
+  return (line, conn) => receiveLine(server, line, { conn });
 }
 
 function describeIssues(error: z.ZodError): string {

@@ -1,6 +1,7 @@
 import type { Socket } from 'node:net';
 import { createJSONRPCErrorResponse, JSONRPCErrorCode, type JSONRPCResponse } from 'json-rpc-2.0';
-import { encodeLine, LineDecoder, LineTooLongError, MAX_LINE_BYTES } from './framing.js';
+import { serialiseReply } from './envelope.js';
+import { LineDecoder, LineTooLongError, MAX_LINE_BYTES } from './framing.js';
 
 /** Handles one received line; resolves to the reply (or null for notifications). */
 export type LineHandler = (line: string, conn: RpcConnection) => PromiseLike<JSONRPCResponse | JSONRPCResponse[] | null>;
@@ -57,7 +58,8 @@ export class RpcConnection {
 
   private write(message: unknown): boolean {
     if (this.closed || this.socket.destroyed) return false;
-    this.socket.write(encodeLine(message));
+    // serialiseReply, not JSON.stringify: a reply that cannot be serialised becomes an error reply, not a crash.
+    this.socket.write(`${serialiseReply(message)}\n`);
     return true;
   }
 
@@ -68,7 +70,7 @@ export class RpcConnection {
       lines = this.decoder.push(chunk);
     } catch (err) {
       if (err instanceof LineTooLongError) {
-        this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InvalidRequest, `request ${err.message}`));
+        this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InvalidRequest, `request ${err.message}; send one JSON-RPC message per line, smaller than that`));
         this.close('line too long');
         return;
       }
@@ -80,12 +82,15 @@ export class RpcConnection {
         this.close('binary garbage');
         return;
       }
-      void Promise.resolve(this.handle(line, this)).then(
-        (reply) => {
-          if (reply !== null) this.write(reply);
-        },
-        () => this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InternalError, 'Internal error')),
-      );
+      // Through .then so a handler that throws synchronously is answered like one that rejects.
+      void Promise.resolve()
+        .then(() => this.handle(line, this))
+        .then(
+          (reply) => {
+            if (reply !== null) this.write(reply);
+          },
+          () => this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InternalError, 'Internal error: the request failed; see bangerd.log')),
+        );
     }
   }
 }

@@ -23,6 +23,10 @@ export interface NetnsDaemonOptions {
   logLevel?: string;
   /** Extra node flags for bangerd (e.g. --cpu-prof). */
   nodeArgs?: string[];
+  /** Temp root prefix under /tmp. @default 'bgw-' */
+  tempPrefix?: string;
+  /** Netns tag (banger-TAG-xxxxxx). @default 'wire' */
+  netnsTag?: string;
 }
 
 /**
@@ -47,8 +51,8 @@ export class NetnsDaemon {
     this.daemonMain = opts.daemonMain ?? DAEMON_MAIN;
     this.nodeArgs = opts.nodeArgs ?? [];
     const tag = randomSuffix(5);
-    this.temp = createTempRoot('bgw-');
-    this.netns = createTestNetns('wire');
+    this.temp = createTempRoot(opts.tempPrefix ?? 'bgw-');
+    this.netns = createTestNetns(opts.netnsTag ?? 'wire');
     this.bridge = `br-w${tag}`;
     this.tapPrefix = `bg${tag}`;
     const layout = this.temp.layout;

@@ -1,6 +1,7 @@
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
+import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
 import { vmRuntimeDir } from '../../host/layout.js';
 import type { Image, VMRecord } from '../../model/index.js';
@@ -20,9 +21,17 @@ export function createStandinRuntime(deps: {
   return {
     storage: {
       async prepare(vm) {
-        await mkdir(vm.runtime.vmDir, { recursive: true, mode: 0o700 });
-        await sparseFile(vm.runtime.systemOverlayPath, vm.spec.systemOverlaySizeBytes);
-        await sparseFile(vm.runtime.workDiskPath, vm.spec.workDiskSizeBytes);
+        try {
+          // The leaf without `recursive`: Node 20's async recursive mkdir reports ENOSPC as ENOENT.
+          await mkdir(deps.layout.vmsDir, { recursive: true, mode: 0o700 });
+          await mkdir(vm.runtime.vmDir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+            if (err.code !== 'EEXIST') throw err;
+          });
+          await sparseFile(vm.runtime.systemOverlayPath, vm.spec.systemOverlaySizeBytes);
+          await sparseFile(vm.runtime.workDiskPath, vm.spec.workDiskSizeBytes);
+        } catch (err) {
+          throw diskFullError(err, [deps.layout.vmsDir], `preparing storage for VM ${vm.name}`) ?? err;
+        }
         return {
           rootDisk: { path: vm.runtime.systemOverlayPath, format: 'raw' },
           workDisk: { path: vm.runtime.workDiskPath, format: 'raw' },

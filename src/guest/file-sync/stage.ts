@@ -2,6 +2,7 @@ import { chmod, cp, lstat, mkdir, realpath, copyFile } from 'node:fs/promises';
 import { dirname, isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { InvalidInputError } from '../../errors/index.js';
 import type { FileSyncEntry } from '../../model/index.js';
+import { symlinkOnPath } from '../symlink-guard.js';
 
 /**
  * Stages `[[file_sync]]` entries from config into the directory that becomes
@@ -69,6 +70,13 @@ export async function stageFileSync(entries: readonly FileSyncEntry[], home: str
     }
     const guestRel = guestRelative(entry.guest);
     const dest = resolve(stagingRoot, guestRel);
+    // An earlier entry may have staged a symlink on this guest path: writing through it would land on the host.
+    const link = await symlinkOnPath(stagingRoot, guestRel, { includeLast: true });
+    if (link !== undefined) {
+      throw new InvalidInputError(`file_sync guest path ${JSON.stringify(entry.guest)} passes through ~/${link}, a symlink staged by an earlier entry`, {
+        hint: 'pick a guest path that does not go through a synced symlink',
+      });
+    }
     const st = await lstat(real);
     await mkdir(dirname(dest), { recursive: true, mode: 0o755 });
     if (st.isDirectory()) {

@@ -4,6 +4,7 @@ import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { InvalidInputError, NotFoundError } from '../../errors/index.js';
 import type { WorkspacePrepareMode, WorkspacePrepareResult } from '../../model/index.js';
 import { nowIso } from '../../model/index.js';
+import { symlinkOnPath } from '../symlink-guard.js';
 import { runGit, splitNul, type GitRunner } from './git.js';
 
 /**
@@ -155,6 +156,10 @@ async function copyEntry(repoRoot: string, stagingDir: string, rel: string): Pro
   if (back.startsWith('..') || back.split(sep).includes('..')) {
     throw new InvalidInputError(`workspace entry ${JSON.stringify(rel)} lies outside the repository`, { hint: 'remove it from the index' });
   }
+  // An index entry under a directory that the working tree replaced with a symlink (git still lists it):
+  // following it would read outside the repo, and the link itself is staged as a link. Also never write
+  // through a link already staged: rm and copyFile would act on the host path it points to.
+  if ((await symlinkOnPath(repoRoot, rel)) !== undefined || (await symlinkOnPath(stagingDir, rel)) !== undefined) return;
   let st;
   try {
     st = await lstat(src);

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { extract } from 'tar-stream';
 import { InvalidInputError } from '../../errors/index.js';
 import { ensureSshKey } from '../../guest/keys.js';
+import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
 import { makeExt4 } from '../../host/storage/index.js';
 import { MiB, newId, nowIso, type Image } from '../../model/index.js';
@@ -99,7 +100,7 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     return image;
   } catch (e) {
     await staging.discard();
-    throw e;
+    throw diskFullError(e, [opts.layout.imagesDir, opts.layout.cacheDir], `importing image ${opts.name}`) ?? e;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,0 +1,88 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { gated, requiresNetns } from '../helpers/host-caps.js';
+import { RawPeer } from '../helpers/index.js';
+import { createTestUser, type TestUser } from '../helpers/users.js';
+import { count } from './support/counters.js';
+import { ensureDist } from './support/dist.js';
+import { DaemonProcess, HelperProcess } from './support/processes.js';
+
+/**
+ * Regression tests for each defect the reliability suite found, against the
+ * real processes, named after the fault. Each passing one adds to the
+ * summary's "defects found" figure with its name.
+ */
+const deepId = (depth: number) => `{"jsonrpc":"2.0","id":${'['.repeat(depth)}${']'.repeat(depth)},"method":"x"}\n`;
+
+async function survives(socketPath: string, payload: string, prelude?: string): Promise<Record<string, unknown>> {
+  const peer = await RawPeer.open(socketPath);
+  try {
+    if (prelude) {
+      peer.write(`${prelude}\n`);
+      await peer.nextMessage();
+    }
+    peer.write(payload);
+    return await peer.nextMessage(10_000);
+  } finally {
+    peer.end();
+  }
+}
+
+describe('bangerd regressions', () => {
+  let daemon: DaemonProcess;
+  beforeAll(async () => {
+    ensureDist();
+    daemon = await DaemonProcess.start();
+  }, 180_000);
+  afterAll(async () => {
+    await daemon?.dispose();
+  }, 30_000);
+
+  it('fault: a request id nested 100,000 arrays deep overflowed JSON.stringify of the reply and stopped bangerd', { timeout: 30_000 }, async () => {
+    expect(await survives(daemon.layout.daemonSocket, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(daemon.alive).toBe(true);
+    expect(await survives(daemon.layout.daemonSocket, '{"jsonrpc":"2.0","id":1,"method":"vm.list"}\n')).toMatchObject({ id: 1, result: [] });
+    count('defectsFound', 1, 'bangerd: deep request id crashed the daemon (src/rpc/envelope.ts, src/rpc/connection.ts)');
+  });
+
+  it('fault: a bare null line made the JSON-RPC library throw; bangerd answered "Internal error" instead of naming the fix', { timeout: 30_000 }, async () => {
+    const reply = await survives(daemon.layout.daemonSocket, 'null\n');
+    expect(reply).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('"jsonrpc":"2.0"') } });
+  });
+});
+
+const missing = requiresNetns();
+
+describe.skipIf(missing !== null)(gated('banger-helper regressions', missing), () => {
+  let owner: TestUser;
+  let helper: HelperProcess;
+  beforeAll(async () => {
+    ensureDist();
+    owner = createTestUser('rel');
+    helper = await HelperProcess.start(owner);
+  }, 180_000);
+  afterAll(async () => {
+    await helper?.dispose();
+    owner?.remove();
+  }, 30_000);
+
+  it('fault: a request id nested 100,000 arrays deep overflowed JSON.stringify and killed banger-helper', { timeout: 30_000 }, async () => {
+    expect(await survives(helper.socketPath, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(helper.alive).toBe(true);
+    count('defectsFound', 1, 'banger-helper: deep request id crashed the helper (helper/ndjson.ts, src/rpc/envelope.ts)');
+  });
+
+  it('fault: a bare null line became an unhandled rejection, which ends a Node 20 process (banger-helper)', { timeout: 30_000 }, async () => {
+    expect(await survives(helper.socketPath, 'null\n', helper.helloLine())).toMatchObject({ id: null, error: { code: -32600 } });
+    await new Promise((r) => setTimeout(r, 300));
+    expect(helper.alive).toBe(true);
+    const peer = await RawPeer.open(helper.socketPath);
+    try {
+      peer.write(`${helper.helloLine()}\n`);
+      await peer.nextMessage();
+      expect(await peer.call('helper.ping', {}, 2)).toMatchObject({ id: 2, result: { ownerUid: owner.uid } });
+    } finally {
+      peer.end();
+    }
+    count('defectsFound', 1, 'banger-helper: bare null line was an unhandled rejection (helper/server.ts)');
+  });
+});
