@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { utils } from 'ssh2';
+// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (vitest can, so only dist/ broke).
+import ssh2 from 'ssh2';
 import { HostError } from '../errors/index.js';
+
+const { utils } = ssh2;
 import type { Layout } from '../host/layout.js';
 
 /**
