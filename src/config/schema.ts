@@ -44,16 +44,40 @@ export const VmDefaultsSchema = z
   })
   .strict();
 
+/**
+ * Knobs of the stand-in VMM (`vmm = "standin"`), which is for tests, benches
+ * and development only: each "VM" is a plain sleeping process with no guest.
+ * Delays make steps slow (to crash the daemon mid-start); `fail_at` makes one
+ * step fail for every VM.
+ */
+export const StandinSchema = z
+  .object({
+    prepare_delay: duration.default('0'),
+    launch_delay: duration.default('0'),
+    guest_ready_delay: duration.default('0'),
+    stop_delay: duration.default('0'),
+    fail_at: z.enum(['prepare', 'launch', 'guest_ready', 'stop']).optional(),
+  })
+  .strict();
+
 export const ConfigSchema = z
   .object({
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
-    vmm: z.enum(['auto', 'qemu', 'firecracker']).default('auto'),
+    /** `standin` is for tests and development only (see StandinSchema). */
+    vmm: z.enum(['auto', 'qemu', 'firecracker', 'standin']).default('auto'),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
     bridge_name: z
       .string()
-      .regex(/^[a-zA-Z0-9_-]{1,15}$/, 'is not a Linux interface name (1-15 chars of letters, digits, - and _)')
+      // The root helper only manages bridges named br-*, so refuse anything else here, at load.
+      .regex(/^br-[a-z0-9-]{1,12}$/, 'is not a banger bridge name ("br-" then 1-12 lowercase letters, digits or -, e.g. "br-banger")')
       .default('br-banger'),
     bridge_cidr: cidr.default('172.16.0.1/24'),
+    /** Tap names are this prefix plus a number (the whole name at most 15 chars). */
+    tap_prefix: z
+      .string()
+      // The root helper only touches taps named bg*, so the prefix must start with it.
+      .regex(/^bg[a-z0-9]{1,8}$/, 'is not a tap prefix ("bg" then 1-8 lowercase letters or digits, e.g. "bgtap")')
+      .default('bgtap'),
     tap_pool_size: z.number().int().min(0).max(64).default(2),
     dns_listen: hostPort.default('127.0.0.1:5353'),
     default_image: z.string().min(1).default('default'),
@@ -61,6 +85,12 @@ export const ConfigSchema = z
     stats_poll_interval: duration.default('10s'),
     file_sync: z.array(FileSyncSchema).default([]),
     vm_defaults: VmDefaultsSchema.default({}),
+    standin: StandinSchema.default({
+      prepare_delay: '0',
+      launch_delay: '0',
+      guest_ready_delay: '0',
+      stop_delay: '0',
+    }),
   })
   .strict();
 

@@ -4,6 +4,7 @@ import type { Layout } from '../host/layout.js';
 import type { ImagesService } from '../images/index.js';
 import type { Image, VMRecord } from '../model/index.js';
 import type { Store } from '../store/index.js';
+import type { EventHub, VmSystem } from './system/index.js';
 
 /** Read side of VMs. The store-backed version is replaced by the supervisor's later. */
 export interface VmQueries {
@@ -27,6 +28,10 @@ export interface ImageQueries {
 export interface DaemonServices {
   vms: VmQueries;
   images: ImageQueries;
+  /** The actor system (vm.create/start/stop...). Absent in unit tests of the dispatcher. */
+  vmSystem?: VmSystem;
+  /** Subscriptions for events.subscribe. */
+  events?: EventHub;
   /**
    * Image build/import/delete (src/images createImagesService). Optional until
    * the composition root builds it; the image.build/import/delete handlers

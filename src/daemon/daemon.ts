@@ -11,6 +11,8 @@ import { createFileLogger } from './logger.js';
 import { METHOD_TABLES, type MethodTable } from './methods/index.js';
 import { storeImageQueries, storeVmQueries } from './queries.js';
 import { createDispatcher, lineHandler } from './server.js';
+import { createImagesService } from '../images/index.js';
+import { createVmSystem, EventHub, type VmSystemOptions } from './system/index.js';
 
 export interface StartDaemonOptions {
   env?: Env;
@@ -22,6 +24,11 @@ export interface StartDaemonOptions {
   /** Builds services from the store; later issues add the supervisor here. */
   services?: (store: Store) => DaemonServices;
   lockProbe?: LockProbe;
+  /** Runtime ports per real VMM kind (see VmSystemOptions.runtimes): where src/vm-runtime plugs in. */
+  runtimes?: VmSystemOptions['runtimes'];
+  /** Stand-in behaviour per VM name (in-process tests); default from config `[standin]`. */
+  standinBehaviour?: VmSystemOptions['standinBehaviour'];
+  privileged?: VmSystemOptions['privileged'];
 }
 
 export interface RunningDaemon {
@@ -79,13 +86,38 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     undo.push(() => store.close());
 
     let stopFn: (reason: string) => Promise<void> = async () => undefined;
+    const services = (opts.services ?? defaultServices)(store);
+    if (!opts.services) {
+      const events = new EventHub();
+      services.events = events;
+      const imageAdmin = createImagesService({
+        layout,
+        store,
+        defaultImage: config.default_image,
+        onProgress: (e) => events.publish('image.progress', e),
+      });
+      services.imageAdmin = imageAdmin;
+      services.vmSystem = createVmSystem({
+        ensureDefaultImage: () => imageAdmin.ensureDefaultImage(),
+        layout,
+        config,
+        store,
+        logger,
+        env: opts.env ?? process.env,
+        events,
+        clock,
+        ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
+        ...(opts.standinBehaviour ? { standinBehaviour: opts.standinBehaviour } : {}),
+        ...(opts.privileged ? { privileged: opts.privileged } : {}),
+      });
+    }
     const ctx: DaemonContext = {
       layout,
       config,
       store,
       logger,
       clock,
-      services: (opts.services ?? defaultServices)(store),
+      services,
       pid: process.pid,
       version: packageVersion(),
       startedAt: new Date(clock()).toISOString(),
@@ -118,6 +150,8 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       stopping ??= (async () => {
         logger.info({ reason }, 'bangerd stopping');
         await server.close();
+        // Running VMs keep running: the next daemon's reconcile re-adopts them.
+        await services.vmSystem?.shutdown().catch((err: unknown) => logger.error({ err }, 'VM system shutdown failed'));
         store.close();
         removeIfExists(layout.daemonSocket);
         lock.release();
@@ -128,6 +162,11 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       return stopping;
     };
     logger.info({ socket: layout.daemonSocket, version: ctx.version, db: store.path, schema: store.schemaVersion() }, 'bangerd ready');
+    // Rows to reconcile (VMs left running, or mid-start when a daemon died): start the actors now.
+    // Without VMs the system starts on first use, so an idle daemon touches no network state.
+    if (services.vmSystem && store.vms.count() > 0) {
+      void services.vmSystem.service().catch((err: unknown) => logger.error({ err }, 'VM system failed to start; vm commands will retry'));
+    }
     return { ctx, server, stop: stopFn, stopped };
   } catch (err) {
     rollback();

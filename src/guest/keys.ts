@@ -1,10 +1,8 @@
 import { createHash } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (vitest can, so only dist/ broke).
+// ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (Client it can).
 import ssh2 from 'ssh2';
 import { HostError } from '../errors/index.js';
-
-const { utils } = ssh2;
 import type { Layout } from '../host/layout.js';
 
 /**
@@ -30,7 +28,7 @@ export async function ensureSshKey(layout: Pick<Layout, 'sshDir' | 'sshKeyPath'>
   if (existing) return existing;
 
   await mkdir(layout.sshDir, { recursive: true, mode: 0o700 });
-  const pair = utils.generateKeyPairSync('ed25519', { comment: 'banger' });
+  const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'banger' });
   const tmp = `${privateKeyPath}.tmp-${process.pid}`;
   await writeFile(tmp, pair.private, { mode: 0o600 });
   await writeFile(`${publicKeyPath}.tmp-${process.pid}`, `${pair.public}\n`, { mode: 0o644 });
@@ -52,7 +50,7 @@ async function readPair(priv: string, pub: string): Promise<SshKey | undefined> 
   } catch {
     return undefined;
   }
-  const parsed = utils.parseKey(privateKey);
+  const parsed = ssh2.utils.parseKey(privateKey);
   if (parsed instanceof Error) {
     throw new HostError(`banger's SSH key ${priv} is unreadable: ${parsed.message}`, {
       hint: `move it aside; banger creates a new one on next use`,

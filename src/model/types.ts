@@ -86,7 +86,8 @@ export interface VMHandles {
   pidStartTime?: number;
 }
 
-export type VmmName = 'firecracker' | 'qemu';
+/** `standin` is a test/dev backend (a plain child process, no guest); never use it for real work. */
+export type VmmName = 'firecracker' | 'qemu' | 'standin';
 export type ImageProfile = 'debian' | 'minimal' | 'imported';
 
 export interface Image {

@@ -58,7 +58,7 @@ export const WorkspaceSchema = z.object({
 }) satisfies z.ZodType<WorkspacePrepareResult>;
 
 export const VmStateSchema = z.enum(VM_STATES);
-export const VmmNameSchema = z.enum(['firecracker', 'qemu']);
+export const VmmNameSchema = z.enum(['firecracker', 'qemu', 'standin']);
 export const ImageProfileSchema = z.enum(['debian', 'minimal', 'imported']);
 
 /** Parses a JSON column with its schema; failures name the row and column. */

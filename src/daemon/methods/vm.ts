@@ -1,7 +1,177 @@
-import { Empty, VmRefParams } from '../../rpc/methods.js';
+import { readFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { AgentClient, AGENT_VSOCK_PORT, ensureSshKey } from '../../guest/index.js';
+import type { AgentTransport } from '../../guest/index.js';
+import { labelHttpRows, mergeListeners, type GuestListener } from '../../guest/ports/index.js';
+import { ConflictError, GuestError } from '../../errors/index.js';
+import { readHandlesFile } from '../../host/handles-file.js';
+import { handlesPath } from '../../host/layout.js';
+import { processStartTime } from '../../host/process-probe.js';
+import type { VMRecord } from '../../model/index.js';
+import {
+  Empty,
+  VmCreateParams,
+  VmLogsParams,
+  VmRefParams,
+  VmSetParams,
+  VmStopParams,
+  WorkspaceRecordParams,
+} from '../../rpc/methods.js';
+import type { DaemonContext } from '../context.js';
 import type { MethodTable } from './types.js';
+import { vmService } from './vm-system.js';
 
+const DEFAULT_LOG_TAIL = 64 * 1024;
+
+/**
+ * vm.* handlers. Lifecycle calls go through the VmService (one operation per
+ * VM at a time: a different concurrent operation gets BusyError "VM X is busy:
+ * start in progress", a repeat joins the one in flight, and stop may cancel a
+ * start). Each answer is sent after the actor has persisted its state.
+ */
 export const vmMethods = {
   'vm.list': { params: Empty, handler: (_params, ctx) => ctx.services.vms.list() },
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
+  'vm.create': { params: VmCreateParams, handler: async (params, ctx) => (await vmService(ctx)).create(params) },
+  'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).start(params.name) },
+  // `force` is accepted for the CLI's sake; stop already kills after the graceful timeout.
+  'vm.stop': { params: VmStopParams, handler: async (params, ctx) => (await vmService(ctx)).stop(params.name) },
+  'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).restart(params.name) },
+  'vm.delete': { params: VmStopParams, handler: async (params, ctx) => (await vmService(ctx)).delete(params.name) },
+  'vm.set': {
+    params: VmSetParams,
+    handler: async ({ name, ...rest }, ctx) => (await vmService(ctx)).set(name, rest),
+  },
+  'vm.touch': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).touch(params.name) },
+  'vm.logs': {
+    params: VmLogsParams,
+    handler: async (params, ctx) => {
+      const vm = ctx.services.vms.get(params.name);
+      return { path: vm.runtime.logPath, text: await tail(vm.runtime.logPath, params.tailBytes ?? DEFAULT_LOG_TAIL) };
+    },
+  },
+  'vm.stats': {
+    params: VmRefParams,
+    handler: (params, ctx) => {
+      const vm = ctx.services.vms.get(params.name);
+      const uptimeMs = vm.state === 'running' ? uptimeOf(ctx, vm) : undefined;
+      return { name: vm.name, state: vm.state, stats: vm.stats, ...(uptimeMs !== undefined ? { uptimeMs } : {}) };
+    },
+  },
+  'vm.ssh': {
+    params: VmRefParams,
+    handler: async (params, ctx) => {
+      const vm = requireRunning(ctx.services.vms.get(params.name), 'ssh into');
+      const key = await ensureSshKey(ctx.layout);
+      (await vmService(ctx)).touch(vm.id);
+      return {
+        name: vm.name,
+        host: vm.runtime.guestIP,
+        port: 22,
+        user: 'root',
+        privateKeyPath: key.privateKeyPath,
+        knownHostsPath: ctx.layout.knownHostsPath,
+        hostKeyAlias: `${vm.name}.vm`,
+      };
+    },
+  },
+  'vm.workspace': {
+    params: WorkspaceRecordParams,
+    handler: (params, ctx) => {
+      const vm = ctx.services.vms.get(params.name);
+      const at = new Date(ctx.clock()).toISOString();
+      ctx.store.vms.setWorkspace(vm.id, { ...params.workspace, vmId: vm.id, preparedAt: at }, at);
+      return ctx.services.vms.get(vm.id);
+    },
+  },
+  'vm.ports': {
+    params: VmRefParams,
+    handler: async (params, ctx) => {
+      const vm = requireRunning(ctx.services.vms.get(params.name), 'list the ports of');
+      const transport = agentTransport(vm);
+      const agent = await AgentClient.connect(transport, { timeoutMs: 5000 });
+      let listeners;
+      try {
+        listeners = await agent.ports();
+      } finally {
+        agent.close();
+      }
+      (await vmService(ctx)).touch(vm.id);
+      const rows = mergeListeners(vm.name, listeners.map(toGuestListener));
+      return { name: vm.name, rows: await labelHttpRows(rows, vm.runtime.guestIP) };
+    },
+  },
 } satisfies MethodTable;
+
+function requireRunning(vm: VMRecord, what: string): VMRecord {
+  if (vm.state !== 'running') {
+    throw new ConflictError(`cannot ${what} VM ${vm.name}: it is ${vm.state}`, { code: 'vm.not_running', hint: `start it first: banger vm start ${vm.name}` });
+  }
+  return vm;
+}
+
+function agentTransport(vm: VMRecord): AgentTransport {
+  switch (vm.vmm) {
+    case 'qemu':
+      return { kind: 'virtio-serial', socketPath: vm.runtime.agentSockPath };
+    case 'firecracker':
+      return { kind: 'vsock', socketPath: vm.runtime.agentSockPath, port: AGENT_VSOCK_PORT };
+    case 'standin':
+      throw new GuestError(`VM ${vm.name} runs on the stand-in VMM, which has no guest agent`, {
+        code: 'guest.no_agent',
+        hint: 'use a real VMM (vmm = "qemu" in config.toml) for vm ports',
+      });
+  }
+}
+
+function toGuestListener(p: { proto: 'tcp' | 'udp'; address: string; port: number; pid: number | null; process: string | null; cmdline: string | null }): GuestListener {
+  return {
+    proto: p.proto,
+    address: p.address,
+    port: p.port,
+    ...(p.pid !== null ? { pid: p.pid } : {}),
+    ...(p.process !== null ? { process: p.process } : {}),
+    ...(p.cmdline !== null ? { command: p.cmdline } : {}),
+  };
+}
+
+function uptimeOf(ctx: DaemonContext, vm: VMRecord): number | undefined {
+  const read = readHandlesFile(handlesPath(ctx.layout, vm.id));
+  const pid = read.handles?.pid ?? vm.runtime.vmmPid;
+  return pid !== undefined ? (processUptimeMs(pid) ?? undefined) : undefined;
+}
+
+/** How long a process has run, from /proc (start time in clock ticks; USER_HZ is 100 on Linux). */
+function processUptimeMs(pid: number): number | null {
+  const start = processStartTime(pid);
+  if (start === null) return null;
+  try {
+    const bootSeconds = Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0] ?? '');
+    return Math.max(0, Math.round(bootSeconds * 1000 - start * 10));
+  } catch {
+    return null;
+  }
+}
+
+/** The last `bytes` of a file ('' when it does not exist yet), cut at a line start. */
+async function tail(path: string, bytes: number): Promise<string> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw err;
+  }
+  try {
+    const { size } = await fh.stat();
+    const start = Math.max(0, size - bytes);
+    const buf = Buffer.alloc(size - start);
+    await fh.read(buf, 0, buf.length, start);
+    const text = buf.toString('utf8');
+    if (start === 0) return text;
+    const nl = text.indexOf('\n');
+    return nl === -1 ? text : text.slice(nl + 1);
+  } finally {
+    await fh.close();
+  }
+}

@@ -63,7 +63,7 @@ mode = "0644"
     ['bridge_cidr = "172.16.0.1"', /"bridge_cidr" .* is not an IPv4 CIDR/],
     ['auto_stop_stale_after = "soon"', /is not a duration/],
     ['[vm_defaults]\ndisk_size = "lots"', /"vm_defaults\.disk_size" .* is not a size/],
-    ['bridge_name = "a-name-that-is-too-long"', /not a Linux interface name/],
+    ['bridge_name = "a-name-that-is-too-long"', /not a banger bridge name/],
   ])('rejects a bad value with the key and file: %j', (text, msg) => {
     expect(() => parseConfig(text, '/etc/b.toml')).toThrow(msg);
   });

@@ -1,0 +1,19 @@
+import { InternalError } from '../../errors/index.js';
+import { SubscribeParams } from '../../rpc/methods.js';
+import type { MethodTable } from './types.js';
+
+/**
+ * events.subscribe: after the reply, notifications for the topics arrive on
+ * this connection (JSON-RPC notifications named after the topic) until it
+ * closes. VM transitions are published after the row is written.
+ */
+export const eventMethods = {
+  'events.subscribe': {
+    params: SubscribeParams,
+    handler: (params, ctx, call) => {
+      const hub = ctx.services.events;
+      if (!hub) throw new InternalError('this bangerd has no event stream', { code: 'daemon.no_events', hint: 'restart bangerd: banger daemon stop' });
+      return { topics: hub.subscribe(call.conn, params.topics) };
+    },
+  },
+} satisfies MethodTable;

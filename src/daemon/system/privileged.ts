@@ -1,0 +1,30 @@
+import type { Logger } from 'pino';
+import { createHelperClient, createInProcessOps } from '../../../helper/index.js';
+import type { PrivilegedOps } from '../../../helper/index.js';
+import type { Config } from '../../config/index.js';
+import type { Env, Layout } from '../../host/layout.js';
+
+/**
+ * The root helper as bangerd sees it. As root (CI, this machine) the same
+ * typed, validated operations run in-process, confined by the same policy a
+ * `banger system install`ed helper gets; as a normal user they go to the
+ * helper's socket.
+ */
+export function createPrivilegedOps(deps: { config: Config; layout: Layout; logger: Logger; env: Env; uid?: number; gid?: number }): PrivilegedOps {
+  const uid = deps.uid ?? process.getuid?.() ?? -1;
+  if (uid === 0) {
+    return createInProcessOps({
+      policy: {
+        ownerUid: 0,
+        ownerGid: deps.gid ?? process.getgid?.() ?? 0,
+        bridge: deps.config.bridge_name,
+        tapPrefix: deps.config.tap_prefix,
+        cidr: deps.config.bridge_cidr,
+        roots: [deps.layout.stateDir, deps.layout.runtimeDir, deps.layout.cacheDir],
+      },
+      logger: deps.logger.child({ component: 'helper' }),
+    });
+  }
+  const tokenFile = deps.env.BANGER_HELPER_TOKEN_FILE;
+  return createHelperClient(deps.layout.helperSocket, tokenFile ? { tokenFile } : {});
+}

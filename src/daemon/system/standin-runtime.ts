@@ -1,0 +1,89 @@
+import { mkdir, open, rm, stat } from 'node:fs/promises';
+import type { Config } from '../../config/index.js';
+import { parseDuration } from '../../config/index.js';
+import type { Layout } from '../../host/layout.js';
+import { vmRuntimeDir } from '../../host/layout.js';
+import type { Image, VMRecord } from '../../model/index.js';
+import type { StandinBehaviour, StandinDriver } from '../../vmm/standin/index.js';
+import type { VmRuntimePorts } from './runtime-registry.js';
+
+/**
+ * Runtime ports for `vmm = "standin"` (tests, benches, development): disks are
+ * plain sparse files in the VM dir, the launch spec names them, and the guest
+ * is ready when the stand-in driver says so (after its configured delay).
+ */
+export function createStandinRuntime(deps: {
+  layout: Layout;
+  driver: StandinDriver;
+  image: (id: string) => Image | undefined;
+}): VmRuntimePorts {
+  return {
+    storage: {
+      async prepare(vm) {
+        await mkdir(vm.runtime.vmDir, { recursive: true, mode: 0o700 });
+        await sparseFile(vm.runtime.systemOverlayPath, vm.spec.systemOverlaySizeBytes);
+        await sparseFile(vm.runtime.workDiskPath, vm.spec.workDiskSizeBytes);
+        return {
+          rootDisk: { path: vm.runtime.systemOverlayPath, format: 'raw' },
+          workDisk: { path: vm.runtime.workDiskPath, format: 'raw' },
+        };
+      },
+      async destroy(vm) {
+        await rm(vm.runtime.vmDir, { recursive: true, force: true });
+        await rm(vmRuntimeDir(deps.layout, vm.id), { recursive: true, force: true });
+      },
+      async diskUsage(vm) {
+        return { systemOverlayBytes: await allocated(vm.runtime.systemOverlayPath), workDiskBytes: await allocated(vm.runtime.workDiskPath) };
+      },
+    },
+    planner: {
+      launchSpec(vm: VMRecord, parts) {
+        const image = deps.image(vm.imageId);
+        return {
+          vmId: vm.id,
+          name: vm.name,
+          vcpuCount: vm.spec.vcpuCount,
+          memoryMiB: vm.spec.memoryMiB,
+          kernelPath: image?.kernelPath ?? '/nonexistent/standin-kernel',
+          kernelArgs: 'standin',
+          rootDisk: parts.storage.rootDisk,
+          ...(parts.storage.workDisk ? { workDisk: parts.storage.workDisk } : {}),
+          network: { tap: parts.tap, mac: parts.mac },
+          apiSockPath: vm.runtime.apiSockPath,
+          agentSockPath: vm.runtime.agentSockPath,
+          logPath: vm.runtime.logPath,
+        };
+      },
+    },
+    guest: { waitForGuest: (vm, opts) => deps.driver.waitForGuest(vm, opts) },
+  };
+}
+
+/** The stand-in's behaviour for every VM, from config `[standin]`. */
+export function standinBehaviourFromConfig(c: Config['standin']): StandinBehaviour {
+  const step = (delay: string, failHere: boolean) => {
+    const delayMs = parseDuration(delay) ?? 0;
+    return { ...(delayMs > 0 ? { delayMs } : {}), ...(failHere ? { fail: 'fail_at in config [standin]' } : {}) };
+  };
+  return {
+    prepare: step(c.prepare_delay, c.fail_at === 'prepare'),
+    launch: step(c.launch_delay, c.fail_at === 'launch'),
+    guestReady: step(c.guest_ready_delay, c.fail_at === 'guest_ready'),
+    stop: step(c.stop_delay, c.fail_at === 'stop'),
+  };
+}
+
+/** Creates the file at `size` bytes without allocating blocks; leaves an existing file alone (idempotent). */
+async function sparseFile(path: string, size: number): Promise<void> {
+  const fh = await open(path, 'a', 0o600);
+  try {
+    if ((await fh.stat()).size < size) await fh.truncate(size);
+  } finally {
+    await fh.close();
+  }
+}
+
+async function allocated(path: string): Promise<number> {
+  const st = await stat(path).catch(() => null);
+  return st ? st.blocks * 512 : 0;
+}

@@ -1,0 +1,217 @@
+import type { Logger } from 'pino';
+import { createBangerSystem } from '../../../machines/index.js';
+import type { BangerPorts, BangerSystem, InspectRecord, VmService, VmStorePort } from '../../../machines/index.js';
+import type { PrivilegedOps } from '../../../helper/index.js';
+import type { Config } from '../../config/index.js';
+import { parseDuration } from '../../config/index.js';
+import { startDnsServer } from '../../host/dns/index.js';
+import { createHandlesStore } from '../../host/handles-file.js';
+import type { Env, Layout } from '../../host/layout.js';
+import { findPidsByArg, listTaps, sampleProcess } from '../../host/process-probe.js';
+import type { DebugActor } from '../../rpc/methods.js';
+import type { Store } from '../../store/index.js';
+import { chooseAccel, type AccelDecision } from '../../vmm/accel.js';
+import { createStandinDriver, type StandinBehaviour } from '../../vmm/standin/index.js';
+import { chooseVmmKind, createDriverRegistry } from './drivers.js';
+import type { EventHub } from './event-hub.js';
+import { createPrivilegedOps } from './privileged.js';
+import { realVmRuntimes } from './real-runtimes.js';
+import { createVmRecordFactory } from './record-factory.js';
+import { dispatchRuntime, type VmRuntimeRegistry } from './runtime-registry.js';
+import { createStandinRuntime, standinBehaviourFromConfig } from './standin-runtime.js';
+import { createVmStorePort } from './store-port.js';
+
+export interface VmSystemOptions {
+  layout: Layout;
+  config: Config;
+  store: Store;
+  logger: Logger;
+  env: Env;
+  events: EventHub;
+  clock?: () => number;
+  /**
+   * Runtime ports (storage, launch planner, guest readiness) per real VMM kind:
+   * the seam where src/vm-runtime plugs QEMU and Firecracker in (default:
+   * `realVmRuntimes`). `standin` is always registered; an entry given for it
+   * replaces the built-in one.
+   */
+  runtimes?: VmRuntimeRegistry | ((deps: RuntimeDeps) => VmRuntimeRegistry);
+  /** Builds the default image when a real-VMM create needs it and it is missing (the images service). */
+  ensureDefaultImage?: () => Promise<unknown>;
+  /** Per-VM stand-in behaviour (in-process tests); default: config `[standin]` for every VM. */
+  standinBehaviour?: (name: string) => StandinBehaviour;
+  /** Default: in-process ops as root, else the helper socket client. */
+  privileged?: PrivilegedOps;
+}
+
+/** What a runtime factory gets, so realvm's ports can share bangerd's parts. */
+export interface RuntimeDeps {
+  layout: Layout;
+  config: Config;
+  store: Store;
+  logger: Logger;
+  privileged: PrivilegedOps;
+  accel: AccelDecision;
+}
+
+/** The VM half of bangerd: the actor system, started on first use. */
+export interface VmSystem {
+  /** Starts the actor system (reconcile, bridge, tap pool, DNS) on first call; later calls share it. */
+  service(): Promise<VmService>;
+  /** True once `service()` has been called (the system is starting or running). */
+  readonly started: boolean;
+  /** Where the NAME.vm DNS server listens, once it is bound. */
+  dnsAddress(): { host: string; port: number } | null;
+  /** Live machine actors and their current state. */
+  actors(): DebugActor[];
+  /** Current state of one VM's actor (`starting.network`), or null. */
+  vmState(vmId: string): string | null;
+  /** Lets in-flight operations settle and stops the actors. Running VMs keep running. Idempotent. */
+  shutdown(): Promise<void>;
+}
+
+const MACHINE_ACTORS: Record<string, string> = { supervisor: 'supervisor', tapPool: 'tapPool', dns: 'dns', helperBridge: 'helperBridge' };
+
+/**
+ * Composition root of the actor system inside bangerd: builds BangerPorts from
+ * real parts and wires transitions, stats and inspect records into the event
+ * hub. The system starts lazily so a daemon with no VMs never touches the
+ * network (no bridge, no taps, no DNS port); `startIfVmsExist` starts it at
+ * daemon start when there are rows to reconcile.
+ */
+export function createVmSystem(opts: VmSystemOptions): VmSystem {
+  const { layout, config, store, logger, events } = opts;
+  const clock = opts.clock ?? Date.now;
+  const actorStates = new Map<string, { machineId: string; state: string | null }>();
+  let system: BangerSystem | undefined;
+  let starting: Promise<VmService> | undefined;
+  let shutdownPromise: Promise<void> | undefined;
+
+  let rootActor: string | undefined;
+  let poolActive: (() => void) | undefined;
+  const onInspect = (r: InspectRecord) => {
+    if (r.type !== 'event') {
+      // The root (supervisor) has a generated id; it is the first actor the system reports.
+      rootActor ??= r.actor;
+      const id = r.actor === rootActor ? 'supervisor' : r.actor;
+      const machineId = id.startsWith('vm:') ? 'vm' : MACHINE_ACTORS[id];
+      if (machineId && r.state !== null) actorStates.set(id, { machineId, state: r.state });
+      if (id === 'tapPool' && r.state?.startsWith('active')) poolActive?.();
+    }
+    if (events.wants('debug.inspect')) events.publish('debug.inspect', r);
+  };
+
+  async function build(): Promise<VmService> {
+    const accel = await chooseAccel(config.accel);
+    const privileged = opts.privileged ?? createPrivilegedOps({ config, layout, logger, env: opts.env });
+    const fromConfig = standinBehaviourFromConfig(config.standin);
+    const standin = createStandinDriver({ behaviour: opts.standinBehaviour ?? (() => fromConfig) });
+    const given = opts.runtimes ?? realVmRuntimes;
+    const extra = typeof given === 'function' ? given({ layout, config, store, logger, privileged, accel }) : given;
+    const runtimes: VmRuntimeRegistry = {
+      standin: createStandinRuntime({ layout, driver: standin, image: (id) => store.images.getById(id) }),
+      ...extra,
+    };
+    const vmmKind = chooseVmmKind(config.vmm, accel);
+    const runtime = dispatchRuntime(runtimes);
+    const portLogger = logger.child({ component: 'machines' });
+    const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
+    const ports: BangerPorts = {
+      store: vmStore,
+      records: createVmRecordFactory({
+        store,
+        config,
+        layout,
+        vmmKind,
+        runtimes,
+        clock,
+        ...(opts.ensureDefaultImage ? { ensureDefaultImage: opts.ensureDefaultImage } : {}),
+      }),
+      driverFor: createDriverRegistry({ accel, standin }),
+      ...runtime,
+      handles: createHandlesStore(layout, (err, vmId) =>
+        portLogger.error({ vmId, err: err instanceof Error ? err.message : String(err) }, 'handles.json write failed'),
+      ),
+      host: { listTaps, findPidsByArg, sampleProcess },
+      privileged,
+      startDnsServer: (o) => startDnsServer(o),
+      clock: { now: clock },
+      logger: portLogger,
+    };
+    const [dnsHost, dnsPort] = splitHostPort(config.dns_listen);
+    const sys = createBangerSystem(ports, {
+      inspect: onInspect,
+      network: { bridge: config.bridge_name, bridgeAddress: config.bridge_cidr, tapPrefix: config.tap_prefix, tapPoolSize: config.tap_pool_size },
+      dns: { host: dnsHost, port: dnsPort },
+      autoStopStaleAfterMs: parseDuration(config.auto_stop_stale_after) ?? 0,
+      statsPollIntervalMs: parseDuration(config.stats_poll_interval) ?? 10_000,
+    });
+    sys.onTransition((t) => events.publish('vm.transition', t));
+    system = sys;
+    // Commands are accepted once reconcile is done and the tap pool has its bridge (it refuses grants before).
+    const poolReady = new Promise<void>((resolve) => {
+      poolActive = resolve;
+      if (actorStates.get('tapPool')?.state?.startsWith('active')) resolve();
+    });
+    const report = await sys.start();
+    await Promise.race([poolReady, new Promise((r) => setTimeout(r, 60_000).unref())]);
+    logger.info({ vmm: vmmKind, accel: accel.accel, kept: report.kept, demoted: report.demoted, dns: sys.dnsAddress() }, 'VM system ready');
+    return sys.service;
+  }
+
+  return {
+    service() {
+      if (shutdownPromise) return Promise.reject(new Error('bangerd is shutting down'));
+      starting ??= build().catch((err: unknown) => {
+        starting = undefined; // let the next call retry (e.g. after the helper comes up)
+        throw err;
+      });
+      return starting;
+    },
+    get started() {
+      return starting !== undefined;
+    },
+    dnsAddress: () => system?.dnsAddress() ?? null,
+    actors() {
+      const out: DebugActor[] = [];
+      for (const [id, a] of actorStates) {
+        // Deleted VMs' actors are gone; their last record lingers here until filtered.
+        if (a.machineId === 'vm' && !store.vms.getById(id.slice(3))) {
+          actorStates.delete(id);
+          continue;
+        }
+        out.push({ id, machineId: a.machineId, state: a.machineId === 'vm' ? (system?.vmState(id.slice(3)) ?? a.state) : a.state });
+      }
+      return out.sort((x, y) => x.id.localeCompare(y.id));
+    },
+    vmState: (vmId) => system?.vmState(vmId) ?? null,
+    shutdown() {
+      shutdownPromise ??= (async () => {
+        if (!starting) return;
+        await starting.catch(() => undefined);
+        await system?.shutdown();
+      })();
+      return shutdownPromise;
+    },
+  };
+}
+
+/** Publishes `vm.stats` whenever the stats poll writes a row. */
+function withStatsEvents(port: VmStorePort, events: EventHub): VmStorePort {
+  return {
+    ...port,
+    update(id, patch) {
+      const ok = port.update(id, patch);
+      if (ok && patch.stats && events.wants('vm.stats')) {
+        const vm = port.get(id);
+        if (vm) events.publish('vm.stats', { vmId: vm.id, name: vm.name, state: vm.state, stats: vm.stats });
+      }
+      return ok;
+    },
+  };
+}
+
+function splitHostPort(hp: string): [string, number] {
+  const i = hp.lastIndexOf(':');
+  return [hp.slice(0, i), Number(hp.slice(i + 1))];
+}

@@ -1,0 +1,79 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { parseConfig } from '../../../../src/config/index.js';
+import { createVmRecordFactory, type VmRuntimeRegistry } from '../../../../src/daemon/system/index.js';
+import { ConflictError, InvalidInputError, NotFoundError, VmmError } from '../../../../src/errors/index.js';
+import { GiB } from '../../../../src/model/index.js';
+import type { VMRecord } from '../../../../src/model/index.js';
+import { openStore, type Store } from '../../../../src/store/index.js';
+import { createTempRoot, makeImage, type TempRoot } from '../../../helpers/index.js';
+
+// The factory only checks that the kind has an entry.
+const runtimes = { standin: {} } as VmRuntimeRegistry;
+
+describe('createVmRecordFactory', () => {
+  let temp: TempRoot;
+  let store: Store;
+  beforeEach(() => {
+    temp = createTempRoot();
+    store = openStore(temp.layout.dbPath);
+    store.images.insert(makeImage({ name: 'default' }));
+  });
+  afterEach(() => {
+    store.close();
+    temp.remove();
+  });
+
+  const factory = (configText = '', over: { vmmKind?: 'standin' | 'qemu' } = {}) =>
+    createVmRecordFactory({ store, config: parseConfig(configText), layout: temp.layout, vmmKind: over.vmmKind ?? 'standin', runtimes });
+  const build = async (f: ReturnType<typeof factory>, p = {}) => (await f.build(p)) as VMRecord;
+
+  it('fills defaults from config, paths under the layout, a friendly name and the first free IP', async () => {
+    const vm = await build(factory('[vm_defaults]\nvcpu = 3\nmemory = "1G"\ndisk_size = "2G"\n'));
+    expect(vm.name).toMatch(/^[a-z]+-[a-z]+$/);
+    expect(vm).toMatchObject({ state: 'created', vmm: 'standin', spec: { vcpuCount: 3, memoryMiB: 1024, workDiskSizeBytes: 2 * GiB, natEnabled: false } });
+    expect(vm.runtime.guestIP).toBe('172.16.0.2');
+    expect(vm.runtime.dnsName).toBe(`${vm.name}.vm`);
+    expect(vm.runtime.vmDir).toBe(`${temp.layout.vmsDir}/${vm.id}`);
+    expect(vm.runtime.apiSockPath.startsWith(temp.layout.runtimeDir)).toBe(true);
+  });
+
+  it('never hands the same IP to two builds whose rows are not inserted yet', async () => {
+    const f = factory();
+    const a = await build(f, { name: 'a' });
+    const b = await build(f, { name: 'b' });
+    expect(a.runtime.guestIP).not.toBe(b.runtime.guestIP);
+    store.vms.insert(a);
+    expect((await build(f, { name: 'c' })).runtime.guestIP).not.toBe(b.runtime.guestIP);
+  });
+
+  it('refuses bad input with errors that name the fix', async () => {
+    const f = factory();
+    await expect(f.build({ image: 'nope' })).rejects.toThrow(NotFoundError);
+    await expect(f.build({ image: 'nope' })).rejects.toThrow(/no image named "nope"/);
+    await expect(f.build({ diskSize: 'huge' })).rejects.toThrow(InvalidInputError);
+    await expect(f.build({ diskSize: '1M' })).rejects.toThrow(/too small/);
+    await expect(f.build({ memoryMiB: 16 })).rejects.toThrow(/out of range/);
+    await expect(f.build({ vcpu: 1000 })).rejects.toThrow(InvalidInputError);
+  });
+
+  it('names the missing default image and how to build it', async () => {
+    store.close();
+    temp.remove();
+    temp = createTempRoot();
+    store = openStore(temp.layout.dbPath);
+    const err = await Promise.resolve(factory().build({})).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(NotFoundError);
+    expect((err as NotFoundError).hint).toMatch(/banger image build/);
+  });
+
+  it('refuses a VMM kind with no runtime, naming the config fix', async () => {
+    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(VmmError);
+    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(/VMM "qemu" has no runtime/);
+  });
+
+  it('runs out of addresses with a ConflictError', async () => {
+    const f = factory('bridge_cidr = "10.9.0.1/30"\n');
+    await build(f, { name: 'only' });
+    await expect(f.build({ name: 'two' })).rejects.toThrow(ConflictError);
+  });
+});
