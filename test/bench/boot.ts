@@ -48,6 +48,9 @@ function vmRecord(layout: Layout, image: Image, net: RoutedNetns): VMRecord {
   };
 }
 
+/** VMM pids to kill if the bench is interrupted (banger's QEMU is detached and would outlive us). */
+const live = new Set<number>();
+
 /** Where banger's time goes, per run. */
 const phases: { storage: number; launch: number; guest: number }[] = [];
 
@@ -63,6 +66,7 @@ async function bootBanger(layout: Layout, image: Image, net: RoutedNetns): Promi
   const spec = await ports.planner.launchSpec(vm, { storage, tap: net.tap, mac: '' });
   await driver.prepare(spec);
   const handle = await driver.launch(spec);
+  live.add(handle.pid);
   const t2 = performance.now();
   try {
     await ports.guest.waitForGuest(vm, { signal, pid: handle.pid });
@@ -71,6 +75,7 @@ async function bootBanger(layout: Layout, image: Image, net: RoutedNetns): Promi
     return t3 - t0;
   } finally {
     await driver.stop(handle, { timeoutMs: 30_000 });
+    live.delete(handle.pid);
     await ports.storage.destroy(vm);
   }
 }
@@ -98,6 +103,7 @@ async function bootRaw(layout: Layout, image: Image, net: RoutedNetns, scratch: 
   const t0 = performance.now();
   const child = spawn(net.launcher[0]!, args, { stdio: ['ignore', out.fd, out.fd] });
   await out.close();
+  if (child.pid) live.add(child.pid);
   try {
     const s = await waitForSsh({ host: net.guestIP, privateKey: key.privateKey, hostNames: [net.guestIP], knownHosts }, { timeoutMs: SSH_TIMEOUT });
     const ms = performance.now() - t0;
@@ -105,7 +111,10 @@ async function bootRaw(layout: Layout, image: Image, net: RoutedNetns, scratch: 
     return ms;
   } finally {
     child.kill('SIGKILL');
-    if (child.pid) await waitForExit(child.pid, undefined, 10_000);
+    if (child.pid) {
+      await waitForExit(child.pid, undefined, 10_000);
+      live.delete(child.pid);
+    }
   }
 }
 
@@ -129,9 +138,10 @@ async function benchProfile(profile: BuildProfile, layout: Layout, net: RoutedNe
       // Alternate so host load drifts affect both sides alike; each boot starts with a cold neighbour cache.
       net.flushNeighbours();
       raw.push(await bootRaw(layout, image, net, scratch));
+      console.log(`  run ${i + 1}: raw ${fmt(raw.at(-1)!)}`);
       net.flushNeighbours();
       banger.push(await bootBanger(layout, image, net));
-      console.log(`  run ${i + 1}: raw ${fmt(raw.at(-1)!)}  banger ${fmt(banger.at(-1)!)}`);
+      console.log(`  run ${i + 1}: banger ${fmt(banger.at(-1)!)}`);
     }
     const ratio = median(banger) / median(raw);
     console.log(`${profile}: boot-to-SSH, median of ${REPEAT} (TCG, ${VCPU} vCPU, ${MEM} MiB):`);
@@ -157,6 +167,13 @@ async function main(): Promise<void> {
   const scratch = await mkdtemp(join(t.root, 'raw-'));
   const net = createRoutedNetns();
   const cleanup = () => {
+    for (const pid of live) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
     net.destroy();
     t.cleanup();
   };
