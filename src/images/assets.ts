@@ -29,3 +29,8 @@ export function agentScriptPath(): string {
 export function minimalAssetPath(name: string): string {
   return assetPath(join('src/images/minimal/assets', name));
 }
+
+/** A file of the debian profile's guest side (src/images/debian/assets/NAME). */
+export function debianAssetPath(name: string): string {
+  return assetPath(join('src/images/debian/assets', name));
+}

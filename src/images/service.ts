@@ -206,7 +206,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       if (existing) refuseIfUsed(existing, 'replace');
       return once(name, () =>
         translate(`building image "${name}"`, async () => {
-          // Built under a temporary name when replacing, so the old image stays usable until the new one is complete.
+          // The new image gets its own id and dir; the old one stays usable until the row swap in commit().
           const image = await builder({ layout, profile, name, onProgress: progressFor(name, call.onProgress), signal: call.signal });
           return commit({ ...image, name }, existing);
         }),

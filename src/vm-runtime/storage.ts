@@ -1,4 +1,4 @@
-import { access, open, rm, stat, truncate } from 'node:fs/promises';
+import { access, mkdir, open, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, relative, isAbsolute } from 'node:path';
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
@@ -141,6 +141,7 @@ export function createFirecrackerStorage(opts: FirecrackerStorageOptions): Stora
         const cowPath = vm.runtime.systemOverlayPath;
         const originBytes = (await stat(image.rootfsPath)).size;
         if (!(await stat(cowPath).catch(() => undefined))) {
+          await mkdir(dirname(cowPath), { recursive: true });
           const fh = await open(cowPath, 'wx', 0o600);
           await fh.close();
           // Sparse: the COW store only occupies what the guest changes.

@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../../src/daemon/index.js';
@@ -10,6 +10,7 @@ import { buildImage, createImagesService, type BuildImageOptions, type ImageProg
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src/model/index.js';
 import { RpcClient } from '../../../src/rpc/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
+import { makeTar } from '../../helpers/tar-fixtures.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 
@@ -116,6 +117,36 @@ describe.skipIf(skipReason(missing))('images service over a real store (issue 5)
     expect(readdirSync(layout.imagesDir)).toEqual([]);
     store.images.delete(racer.id);
   }, 120_000);
+
+  it.skipIf(missingRoot() !== undefined)('imports a rootfs tarball booting with the default image kernel; a refused archive leaves nothing', async () => {
+    const svc = createImagesService({ layout, store, defaultImage: 'default', onProgress: (e) => events.push(e) });
+    const tarPath = join(t.root, 'rootfs.tar');
+    writeFileSync(tarPath, await makeTar([
+      { name: 'etc/', type: 'directory', mode: 0o755 },
+      { name: 'etc/os-release', body: 'ID=test\n', mode: 0o644 },
+      { name: 'bin/', type: 'directory', mode: 0o755 },
+      { name: 'bin/sh', body: '#!fake\n', mode: 0o755 },
+    ]));
+    events.length = 0;
+    const image = await svc.import({ name: 'imported', source: tarPath });
+    const boot = svc.get('default'); // built on demand for its kernel
+    expect(image).toMatchObject({ name: 'imported', profile: 'imported', kernelArgs: boot.kernelArgs });
+    // Its own copy of the kernel, so deleting the default image later does not break it.
+    expect(image.kernelPath.startsWith(image.artifactDir)).toBe(true);
+    expect(readFileSync(image.kernelPath).equals(readFileSync(boot.kernelPath))).toBe(true);
+    expect(store.images.getByName('imported')?.id).toBe(image.id);
+    expect(events.some((e) => e.image === 'imported' && e.step === 'import.detect')).toBe(true);
+
+    const evil = join(t.root, 'evil.tar');
+    writeFileSync(evil, await makeTar([{ name: '../escape', body: 'x' }]));
+    await expect(svc.import({ name: 'evil', source: evil, kernelFrom: 'default' })).rejects.toThrow(/\.\.\/escape/);
+    expect(store.images.getByName('evil')).toBeUndefined();
+    expect(leftovers(layout)).toEqual([]);
+    await expect(svc.import({ name: 'imported', source: tarPath })).rejects.toThrow(ConflictError);
+    await svc.delete('imported');
+    await svc.delete('default');
+    expect(readdirSync(layout.imagesDir)).toEqual([]);
+  }, 300_000);
 
   describe.skipIf(skipReason(missingRoot()))('on a full disk', () => {
     const mnt = join(t.root, 'small-disk');

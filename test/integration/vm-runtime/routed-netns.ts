@@ -25,6 +25,8 @@ export interface RoutedNetns {
   launcher: string[];
   /** True while a link of that name exists in the namespace. */
   linkExistsInNs(name: string): boolean;
+  /** Forgets learned MACs (ARP and bridge), so each boot in a bench starts cold. */
+  flushNeighbours(): void;
   /** Deletes the tap (what the VM's network release does in production). */
   deleteTap(): void;
   /** Removes the namespace and everything in it; safe to call twice. */
@@ -57,6 +59,7 @@ export function createRoutedNetns(): RoutedNetns {
     guestIP: `${lan}.2`,
     launcher: ['ip', 'netns', 'exec', ns],
     linkExistsInNs: (name) => spawnSync('ip', ['-n', ns, 'link', 'show', 'dev', name], { stdio: 'pipe' }).status === 0,
+    flushNeighbours: () => void spawnSync('ip', ['-n', ns, 'neigh', 'flush', 'all'], { stdio: 'pipe' }),
     deleteTap: () => void spawnSync('ip', ['-n', ns, 'link', 'del', 'dev', 'tap0'], { stdio: 'pipe' }),
     destroy() {
       // Deleting the namespace destroys its end of the veth, which takes the host end and the route with it.
