@@ -36,13 +36,25 @@ export class SmokeRig {
     return ['netns', 'exec', this.netns.name, process.execPath, CLI_MAIN, ...args];
   }
 
-  cli(args: string[], opts: { timeoutMs?: number } = {}): Promise<CliResult> {
+  cli(args: string[], opts: { timeoutMs?: number; hostNetwork?: boolean } = {}): Promise<CliResult> {
+    const [cmd, ...argv] = opts.hostNetwork ? [process.execPath, CLI_MAIN, ...args] : ['ip', ...this.argv(args)];
     return new Promise((resolve) => {
-      execFile('ip', this.argv(args), { env: this.temp.env as NodeJS.ProcessEnv, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
+      execFile(cmd!, argv, { env: this.temp.env as NodeJS.ProcessEnv, timeout: opts.timeoutMs ?? 60_000, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
         const code = err ? (typeof err.code === 'number' ? err.code : 124) : 0;
         resolve({ code, stdout, stderr });
       });
     });
+  }
+
+  /**
+   * Builds the default image with the host's network (the namespace has none,
+   * and the kernel comes from Debian's archive through apt), then stops that
+   * daemon so the scenarios start their own inside the namespace.
+   */
+  async buildDefaultImage(): Promise<CliResult> {
+    const res = await this.cli(['image', 'build', '--profile', 'minimal', '--name', 'default'], { timeoutMs: 600_000, hostNetwork: true });
+    await this.cli(['daemon', 'stop'], { hostNetwork: true });
+    return res;
   }
 
   /** A long-running CLI process (for Ctrl-C tests). */

@@ -17,17 +17,18 @@ const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-
 describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
   let rig: SmokeRig;
 
-  beforeAll(() => {
+  beforeAll(async () => {
     rig = new SmokeRig();
-  });
+    const built = await rig.buildDefaultImage();
+    expect(built.code, built.stderr).toBe(0);
+  }, 900_000);
 
   afterAll(async () => {
     await rig?.cleanup();
   }, 300_000);
 
   it('(a) vm run --rm prints the command output and passes its exit code through', async () => {
-    // First use builds the default image; the generous bound covers a kernel download.
-    const ok = await rig.cli(['vm', 'run', '--rm', '--', 'echo', 'ok'], { timeoutMs: 600_000 });
+    const ok = await rig.cli(['vm', 'run', '--rm', '--', 'echo', 'ok'], { timeoutMs: 300_000 });
     expect(ok.stderr).toMatch(/^spec: \d+ vcpu · \d+ MiB · \S+ disk/m);
     expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
     const seven = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'exit 7'], { timeoutMs: 300_000 });
