@@ -3,7 +3,7 @@ import type { Layout } from '../host/layout.js';
 import { createSshGuestReady } from './guest-ready.js';
 import type { ImageSource } from './image-lookup.js';
 import { createLaunchPlanner } from './planner.js';
-import { createFirecrackerStorage, createQemuStorage, type StoragePrivilegedOps } from './storage.js';
+import { createFirecrackerStorage, createQemuStorage, type StorageOptions, type StoragePrivilegedOps } from './storage.js';
 
 /** The VMM kinds with real guests (the daemon may add a test stand-in of its own). */
 export type RealVmm = 'qemu' | 'firecracker';
@@ -27,6 +27,8 @@ export interface VmRuntimeOptions {
   dmAvailable?: () => Promise<boolean>;
   /** SSH readiness bound. @default 180000 */
   guestTimeoutMs?: number;
+  /** Config `[[file_sync]]` for new work disks. */
+  fileSync?: StorageOptions['fileSync'];
 }
 
 /**
@@ -38,7 +40,7 @@ export interface VmRuntimeOptions {
  */
 export function createVmRuntimePorts(opts: VmRuntimeOptions): Record<RealVmm, VmRuntimePorts> {
   const guest = createSshGuestReady({ layout: opts.layout, timeoutMs: opts.guestTimeoutMs });
-  const base = { layout: opts.layout, images: opts.images };
+  const base = { layout: opts.layout, images: opts.images, ...(opts.fileSync ? { fileSync: opts.fileSync } : {}) };
   return {
     qemu: {
       storage: createQemuStorage(base),

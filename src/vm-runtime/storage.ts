@@ -1,12 +1,13 @@
-import { access, mkdir, open, rm, stat, truncate } from 'node:fs/promises';
-import { dirname, relative, isAbsolute } from 'node:path';
+import { access, mkdir, mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
+import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
 import { HostError } from '../errors/index.js';
+import { stageFileSync } from '../guest/file-sync/index.js';
 import { KnownHosts } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
 import { allocatedBytes, createOverlay, createWorkDisk, removeOverlay, removeWorkDisk } from '../host/storage/index.js';
-import type { VMRecord } from '../model/index.js';
+import type { FileSyncEntry, VMRecord } from '../model/index.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 
 /**
@@ -27,6 +28,8 @@ export interface StoragePrivilegedOps {
 export interface StorageOptions {
   layout: Pick<Layout, 'vmsDir' | 'runtimeDir' | 'knownHostsPath'>;
   images: ImageSource;
+  /** Config `[[file_sync]]`: copied onto each new work disk (src/guest/file-sync confines host paths to `home`). */
+  fileSync?: { entries: readonly FileSyncEntry[]; home: string; onWarning?: (vm: VMRecord, message: string) => void };
 }
 
 export interface FirecrackerStorageOptions extends StorageOptions {
@@ -57,7 +60,21 @@ function throwIfAborted(signal: AbortSignal): void {
 async function prepareWorkDisk(opts: StorageOptions, vm: VMRecord, signal: AbortSignal): Promise<PreparedStorage['workDisk']> {
   const image = imageOf(opts.images, vm);
   if (image.workSeedPath) await requireArtifact(image, 'work-disk seed', image.workSeedPath);
-  await createWorkDisk({ path: vm.runtime.workDiskPath, sizeBytes: vm.spec.workDiskSizeBytes, seedPath: image.workSeedPath, signal });
+  const sync = opts.fileSync;
+  const fresh = !(await stat(vm.runtime.workDiskPath).catch(() => undefined));
+  if (!sync || sync.entries.length === 0 || !fresh) {
+    await createWorkDisk({ path: vm.runtime.workDiskPath, sizeBytes: vm.spec.workDiskSizeBytes, seedPath: image.workSeedPath, signal });
+    return { path: vm.runtime.workDiskPath, format: 'raw' };
+  }
+  // Staged next to the disk (same filesystem, inside banger's layout), removed whatever happens.
+  const staging = await mkdtemp(join(vm.runtime.vmDir, 'file-sync-'));
+  try {
+    const outcome = await stageFileSync(sync.entries, sync.home, staging);
+    for (const w of outcome.warnings) sync.onWarning?.(vm, w);
+    await createWorkDisk({ path: vm.runtime.workDiskPath, sizeBytes: vm.spec.workDiskSizeBytes, seedPath: image.workSeedPath, populateFrom: staging, signal });
+  } finally {
+    await rm(staging, { recursive: true, force: true });
+  }
   return { path: vm.runtime.workDiskPath, format: 'raw' };
 }
 

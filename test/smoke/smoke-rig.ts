@@ -24,8 +24,16 @@ export class SmokeRig {
     this.netns = createTestNetns('smoke');
     const cfgDir = join(this.temp.env.XDG_CONFIG_HOME!, 'banger');
     mkdirSync(cfgDir, { recursive: true });
+    // A home of its own, so file_sync reads a file the test wrote (bangerd's home is $HOME).
+    const home = join(this.temp.root, 'home');
+    mkdirSync(home);
+    this.temp.env.HOME = home;
+    writeFileSync(join(home, '.gitconfig'), '[user]\n  name = smoke\n');
     // DNS on an unprivileged port of the namespace's own loopback.
-    writeFileSync(join(cfgDir, 'config.toml'), 'dns_listen = "127.0.0.1:5353"\n');
+    writeFileSync(
+      join(cfgDir, 'config.toml'),
+      ['dns_listen = "127.0.0.1:5353"', '[[file_sync]]', 'host = "~/.gitconfig"', 'guest = "~/.gitconfig"', ''].join('\n'),
+    );
   }
 
   get layout() {

@@ -67,6 +67,9 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const ssh = await rig.cli(['vm', 'ssh', 'smoke-life', '--', 'cat', '/proc/sys/kernel/hostname'], { timeoutMs: 120_000 });
     expect(ssh).toMatchObject({ code: 0 });
     expect(ssh.stdout.trim()).toBe('smoke-life');
+    // config [[file_sync]] put ~/.gitconfig on the work disk, mode 0600.
+    const synced = await rig.cli(['vm', 'ssh', 'smoke-life', '--', 'sh', '-c', 'stat -c %a /root/.gitconfig; cat /root/.gitconfig'], { timeoutMs: 60_000 });
+    expect(synced.stdout).toBe('600\n[user]\n  name = smoke\n');
   }, 600_000);
 
   it('(d) after kill -9 of bangerd, vm ssh still works (reconcile re-adopts the VM)', async () => {

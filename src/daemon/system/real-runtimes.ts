@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { createVmRuntimePorts } from '../../vm-runtime/index.js';
 import type { RuntimeDeps } from './vm-system.js';
 import type { VmRuntimeRegistry } from './runtime-registry.js';
@@ -14,5 +15,11 @@ export function realVmRuntimes(deps: RuntimeDeps): VmRuntimeRegistry {
     config: deps.config,
     images: { get: (id) => deps.store.images.getById(id) },
     privileged: deps.privileged,
+    fileSync: {
+      entries: deps.config.file_sync,
+      // bangerd runs as the owner, so its home is the one file_sync may read from.
+      home: homedir(),
+      onWarning: (vm, message) => deps.logger.warn({ vm: vm.name }, message),
+    },
   });
 }

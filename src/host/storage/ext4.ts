@@ -1,4 +1,5 @@
-import { stat, truncate, open, rm } from 'node:fs/promises';
+import { lstat, open, readdir, readlink, rm, stat, truncate, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, runStatus } from '../proc/index.js';
 
@@ -65,4 +66,48 @@ export async function growExt4(path: string, sizeBytes: number, signal?: AbortSi
 export async function allocatedBytes(path: string): Promise<number> {
   const st = await stat(path);
   return st.blocks * 512;
+}
+
+/**
+ * Copies a directory tree into the root of an existing (unmounted) ext4 image
+ * with debugfs, so nothing is mounted and no privilege is needed. Entries are
+ * owned by root in the image; modes are the staged files' own. Existing files
+ * of the same name are replaced.
+ */
+export async function copyTreeIntoExt4(imagePath: string, dir: string, signal?: AbortSignal): Promise<number> {
+  const script: string[] = [];
+  let count = 0;
+  const q = (s: string): string => {
+    // debugfs' parser takes double-quoted words but has no escape for quotes or newlines.
+    if (/["\n\r]/.test(s)) throw new HostError(`cannot copy ${JSON.stringify(s)} onto the work disk: the name has a quote or newline`, { code: 'storage.bad_name', hint: 'rename the file' });
+    return `"${s}"`;
+  };
+  const walk = async (rel: string): Promise<void> => {
+    for (const name of (await readdir(join(dir, rel))).sort()) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = join(dir, r);
+      const st = await lstat(abs);
+      if (st.isDirectory()) {
+        script.push(`mkdir ${q(r)}`);
+        await walk(r);
+      } else if (st.isSymbolicLink()) {
+        script.push(`rm ${q(r)}`, `symlink ${q(r)} ${q(await readlink(abs))}`);
+      } else if (st.isFile()) {
+        script.push(`rm ${q(r)}`, `write ${q(abs)} ${q(r)}`);
+      } else continue;
+      // write/mkdir copy the host mode; ownership becomes root's, like the rest of /root.
+      script.push(`sif ${q(r)} uid 0`, `sif ${q(r)} gid 0`, `sif ${q(r)} mode 0${(st.mode & 0o177777).toString(8)}`);
+      count++;
+    }
+  };
+  await walk('');
+  if (count === 0) return 0;
+  const cmdFile = `${imagePath}.debugfs-${process.pid}`;
+  await writeFile(cmdFile, `${script.join('\n')}\n`, { mode: 0o600 });
+  try {
+    await run('debugfs', ['-w', '-f', cmdFile, imagePath], { signal, hint: E2FS_HINT });
+  } finally {
+    await rm(cmdFile, { force: true });
+  }
+  return count;
 }

@@ -1,7 +1,7 @@
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { run } from '../proc/index.js';
-import { growExt4, makeExt4 } from './ext4.js';
+import { copyTreeIntoExt4, growExt4, makeExt4 } from './ext4.js';
 
 /**
  * The VM's own ext4 work disk, mounted at /root in the guest. Seeded from the
@@ -14,6 +14,8 @@ export interface CreateWorkDiskOptions {
   sizeBytes: number;
   /** The image's work-seed ext4 file; without it an empty ext4 is made. */
   seedPath?: string;
+  /** A staged tree (config file_sync) copied onto a newly made disk; an existing disk is left as it is. */
+  populateFrom?: string;
   signal?: AbortSignal;
 }
 
@@ -35,6 +37,7 @@ export async function createWorkDisk(opts: CreateWorkDiskOptions): Promise<void>
     } else {
       await makeExt4({ path: tmp, sizeBytes: opts.sizeBytes, label: 'banger-work', signal: opts.signal });
     }
+    if (opts.populateFrom) await copyTreeIntoExt4(tmp, opts.populateFrom, opts.signal);
     await rename(tmp, opts.path);
   } catch (e) {
     await rm(tmp, { force: true });
