@@ -1,5 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomSuffix } from '../../helpers/host-caps.js';
@@ -24,6 +24,7 @@ export class TmuxSession {
   readonly socketName = `banger-tui-${randomSuffix(8)}`;
   private readonly dir = mkdtempSync(join(tmpdir(), 'bgr-tmux-'));
   private readonly conf = join(this.dir, 'tmux.conf');
+  private readonly statusFile = join(this.dir, 'exit-status');
   private started = false;
   private socketPath: string | undefined;
 
@@ -39,10 +40,13 @@ export class TmuxSession {
     });
   }
 
-  /** Starts `argv` (no shell) in a `cols`×`rows` pane. */
+  /** Starts `argv` in a `cols`×`rows` pane; a wrapper records its exit status in a file. */
   async start(argv: string[], cols = 120, rows = 30): Promise<void> {
     this.started = true;
-    await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), '--', ...argv]);
+    // tmux (3.3) sometimes marks a pane dead without ever filling pane_dead_status, so the
+    // status is taken from a file the wrapper writes; argv still reaches exec without a shell parse.
+    const wrapper = ['sh', '-c', '"$@"; echo $? > "$STATUS_FILE"', 'sh', ...argv];
+    await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), '-e', `STATUS_FILE=${this.statusFile}`, '--', ...wrapper]);
     this.socketPath = (await this.tmux(['display-message', '-p', '#{socket_path}'])).trim();
   }
 
@@ -60,11 +64,18 @@ export class TmuxSession {
     await this.tmux(['resize-window', '-t', 'main', '-x', String(cols), '-y', String(rows)]);
   }
 
-  /** Whether the program exited, and its exit code or the signal that ended it. */
+  /** Whether the program exited, and its exit code (128+N for a signal, as sh reports it). */
   async paneState(): Promise<{ dead: boolean; status: number | null; signal: number | null }> {
-    const out = (await this.tmux(['list-panes', '-t', 'main', '-F', '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}'])).trim();
-    const [dead, status, signal] = out.split(':');
-    return { dead: dead === '1', status: status ? Number(status) : null, signal: signal ? Number(signal) : null };
+    const out = (await this.tmux(['list-panes', '-t', 'main', '-F', '#{pane_dead}'])).trim();
+    let status: number | null = null;
+    try {
+      const text = readFileSync(this.statusFile, 'utf8').trim();
+      if (text !== '') status = Number(text);
+    } catch {
+      // not exited yet
+    }
+    const signal = status !== null && status > 128 ? status - 128 : null;
+    return { dead: out === '1' || status !== null, status, signal };
   }
 
   /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */
