@@ -25,6 +25,9 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   assertTerminal({ stdoutIsTty: process.stdout.isTTY === true, stdinIsTty: process.stdin.isTTY === true });
   // First connect outside Ink, so a daemon that cannot start fails like any other command.
   const first = await cli.daemon();
+  // Ink reads CI/CONTINUOUS_INTEGRATION once at import and then draws only a final frame; on a
+  // terminal the user asked for a live view (CI runners and tmux tests set CI=true too).
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
   // Ink and the app load only here: the rest of the CLI never pays for React.
   const [{ render }, { App, createDaemonSource, fullScreen }] = await Promise.all([import('ink'), import('../../../../tui/index.js')]);
   const source = createDaemonSource({
