@@ -80,6 +80,14 @@ export const vmMachine = setup({
     recordFailure: assign({
       failure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
     }),
+    /** Some releases failed: keep exactly those on the stack (a later stop retries them) and say which. */
+    keepFailedReleases: assign(({ event }, params: { step: string }) => {
+      const failed = (event as { output?: ReleaseOutput }).output?.failed ?? [];
+      return {
+        releases: failed.map((f) => f.release),
+        failure: { step: params.step, kind: 'host' as const, code: 'vm.release_failed', message: failed.map((f) => f.message).join('; ') },
+      };
+    }),
     recordExit: assign({
       failure: ({ event }) => ({
         step: STEP.exited,
@@ -235,17 +243,7 @@ export const vmMachine = setup({
           {
             guard: 'releaseFailed',
             target: 'error',
-            actions: [
-              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
-              assign({
-                failure: ({ event }) => ({
-                  step: STEP.stop,
-                  kind: 'host',
-                  code: 'vm.release_failed',
-                  message: event.output.failed.map((f) => f.message).join('; '),
-                }),
-              }),
-            ],
+            actions: { type: 'keepFailedReleases', params: { step: STEP.stop } },
           },
           { target: 'stopped' },
         ],
@@ -276,17 +274,7 @@ export const vmMachine = setup({
           {
             guard: 'releaseFailed',
             target: 'error',
-            actions: [
-              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
-              assign({
-                failure: ({ event }) => ({
-                  step: STEP.rollback,
-                  kind: 'host',
-                  code: 'vm.release_failed',
-                  message: event.output.failed.map((f) => f.message).join('; '),
-                }),
-              }),
-            ],
+            actions: { type: 'keepFailedReleases', params: { step: STEP.rollback } },
           },
           { target: 'stopped' },
         ],
@@ -303,17 +291,7 @@ export const vmMachine = setup({
           {
             guard: 'releaseFailed',
             target: 'error',
-            actions: [
-              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
-              assign({
-                failure: ({ event }) => ({
-                  step: STEP.reconcile,
-                  kind: 'host',
-                  code: 'vm.release_failed',
-                  message: event.output.failed.map((f) => f.message).join('; '),
-                }),
-              }),
-            ],
+            actions: { type: 'keepFailedReleases', params: { step: STEP.reconcile } },
           },
           { target: 'stopped' },
         ],
@@ -331,17 +309,7 @@ export const vmMachine = setup({
           {
             guard: 'releaseFailed',
             target: 'error',
-            actions: [
-              assign({ releases: ({ event }) => event.output.failed.map((f) => f.release) }),
-              assign({
-                failure: ({ event }) => ({
-                  step: STEP.stop,
-                  kind: 'host',
-                  code: 'vm.release_failed',
-                  message: event.output.failed.map((f) => f.message).join('; '),
-                }),
-              }),
-            ],
+            actions: { type: 'keepFailedReleases', params: { step: STEP.stop } },
           },
           { target: 'starting', actions: [assign({ releases: [], storage: null, tap: null, pid: null }), 'checkpoint'] },
         ],
