@@ -1,14 +1,12 @@
-import { chmod, copyFile, mkdir, mkdtemp, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { InvalidInputError } from '../../errors/index.js';
 import { run } from '../../host/proc/index.js';
 import { makeExt4 } from '../../host/storage/index.js';
-import { GiB, MiB, nowIso, type Image } from '../../model/index.js';
+import { GiB, type Image } from '../../model/index.js';
 import { agentScriptPath, debianAssetPath } from '../assets.js';
-import { buildInitramfs } from '../initramfs.js';
-import { ensureDebianKernel } from '../kernel/debian-kernel.js';
-import { assembleWorkSeed } from '../minimal/rootfs.js';
 import type { ProfileBuildContext } from '../profile.js';
+import { buildProfileImage } from '../profile-build.js';
 
 /** Kernel args the debian image needs; network and console are added per VM. */
 export const DEBIAN_KERNEL_ARGS = 'root=/dev/vda rw init=/lib/systemd/systemd';
@@ -31,65 +29,32 @@ const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer
  * and mkfs.ext4 -d keeps the ownership it sees).
  */
 export async function buildDebian(ctx: ProfileBuildContext): Promise<Image> {
-  const { progress, signal, staging } = ctx;
+  const { progress, signal } = ctx;
   if (process.getuid?.() !== 0) {
     throw new InvalidInputError('the debian profile needs root (debootstrap and file ownership in the rootfs)', {
       hint: 'run bangerd as root, or build --profile minimal',
     });
   }
-  const kernel = await ensureDebianKernel({ cacheDir: ctx.cacheDir, signal, onProgress: progress });
-  const scratch = await mkdtemp(join(ctx.cacheDir, `build-${staging.id.slice(0, 8)}-`));
-  try {
-    const kernelPath = join(staging.dir, 'vmlinuz');
-    await copyFile(kernel.vmlinuzPath, kernelPath);
-    progress('initramfs', `modules from ${kernel.release}`);
-    const initrdPath = join(staging.dir, 'initrd.img');
-    await buildInitramfs({ modulesDir: kernel.modulesDir, outPath: initrdPath, workDir: scratch, signal });
-
-    const root = join(scratch, 'rootfs');
-    const debCache = join(ctx.cacheDir, 'debootstrap-debs');
-    await mkdir(debCache, { recursive: true });
-    progress('debootstrap', `${DEBIAN_SUITE} minbase from ${DEBIAN_MIRROR} (about a minute)`);
-    await run(
-      'debootstrap',
-      ['--variant=minbase', `--include=${PACKAGES.join(',')}`, `--cache-dir=${debCache}`, DEBIAN_SUITE, root, DEBIAN_MIRROR],
-      { signal, hint: 'install debootstrap (apt-get install debootstrap) and check that deb.debian.org is reachable' },
-    );
-
-    progress('rootfs.configure', 'network unit, sshd, agent, modules');
-    await configureRootfs(root, ctx.sshKey.publicKey, kernel.modulesDir, kernel.release, signal);
-
-    progress('rootfs.mkfs', 'ext4');
-    const rootfsPath = join(staging.dir, 'rootfs.ext4');
-    // Sparse: the apparent size is headroom for packages installed in the guest.
-    await makeExt4({ path: rootfsPath, sizeBytes: 4 * GiB, fromDir: root, label: 'banger-root', signal });
-
-    progress('work-seed', 'authorized_keys');
-    const seedTree = join(scratch, 'work');
-    await mkdir(seedTree);
-    await assembleWorkSeed(seedTree, ctx.sshKey.publicKey);
-    const workSeedPath = join(staging.dir, 'work-seed.ext4');
-    await makeExt4({ path: workSeedPath, sizeBytes: 64 * MiB, fromDir: seedTree, label: 'banger-work', signal });
-
-    const now = nowIso();
-    return {
-      id: staging.id,
-      name: ctx.name,
-      profile: 'debian',
-      managed: true,
-      artifactDir: staging.dir,
-      rootfsPath,
-      workSeedPath,
-      kernelPath,
-      initrdPath,
-      kernelArgs: DEBIAN_KERNEL_ARGS,
-      sshKeyFingerprint: ctx.sshKey.fingerprint,
-      createdAt: now,
-      updatedAt: now,
-    };
-  } finally {
-    await rm(scratch, { recursive: true, force: true });
-  }
+  return buildProfileImage(ctx, {
+    profile: 'debian',
+    kernelArgs: DEBIAN_KERNEL_ARGS,
+    async buildRootfs({ kernel, scratch, rootfsPath }) {
+      const root = join(scratch, 'rootfs');
+      const debCache = join(ctx.cacheDir, 'debootstrap-debs');
+      await mkdir(debCache, { recursive: true });
+      progress('debootstrap', `${DEBIAN_SUITE} minbase from ${DEBIAN_MIRROR} (about a minute)`);
+      await run(
+        'debootstrap',
+        ['--variant=minbase', `--include=${PACKAGES.join(',')}`, `--cache-dir=${debCache}`, DEBIAN_SUITE, root, DEBIAN_MIRROR],
+        { signal, hint: 'install debootstrap (apt-get install debootstrap) and check that deb.debian.org is reachable' },
+      );
+      progress('rootfs.configure', 'network unit, sshd, agent, modules');
+      await configureRootfs(root, ctx.sshKey.publicKey, kernel.modulesDir, kernel.release, signal);
+      progress('rootfs.mkfs', 'ext4');
+      // Sparse: the apparent size is headroom for packages installed in the guest.
+      await makeExt4({ path: rootfsPath, sizeBytes: 4 * GiB, fromDir: root, label: 'banger-root', signal });
+    },
+  });
 }
 
 async function install(src: string, dst: string, mode: number): Promise<void> {

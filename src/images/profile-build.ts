@@ -1,0 +1,63 @@
+import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { makeExt4 } from '../host/storage/index.js';
+import { MiB, nowIso, type Image, type ImageProfile } from '../model/index.js';
+import { buildInitramfs } from './initramfs.js';
+import { ensureDebianKernel, type KernelTree } from './kernel/debian-kernel.js';
+import { assembleWorkSeed } from './minimal/rootfs.js';
+import type { ProfileBuildContext } from './profile.js';
+
+/** What a profile adds on top of the shared boot pieces: its rootfs and kernel args. */
+export interface ProfileRootfs {
+  profile: ImageProfile;
+  kernelArgs: string;
+  /** Writes the rootfs image at `rootfsPath`; `scratch` is a private dir removed afterwards. */
+  buildRootfs(args: { kernel: KernelTree; scratch: string; rootfsPath: string }): Promise<void>;
+}
+
+/**
+ * The steps every built profile shares: the Debian cloud kernel and a virtio
+ * initramfs from its modules, the profile's rootfs, and the work-disk seed
+ * carrying banger's key, in a scratch dir that is removed whatever happens.
+ */
+export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: ProfileRootfs): Promise<Image> {
+  const { progress, signal, staging } = ctx;
+  const kernel = await ensureDebianKernel({ cacheDir: ctx.cacheDir, signal, onProgress: progress });
+  const scratch = await mkdtemp(join(ctx.cacheDir, `build-${staging.id.slice(0, 8)}-`));
+  try {
+    const kernelPath = join(staging.dir, 'vmlinuz');
+    await copyFile(kernel.vmlinuzPath, kernelPath);
+    progress('initramfs', `modules from ${kernel.release}`);
+    const initrdPath = join(staging.dir, 'initrd.img');
+    await buildInitramfs({ modulesDir: kernel.modulesDir, outPath: initrdPath, workDir: scratch, signal });
+
+    const rootfsPath = join(staging.dir, 'rootfs.ext4');
+    await rootfs.buildRootfs({ kernel, scratch, rootfsPath });
+
+    progress('work-seed', 'authorized_keys');
+    const seedTree = join(scratch, 'work');
+    await mkdir(seedTree);
+    await assembleWorkSeed(seedTree, ctx.sshKey.publicKey);
+    const workSeedPath = join(staging.dir, 'work-seed.ext4');
+    await makeExt4({ path: workSeedPath, sizeBytes: 64 * MiB, fromDir: seedTree, label: 'banger-work', signal });
+
+    const now = nowIso();
+    return {
+      id: staging.id,
+      name: ctx.name,
+      profile: rootfs.profile,
+      managed: true,
+      artifactDir: staging.dir,
+      rootfsPath,
+      workSeedPath,
+      kernelPath,
+      initrdPath,
+      kernelArgs: rootfs.kernelArgs,
+      sshKeyFingerprint: ctx.sshKey.fingerprint,
+      createdAt: now,
+      updatedAt: now,
+    };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
+  }
+}
