@@ -1,3 +1,4 @@
+import { onJsonLines } from '../host/json-lines.js';
 import { connect, type Socket } from 'node:net';
 import { GuestError } from '../errors/index.js';
 
@@ -39,14 +40,12 @@ interface Response {
 }
 
 export class AgentClient {
-  private buf = '';
   private nextId = 1;
   private readonly waiters = new Map<number, { resolve: (r: Response) => void; reject: (e: Error) => void }>();
   private closedErr: Error | undefined;
 
   private constructor(private readonly sock: Socket, private readonly where: string) {
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => this.onData(d));
+    onJsonLines(sock, (msg) => this.onMessage(msg as unknown as Response));
     sock.on('close', () => this.failAll(new GuestError(`agent connection ${where} closed`)));
     sock.on('error', (e) => this.failAll(new GuestError(`agent connection ${where}: ${e.message}`, { cause: e })));
   }
@@ -126,24 +125,12 @@ export class AgentClient {
     this.sock.destroy();
   }
 
-  private onData(d: string): void {
-    this.buf += d;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, nl).trim();
-      this.buf = this.buf.slice(nl + 1);
-      if (!line.startsWith('{')) continue;
-      let r: Response;
-      try {
-        r = JSON.parse(line) as Response;
-      } catch {
-        continue; // a partial line from an earlier session; ids keep us in sync
-      }
-      if (typeof r.id !== 'number') continue;
-      const w = this.waiters.get(r.id);
-      this.waiters.delete(r.id);
-      w?.resolve(r);
-    }
+  /** Answers are matched by id, so lines from an earlier session are ignored. */
+  private onMessage(r: Response): void {
+    if (typeof r.id !== 'number') return;
+    const w = this.waiters.get(r.id);
+    this.waiters.delete(r.id);
+    w?.resolve(r);
   }
 
   private failAll(e: Error): void {

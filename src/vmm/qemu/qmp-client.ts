@@ -1,3 +1,4 @@
+import { onJsonLines } from '../../host/json-lines.js';
 import { connect, type Socket } from 'node:net';
 import { VmmError } from '../../errors/index.js';
 
@@ -13,16 +14,15 @@ export interface QmpEvent {
 }
 
 export class QmpClient {
-  private buf = '';
   private pending: { resolve: (v: unknown) => void; reject: (e: Error) => void; cmd: string } | undefined;
   private queue: Promise<unknown> = Promise.resolve();
   readonly events: QmpEvent[] = [];
   private closed = false;
   private greeted: ((ok: boolean) => void) | undefined;
+  private greetingSeen = false;
 
   private constructor(private readonly sock: Socket, private readonly path: string) {
-    sock.setEncoding('utf8');
-    sock.on('data', (d: string) => this.onData(d));
+    onJsonLines(sock, (msg) => this.onMessage(msg));
     sock.on('close', () => {
       this.closed = true;
       this.greeted?.(false);
@@ -59,7 +59,7 @@ export class QmpClient {
       const ok = await Promise.race([
         new Promise<boolean>((resolve) => {
           client.greeted = resolve;
-          if (client.buf.includes('"QMP"')) resolve(true);
+          if (client.greetingSeen) resolve(true);
         }),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs)),
       ]);
@@ -109,31 +109,20 @@ export class QmpClient {
     this.sock.destroy();
   }
 
-  private onData(d: string): void {
-    this.buf += d;
-    let nl: number;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
-      const line = this.buf.slice(0, nl).trim();
-      this.buf = this.buf.slice(nl + 1);
-      if (!line) continue;
-      let msg: Record<string, unknown>;
-      try {
-        msg = JSON.parse(line) as Record<string, unknown>;
-      } catch {
-        continue;
-      }
-      if ('QMP' in msg) this.greeted?.(true);
-      else if ('event' in msg) this.events.push({ event: String(msg.event), data: msg.data });
-      else if ('return' in msg) {
-        const p = this.pending;
-        this.pending = undefined;
-        p?.resolve(msg.return);
-      } else if ('error' in msg) {
-        const p = this.pending;
-        this.pending = undefined;
-        const err = msg.error as { class?: string; desc?: string };
-        p?.reject(new VmmError(`QMP ${p.cmd} failed: ${err.desc ?? err.class ?? 'unknown error'}`));
-      }
+  private onMessage(msg: Record<string, unknown>): void {
+    if ('QMP' in msg) {
+      this.greetingSeen = true;
+      this.greeted?.(true);
+    } else if ('event' in msg) this.events.push({ event: String(msg.event), data: msg.data });
+    else if ('return' in msg) {
+      const p = this.pending;
+      this.pending = undefined;
+      p?.resolve(msg.return);
+    } else if ('error' in msg) {
+      const p = this.pending;
+      this.pending = undefined;
+      const err = msg.error as { class?: string; desc?: string };
+      p?.reject(new VmmError(`QMP ${p.cmd} failed: ${err.desc ?? err.class ?? 'unknown error'}`));
     }
   }
 }
