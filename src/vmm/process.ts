@@ -92,3 +92,25 @@ export async function processMetrics(pid: number): Promise<ProcessMetrics | unde
   if (!st) return undefined;
   return { cpuTimeMs: ((st.utimeTicks + st.stimeTicks) * 1000) / TICKS_PER_SEC, rssBytes: st.rssPages * PAGE_SIZE };
 }
+
+/**
+ * The shared shape of a VMM stop: ask the guest to power down (`request`),
+ * wait up to `timeoutMs` for the process to exit, else `kill`. A request that
+ * fails (API gone, VMM wedged) goes straight to the kill.
+ */
+export async function stopThenKill(
+  h: { pid: number; pidStartTime?: number },
+  opts: { request: () => Promise<void>; timeoutMs: number; signal?: AbortSignal; cleanup: () => Promise<void>; kill: () => Promise<void> },
+): Promise<'graceful' | 'killed'> {
+  try {
+    await opts.request();
+    if (await waitForExit(h.pid, h.pidStartTime, opts.timeoutMs, opts.signal)) {
+      await opts.cleanup();
+      return 'graceful';
+    }
+  } catch {
+    // API unreachable or refused: the kill below is the answer.
+  }
+  await opts.kill();
+  return 'killed';
+}

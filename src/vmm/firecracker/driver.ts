@@ -5,7 +5,7 @@ import { VmmError } from '../../errors/index.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
 } from '../driver.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, waitForExit } from '../process.js';
+import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { fcCall, fcRequest } from './api-client.js';
 import { bootSequence, flattenMetrics } from './config.js';
 
@@ -98,17 +98,13 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     async stop(h: VmmProcessHandle, so: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<StopOutcome> {
       if (!(await isProcessAlive(h.pid, h.pidStartTime))) return 'already-stopped';
       const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
-      try {
-        await sendCtrlAltDel(h.apiSockPath, so.signal);
-        if (await waitForExit(h.pid, h.pidStartTime, timeoutMs, so.signal)) {
-          await rm(h.apiSockPath, { force: true });
-          return 'graceful';
-        }
-      } catch {
-        /* API gone or refused: kill */
-      }
-      await driver.kill(h);
-      return 'killed';
+      return stopThenKill(h, {
+        request: () => sendCtrlAltDel(h.apiSockPath, so.signal),
+        timeoutMs,
+        signal: so.signal,
+        cleanup: () => rm(h.apiSockPath, { force: true }),
+        kill: () => driver.kill(h),
+      });
     },
 
     async kill(h: VmmProcessHandle): Promise<void> {

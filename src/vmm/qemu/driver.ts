@@ -6,7 +6,7 @@ import type { Accel } from '../accel.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
 } from '../driver.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, waitForExit } from '../process.js';
+import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';
 
@@ -119,22 +119,20 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
         return 'already-stopped';
       }
       const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
-      try {
-        const qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: Math.min(5000, timeoutMs), signal: so.signal });
-        try {
-          await qmp.execute('system_powerdown');
-        } finally {
-          qmp.close();
-        }
-        if (await waitForExit(h.pid, h.pidStartTime, timeoutMs, so.signal)) {
-          await removeRuntimeFiles(h.apiSockPath);
-          return 'graceful';
-        }
-      } catch {
-        /* QMP unreachable: fall through to kill */
-      }
-      await driver.kill(h);
-      return 'killed';
+      return stopThenKill(h, {
+        request: async () => {
+          const qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: Math.min(5000, timeoutMs), signal: so.signal });
+          try {
+            await qmp.execute('system_powerdown');
+          } finally {
+            qmp.close();
+          }
+        },
+        timeoutMs,
+        signal: so.signal,
+        cleanup: () => removeRuntimeFiles(h.apiSockPath),
+        kill: () => driver.kill(h),
+      });
     },
 
     async kill(h: VmmProcessHandle): Promise<void> {
