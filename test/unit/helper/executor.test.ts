@@ -38,10 +38,10 @@ describe('in-process PrivilegedOps (validation + handlers, recorded commands)', 
   it('creates a tap owned by the owner with exact argument arrays', async () => {
     const { runner, ops } = make();
     expect(await ops.call('tap.create', { name: 'bgtap3', bridge: 'br-banger' })).toEqual({ created: true });
-    expect(runner.calls.slice(1)).toEqual([
+    // Two spawns: an optimistic add, then master and up in one `ip link set`.
+    expect(runner.calls).toEqual([
       { cmd: 'ip', args: ['tuntap', 'add', 'dev', 'bgtap3', 'mode', 'tap', 'user', '1234', 'group', '1235'] },
-      { cmd: 'ip', args: ['link', 'set', 'dev', 'bgtap3', 'master', 'br-banger'] },
-      { cmd: 'ip', args: ['link', 'set', 'dev', 'bgtap3', 'up'] },
+      { cmd: 'ip', args: ['link', 'set', 'dev', 'bgtap3', 'master', 'br-banger', 'up'] },
     ]);
   });
 
