@@ -5,7 +5,8 @@
  * the scenarios run in sequence and each leaves the rig clean for the next.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { handlesPath } from '../../src/host/layout.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VMRecord } from '../../src/model/index.js';
 import type { RpcClient } from '../../src/rpc/index.js';
@@ -152,6 +153,100 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect(rig.natRules().some((r) => r.includes(again.runtime.guestIP))).toBe(true);
     expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
     expect(rig.natRules()).toEqual([]);
+  });
+
+  it('kill -9 of QEMU while bangerd is down: the restarted daemon finds it dead, releases tap/DNS/NAT/handles, last_error says why, vm start brings it back', { timeout: 600_000 }, async () => {
+    const name = 'vmm-dies-alone';
+    const created = await rig.cli(['vm', 'create', '--name', name, '--nat', '--json'], { timeoutMs: 300_000 });
+    expect(created.code, created.stderr).toBe(0);
+    const before = JSON.parse(created.stdout) as VMRecord;
+    await rig.kill9();
+    process.kill(before.runtime.vmmPid!, 'SIGKILL');
+    expect(await waitGone(before.runtime.vmmPid!, 10_000)).toBe(true);
+    count('faultsInjected', 2, 'kill -9 of bangerd, then of QEMU while the daemon is down');
+    const after = await rig.settledShow(name, 120_000);
+    expect(['stopped', 'error']).toContain(after.state);
+    expect(after.runtime.lastError ?? '').not.toBe('');
+    const leaks = await rig.stoppedLeaks(after);
+    tally('QEMU died while bangerd was down', [], leaks);
+    expect(leaks).toEqual([]);
+    expect((await rig.cli(['vm', 'start', name], { timeoutMs: 300_000 })).code).toBe(0);
+    expect((await rig.cli(['vm', 'ssh', name, '--', 'true'], { timeoutMs: 120_000 })).code).toBe(0);
+    expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
+    expect(rig.natRules()).toEqual([]);
+  });
+
+  it('kill -9 of QEMU while the VM waits for its guest: vm start fails with one clear error, the VM rests stopped/error, nothing leaked', { timeout: 600_000 }, async () => {
+    const name = 'vmm-dies-booting';
+    expect((await rig.cli(['vm', 'create', '--name', name, '--nat', '--no-start'], { timeoutMs: 120_000 })).code).toBe(0);
+    const c = await rig.client();
+    await c.call('events.subscribe', { topics: ['vm.transition'] });
+    const at = waitTransition(c, name, 'starting.guestReady', 120_000);
+    const start = rig.cli(['vm', 'start', name], { timeoutMs: 300_000 });
+    await at;
+    const qemu = rig.vmmProcesses();
+    expect(qemu).toHaveLength(1);
+    process.kill(qemu[0]!, 'SIGKILL');
+    count('faultsInjected', 1, 'kill -9 of QEMU during guest-ready');
+    const r = await start;
+    expect(r.code, r.stderr).not.toBe(0);
+    const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
+    expect(errLines, r.stderr).toHaveLength(1);
+    const after = await rig.settledShow(name, 60_000);
+    expect(['stopped', 'error']).toContain(after.state);
+    expect(after.runtime.lastError ?? '').not.toBe('');
+    const leaks = await rig.stoppedLeaks(after);
+    tally('QEMU died during guest-ready', [], leaks);
+    expect(leaks).toEqual([]);
+    expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
+  });
+
+  it('corrupt handles.json under a running real VM, then kill -9 of bangerd: after restart the VM is running and reachable, or stopped with nothing leaked', { timeout: 600_000 }, async () => {
+    const name = 'bad-handles';
+    const created = await rig.cli(['vm', 'create', '--name', name, '--json'], { timeoutMs: 300_000 });
+    expect(created.code, created.stderr).toBe(0);
+    const vm = JSON.parse(created.stdout) as VMRecord;
+    await rig.kill9();
+    writeFileSync(handlesPath(rig.layout, vm.id), '{"pid": "not a number", ');
+    count('faultsInjected', 2, 'corrupt handles.json under a running real VM + kill -9 of bangerd');
+    const after = await rig.settledShow(name, 120_000);
+    await runningOrCleanlyStopped(after, 'corrupt handles.json (real VM)');
+    expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
+    expect(rig.vmmProcesses()).toEqual([]);
+    expect(rig.taps()).toEqual([]);
+  });
+
+  it('fault: vm create with the VMs directory on a full disk failed with a bare ENOENT from the QEMU storage port (Node reports ENOSPC so for async recursive mkdir); now it names the disk, and leaves no VM files, process or tap', { timeout: 300_000 }, async () => {
+    const vmsDir = rig.layout.vmsDir;
+    mkdirSync(vmsDir, { recursive: true });
+    expect(readdirSync(vmsDir)).toEqual([]);
+    // `ip netns exec` gives bangerd a private copy of the mount table when it starts: stop it so the next one sees the tmpfs.
+    expect((await rig.cli(['daemon', 'stop'], { timeoutMs: 60_000 })).code).toBe(0);
+    // One inode (the root dir) and 64 KiB: no VM dir or file can be created under vms/.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=1,mode=0700', `bgrel-fullvm-${rig.temp.root.slice(-6)}`, vmsDir], { stdio: 'pipe' });
+    try {
+      count('faultsInjected', 1, 'full disk under vm create (real QEMU storage)');
+      const r = await rig.cli(['vm', 'create', '--name', 'full-q'], { timeoutMs: 120_000 });
+      expect(r.code, r.stderr).not.toBe(0);
+      const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
+      expect(errLines, r.stderr).toHaveLength(1);
+      expect(errLines[0]).toMatch(/no space|ENOSPC|disk/i);
+      expect(r.stderr).toContain(vmsDir);
+      expect(readdirSync(vmsDir)).toEqual([]);
+      expect(rig.vmmProcesses()).toEqual([]);
+      expect(rig.taps()).toEqual([]);
+      const list = JSON.parse((await rig.cli(['vm', 'list', '--json'])).stdout) as VMRecord[];
+      // Either no row, or one in error whose last_error names the disk (the next start retries it).
+      for (const v of list) {
+        expect(v.state).toBe('error');
+        expect(v.runtime.lastError ?? '').toContain(vmsDir);
+      }
+      count('defectsFound', 1, 'vm create on a full disk (QEMU/Firecracker storage): bare ENOENT, no disk named (src/vm-runtime/storage.ts)');
+    } finally {
+      await rig.cli(['vm', 'delete', '--force', 'full-q'], { timeoutMs: 120_000 });
+      await rig.cli(['daemon', 'stop'], { timeoutMs: 60_000 });
+      execFileSync('umount', ['-l', vmsDir], { stdio: 'pipe' });
+    }
   });
 
   it('vm delete --force of a running VM while vm ssh -- sleep 30 runs on it: ssh ends non-zero promptly, delete succeeds, nothing leaks, the daemon keeps serving', { timeout: 600_000 }, async () => {
