@@ -12,12 +12,14 @@ import { OWN_PREFIX } from './own-resources.js';
  * real QEMU) named so the reliability summary counts what it leaves behind
  * (/tmp/bgrel-*, netns banger-rel-*), with no spare taps in the pool: every
  * tap in the namespace then belongs to a running VM, so a leaked one shows.
+ * Stats polling is off.
  */
 export class RealVmRig extends SmokeRig {
   private clients: RpcClient[] = [];
 
   constructor() {
-    super({ tempPrefix: OWN_PREFIX, netnsTag: 'rel', extraConfig: ['tap_pool_size = 0'] });
+    // Stats polling off: noticing a dead VMM must not depend on it (it once did; see real-vm-faults).
+    super({ tempPrefix: OWN_PREFIX, netnsTag: 'rel', extraConfig: ['tap_pool_size = 0', 'stats_poll_interval = "0"'] });
   }
 
   /** An RPC client on the daemon socket (a file, reachable from outside the namespace). Closed by kill9/cleanup. */
