@@ -138,6 +138,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
       after = await rig.show(name);
     }
     expect(['stopped', 'error']).toContain(after.state);
+    console.log(`QEMU killed: ${after.state}, last_error: ${after.runtime.lastError ?? ''}`);
     expect(after.runtime.lastError ?? '').toContain(`VMM process ${pid} exited unexpectedly`);
     expect(after.runtime.lastError ?? '').toContain(after.runtime.logPath);
     const leaks = await rig.stoppedLeaks(after);
@@ -194,6 +195,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect(r.code, r.stderr).not.toBe(0);
     const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
     expect(errLines, r.stderr).toHaveLength(1);
+    console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
     const after = await rig.settledShow(name, 60_000);
     expect(['stopped', 'error']).toContain(after.state);
     expect(after.runtime.lastError ?? '').not.toBe('');
@@ -232,6 +234,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
       expect(r.code, r.stderr).not.toBe(0);
       const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
       expect(errLines, r.stderr).toHaveLength(1);
+      console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
       expect(errLines[0]).toMatch(/no space|ENOSPC|disk/i);
       expect(r.stderr).toContain(vmsDir);
       expect(readdirSync(vmsDir)).toEqual([]);
@@ -302,6 +305,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
         // Progress lines ("  NAME: starting → storage (0.0s)") come first; then `banger: <error>` and `  hint: <fix>`.
         const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
         expect(errLines, r.stderr).toHaveLength(1);
+        console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
         expect(errLines[0]).toContain(path);
         expect(r.stderr).toMatch(/^ {2}hint: .*banger image (build|delete|import)/m);
         const vm = await rig.settledShow(name, 60_000);
@@ -338,6 +342,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     } else {
       const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
       expect(errLines, r.stderr).toHaveLength(1);
+      console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
       expect(r.stderr).toMatch(/^ {2}hint: /m);
       expect(['stopped', 'error']).toContain(after.state);
       expect(after.runtime.lastError ?? '').not.toBe('');
@@ -377,6 +382,7 @@ describe.skipIf(skipReason(missing))('image build on a full disk', () => {
     expect(r.code, r.stderr).not.toBe(0);
     const errLines = r.stderr.trim().split('\n').filter((l) => /^banger:/.test(l));
     expect(errLines, r.stderr).toHaveLength(1);
+    console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
     expect(errLines[0]).toMatch(/no space|ENOSPC|disk.*full|full/i);
     expect(r.stderr).toContain(mnt);
     const images = await rig.cli(['image', 'list', '--json']);
