@@ -91,6 +91,17 @@ async function makeVmDir(vm: VMRecord): Promise<void> {
   });
 }
 
+/**
+ * A VM whose system disk is about to be made from scratch (first start, or its
+ * directory was deleted) boots with new SSH host keys (they live in /etc on
+ * that disk): drop the old pin, or the next connection fails as "host key
+ * changed, someone may be intercepting" after banger itself made the disk.
+ */
+async function forgetHostKeyIfNewSystemDisk(opts: StorageOptions, vm: VMRecord): Promise<void> {
+  if (await stat(vm.runtime.systemOverlayPath).catch(() => undefined)) return;
+  await new KnownHosts(opts.layout.knownHostsPath).forget([vm.runtime.dnsName, vm.runtime.guestIP]);
+}
+
 /** Runs a prepare body, turning an out-of-space failure (errno or mkfs/qemu-img output) into one that names the disk and the fix. */
 async function namingFullDisk<T>(opts: StorageOptions, vm: VMRecord, body: () => Promise<T>): Promise<T> {
   try {
@@ -134,6 +145,7 @@ export function createQemuStorage(opts: StorageOptions): StoragePort {
       await requireArtifact(image, 'rootfs', image.rootfsPath);
       return namingFullDisk(opts, vm, async () => {
         await makeVmDir(vm);
+        await forgetHostKeyIfNewSystemDisk(opts, vm);
         const overlay = await createOverlay({
           backingPath: image.rootfsPath,
           overlayPath: vm.runtime.systemOverlayPath,
@@ -179,6 +191,7 @@ export function createFirecrackerStorage(opts: FirecrackerStorageOptions): Stora
       await requireArtifact(image, 'rootfs', image.rootfsPath);
       return namingFullDisk(opts, vm, async () => {
         await makeVmDir(vm);
+        await forgetHostKeyIfNewSystemDisk(opts, vm);
         let rootDisk: PreparedStorage['rootDisk'];
         if (opts.privileged && (await dmAvailable())) {
           const ops = opts.privileged;

@@ -325,35 +325,26 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
   });
 
-  it('a deleted VM directory under a stopped real VM: vm start gives one clear error or repairs it, no daemon crash, nothing leaked; vm delete still works', { timeout: 600_000 }, async () => {
+  it('fault: a deleted VM directory under a stopped real VM made the next vm start fail with "host key changed … someone may be intercepting" (banger made the new disks itself); now vm start repairs it with fresh disks, no daemon crash, nothing leaked', { timeout: 600_000 }, async () => {
     const name = 'lost-vmdir';
     const created = await rig.cli(['vm', 'create', '--name', name, '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
+    expect((await rig.cli(['vm', 'ssh', name, '--', 'true'], { timeoutMs: 120_000 })).code).toBe(0); // pins its host key
     expect((await rig.cli(['vm', 'stop', name], { timeoutMs: 120_000 })).code).toBe(0);
     const vm = JSON.parse(created.stdout) as VMRecord;
     const daemonBefore = rig.daemonPid();
     rmSync(vm.runtime.vmDir, { recursive: true, force: true });
     count('faultsInjected', 1, 'VM directory deleted under a stopped real VM');
     const r = await rig.cli(['vm', 'start', name], { timeoutMs: 300_000 });
+    expect(r.code, r.stderr).toBe(0);
     const after = await rig.settledShow(name, 60_000);
-    if (r.code === 0) {
-      // Repaired: a fresh overlay and work disk, and the VM is really up.
-      await runningOrCleanlyStopped(after, 'VM directory deleted (repaired)');
-    } else {
-      const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
-      expect(errLines, r.stderr).toHaveLength(1);
-      console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
-      expect(r.stderr).toMatch(/^ {2}hint: /m);
-      expect(['stopped', 'error']).toContain(after.state);
-      expect(after.runtime.lastError ?? '').not.toBe('');
-      const leaks = await rig.stoppedLeaks(after);
-      tally('VM directory deleted', [], leaks);
-      expect(leaks).toEqual([]);
-    }
+    expect(after.state).toBe('running');
+    await runningOrCleanlyStopped(after, 'VM directory deleted (repaired)');
     expect(rig.daemonPid()).toBe(daemonBefore);
     expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
     expect(rig.vmmProcesses()).toEqual([]);
     expect(rig.taps()).toEqual([]);
+    count('defectsFound', 1, 'a deleted VM dir: the next start failed on the stale host-key pin after banger recreated the disks (src/vm-runtime/storage.ts)');
   });
 });
 
