@@ -182,6 +182,32 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect(rig.natRules()).toEqual([]);
   });
 
+  it('kill -9 of QEMU under a VM adopted after a bangerd restart: noticed like any other, everything released', { timeout: 600_000 }, async () => {
+    const name = 'vmm-dies-adopted';
+    const created = await rig.cli(['vm', 'create', '--name', name, '--nat', '--json'], { timeoutMs: 300_000 });
+    expect(created.code, created.stderr).toBe(0);
+    const before = JSON.parse(created.stdout) as VMRecord;
+    await rig.kill9();
+    const adopted = await rig.settledShow(name, 120_000);
+    expect(adopted.state).toBe('running');
+    expect(adopted.runtime.vmmPid).toBe(before.runtime.vmmPid);
+    process.kill(before.runtime.vmmPid!, 'SIGKILL');
+    expect(await waitGone(before.runtime.vmmPid!, 10_000)).toBe(true);
+    count('faultsInjected', 2, 'kill -9 of bangerd, then of the adopted QEMU');
+    const deadline = Date.now() + 60_000;
+    let after = await rig.show(name);
+    while (!['stopped', 'error'].includes(after.state) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 250));
+      after = await rig.show(name);
+    }
+    const lost = ['stopped', 'error'].includes(after.state) ? [] : [`${name} still ${after.state} 60 s after its QEMU died`];
+    const leaks = lost.length ? [] : await rig.stoppedLeaks(after);
+    tally('QEMU died under an adopted VM', [], [...lost, ...leaks]);
+    expect({ lost, leaks }).toEqual({ lost: [], leaks: [] });
+    expect(after.runtime.lastError ?? '').toContain('exited unexpectedly');
+    expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
+  });
+
   it('kill -9 of QEMU while the VM waits for its guest: vm start fails with one clear error, the VM rests stopped/error, nothing leaked', { timeout: 600_000 }, async () => {
     const name = 'vmm-dies-booting';
     expect((await rig.cli(['vm', 'create', '--name', name, '--nat', '--no-start'], { timeoutMs: 120_000 })).code).toBe(0);
