@@ -249,16 +249,20 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect(rig.taps()).toEqual([]);
   });
 
-  it('fault: vm create with the VMs directory on a full disk failed with a bare ENOENT from the QEMU storage port (Node reports ENOSPC so for async recursive mkdir); now it names the disk, and leaves no VM files, process or tap', { timeout: 300_000 }, async () => {
+  it.each([
+    // One inode (the root dir) and 64 KiB: no VM dir can be made.
+    { what: 'no room for the VM dir', opts: 'size=64k,nr_inodes=1' },
+    // Room for the dir and the qcow2 overlay, not for the work disk's ext4 metadata: dies inside mkfs.ext4.
+    { what: 'no room for the work disk', opts: 'size=320k' },
+  ])('fault: vm create with the VMs directory on a full disk ($what) failed without naming the disk (a bare ENOENT from the QEMU storage port: Node reports ENOSPC so for async recursive mkdir); now it names the disk and leaves no partial VM files, process or tap', { timeout: 300_000 }, async ({ what, opts }) => {
     const vmsDir = rig.layout.vmsDir;
     mkdirSync(vmsDir, { recursive: true });
     expect(readdirSync(vmsDir)).toEqual([]);
     // `ip netns exec` gives bangerd a private copy of the mount table when it starts: stop it so the next one sees the tmpfs.
     expect((await rig.cli(['daemon', 'stop'], { timeoutMs: 60_000 })).code).toBe(0);
-    // One inode (the root dir) and 64 KiB: no VM dir or file can be created under vms/.
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=1,mode=0700', `bgrel-fullvm-${rig.temp.root.slice(-6)}`, vmsDir], { stdio: 'pipe' });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', `${opts},mode=0700`, `bgrel-fullvm-${rig.temp.root.slice(-6)}`, vmsDir], { stdio: 'pipe' });
     try {
-      count('faultsInjected', 1, 'full disk under vm create (real QEMU storage)');
+      count('faultsInjected', 1, `full disk under vm create (real QEMU storage, ${what})`);
       const r = await rig.cli(['vm', 'create', '--name', 'full-q'], { timeoutMs: 120_000 });
       expect(r.code, r.stderr).not.toBe(0);
       const errLines = r.stderr.split('\n').filter((l) => l.startsWith('banger:'));
@@ -266,7 +270,6 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
       console.log(`message: ${errLines[0]} | ${r.stderr.split('\n').find((l) => l.trim().startsWith('hint:'))?.trim() ?? ''}`);
       expect(errLines[0]).toMatch(/no space|ENOSPC|disk/i);
       expect(r.stderr).toContain(vmsDir);
-      expect(readdirSync(vmsDir)).toEqual([]);
       expect(rig.vmmProcesses()).toEqual([]);
       expect(rig.taps()).toEqual([]);
       const list = JSON.parse((await rig.cli(['vm', 'list', '--json'])).stdout) as VMRecord[];
@@ -275,7 +278,14 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
         expect(v.state).toBe('error');
         expect(v.runtime.lastError ?? '').toContain(vmsDir);
       }
-      count('defectsFound', 1, 'vm create on a full disk (QEMU/Firecracker storage): bare ENOENT, no disk named (src/vm-runtime/storage.ts)');
+      // Only that VM's own dir may remain, holding finished files only (disks are made under a temp name, then renamed).
+      expect(readdirSync(vmsDir).filter((d) => !list.some((v) => v.id === d))).toEqual([]);
+      const partial = execFileSync('find', [vmsDir, '-name', '*.tmp-*'], { encoding: 'utf8' }).trim();
+      expect(partial).toBe('');
+      // Deleting the failed VM leaves the disk as it was.
+      for (const v of list) expect((await rig.cli(['vm', 'delete', '--force', v.name], { timeoutMs: 120_000 })).code).toBe(0);
+      expect(readdirSync(vmsDir)).toEqual([]);
+      if (what === 'no room for the VM dir') count('defectsFound', 1, 'vm create on a full disk (QEMU/Firecracker storage): bare ENOENT, no disk named (src/vm-runtime/storage.ts)');
     } finally {
       await rig.cli(['vm', 'delete', '--force', 'full-q'], { timeoutMs: 120_000 });
       await rig.cli(['daemon', 'stop'], { timeoutMs: 60_000 });
