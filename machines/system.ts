@@ -41,6 +41,8 @@ export interface BangerSystemOptions {
   staleSweepIntervalMs?: number;
   /** config `stats_poll_interval`; 0 = off. @default 10000 */
   statsPollIntervalMs?: number;
+  /** How often a running VM's VMM is checked for life (a dead one is torn down); 0 = off. @default 1000 */
+  exitWatchIntervalMs?: number;
   /** Graceful VMM stop budget before kill. @default 10000 */
   stopTimeoutMs?: number;
   /** How long a facade call waits for its VM to settle. @default 600000 */
@@ -110,6 +112,7 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
       autoStopStaleAfterMs: opts.autoStopStaleAfterMs ?? 0,
       staleSweepIntervalMs: opts.staleSweepIntervalMs ?? 60_000,
       statsPollIntervalMs: opts.statsPollIntervalMs ?? 10_000,
+      exitWatchIntervalMs: opts.exitWatchIntervalMs ?? 1000,
     },
   });
   let ready = false;

@@ -32,6 +32,17 @@ function vmRefs(parent: AnyActorRef | undefined): AnyActorRef[] {
     .map(([, ref]) => ref);
 }
 
+/** The VMM pid a vm actor holds, if any. */
+function vmmPidOf(ref: AnyActorRef | undefined): number | undefined {
+  const pid = (ref?.getSnapshot() as { context?: { pid?: number | null } } | undefined)?.context?.pid;
+  return typeof pid === 'number' ? pid : undefined;
+}
+
+/** last_error for a VMM found dead: what happened and where to look. */
+function lostReason(pid: number, logPath: string): string {
+  return `VMM process ${pid} exited unexpectedly (killed or crashed; see ${logPath})`;
+}
+
 export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
   const drainTimeoutMs = opts.drainTimeoutMs ?? 30_000;
   return supervisorMachine.provide({
@@ -56,6 +67,36 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
         return () => clearInterval(timer);
       }),
 
+      /**
+       * Noticing a dead VMM (killed, crashed) so its tap, DNS record, NAT rules
+       * and handles are released. Its own loop: it used to ride on the stats
+       * poll, so with `stats_poll_interval = "0"` a killed QEMU left the VM
+       * "running" and its resources held until the next daemon restart.
+       */
+      watchExits: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack, system }) => {
+        if (input.exitWatchIntervalMs <= 0) return () => {};
+        let busy = false;
+        const check = async () => {
+          for (const vm of ports.store.list()) {
+            if (vm.state !== 'running') continue;
+            const pid = vmmPidOf(system.get(vmActorId(vm.id)));
+            if (pid === undefined) continue;
+            if (!(await ports.host.sampleProcess(pid))) sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
+          }
+        };
+        const timer = setInterval(() => {
+          if (busy) return;
+          busy = true;
+          check()
+            .catch((err: unknown) => ports.logger.warn({ err: err instanceof Error ? err.message : String(err) }, 'VMM exit check failed'))
+            .finally(() => {
+              busy = false;
+            });
+        }, input.exitWatchIntervalMs);
+        timer.unref?.();
+        return () => clearInterval(timer);
+      }),
+
       pollStats: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack, system }) => {
         if (input.statsPollIntervalMs <= 0) return () => {};
         // Keyed by VM, remembering the pid: a restart between two polls is a new process whose CPU time starts over.
@@ -67,12 +108,11 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
               previous.delete(vm.id);
               continue;
             }
-            const ref = system.get(vmActorId(vm.id));
-            const pid = (ref?.getSnapshot() as { context?: { pid?: number | null } } | undefined)?.context?.pid;
-            if (typeof pid !== 'number') continue;
+            const pid = vmmPidOf(system.get(vmActorId(vm.id)));
+            if (pid === undefined) continue;
             const sample = await ports.host.sampleProcess(pid);
             if (!sample) {
-              sendBack({ type: 'vm.lost', vmId: vm.id, reason: `VMM process ${pid} exited` });
+              sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
               continue;
             }
             const now = ports.clock.now();

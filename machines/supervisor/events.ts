@@ -34,6 +34,8 @@ export interface SupervisorInput {
   staleSweepIntervalMs: number;
   /** 0 = off. */
   statsPollIntervalMs: number;
+  /** How often running VMs' VMM pids are checked for life, independent of stats polling; 0 = off. */
+  exitWatchIntervalMs: number;
 }
 
 export interface SupervisorContext extends SupervisorInput {

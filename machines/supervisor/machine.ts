@@ -36,6 +36,7 @@ export const supervisorMachine = setup({
     }),
     sweepStale: fromCallback<SupervisorEvent, SupervisorInput>(() => () => {}),
     pollStats: fromCallback<SupervisorEvent, SupervisorInput>(() => () => {}),
+    watchExits: fromCallback<SupervisorEvent, SupervisorInput>(() => () => {}),
     drain: fromPromise<void>(async () => {}),
   },
   guards: {
@@ -81,6 +82,7 @@ export const supervisorMachine = setup({
       invoke: [
         { id: 'sweepStale', src: 'sweepStale', input: ({ context }) => context },
         { id: 'pollStats', src: 'pollStats', input: ({ context }) => context },
+        { id: 'watchExits', src: 'watchExits', input: ({ context }) => context },
       ],
       on: {
         'vm.spawn': {

@@ -86,9 +86,14 @@ export interface ImagesService {
 
 const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
 
+/** A name as quoted in an error: clipped, since the RPC accepts strings of megabytes and an error must stay one readable line. */
+function quoted(name: string): string {
+  return name.length <= 80 ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, 64))}… (${name.length} characters)`;
+}
+
 function checkName(name: string): void {
   if (!IMAGE_NAME.test(name)) {
-    throw new InvalidInputError(`image name ${JSON.stringify(name)} is not valid`, {
+    throw new InvalidInputError(`image name ${quoted(name)} is not valid`, {
       code: 'image.name_invalid',
       hint: 'use 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
     });

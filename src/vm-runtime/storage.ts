@@ -3,6 +3,7 @@ import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
 import { HostError } from '../errors/index.js';
+import { diskFullError } from '../host/disk-full.js';
 import { stageFileSync } from '../guest/file-sync/index.js';
 import { KnownHosts } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
@@ -78,6 +79,38 @@ async function prepareWorkDisk(opts: StorageOptions, vm: VMRecord, signal: Abort
   return { path: vm.runtime.workDiskPath, format: 'raw' };
 }
 
+/**
+ * Creates the VM's directory, the leaf without `recursive`: Node 20's async
+ * recursive mkdir reports ENOSPC as ENOENT, which hid a full disk behind
+ * "no such file or directory".
+ */
+async function makeVmDir(vm: VMRecord): Promise<void> {
+  await mkdir(dirname(vm.runtime.vmDir), { recursive: true, mode: 0o700 });
+  await mkdir(vm.runtime.vmDir, { mode: 0o700 }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EEXIST') throw err;
+  });
+}
+
+/**
+ * A VM whose system disk is about to be made from scratch (first start, or its
+ * directory was deleted) boots with new SSH host keys (they live in /etc on
+ * that disk): drop the old pin, or the next connection fails as "host key
+ * changed, someone may be intercepting" after banger itself made the disk.
+ */
+async function forgetHostKeyIfNewSystemDisk(opts: StorageOptions, vm: VMRecord): Promise<void> {
+  if (await stat(vm.runtime.systemOverlayPath).catch(() => undefined)) return;
+  await new KnownHosts(opts.layout.knownHostsPath).forget([vm.runtime.dnsName, vm.runtime.guestIP]);
+}
+
+/** Runs a prepare body, turning an out-of-space failure (errno or mkfs/qemu-img output) into one that names the disk and the fix. */
+async function namingFullDisk<T>(opts: StorageOptions, vm: VMRecord, body: () => Promise<T>): Promise<T> {
+  try {
+    return await body();
+  } catch (err) {
+    throw diskFullError(err, [opts.layout.vmsDir], `preparing storage for VM ${vm.name}`) ?? err;
+  }
+}
+
 /** True when `child` is strictly inside `parent` (guards recursive removal of paths read from the database). */
 function inside(parent: string, child: string): boolean {
   const rel = relative(parent, child);
@@ -110,16 +143,20 @@ export function createQemuStorage(opts: StorageOptions): StoragePort {
       throwIfAborted(signal);
       const image = imageOf(opts.images, vm);
       await requireArtifact(image, 'rootfs', image.rootfsPath);
-      const overlay = await createOverlay({
-        backingPath: image.rootfsPath,
-        overlayPath: vm.runtime.systemOverlayPath,
-        sizeBytes: vm.spec.systemOverlaySizeBytes,
-        kind: 'qcow2',
-        signal,
+      return namingFullDisk(opts, vm, async () => {
+        await makeVmDir(vm);
+        await forgetHostKeyIfNewSystemDisk(opts, vm);
+        const overlay = await createOverlay({
+          backingPath: image.rootfsPath,
+          overlayPath: vm.runtime.systemOverlayPath,
+          sizeBytes: vm.spec.systemOverlaySizeBytes,
+          kind: 'qcow2',
+          signal,
+        });
+        throwIfAborted(signal);
+        const workDisk = await prepareWorkDisk(opts, vm, signal);
+        return { rootDisk: { path: overlay.path, format: await diskFormat(overlay.path) }, workDisk };
       });
-      throwIfAborted(signal);
-      const workDisk = await prepareWorkDisk(opts, vm, signal);
-      return { rootDisk: { path: overlay.path, format: await diskFormat(overlay.path) }, workDisk };
     },
     ...common(opts),
   };
@@ -152,44 +189,48 @@ export function createFirecrackerStorage(opts: FirecrackerStorageOptions): Stora
       throwIfAborted(signal);
       const image = imageOf(opts.images, vm);
       await requireArtifact(image, 'rootfs', image.rootfsPath);
-      let rootDisk: PreparedStorage['rootDisk'];
-      if (opts.privileged && (await dmAvailable())) {
-        const ops = opts.privileged;
-        const cowPath = vm.runtime.systemOverlayPath;
-        const originBytes = (await stat(image.rootfsPath)).size;
-        if (!(await stat(cowPath).catch(() => undefined))) {
-          await mkdir(dirname(cowPath), { recursive: true });
-          const fh = await open(cowPath, 'wx', 0o600);
-          await fh.close();
-          // Sparse: the COW store only occupies what the guest changes.
-          await truncate(cowPath, Math.max(vm.spec.systemOverlaySizeBytes, originBytes));
+      return namingFullDisk(opts, vm, async () => {
+        await makeVmDir(vm);
+        await forgetHostKeyIfNewSystemDisk(opts, vm);
+        let rootDisk: PreparedStorage['rootDisk'];
+        if (opts.privileged && (await dmAvailable())) {
+          const ops = opts.privileged;
+          const cowPath = vm.runtime.systemOverlayPath;
+          const originBytes = (await stat(image.rootfsPath)).size;
+          if (!(await stat(cowPath).catch(() => undefined))) {
+            await mkdir(dirname(cowPath), { recursive: true });
+            const fh = await open(cowPath, 'wx', 0o600);
+            await fh.close();
+            // Sparse: the COW store only occupies what the guest changes.
+            await truncate(cowPath, Math.max(vm.spec.systemOverlaySizeBytes, originBytes));
+          }
+          throwIfAborted(signal);
+          // A loop device's name is only known once attached, so it is announced right after.
+          const base = await ops.call('loop.attach', { path: image.rootfsPath, readOnly: true });
+          announce({ kind: 'loop', device: base.device });
+          throwIfAborted(signal);
+          const cow = await ops.call('loop.attach', { path: cowPath, readOnly: false });
+          announce({ kind: 'loop', device: cow.device });
+          throwIfAborted(signal);
+          const name = dmNameFor(vm);
+          announce({ kind: 'dm', name });
+          const dm = await ops.call('dm.snapshotCreate', { name, originDevice: base.device, cowDevice: cow.device, sectors: Math.ceil(originBytes / 512) });
+          announce({ kind: 'dm', name, device: dm.device });
+          rootDisk = { path: dm.device, format: 'raw' };
+        } else {
+          const overlay = await createOverlay({
+            backingPath: image.rootfsPath,
+            overlayPath: vm.runtime.systemOverlayPath,
+            sizeBytes: vm.spec.systemOverlaySizeBytes,
+            kind: 'sparse-copy',
+            signal,
+          });
+          rootDisk = { path: overlay.path, format: 'raw' };
         }
         throwIfAborted(signal);
-        // A loop device's name is only known once attached, so it is announced right after.
-        const base = await ops.call('loop.attach', { path: image.rootfsPath, readOnly: true });
-        announce({ kind: 'loop', device: base.device });
-        throwIfAborted(signal);
-        const cow = await ops.call('loop.attach', { path: cowPath, readOnly: false });
-        announce({ kind: 'loop', device: cow.device });
-        throwIfAborted(signal);
-        const name = dmNameFor(vm);
-        announce({ kind: 'dm', name });
-        const dm = await ops.call('dm.snapshotCreate', { name, originDevice: base.device, cowDevice: cow.device, sectors: Math.ceil(originBytes / 512) });
-        announce({ kind: 'dm', name, device: dm.device });
-        rootDisk = { path: dm.device, format: 'raw' };
-      } else {
-        const overlay = await createOverlay({
-          backingPath: image.rootfsPath,
-          overlayPath: vm.runtime.systemOverlayPath,
-          sizeBytes: vm.spec.systemOverlaySizeBytes,
-          kind: 'sparse-copy',
-          signal,
-        });
-        rootDisk = { path: overlay.path, format: 'raw' };
-      }
-      throwIfAborted(signal);
-      const workDisk = await prepareWorkDisk(opts, vm, signal);
-      return { rootDisk, workDisk };
+        const workDisk = await prepareWorkDisk(opts, vm, signal);
+        return { rootDisk, workDisk };
+      });
     },
     ...common(opts),
   };

@@ -109,6 +109,7 @@ export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHar
       autoStopStaleAfterMs: 0,
       staleSweepIntervalMs: 60_000,
       statsPollIntervalMs: 0,
+      exitWatchIntervalMs: 0,
     },
   });
   supervisor.start();

@@ -17,8 +17,8 @@ import { settled, invariantProblems } from './support/vm-checks.js';
  * Full disk (issue 8, item 6): XDG state and cache on a small tmpfs this test
  * mounts and unmounts itself. An image import bigger than the disk, and a
  * stand-in vm create whose VM dir cannot be made, fail with an error that
- * names the disk and leave no partial image or VM files behind. (image build
- * needs the images service from the realvm branch; see the report.)
+ * names the disk and leave no partial image or VM files behind. `image build`
+ * and vm create with the real (QEMU) storage port: real-vm-faults.test.ts.
  */
 const missing = requiresRoot();
 
@@ -112,7 +112,7 @@ describe.skipIf(netnsMissing !== null)(gated('vm create on a full disk (stand-in
     }
     expect(await invariantProblems(d, vms.filter((v) => v.state !== 'error'), { names: [], pool: 1, label: 'vm create on a full disk' })).toEqual([]);
     expect(d.standinPids()).toEqual([]);
-    count('defectsFound', 1, 'vm create on a full disk: bare ENOENT, no disk named (src/daemon/system/standin-runtime.ts; the QEMU storage port in src/vm-runtime needs the same)');
+    count('defectsFound', 1, 'vm create on a full disk: bare ENOENT, no disk named (src/daemon/system/standin-runtime.ts)');
     await d.stop();
   });
 });

@@ -44,6 +44,16 @@ describe('bangerd regressions', () => {
     count('defectsFound', 1, 'bangerd: deep request id crashed the daemon (src/rpc/envelope.ts, src/rpc/connection.ts)');
   });
 
+  it('fault: image.build with a 4 MB name echoed the whole name in its error (a 4-million-character "one-line" message; found by bad-input seed 1110027536)', { timeout: 30_000 }, async () => {
+    const name = 'A'.repeat(4 * 1024 * 1024 - 200);
+    const reply = (await survives(daemon.layout.daemonSocket, `${JSON.stringify({ jsonrpc: '2.0', id: 7, method: 'image.build', params: { name } })}\n`)) as { error?: { message: string; data?: { hint?: string } } };
+    expect(reply.error?.message).toMatch(/^image name "A+"… \(\d+ characters\) is not valid$/);
+    expect(reply.error!.message.length).toBeLessThan(200);
+    expect(reply.error?.data?.hint).toMatch(/1-63 letters/);
+    expect(daemon.alive).toBe(true);
+    count('defectsFound', 1, 'bangerd: image.build/import echoed a megabyte name in its error message (src/images/service.ts)');
+  });
+
   it('fault: a bare null line made the JSON-RPC library throw; bangerd answered "Internal error" instead of naming the fix', { timeout: 30_000 }, async () => {
     const reply = await survives(daemon.layout.daemonSocket, 'null\n');
     expect(reply).toMatchObject({ id: null, error: { code: -32600, message: expect.stringContaining('"jsonrpc":"2.0"') } });

@@ -5,6 +5,15 @@ import { CLI_MAIN, processesUnder, waitGone, type CliResult } from '../helpers/i
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
 
+export interface SmokeRigOptions {
+  /** Temp root prefix under /tmp. @default 'bgs-' */
+  tempPrefix?: string;
+  /** Netns tag (banger-TAG-xxxxxx). @default 'smoke' */
+  netnsTag?: string;
+  /** Extra top-level config.toml lines (before any table). */
+  extraConfig?: string[];
+}
+
 /**
  * The smoke suite drives the built CLI exactly as a user does, but inside a
  * network namespace created for the run: bangerd (auto-started by the CLI)
@@ -16,12 +25,12 @@ export class SmokeRig {
   readonly temp: TempRoot;
   readonly netns: TestNetns;
 
-  constructor() {
-    this.temp = createTempRoot('bgs-');
+  constructor(opts: SmokeRigOptions = {}) {
+    this.temp = createTempRoot(opts.tempPrefix ?? 'bgs-');
     const shared = process.env.BANGER_SMOKE_CACHE ?? '/var/tmp/banger-smoke-cache';
     mkdirSync(shared, { recursive: true });
     this.temp.env.XDG_CACHE_HOME = shared;
-    this.netns = createTestNetns('smoke');
+    this.netns = createTestNetns(opts.netnsTag ?? 'smoke');
     const cfgDir = join(this.temp.env.XDG_CONFIG_HOME!, 'banger');
     mkdirSync(cfgDir, { recursive: true });
     // A home of its own, so file_sync reads a file the test wrote (bangerd's home is $HOME).
@@ -32,7 +41,7 @@ export class SmokeRig {
     // DNS on an unprivileged port of the namespace's own loopback.
     writeFileSync(
       join(cfgDir, 'config.toml'),
-      ['dns_listen = "127.0.0.1:5353"', '[[file_sync]]', 'host = "~/.gitconfig"', 'guest = "~/.gitconfig"', ''].join('\n'),
+      ['dns_listen = "127.0.0.1:5353"', ...(opts.extraConfig ?? []), '[[file_sync]]', 'host = "~/.gitconfig"', 'guest = "~/.gitconfig"', ''].join('\n'),
     );
   }
 

@@ -25,7 +25,7 @@ afterEach(async () => {
 });
 
 async function boot(opts: Partial<BangerSystemOptions>): Promise<BangerSystem> {
-  sys = createBangerSystem(b.ports, { network: { tapPoolSize: 1 }, statsPollIntervalMs: 0, stopTimeoutMs: 100, ...opts });
+  sys = createBangerSystem(b.ports, { network: { tapPoolSize: 1 }, statsPollIntervalMs: 0, exitWatchIntervalMs: 0, stopTimeoutMs: 100, ...opts });
   await sys.start({ timeoutMs: 5000 });
   return sys;
 }
@@ -112,12 +112,27 @@ describe('stats poll', () => {
     vi.advanceTimersByTime(1000);
     await until(() => b.store.get(vm.id)!.state === 'error', 'demoted to error');
     const row = b.store.get(vm.id)!;
-    expect(row.runtime.lastError).toBe(`running.vmm.exited: VMM process ${pid} exited`);
+    expect(row.runtime.lastError).toBe(`running.vmm.exited: VMM process ${pid} exited unexpectedly (killed or crashed; see ${row.runtime.logPath})`);
     expect(row.runtime.tapDevice).toBeUndefined();
     expect(b.handles.files.has(vm.id)).toBe(false);
     expect(b.helper.state().nat).toEqual([]);
     // And it can be started again.
     await expect(s.service.start('crashy')).resolves.toMatchObject({ state: 'running' });
+  });
+
+  it('fault: with stats polling off (stats_poll_interval = "0") a dead VMM was never noticed; the exit watch demotes the VM and releases everything', { timeout: 10_000 }, async () => {
+    const s = await boot({ statsPollIntervalMs: 0, exitWatchIntervalMs: 1000 });
+    const vm = await s.service.create({ name: 'unwatched' });
+    const pid = b.store.get(vm.id)!.runtime.vmmPid!;
+    b.vmm.alive.delete(pid);
+    vi.advanceTimersByTime(1000);
+    await until(() => b.store.get(vm.id)!.state === 'error', 'demoted to error');
+    const row = b.store.get(vm.id)!;
+    expect(row.runtime.lastError).toContain(`VMM process ${pid} exited unexpectedly`);
+    expect(row.runtime.tapDevice).toBeUndefined();
+    expect(b.handles.files.has(vm.id)).toBe(false);
+    expect(b.helper.state().nat).toEqual([]);
+    await expect(s.service.start('unwatched')).resolves.toMatchObject({ state: 'running' });
   });
 
   it('does not pile up when a poll is slower than the interval', { timeout: 10_000 }, async () => {
