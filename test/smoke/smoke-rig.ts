@@ -1,5 +1,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_MAIN, processesUnder, waitGone, type CliResult } from '../helpers/index.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
@@ -27,7 +28,8 @@ export class SmokeRig {
 
   constructor(opts: SmokeRigOptions = {}) {
     this.temp = createTempRoot(opts.tempPrefix ?? 'bgs-');
-    const shared = process.env.BANGER_SMOKE_CACHE ?? '/var/tmp/banger-smoke-cache';
+    // The same kernel cache as the integration tier (test/helpers/test-layout.ts).
+    const shared = process.env.BANGER_TEST_CACHE ?? join(tmpdir(), 'banger-test-cache');
     mkdirSync(shared, { recursive: true });
     this.temp.env.XDG_CACHE_HOME = shared;
     this.netns = createTestNetns(opts.netnsTag ?? 'smoke');
