@@ -7,14 +7,17 @@ import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { count } from './counters.js';
 
 /**
- * A real bangerd on fresh XDG dirs. `crashed` is set when it exits without
- * being asked to (the figure the summary reports as daemon crashes).
+ * A real bangerd on fresh XDG dirs, inside a throwaway network namespace: a
+ * fuzzed vm.create or vm.start can start the actor system, whose bridge and
+ * taps must die with the namespace instead of landing on the host. `crashed`
+ * is set when it exits without being asked to (the summary's daemon crashes).
  */
 export class DaemonProcess {
   child!: ChildProcess;
   stderr = '';
   crashed: { code: number | null; signal: string | null } | undefined;
   private stopping = false;
+  readonly netns: TestNetns = createTestNetns('rel');
 
   private constructor(readonly temp: TempRoot) {}
 
@@ -28,7 +31,8 @@ export class DaemonProcess {
   async spawn(): Promise<void> {
     this.stopping = false;
     this.crashed = undefined;
-    this.child = spawn(process.execPath, [DAEMON_MAIN], { env: this.temp.env, stdio: ['ignore', 'ignore', 'pipe'] });
+    // `ip netns exec` execs node in place, so the child's pid is bangerd's.
+    this.child = spawn('ip', ['netns', 'exec', this.netns.name, process.execPath, DAEMON_MAIN], { env: this.temp.env, stdio: ['ignore', 'ignore', 'pipe'] });
     this.child.stderr?.setEncoding('utf8').on('data', (s: string) => (this.stderr += s));
     this.child.once('exit', (code, signal) => {
       if (!this.stopping) {
@@ -78,6 +82,7 @@ export class DaemonProcess {
 
   async dispose(): Promise<void> {
     await this.stop();
+    this.netns.delete();
     this.temp.remove();
   }
 }
