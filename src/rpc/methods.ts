@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { WorkspaceSchema } from '../store/codecs.js';
 import type { Image, VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
 import type { PortRow } from '../guest/ports/types.js';
 import type { MachineGraph } from '../../machines/graph.js';
@@ -60,17 +61,8 @@ export const ImageImportParams = z
 export const WorkspaceRecordParams = z
   .object({
     name: vmName,
-    workspace: z
-      .object({
-        sourcePath: z.string(),
-        repoRoot: z.string(),
-        repoName: z.string(),
-        guestPath: z.string(),
-        mode: z.enum(['shallow_overlay', 'full_copy', 'metadata_only']),
-        headCommit: z.string().optional(),
-        currentBranch: z.string().optional(),
-      })
-      .strict(),
+    // The stored shape minus what the daemon fills in itself.
+    workspace: WorkspaceSchema.omit({ vmId: true, preparedAt: true }).strict(),
   })
   .strict();
 export const EVENT_TOPICS = ['vm.transition', 'vm.stats', 'image.progress', 'debug.inspect'] as const;
