@@ -1,6 +1,7 @@
 import { destination, pino, type Logger } from 'pino';
 import { HelperRefusedError, toBangerError } from '../src/errors/index.js';
 import { createExecFileRunner, type CommandRunner } from '../src/host/exec/index.js';
+import { createTapBatcher } from '../src/host/network/index.js';
 import { OP_HANDLERS, realHost, type HostPort, type OpContext, type OpHandler } from './ops/index.js';
 import { HELPER_OPS, type HelperOpName, type HelperOpParams, type HelperOpResult, type PrivilegedOps } from './protocol.js';
 import { normaliseRoots, policyProblem, refuse, validateOpParams, type HelperPolicy } from './validate/index.js';
@@ -37,7 +38,8 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
   const policy: HelperPolicy = { ...opts.policy, roots: normaliseRoots(opts.policy.roots) };
   const problem = policyProblem(policy);
   if (problem) throw new HelperRefusedError(`helper policy is invalid: ${problem}`, { code: 'policy.invalid', hint: 'fix the banger-helper flags (see banger system status)' });
-  const ctx: OpContext = { runner: opts.runner ?? createExecFileRunner(), policy, host: opts.host ?? realHost, version: HELPER_VERSION };
+  const runner = opts.runner ?? createExecFileRunner();
+  const ctx: OpContext = { runner, taps: createTapBatcher(runner), policy, host: opts.host ?? realHost, version: HELPER_VERSION };
   const logger = opts.logger ?? pino({ name: 'banger-helper' }, destination(2));
 
   return {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { chown, lstat } from 'node:fs/promises';
 import type { CommandRunner } from '../../src/host/exec/index.js';
+import type { TapBatcher } from '../../src/host/network/index.js';
 import type { HelperPolicy } from '../validate/index.js';
 
 /** Host facts and file operations the ops need beyond commands; replaced in unit tests. */
@@ -27,6 +28,8 @@ export const realHost: HostPort = {
 
 export interface OpContext {
   runner: CommandRunner;
+  /** Tap create/delete over `runner`, coalesced into `ip -batch` runs (one per executor). */
+  taps: TapBatcher;
   policy: HelperPolicy;
   host: HostPort;
   version: string;

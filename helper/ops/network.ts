@@ -1,4 +1,4 @@
-import { createTap, deleteBridge, deleteTap, ensureBridge, natDown, natUp, setIpForward } from '../../src/host/network/index.js';
+import { deleteBridge, ensureBridge, natDown, natUp, setIpForward } from '../../src/host/network/index.js';
 import type { HelperOpParams, HelperOpResult } from '../protocol.js';
 import type { OpContext } from './context.js';
 
@@ -8,9 +8,9 @@ export const bridgeEnsure = (ctx: OpContext, p: HelperOpParams<'bridge.ensure'>)
 export const bridgeDelete = (ctx: OpContext, p: HelperOpParams<'bridge.delete'>): Promise<HelperOpResult<'bridge.delete'>> => deleteBridge(ctx.runner, p.name);
 
 export const tapCreate = (ctx: OpContext, p: HelperOpParams<'tap.create'>): Promise<HelperOpResult<'tap.create'>> =>
-  createTap(ctx.runner, { name: p.name, bridge: p.bridge, ownerUid: ctx.policy.ownerUid, ownerGid: ctx.policy.ownerGid });
+  ctx.taps.create({ name: p.name, bridge: p.bridge, ownerUid: ctx.policy.ownerUid, ownerGid: ctx.policy.ownerGid });
 
-export const tapDelete = (ctx: OpContext, p: HelperOpParams<'tap.delete'>): Promise<HelperOpResult<'tap.delete'>> => deleteTap(ctx.runner, p.name);
+export const tapDelete = (ctx: OpContext, p: HelperOpParams<'tap.delete'>): Promise<HelperOpResult<'tap.delete'>> => ctx.taps.delete(p.name);
 
 export const natUpOp = (ctx: OpContext, p: HelperOpParams<'nat.up'>): Promise<HelperOpResult<'nat.up'>> => natUp(ctx.runner, p);
 

@@ -241,6 +241,8 @@ export function provideVmMachine(ports: VmPorts, opts: VmOptions) {
 
 /** Store and handles actions; exported so tests can provide them with gated steps. */
 export function vmActions(ports: Pick<VmPorts, 'store' | 'handles' | 'logger'>) {
+  /** vmId → the undo stack last written to handles.json and the row mirror. */
+  const checkpointed = new Map<string, string>();
   return {
     persistState: ({ context }: { context: VmContext }, params: { state: VMState }) => {
       const lastError = lastErrorFor(context, params.state);
@@ -252,15 +254,21 @@ export function vmActions(ports: Pick<VmPorts, 'store' | 'handles' | 'logger'>) 
       if (params.state === 'error') ports.logger.warn({ vm: context.name, error: lastError }, 'vm failed');
     },
     checkpoint: ({ context }: { context: VmContext }) => {
-      if (context.releases.length === 0) {
-        ports.handles.remove(context.vmId);
-        ports.store.update(context.vmId, { mirror: null });
-      } else {
-        ports.handles.write(context.vmId, handlesFromReleases(context.releases));
-        ports.store.update(context.vmId, { mirror: mirrorFromReleases(context.releases) });
-      }
+      // Most checkpoints repeat the last one (a step's onDone after its own announcements, running's entry):
+      // skip the file rename and the row rewrite when the undo stack has not changed since.
+      const key = JSON.stringify(context.releases);
+      if (checkpointed.get(context.vmId) === key) return;
+      const empty = context.releases.length === 0;
+      // Both are attempted either way: the mirror is the fallback when the file is lost.
+      const fileOk = empty ? ports.handles.remove(context.vmId) : ports.handles.write(context.vmId, handlesFromReleases(context.releases));
+      const rowOk = ports.store.update(context.vmId, { mirror: empty ? null : mirrorFromReleases(context.releases) });
+      const ok = fileOk && rowOk;
+      // A failed write is retried by the next checkpoint, even one with the same stack.
+      if (ok) checkpointed.set(context.vmId, key);
+      else checkpointed.delete(context.vmId);
     },
     removeRecord: ({ context }: { context: VmContext }) => {
+      checkpointed.delete(context.vmId);
       ports.handles.remove(context.vmId);
       ports.store.remove(context.vmId);
     },

@@ -40,9 +40,16 @@ export function parseHandles(raw: unknown): ReadHandlesResult {
 }
 
 export function writeHandlesFile(path: string, handles: VMHandles): void {
-  mkdirSync(dirname(path), { recursive: true });
   const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ version: HANDLES_VERSION, ...handles }, null, 2)}\n`, { mode: 0o600 });
+  const text = `${JSON.stringify({ version: HANDLES_VERSION, ...handles }, null, 2)}\n`;
+  try {
+    writeFileSync(tmp, text, { mode: 0o600 });
+  } catch (err) {
+    // The VM dir normally exists (storage made it); create it only when it does not, saving a syscall per write.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, text, { mode: 0o600 });
+  }
   renameSync(tmp, path);
 }
 

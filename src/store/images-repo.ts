@@ -1,8 +1,9 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { ConflictError } from '../errors/index.js';
 import type { Image } from '../model/index.js';
 import { decodeEnum, ImageProfileSchema } from './codecs.js';
 import { isUniqueViolation } from './sqlite-errors.js';
+import { statementCache } from './statements.js';
 
 interface ImageRow {
   id: string;
@@ -24,27 +25,30 @@ interface ImageRow {
 
 /** Typed access to the `images` table. Every write is one statement. */
 export class ImagesRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   list(): Image[] {
-    return (this.db.prepare('SELECT * FROM images ORDER BY name').all() as ImageRow[]).map(toImage);
+    return (this.sql('SELECT * FROM images ORDER BY name').all() as ImageRow[]).map(toImage);
   }
 
   getById(id: string): Image | undefined {
-    const row = this.db.prepare('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
+    const row = this.sql('SELECT * FROM images WHERE id = ?').get(id) as ImageRow | undefined;
     return row && toImage(row);
   }
 
   getByName(name: string): Image | undefined {
-    const row = this.db.prepare('SELECT * FROM images WHERE name = ?').get(name) as ImageRow | undefined;
+    const row = this.sql('SELECT * FROM images WHERE name = ?').get(name) as ImageRow | undefined;
     return row && toImage(row);
   }
 
   /** @throws ConflictError when the name or id is taken. */
   insert(image: Image): void {
     try {
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, work_seed_path, kernel_path,
              initrd_path, modules_dir, kernel_args, size_bytes, ssh_key_fingerprint, created_at, updated_at)
            VALUES (@id, @name, @profile, @managed, @artifact_dir, @rootfs_path, @work_seed_path, @kernel_path,
@@ -64,8 +68,7 @@ export class ImagesRepo {
 
   /** Replaces every column of an existing row. Returns false when no row has that id. */
   update(image: Image): boolean {
-    const res = this.db
-      .prepare(
+    const res = this.sql(
         `UPDATE images SET name=@name, profile=@profile, managed=@managed, artifact_dir=@artifact_dir,
            rootfs_path=@rootfs_path, work_seed_path=@work_seed_path, kernel_path=@kernel_path,
            initrd_path=@initrd_path, modules_dir=@modules_dir, kernel_args=@kernel_args, size_bytes=@size_bytes,
@@ -78,7 +81,7 @@ export class ImagesRepo {
 
   /** Returns false when no row had that id. Fails with a FOREIGN KEY error while VMs use the image. */
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM images WHERE id = ?').run(id).changes > 0;
+    return this.sql('DELETE FROM images WHERE id = ?').run(id).changes > 0;
   }
 }
 

@@ -1,4 +1,4 @@
-import type { Database } from 'better-sqlite3';
+import type { Database, Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
 import {
@@ -12,6 +12,7 @@ import {
   WorkspaceSchema,
 } from './codecs.js';
 import { isForeignKeyViolation, isUniqueViolation, uniqueColumn } from './sqlite-errors.js';
+import { statementCache } from './statements.js';
 
 interface VmRow {
   id: string;
@@ -35,27 +36,31 @@ interface VmRow {
  * Every write is a single statement, so no reader sees a half-written row.
  */
 export class VmsRepo {
-  constructor(private readonly db: Database) {}
+  private readonly sql: (sql: string) => Statement;
+
+  constructor(private readonly db: Database) {
+    this.sql = statementCache(db);
+  }
 
   list(): VMRecord[] {
-    return (this.db.prepare('SELECT * FROM vms ORDER BY created_at, name').all() as VmRow[]).map(toRecord);
+    return (this.sql('SELECT * FROM vms ORDER BY created_at, name').all() as VmRow[]).map(toRecord);
   }
 
   listByState(states: readonly VMState[]): VMRecord[] {
     if (states.length === 0) return [];
     const marks = states.map(() => '?').join(',');
-    return (this.db.prepare(`SELECT * FROM vms WHERE state IN (${marks}) ORDER BY created_at`).all(...states) as VmRow[]).map(
+    return (this.sql(`SELECT * FROM vms WHERE state IN (${marks}) ORDER BY created_at`).all(...states) as VmRow[]).map(
       toRecord,
     );
   }
 
   getById(id: string): VMRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM vms WHERE id = ?').get(id) as VmRow | undefined;
+    const row = this.sql('SELECT * FROM vms WHERE id = ?').get(id) as VmRow | undefined;
     return row && toRecord(row);
   }
 
   getByName(name: string): VMRecord | undefined {
-    const row = this.db.prepare('SELECT * FROM vms WHERE name = ?').get(name) as VmRow | undefined;
+    const row = this.sql('SELECT * FROM vms WHERE name = ?').get(name) as VmRow | undefined;
     return row && toRecord(row);
   }
 
@@ -67,7 +72,7 @@ export class VmsRepo {
     const byName = this.getByName(ref) ?? this.getById(ref);
     if (byName) return byName;
     if (/^[0-9a-f]{4,}$/.test(ref)) {
-      const rows = this.db.prepare("SELECT * FROM vms WHERE id LIKE ? || '%' LIMIT 2").all(ref) as VmRow[];
+      const rows = this.sql("SELECT * FROM vms WHERE id LIKE ? || '%' LIMIT 2").all(ref) as VmRow[];
       if (rows.length === 1) return toRecord(rows[0]!);
       if (rows.length > 1) {
         throw new ConflictError(`id prefix "${ref}" matches more than one VM`, {
@@ -81,14 +86,13 @@ export class VmsRepo {
 
   /** Guest IPs held by any VM (for the allocator). */
   usedGuestIps(): Set<string> {
-    return new Set((this.db.prepare('SELECT guest_ip FROM vms').pluck().all() as string[]));
+    return new Set((this.sql('SELECT guest_ip FROM vms').pluck().all() as string[]));
   }
 
   /** @throws ConflictError on a duplicate name, id or guest IP; NotFoundError when the image row is missing. */
   insert(vm: VMRecord): void {
     try {
-      this.db
-        .prepare(
+      this.sql(
           `INSERT INTO vms (id, name, image_id, state, vmm, guest_ip, spec_json, runtime_json, stats_json,
              workspace_json, created_at, updated_at, last_touched_at)
            VALUES (@id, @name, @image_id, @state, @vmm, @guest_ip, @spec_json, @runtime_json, @stats_json,
@@ -103,8 +107,7 @@ export class VmsRepo {
   /** Replaces every column of the row with this id. Returns false when there is no such row. */
   update(vm: VMRecord): boolean {
     try {
-      const res = this.db
-        .prepare(
+      const res = this.sql(
           `UPDATE vms SET name=@name, image_id=@image_id, state=@state, vmm=@vmm, guest_ip=@guest_ip,
              spec_json=@spec_json, runtime_json=@runtime_json, stats_json=@stats_json, workspace_json=@workspace_json,
              updated_at=@updated_at, last_touched_at=@last_touched_at
@@ -122,8 +125,7 @@ export class VmsRepo {
    * actor calls this inside the transition). `lastError` undefined clears it.
    */
   setState(id: string, state: VMState, at: string, lastError?: string): boolean {
-    const res = this.db
-      .prepare(
+    const res = this.sql(
         `UPDATE vms SET state = ?, updated_at = ?,
            runtime_json = CASE WHEN ? IS NULL THEN json_remove(runtime_json, '$.lastError')
                                ELSE json_set(runtime_json, '$.lastError', ?) END
@@ -134,27 +136,26 @@ export class VmsRepo {
   }
 
   touch(id: string, at: string): boolean {
-    return this.db.prepare('UPDATE vms SET last_touched_at = ? WHERE id = ?').run(at, id).changes > 0;
+    return this.sql('UPDATE vms SET last_touched_at = ? WHERE id = ?').run(at, id).changes > 0;
   }
 
   setStats(id: string, stats: VMStats): boolean {
-    return this.db.prepare('UPDATE vms SET stats_json = ? WHERE id = ?').run(JSON.stringify(stats), id).changes > 0;
+    return this.sql('UPDATE vms SET stats_json = ? WHERE id = ?').run(JSON.stringify(stats), id).changes > 0;
   }
 
   setWorkspace(id: string, workspace: WorkspacePrepareResult | undefined, at: string): boolean {
     return (
-      this.db
-        .prepare('UPDATE vms SET workspace_json = ?, updated_at = ? WHERE id = ?')
+      this.sql('UPDATE vms SET workspace_json = ?, updated_at = ? WHERE id = ?')
         .run(workspace ? JSON.stringify(workspace) : null, at, id).changes > 0
     );
   }
 
   delete(id: string): boolean {
-    return this.db.prepare('DELETE FROM vms WHERE id = ?').run(id).changes > 0;
+    return this.sql('DELETE FROM vms WHERE id = ?').run(id).changes > 0;
   }
 
   count(): number {
-    return this.db.prepare('SELECT COUNT(*) FROM vms').pluck().get() as number;
+    return this.sql('SELECT COUNT(*) FROM vms').pluck().get() as number;
   }
 }
 

@@ -84,6 +84,8 @@ export function createNetnsRunner(ns: string, base: CommandRunner = createExecFi
 export interface RecordedCommand {
   cmd: string;
   args: string[];
+  /** What was written to stdin, when anything was. */
+  input?: string;
 }
 
 export type ScriptedReply = Partial<CommandResult> | ((call: RecordedCommand) => Partial<CommandResult>);
@@ -96,8 +98,8 @@ export function createRecordingRunner(reply: ScriptedReply = {}): CommandRunner 
   const calls: RecordedCommand[] = [];
   return {
     calls,
-    run(cmd, args) {
-      const call = { cmd, args: [...args] };
+    run(cmd, args, opts) {
+      const call: RecordedCommand = { cmd, args: [...args], ...(opts?.input !== undefined ? { input: opts.input } : {}) };
       calls.push(call);
       const r = typeof reply === 'function' ? reply(call) : reply;
       return Promise.resolve({ stdout: r.stdout ?? '', stderr: r.stderr ?? '', exitCode: r.exitCode === undefined ? 0 : r.exitCode });

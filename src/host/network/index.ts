@@ -6,6 +6,8 @@ export type { BridgeSpec } from './bridge.js';
 export { ensureBridge, deleteBridge } from './bridge.js';
 export type { TapSpec } from './tap.js';
 export { createTap, deleteTap } from './tap.js';
+export type { TapBatcher, TapBatcherOptions } from './tap-batch.js';
+export { createTapBatcher, failedBatchLines } from './tap-batch.js';
 export { setIpForward, getIpForward } from './ip-forward.js';
 export type { NatRule, NatTarget, SavedRule, IptablesTable, IptablesCommands } from './nat.js';
 export {

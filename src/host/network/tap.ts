@@ -14,10 +14,15 @@ export interface TapSpec {
  * Creates a persistent tap owned by the owner, enslaves it to the bridge and
  * brings it up. Idempotent: an existing tap is re-attached and brought up.
  */
+/** `ip tuntap add …` arguments after `tuntap` (shared with the batcher). */
+export function tapAddArgs(spec: TapSpec): string[] {
+  return ['add', 'dev', spec.name, 'mode', 'tap', 'user', String(spec.ownerUid), 'group', String(spec.ownerGid)];
+}
+
 export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{ created: boolean }> {
   // Optimistic add first: each `ip` is a process spawn, and the pool creates taps in bulk
   // (the supervisor bench spent most of its start phase spawning `ip`). Two spawns for a new tap.
-  const addArgs = ['tuntap', 'add', 'dev', spec.name, 'mode', 'tap', 'user', String(spec.ownerUid), 'group', String(spec.ownerGid)];
+  const addArgs = ['tuntap', ...tapAddArgs(spec)];
   const add = await runner.run('ip', addArgs).catch(() => undefined);
   const created = add?.exitCode === 0;
   if (!created) {

@@ -38,10 +38,10 @@ describe('in-process PrivilegedOps (validation + handlers, recorded commands)', 
   it('creates a tap owned by the owner with exact argument arrays', async () => {
     const { runner, ops } = make();
     expect(await ops.call('tap.create', { name: 'bgtap3', bridge: 'br-banger' })).toEqual({ created: true });
-    // Two spawns: an optimistic add, then master and up in one `ip link set`.
+    // Two spawns, each an `ip -batch` that concurrent creates share: the adds, then master and up.
     expect(runner.calls).toEqual([
-      { cmd: 'ip', args: ['tuntap', 'add', 'dev', 'bgtap3', 'mode', 'tap', 'user', '1234', 'group', '1235'] },
-      { cmd: 'ip', args: ['link', 'set', 'dev', 'bgtap3', 'master', 'br-banger', 'up'] },
+      { cmd: 'ip', args: ['-force', '-batch', '-'], input: 'tuntap add dev bgtap3 mode tap user 1234 group 1235\n' },
+      { cmd: 'ip', args: ['-force', '-batch', '-'], input: 'link set dev bgtap3 master br-banger up\n' },
     ]);
   });
 
