@@ -39,15 +39,20 @@ export interface VmService {
   create(params: VmCreateParams): Promise<VMRecord>;
   /** Idempotent on a running VM. Errors: NotFoundError, BusyError, the failed step's error (VmmError, HelperRefusedError, ...), ConflictError when a stop cancelled it. */
   start(ref: string): Promise<VMRecord>;
-  /** Idempotent on a stopped/created VM; cancels a start in progress. */
-  stop(ref: string): Promise<VMRecord>;
+  /** Idempotent on a stopped/created VM; cancels a start in progress. `force` kills the VMM instead of shutting it down. */
+  stop(ref: string, opts?: StopOptions): Promise<VMRecord>;
   restart(ref: string): Promise<VMRecord>;
-  /** Stops first when needed, then removes disks and the row. */
-  delete(ref: string): Promise<{ deleted: string }>;
+  /** Stops first when needed (`force`: by killing the VMM), then removes disks and the row. */
+  delete(ref: string, opts?: StopOptions): Promise<{ deleted: string }>;
   /** Spec changes; applied at the next start when the VM runs. Disks only grow. */
   set(ref: string, params: VmSetParams): Promise<VMRecord>;
   /** Marks the VM used now (ssh, exec, ports): keeps the stale sweep away. */
   touch(ref: string): VMRecord;
+}
+
+export interface StopOptions {
+  /** Kill the VMM at once instead of a graceful shutdown with a timeout. */
+  force?: boolean;
 }
 
 type VmSnap = { status: string; value: unknown; context: VmContext };
@@ -144,14 +149,23 @@ export function createVmService(
     throw new ConflictError(`start of VM ${vm.name} was cancelled by a stop`, { code: 'vm.start_cancelled' });
   }
 
-  async function doStop(vm: VMRecord): Promise<VMRecord> {
+  /**
+   * `--force` repeating a stop (or delete) already in flight joins it; tell the actor, so a graceful
+   * shutdown that hangs is cut short by a kill instead of running out its timeout.
+   */
+  function escalate(vm: VMRecord, op: VmOp): void {
+    if (inFlight.get(vm.id)?.op !== op) return;
+    (supervisor.system.get(vmActorId(vm.id)) as AnyActorRef | undefined)?.send({ type: 'vm.stop', force: true });
+  }
+
+  async function doStop(vm: VMRecord, force = false): Promise<VMRecord> {
     const ref = actorOf(vm);
     // Some transitional states ignore vm.stop (a rollback or a reclaim running its releases): wait for
     // one that takes it, or the stop would be lost and the VM would carry on into running.
     await waitFor(ref, (s) => (s as VmSnap).status !== 'active' || acceptsStop(stateOf(ref)), { timeout: opts.opTimeoutMs });
     const state = stateOf(ref);
     if (state === 'stopped' || state === 'created') return fresh(vm);
-    ref.send({ type: 'vm.stop' });
+    ref.send({ type: 'vm.stop', ...(force ? { force } : {}) });
     const s = await settle(ref, TERMINAL.stop);
     if (s.value === 'error' && s.context.failure) throw failureToError(s.context.failure);
     return fresh(vm);
@@ -189,11 +203,12 @@ export function createVmService(
       }
     },
 
-    stop(ref) {
+    stop(ref, stopOpts) {
       try {
         ensureReady();
         const vm = resolve(ref);
-        return exclusive(vm, 'stop', () => doStop(vm), ['start']);
+        if (stopOpts?.force) escalate(vm, 'stop');
+        return exclusive(vm, 'stop', () => doStop(vm, stopOpts?.force), ['start']);
       } catch (err) {
         return Promise.reject(err);
       }
@@ -212,13 +227,14 @@ export function createVmService(
       }
     },
 
-    delete(ref) {
+    delete(ref, stopOpts) {
       try {
         ensureReady();
         const vm = resolve(ref);
+        if (stopOpts?.force) escalate(vm, 'delete');
         return exclusive(vm, 'delete', async () => {
           const actor = actorOf(vm);
-          if (stateOf(actor) !== 'created' && stateOf(actor) !== 'stopped') await doStop(vm);
+          if (stateOf(actor) !== 'created' && stateOf(actor) !== 'stopped') await doStop(vm, stopOpts?.force);
           actor.send({ type: 'vm.delete' });
           const s = (await waitFor(actor, (x) => x.status !== 'active' || stateOf(actor) === 'error', { timeout: opts.opTimeoutMs })) as VmSnap;
           if (s.status === 'active' && s.context.failure) throw failureToError(s.context.failure);

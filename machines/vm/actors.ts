@@ -16,6 +16,7 @@ import { NotFoundError } from '../../src/errors/index.js';
 import { callPrivileged } from '../helper-bridge/actors.js';
 import { acquireTap } from '../tap-pool/actors.js';
 import type { BangerPorts } from '../ports.js';
+import type { VmmProcessHandle } from '../../src/vmm/driver.js';
 import type {
   NetworkStepOutput,
   ReleaseInput,
@@ -63,6 +64,12 @@ async function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
   } catch (err) {
     throw tagStep(err, step);
   }
+}
+
+/** The process handle a vmm release names, or null when no pid was recorded. */
+function vmmHandleOf(r: Extract<Release, { kind: 'vmm' }>): VmmProcessHandle | null {
+  if (r.pid === undefined) return null;
+  return { pid: r.pid, apiSockPath: r.apiSockPath, ...(r.pidStartTime !== undefined ? { pidStartTime: r.pidStartTime } : {}) };
 }
 
 /** The step functions, exported for tests that wrap them (gates, fault injection). */
@@ -187,8 +194,8 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
   async function executeRelease(r: Release, input: ReleaseInput, driver: ReturnType<VmPorts['driverFor']>, system: AnyActorSystem): Promise<void> {
     switch (r.kind) {
       case 'vmm': {
-        if (r.pid !== undefined) {
-          const handle = { pid: r.pid, apiSockPath: r.apiSockPath, ...(r.pidStartTime !== undefined ? { pidStartTime: r.pidStartTime } : {}) };
+        const handle = vmmHandleOf(r);
+        if (handle) {
           if (input.mode === 'stop') await driver.stop(handle, { timeoutMs: opts.stopTimeoutMs ?? 10_000 });
           else await driver.kill(handle);
           return;
@@ -235,7 +242,18 @@ export function provideVmMachine(ports: VmPorts, opts: VmOptions) {
       releaseResources: fromPromise(steps.releaseResources),
       destroyStorage: fromPromise(steps.destroyStorage),
     },
-    actions: vmActions(ports),
+    actions: {
+      ...vmActions(ports),
+      killVmm: ({ context }: { context: VmContext }) => {
+        for (const r of context.releases) {
+          const handle = r.kind === 'vmm' ? vmmHandleOf(r) : null;
+          if (!handle) continue;
+          ports.driverFor(context.vmm).kill(handle).catch((err: unknown) =>
+            ports.logger.warn({ vm: context.name, err: err instanceof Error ? err.message : String(err) }, 'force stop: kill failed'),
+          );
+        }
+      },
+    },
   });
 }
 

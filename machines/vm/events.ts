@@ -6,7 +6,8 @@ import type { VmFailure } from './steps.js';
 /** Commands the supervisor sends to a vm actor (imperative), and facts steps report (past tense). */
 export type VmEvent =
   | { type: 'vm.start' }
-  | { type: 'vm.stop' }
+  /** force: kill the VMM instead of a graceful shutdown. */
+  | { type: 'vm.stop'; force?: boolean }
   | { type: 'vm.delete' }
   | { type: 'vm.configure'; spec: VMSpec }
   /** Announced by a step before it acquires something (write-ahead for abort and crash). */
@@ -39,6 +40,8 @@ export interface VmContext {
   /** Why reconcile tore this VM down; becomes lastError. */
   recoverReason: string | null;
   recoverMode: 'adopt' | 'teardown' | 'hold' | null;
+  /** The stop in progress was `--force`: the VMM is killed, not shut down. */
+  forceStop: boolean;
   /** Row state at spawn, used once by `boot`. */
   bootState: VMRecord['state'];
 }
@@ -69,8 +72,8 @@ export interface ReleaseInput {
   vmId: string;
   vmm: VmmName;
   releases: Release[];
-  /** stop: graceful VMM shutdown first; rollback: kill. */
-  mode: 'stop' | 'rollback';
+  /** stop: graceful VMM shutdown first (kill after the timeout); kill: `vm stop --force`; rollback: undo a failed or cancelled start (kill). */
+  mode: 'stop' | 'kill' | 'rollback';
 }
 export interface ReleaseOutput {
   /** Releases that failed and are still held. */

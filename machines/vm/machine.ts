@@ -74,6 +74,8 @@ export const vmMachine = setup({
     },
     /** Drops the row (final state). */
     removeRecord: () => {},
+    /** `stop --force` during a graceful stop: kill the VMM now; the stop in progress sees it exit and goes on. */
+    killVmm: () => {},
     recordAnnounced: assign({
       releases: ({ context, event }) => (event.type === 'vm.acquired' ? pushRelease(context.releases, event.release) : context.releases),
     }),
@@ -98,6 +100,7 @@ export const vmMachine = setup({
     }),
     clearFailure: assign({ failure: null, recoverReason: null }),
     clearRecover: assign({ recoverMode: null }),
+    noteStopMode: assign({ forceStop: ({ event }) => event.type === 'vm.stop' && event.force === true }),
     configure: assign({ spec: ({ context, event }) => (event.type === 'vm.configure' ? event.spec : context.spec) }),
   },
   guards: {
@@ -106,6 +109,7 @@ export const vmMachine = setup({
     bootWas: ({ context }, params: { state: VMState }) => context.bootState === params.state,
     releaseFailed: ({ event }) => ((event as { output?: ReleaseOutput }).output?.failed.length ?? 0) > 0,
     holdsResources: ({ context }) => context.releases.length > 0,
+    forced: ({ event }) => event.type === 'vm.stop' && event.force === true,
   },
 }).createMachine({
   id: 'vm',
@@ -127,6 +131,7 @@ export const vmMachine = setup({
     recoverReason:
       input.recover?.mode === 'teardown' ? input.recover.reason : input.record.state === 'stopped' ? (input.record.runtime.lastError ?? null) : null,
     recoverMode: input.recover?.mode ?? null,
+    forceStop: false,
     bootState: input.record.state,
   }),
   initial: 'boot',
@@ -228,17 +233,20 @@ export const vmMachine = setup({
       entry: [{ type: 'persistState', params: { state: 'running' } }, 'checkpoint', 'addDnsRecord'],
       exit: ['removeDnsRecord'],
       on: {
-        'vm.stop': 'stopping',
+        'vm.stop': { target: 'stopping', actions: 'noteStopMode' },
         'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
         'vm.configure': { actions: 'configure' },
       },
     },
     stopping: {
       entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      on: {
+        'vm.stop': { guard: 'forced', actions: ['noteStopMode', 'killVmm'] },
+      },
       invoke: {
         id: 'releaseResources',
         src: 'releaseResources',
-        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'stop' as const }),
+        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: context.forceStop ? ('kill' as const) : ('stop' as const) }),
         onDone: [
           {
             guard: 'releaseFailed',
@@ -318,7 +326,7 @@ export const vmMachine = setup({
     },
     stopped: {
       entry: [
-        assign({ releases: [], storage: null, tap: null, pid: null }),
+        assign({ releases: [], storage: null, tap: null, pid: null, forceStop: false }),
         { type: 'persistState', params: { state: 'stopped' } },
         'checkpoint',
       ],
@@ -330,7 +338,7 @@ export const vmMachine = setup({
     },
     error: {
       entry: [
-        assign({ storage: null, tap: null, pid: null }),
+        assign({ storage: null, tap: null, pid: null, forceStop: false }),
         { type: 'persistState', params: { state: 'error' } },
         'checkpoint',
       ],
@@ -338,7 +346,7 @@ export const vmMachine = setup({
         // A failed release may have left the old VMM or tap behind: release it first, never start a second one beside it.
         'vm.start': [{ guard: 'holdsResources', target: 'reclaiming' }, { target: 'starting' }],
         // Something may still be held after a failed release: stop retries it.
-        'vm.stop': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'stopped' }],
+        'vm.stop': [{ guard: 'holdsResources', target: 'stopping', actions: 'noteStopMode' }, { target: 'stopped' }],
         'vm.delete': [{ guard: 'holdsResources', target: 'stopping' }, { target: 'deleting' }],
         'vm.configure': { actions: 'configure' },
       },

@@ -33,16 +33,15 @@ export const vmMethods = {
   'vm.list': { params: Empty, handler: (_params, ctx) => ctx.services.vms.list() },
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
   'vm.create': { params: VmCreateParams, handler: async (params, ctx) => (await vmService(ctx)).create(params) },
-  'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).start(params.name) },
-  // `force` is accepted for the CLI's sake; stop already kills after the graceful timeout.
-  'vm.stop': { params: VmStopParams, handler: async (params, ctx) => (await vmService(ctx)).stop(params.name) },
-  'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).restart(params.name) },
-  'vm.delete': { params: VmStopParams, handler: async (params, ctx) => (await vmService(ctx)).delete(params.name) },
+  'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).start(params.name) },
+  'vm.stop': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).stop(name, { force: force === true }) },
+  'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).restart(params.name) },
+  'vm.delete': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).delete(name, { force: force === true }) },
   'vm.set': {
     params: VmSetParams,
-    handler: async ({ name, ...rest }, ctx) => (await vmService(ctx)).set(name, rest),
+    handler: async ({ name, ...rest }, ctx) => (await serviceFor(ctx, name)).set(name, rest),
   },
-  'vm.touch': { params: VmRefParams, handler: async (params, ctx) => (await vmService(ctx)).touch(params.name) },
+  'vm.touch': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).touch(params.name) },
   'vm.logs': {
     params: VmLogsParams,
     handler: async (params, ctx) => {
@@ -102,6 +101,15 @@ export const vmMethods = {
     },
   },
 } satisfies MethodTable;
+
+/**
+ * The VM service for a call about one existing VM. The name is resolved first: a typo gets
+ * "no VM named" without starting the actor system (which creates the bridge and tap pool).
+ */
+async function serviceFor(ctx: DaemonContext, ref: string) {
+  ctx.services.vms.get(ref);
+  return vmService(ctx);
+}
 
 function requireRunning(vm: VMRecord, what: string): VMRecord {
   if (vm.state !== 'running') {

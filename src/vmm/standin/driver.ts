@@ -141,7 +141,9 @@ export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
     async stop(handle, { timeoutMs = 10_000, signal } = {}): Promise<StopOutcome> {
       if (!isAlive(handle)) return 'already-stopped';
       const b = behaviour(names.get(handle.apiSockPath) ?? '').stop;
-      await runStep(b, 'stop', signal);
+      // A slow shutdown is a wait on the process like a real guest's: a kill meanwhile (stop --force) ends it.
+      if (b?.delayMs && (await waitGone(handle.pid, handle.pidStartTime, b.delayMs))) return 'killed';
+      if (b?.fail) await runStep({ fail: b.fail }, 'stop', signal);
       if (!b?.ignoreGraceful) {
         try {
           process.kill(handle.pid, 'SIGTERM');
@@ -149,8 +151,8 @@ export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
           return 'already-stopped';
         }
         if (await waitGone(handle.pid, handle.pidStartTime, timeoutMs)) return 'graceful';
-      } else {
-        await sleep(timeoutMs, signal).catch(() => {});
+      } else if (await waitGone(handle.pid, handle.pidStartTime, timeoutMs)) {
+        return 'killed';
       }
       await kill(handle);
       return 'killed';

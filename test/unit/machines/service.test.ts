@@ -131,6 +131,53 @@ describe('VmService serialisation', () => {
     await stopping;
   });
 
+  it('stop --force kills the VMM instead of shutting it down; delete --force too', { timeout: 10_000 }, async () => {
+    for (const name of ['a', 'b']) {
+      const p = sys.service.create({ name });
+      await waitState(name, 'starting.guestReady');
+      openGuest();
+      await p;
+    }
+    await expect(sys.service.stop('a', { force: true })).resolves.toMatchObject({ state: 'stopped' });
+    await expect(sys.service.delete('b', { force: true })).resolves.toEqual({ deleted: 'b' });
+    expect(b.vmm.calls.filter((c) => c.method === 'stop')).toHaveLength(0);
+    expect(b.vmm.calls.filter((c) => c.method === 'kill')).toHaveLength(2);
+    expectNothingHeld('a');
+    // The next plain stop is graceful again: force does not stick to the VM.
+    const p = sys.service.start('a');
+    await waitState('a', 'starting.guestReady');
+    openGuest();
+    await p;
+    await sys.service.stop('a');
+    expect(b.vmm.calls.filter((c) => c.method === 'stop')).toHaveLength(1);
+  });
+
+  it('stop --force during a hanging graceful stop kills the VMM and both callers see it stopped', { timeout: 10_000 }, async () => {
+    const p = sys.service.create({ name: 'a' });
+    await waitState('a', 'starting.guestReady');
+    openGuest();
+    const vm = await p;
+    // A graceful stop that only ends when the process dies (a guest ignoring the power button).
+    let died!: () => void;
+    const death = new Promise<void>((r) => (died = r));
+    b.vmm.stop = async (h) => {
+      await death;
+      b.vmm.alive.delete(h.pid);
+      return 'killed';
+    };
+    b.vmm.kill = async (h) => {
+      b.vmm.alive.delete(h.pid);
+      died();
+    };
+    const graceful = sys.service.stop(vm.name);
+    await waitState('a', 'stopping');
+    const forced = sys.service.stop(vm.name, { force: true });
+    const [g, f] = await Promise.all([graceful, forced]);
+    expect(g.state).toBe('stopped');
+    expect(f.state).toBe('stopped');
+    expectNothingHeld('a');
+  });
+
   it('operations on different VMs run side by side', { timeout: 10_000 }, async () => {
     await sys.service.create({ name: 'a', noStart: true });
     await sys.service.create({ name: 'b', noStart: true });

@@ -57,6 +57,7 @@ function eventsFor(s: Snap): AnyEventObject[] {
   const out: AnyEventObject[] = [
     { type: 'vm.start' },
     { type: 'vm.stop' },
+    { type: 'vm.stop', force: true },
     { type: 'vm.delete' },
     { type: 'vm.exited', reason: 'VMM process exited' },
     { type: 'vm.configure', spec: { ...s.context.spec, vcpuCount: s.context.spec.vcpuCount + 1 } },
@@ -74,7 +75,8 @@ function eventsFor(s: Snap): AnyEventObject[] {
 const held = (releases: readonly Release[]) => releases.length > 0;
 /** State value plus whether something is held: the guards depend on it. */
 const serializeState = (s: Snap) => `${JSON.stringify(s.value)}${held(s.context.releases) ? '+held' : ''}`;
-const serializeEvent = (e: AnyEventObject) => `${e.type}${(e as { output?: { failed?: unknown[] } }).output?.failed?.length ? ':partial' : ''}`;
+const serializeEvent = (e: AnyEventObject) =>
+  `${e.type}${(e as { output?: { failed?: unknown[] } }).output?.failed?.length ? ':partial' : ''}${(e as { force?: boolean }).force ? ':force' : ''}`;
 
 function gateModeOf(e: AnyEventObject): { id: string; mode: GateMode } | null {
   const m = /^xstate\.(done|error)\.actor\.(.+)$/.exec(e.type);

@@ -14,7 +14,7 @@ export type LifecycleOp = 'start' | 'stop' | 'restart' | 'delete';
 export function lifecycleOptions(op: LifecycleOp) {
   return (cmd: Command): void => {
     cmd.argument('<names...>', 'VM names or ids');
-    if (op === 'stop' || op === 'delete') cmd.option('-f, --force', op === 'stop' ? 'kill the VMM without a graceful shutdown' : 'delete even when running (stops it first)');
+    if (op === 'stop' || op === 'delete') cmd.option('-f, --force', op === 'stop' ? 'kill the VMM without a graceful shutdown' : 'kill a running VM instead of shutting it down gracefully before deleting it');
   };
 }
 
