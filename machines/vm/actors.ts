@@ -27,7 +27,8 @@ import type {
   VmmStepOutput,
 } from './events.js';
 import { vmMachine } from './machine.js';
-import { handlesFromReleases, macForIp, mirrorFromReleases } from './releases.js';
+import { handlesFromReleases, mirrorFromReleases } from './releases.js';
+import { macFromIp } from '../../src/host/network/index.js';
 import type { Release } from './releases.js';
 import { STEP, failureText, tagStep } from './steps.js';
 
@@ -148,7 +149,7 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
       if (!input.storage || !input.tap) throw tagStep(new Error('launch without storage or tap'), STEP.vmmLaunch);
       const storage = input.storage;
       const tap = input.tap;
-      const spec = await inStep(STEP.vmmLaunch, async () => ports.planner.launchSpec(vm, { storage, tap, mac: macForIp(vm.runtime.guestIP) }));
+      const spec = await inStep(STEP.vmmLaunch, async () => ports.planner.launchSpec(vm, { storage, tap, mac: macFromIp(vm.runtime.guestIP) }));
       throwIfAborted(signal, STEP.vmmLaunch);
       // Announced without a pid: if we die before launch returns, reconcile finds the process by its socket path.
       announce({ kind: 'vmm', apiSockPath: spec.apiSockPath });

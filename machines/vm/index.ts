@@ -5,5 +5,5 @@ export type { VmPorts, VmOptions } from './actors.js';
 export type { VmEvent, VmInput, VmContext, StepInput, ReleaseInput, ReleaseOutput } from './events.js';
 export { STEP, toFailure, failureText, failureFromText } from './steps.js';
 export type { VmFailure, StepName } from './steps.js';
-export { releaseKey, pushRelease, handlesFromReleases, mirrorFromReleases, releasesFromHandles, macForIp } from './releases.js';
+export { releaseKey, pushRelease, handlesFromReleases, mirrorFromReleases, releasesFromHandles } from './releases.js';
 export type { Release, ReleaseKind } from './releases.js';

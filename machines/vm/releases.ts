@@ -105,8 +105,3 @@ export function releasesFromHandles(
   return out;
 }
 
-/** A stable MAC per guest IP (locally administered, unicast). */
-export function macForIp(ip: string): string {
-  const octets = ip.split('.').map((o) => Number(o) & 0xff);
-  return ['02', 'fc', ...octets.map((o) => o.toString(16).padStart(2, '0'))].join(':');
-}

@@ -1,5 +1,5 @@
 import type { LaunchPlanner } from '../../machines/ports.js';
-import { macFromIp, parseCidr } from '../host/network/index.js';
+import { parseCidr } from '../host/network/index.js';
 import type { VmmName } from '../model/index.js';
 import { buildKernelArgs } from '../vmm/kernel-args.js';
 import type { VmmLaunchSpec } from '../vmm/driver.js';
@@ -30,7 +30,7 @@ const FIRECRACKER_ARGS = 'reboot=k pci=off';
 export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
   const cidr = parseCidr(opts.bridgeCidr);
   return {
-    async launchSpec(vm, { storage, tap }): Promise<VmmLaunchSpec> {
+    async launchSpec(vm, { storage, tap, mac }): Promise<VmmLaunchSpec> {
       const image = imageOf(opts.images, vm);
       await requireArtifact(image, 'kernel', image.kernelPath);
       if (image.initrdPath) await requireArtifact(image, 'initrd', image.initrdPath);
@@ -51,8 +51,7 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
         kernelPath: image.kernelPath,
         kernelArgs,
         rootDisk: storage.rootDisk,
-        // One MAC rule for the whole product (src/host/network), whatever the caller derived.
-        network: { tap, mac: macFromIp(vm.runtime.guestIP) },
+        network: { tap, mac },
         apiSockPath: vm.runtime.apiSockPath,
         agentSockPath: vm.runtime.agentSockPath,
         logPath: vm.runtime.logPath,

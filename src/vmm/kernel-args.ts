@@ -54,8 +54,3 @@ export function prefixToMask(m: number | string): string {
   return [24, 16, 8, 0].map((s) => (bits >>> s) & 0xff).join('.');
 }
 
-/** Stable locally administered MAC from the guest IP (06:00 + the 4 octets), as Firecracker's docs do. */
-export function macForIp(ip: string): string {
-  if (!IPV4.test(ip)) throw new InvalidInputError(`guest IP ${JSON.stringify(ip)} is not an IPv4 address`);
-  return ['06', '00', ...ip.split('.').map((o) => Number(o).toString(16).padStart(2, '0'))].join(':').toUpperCase();
-}

@@ -178,11 +178,11 @@ describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
   });
 
   describe('launch planner', () => {
-    it('puts kernel, initrd, ip= config, net.ifnames=0, the tap and a MAC from the IP into the spec', async () => {
+    it('puts kernel, initrd, ip= config, net.ifnames=0, the tap and the MAC it is given into the spec', async () => {
       const v = vm();
       const planner = createLaunchPlanner({ vmm: 'qemu', images, bridgeCidr: '172.16.0.1/24' });
       const storage = { rootDisk: { path: '/r', format: 'qcow2' as const }, workDisk: { path: '/w', format: 'raw' as const } };
-      const spec = await planner.launchSpec(v, { storage, tap: 'bgtap3', mac: 'x' });
+      const spec = await planner.launchSpec(v, { storage, tap: 'bgtap3', mac: '06:00:ac:10:00:07' });
       expect(spec).toEqual({
         vmId: v.id, name: 'dev', vcpuCount: 2, memoryMiB: 1024, kernelPath: image.kernelPath, initrdPath: image.initrdPath,
         kernelArgs: 'console=ttyS0 quiet panic=-1 net.ifnames=0 ip=172.16.0.7::172.16.0.1:255.255.255.0:dev:eth0:off root=/dev/vda rw init=/sbin/init',

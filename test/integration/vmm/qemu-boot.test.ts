@@ -8,7 +8,8 @@ import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
 import { createOverlay, createWorkDisk, removeOverlay, removeWorkDisk } from '../../../src/host/storage/index.js';
 import { buildImage } from '../../../src/images/build.js';
 import { GiB, MiB, newId, type Image } from '../../../src/model/index.js';
-import { buildKernelArgs, macForIp } from '../../../src/vmm/kernel-args.js';
+import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
+import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/vmm/driver.js';
 import { isProcessAlive } from '../../../src/vmm/process.js';
@@ -70,7 +71,7 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
       kernelArgs: buildKernelArgs({ imageArgs: image.kernelArgs, guestIP: net.guestIP, gatewayIP: net.hostIP, netmask: net.prefix, hostname: 'boot-test' }),
       rootDisk: { path: overlay.path, format: overlay.format },
       workDisk: { path: workDisk, format: 'raw' },
-      network: { tap: net.tap, mac: macForIp(net.guestIP) },
+      network: { tap: net.tap, mac: macFromIp(net.guestIP) },
       apiSockPath: join(run, 'qmp.sock'),
       agentSockPath: join(run, 'agent.sock'),
       logPath: join(dir, 'console.log'),
