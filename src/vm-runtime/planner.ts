@@ -1,5 +1,6 @@
 import type { LaunchPlanner } from '../../machines/ports.js';
 import { parseCidr } from '../host/network/index.js';
+import { InternalError } from '../errors/index.js';
 import type { VmmName } from '../model/index.js';
 import { buildKernelArgs } from '../vmm/kernel-args.js';
 import type { VmmLaunchSpec } from '../vmm/driver.js';
@@ -20,6 +21,8 @@ export interface PlannerOptions {
  */
 const FIRECRACKER_ARGS = 'reboot=k pci=off';
 
+const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
+
 /**
  * Builds the VmmLaunchSpec from the VM row and its image: kernel, initrd,
  * the kernel command line (static `ip=` config from the guest IP and the
@@ -31,6 +34,8 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
   const cidr = parseCidr(opts.bridgeCidr);
   return {
     async launchSpec(vm, { storage, tap, mac }): Promise<VmmLaunchSpec> {
+      // Checked here: QEMU's own complaint about a bad MAC names a device property, not the cause.
+      if (!MAC.test(mac)) throw new InternalError(`launch planned with MAC ${JSON.stringify(mac.slice(0, 40))}`, { code: 'vm.bad_mac', hint: 'a bug in banger: please report it with bangerd.log' });
       const image = imageOf(opts.images, vm);
       await requireArtifact(image, 'kernel', image.kernelPath);
       if (image.initrdPath) await requireArtifact(image, 'initrd', image.initrdPath);

@@ -63,7 +63,7 @@ async function bootBanger(layout: Layout, image: Image, net: RoutedNetns): Promi
   const t0 = performance.now();
   const storage = await ports.storage.prepare(vm, { signal, announce: () => undefined });
   const t1 = performance.now();
-  const spec = await ports.planner.launchSpec(vm, { storage, tap: net.tap, mac: '' });
+  const spec = await ports.planner.launchSpec(vm, { storage, tap: net.tap, mac: macFromIp(vm.runtime.guestIP) });
   await driver.prepare(spec);
   const handle = await driver.launch(spec);
   live.add(handle.pid);

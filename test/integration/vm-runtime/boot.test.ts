@@ -5,6 +5,7 @@ import type { Release } from '../../../machines/vm/releases.js';
 import { ensureSshKey } from '../../../src/guest/keys.js';
 import { KnownHosts, connectSsh, execCapture } from '../../../src/guest/ssh/index.js';
 import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
+import { macFromIp } from '../../../src/host/network/index.js';
 import { buildImage } from '../../../src/images/build.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src/model/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
@@ -96,7 +97,7 @@ describe.skipIf(skipReason(missing))('VM runtime ports boot the minimal image un
     expect(storage.rootDisk).toEqual({ path: vm.runtime.systemOverlayPath, format: 'qcow2' });
     expect(storage.workDisk).toEqual({ path: vm.runtime.workDiskPath, format: 'raw' });
 
-    const spec = await ports.planner.launchSpec(vm, { storage, tap: net.tap, mac: 'ignored' });
+    const spec = await ports.planner.launchSpec(vm, { storage, tap: net.tap, mac: macFromIp(vm.runtime.guestIP) });
     expect(spec.kernelArgs).toContain(`ip=${net.guestIP}::${net.gatewayIP}:255.255.255.0:rt-boot:eth0:off`);
     expect(spec.kernelArgs).toContain('net.ifnames=0');
     expect(spec.network?.tap).toBe('tap0');

@@ -189,10 +189,10 @@ describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
         rootDisk: storage.rootDisk, workDisk: storage.workDisk, network: { tap: 'bgtap3', mac: '06:00:ac:10:00:07' },
         apiSockPath: v.runtime.apiSockPath, agentSockPath: v.runtime.agentSockPath, logPath: v.runtime.logPath,
       });
-      const fc = await createLaunchPlanner({ vmm: 'firecracker', images, bridgeCidr: '10.9.0.1/16' }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: 'x' });
+      const fc = await createLaunchPlanner({ vmm: 'firecracker', images, bridgeCidr: '10.9.0.1/16' }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: '06:00:0a:09:00:02' });
       expect(fc.kernelArgs).toMatch(/ip=172\.16\.0\.7::10\.9\.0\.1:255\.255\.0\.0:dev:eth0:off .* reboot=k pci=off$/);
       const noKernel = createLaunchPlanner({ vmm: 'qemu', images: { get: () => ({ ...image, kernelPath: '/nonexistent/vmlinuz' }) }, bridgeCidr: '172.16.0.1/24' });
-      await expect(noKernel.launchSpec(v, { storage, tap: 't', mac: 'x' })).rejects.toThrow(/the kernel of image "tiny" is missing/);
+      await expect(noKernel.launchSpec(v, { storage, tap: 't', mac: '06:00:0a:09:00:02' })).rejects.toThrow(/the kernel of image "tiny" is missing/);
     });
   });
 
