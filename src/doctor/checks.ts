@@ -110,7 +110,7 @@ export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
         fix: `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH, or set vmm = "qemu" in ${file}`,
       };
   const [vsock, dm] = await Promise.all([p.vhostVsock(), p.deviceMapper()]);
-  return [vmmRow, firecrackerKvm(a, file), firecrackerVsock(vsock), firecrackerDisks(dm)];
+  return [vmmRow, firecrackerKvm(a, file), firecrackerVsock(vsock), firecrackerDisks(dm, file)];
 }
 
 function firecrackerKvm(a: AcceleratorReport, file: string): CheckResult {
@@ -142,13 +142,27 @@ function firecrackerVsock(present: boolean): CheckResult {
   };
 }
 
-function firecrackerDisks(dm: DeviceMapperReport): CheckResult {
+function firecrackerDisks(dm: DeviceMapperReport, file: string): CheckResult {
   const base = { id: 'firecracker-dm', title: 'firecracker disks', facts: { ...dm } };
-  if (dm.control && dm.dmsetup) {
-    return { ...base, status: 'pass', detail: `device-mapper snapshots over the image rootfs (/dev/mapper/control, ${dm.dmsetup})` };
+  if (!dm.control) {
+    return {
+      ...base,
+      status: 'warn',
+      detail: 'no device-mapper (/dev/mapper/control missing): each VM root disk is a full sparse copy of the image rootfs, not a snapshot',
+      fix: 'modprobe dm_snapshot and apt-get install dmsetup (then dmsetup mknodes if /dev/mapper/control is still missing)',
+    };
   }
-  if (dm.control) {
-    // vm-runtime/storage.ts takes the dm path whenever /dev/mapper/control exists; the helper then runs dmsetup.
+  // vm-runtime/storage.ts takes the dm path whenever /dev/mapper/control exists; the root helper
+  // then refuses without the kernel driver, and runs dmsetup. Either gap stops every start.
+  if (!dm.driver) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: '/dev/mapper/control exists but the kernel has no device-mapper driver (not in /proc/misc), so the snapshot step of every VM start fails',
+      fix: `modprobe dm_snapshot, or set vmm = "qemu" in ${file}`,
+    };
+  }
+  if (!dm.dmsetup) {
     return {
       ...base,
       status: 'fail',
@@ -156,12 +170,7 @@ function firecrackerDisks(dm: DeviceMapperReport): CheckResult {
       fix: 'apt-get install dmsetup',
     };
   }
-  return {
-    ...base,
-    status: 'warn',
-    detail: 'no device-mapper (/dev/mapper/control missing): each VM root disk is a full sparse copy of the image rootfs, not a snapshot',
-    fix: 'modprobe dm_snapshot and apt-get install dmsetup (then dmsetup mknodes if /dev/mapper/control is still missing)',
-  };
+  return { ...base, status: 'pass', detail: `device-mapper snapshots over the image rootfs (/dev/mapper/control, ${dm.dmsetup})` };
 }
 
 export async function checkHostTools(p: DoctorPorts): Promise<CheckResult> {

@@ -1,5 +1,5 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { stat, statfs } from 'node:fs/promises';
+import { readFile, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -47,7 +47,7 @@ export interface HostDoctorOptions {
   /** Helper ping timeout. @default 2000 */
   helperTimeoutMs?: number;
   /** Device nodes Firecracker wants (tests point them into a temp dir). */
-  devices?: { vhostVsock?: string; mapperControl?: string };
+  devices?: { vhostVsock?: string; mapperControl?: string; procMisc?: string };
   /**
    * Where dmsetup is looked for after PATH: the root helper runs it with
    * root's PATH, which has the sbin dirs a user's PATH may lack.
@@ -167,9 +167,12 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
 
     async deviceMapper() {
       const control = existsSync(opts.devices?.mapperControl ?? '/dev/mapper/control');
+      // The same test the root helper makes before any dm operation (helper/ops/storage.ts).
+      const misc = await readFile(opts.devices?.procMisc ?? '/proc/misc', 'utf8').catch(() => '');
+      const driver = /\bdevice-mapper\b/.test(misc);
       let dmsetup = await whichBin('dmsetup');
       if (!dmsetup) dmsetup = (await which('dmsetup', { PATH: (opts.sbinDirs ?? ['/usr/sbin', '/sbin']).join(delimiter) })) ?? null;
-      return { control, dmsetup };
+      return { control, driver, dmsetup };
     },
 
     async vmDefaults(): Promise<VmDefaultReport[]> {

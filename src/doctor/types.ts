@@ -42,6 +42,8 @@ export interface VmmConfigReport {
 export interface DeviceMapperReport {
   /** /dev/mapper/control exists: Firecracker starts take the device-mapper snapshot path. */
   control: boolean;
+  /** The kernel has the device-mapper driver (`device-mapper` in /proc/misc); the root helper refuses dm work without it. */
+  driver: boolean;
   /** Where dmsetup is (PATH, then the sbin dirs root's PATH has), or null. */
   dmsetup: string | null;
 }

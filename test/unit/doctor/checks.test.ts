@@ -34,7 +34,7 @@ function ports(over: Partial<DoctorPorts> = {}): DoctorPorts {
     isRoot: () => true,
     vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: '/c/banger/config.toml' }),
     vhostVsock: async () => true,
-    deviceMapper: async () => ({ control: true, dmsetup: '/usr/sbin/dmsetup' }),
+    deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
     ...over,
   };
 }

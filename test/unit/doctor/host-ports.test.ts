@@ -205,22 +205,25 @@ describe('createHostDoctorPorts', () => {
     expect(await make({ devices: { vhostVsock: '/dev/null' } }).vhostVsock()).toBe(true);
   });
 
-  it('deviceMapper: control node presence, and dmsetup from PATH or else the sbin dirs', async () => {
+  it('deviceMapper: control node, kernel driver from /proc/misc, and dmsetup from PATH or else the sbin dirs', async () => {
     const control = join(t.root, 'mapper-control');
+    const procMisc = join(t.root, 'misc');
     const sbin = join(t.root, 'sbin');
     mkdirSync(sbin);
-    const dm = (env = pathWith()) => make({ env, devices: { mapperControl: control }, sbinDirs: [sbin] }).deviceMapper();
-    expect(await dm()).toEqual({ control: false, dmsetup: null });
+    const dm = (env = pathWith()) => make({ env, devices: { mapperControl: control, procMisc }, sbinDirs: [sbin] }).deviceMapper();
+    expect(await dm()).toEqual({ control: false, driver: false, dmsetup: null });
     writeFileSync(control, '');
+    writeFileSync(procMisc, '229 fuse\n 58 network_throughput\n');
     writeFileSync(join(sbin, 'dmsetup'), '#!/bin/sh\n', { mode: 0o755 });
-    expect(await dm()).toEqual({ control: true, dmsetup: join(sbin, 'dmsetup') });
-    expect(await dm(pathWith('dmsetup'))).toEqual({ control: true, dmsetup: join(binDir, 'dmsetup') });
+    expect(await dm()).toEqual({ control: true, driver: false, dmsetup: join(sbin, 'dmsetup') });
+    writeFileSync(procMisc, '229 fuse\n236 device-mapper\n');
+    expect(await dm(pathWith('dmsetup'))).toEqual({ control: true, driver: true, dmsetup: join(binDir, 'dmsetup') });
   });
 
   it('the whole report with vmm = "firecracker" and no firecracker on PATH fails the vmm row, naming the config file', async () => {
     mkdirSync(t.layout.configDir, { recursive: true });
     writeFileSync(t.layout.configFile, 'vmm = "firecracker"\n');
-    const rows = await runDoctor(make({ env: pathWith('qemu-system-x86_64'), uid: 0, devices: { vhostVsock: join(t.root, 'none'), mapperControl: join(t.root, 'none') }, sbinDirs: [] }));
+    const rows = await runDoctor(make({ env: pathWith('qemu-system-x86_64'), uid: 0, devices: { vhostVsock: join(t.root, 'none'), mapperControl: join(t.root, 'none'), procMisc: join(t.root, 'none') }, sbinDirs: [] }));
     expect(rows.find((r) => r.id === 'vmm')).toMatchObject({ status: 'fail', fix: expect.stringContaining(`set vmm = "qemu" in ${t.layout.configFile}`) });
     expect(rows.filter((r) => r.id.startsWith('firecracker-')).map((r) => `${r.id}:${r.status}`)).toEqual([
       'firecracker-kvm:pass', // the fake /dev/kvm (/dev/null) is usable and kvm_pvm is not loaded

@@ -47,7 +47,7 @@ function ports(h: Host = {}): DoctorPorts {
     isRoot: () => true,
     vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: CONFIG, ...h.vmm }),
     vhostVsock: async () => h.vhostVsock ?? true,
-    deviceMapper: async () => h.dm ?? { control: true, dmsetup: '/usr/sbin/dmsetup' },
+    deviceMapper: async () => h.dm ?? { control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' },
   };
 }
 
@@ -101,20 +101,28 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
     expect(row(await checkVmm(ports(FC)), 'firecracker-vsock')).toMatchObject({ status: 'pass', facts: { vhostVsock: true } });
   });
 
-  it('firecracker selected without device-mapper: warn (sparse copy fallback); control node without dmsetup: fail', async () => {
-    const noDm = row(await checkVmm(ports({ ...FC, dm: { control: false, dmsetup: null } })), 'firecracker-dm');
+  it('firecracker selected without device-mapper: warn (sparse copy fallback); control node without the driver or dmsetup: fail', async () => {
+    const noDm = row(await checkVmm(ports({ ...FC, dm: { control: false, driver: false, dmsetup: null } })), 'firecracker-dm');
     expect(noDm).toMatchObject({ status: 'warn', detail: expect.stringContaining('full sparse copy of the image rootfs') });
     expect(noDm.fix).toContain('modprobe dm_snapshot and apt-get install dmsetup');
-    const noTool = row(await checkVmm(ports({ ...FC, dm: { control: true, dmsetup: null } })), 'firecracker-dm');
+    const noTool = row(await checkVmm(ports({ ...FC, dm: { control: true, driver: true, dmsetup: null } })), 'firecracker-dm');
     expect(noTool).toMatchObject({ status: 'fail', detail: expect.stringContaining('dmsetup is not installed: VMs cannot start'), fix: 'apt-get install dmsetup' });
+    // This machine: a /dev/mapper/control node but no device-mapper driver in the kernel.
+    const noDriver = row(await checkVmm(ports({ ...FC, dm: { control: true, driver: false, dmsetup: '/usr/sbin/dmsetup' } })), 'firecracker-dm');
+    expect(noDriver).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('the kernel has no device-mapper driver (not in /proc/misc)'),
+      fix: `modprobe dm_snapshot, or set vmm = "qemu" in ${CONFIG}`,
+    });
     const ok = row(await checkVmm(ports(FC)), 'firecracker-dm');
     expect(ok).toMatchObject({ status: 'pass', detail: expect.stringContaining('/usr/sbin/dmsetup') });
   });
 
-  it('this machine as firecracker sees it (no binary, kvm_pvm, no vhost-vsock, no dm): two fails, two warns, exit 1', async () => {
-    const rows = await runDoctor(ports({ ...FC, missing: ['firecracker'], accel: PVM, vhostVsock: false, dm: { control: false, dmsetup: null } }));
+  it('this machine as firecracker sees it (no binary, kvm_pvm, no vhost-vsock, a dm control node without the driver): three fails, a warn', async () => {
+    const dm = { control: true, driver: false, dmsetup: '/usr/sbin/dmsetup' };
+    const rows = await runDoctor(ports({ ...FC, missing: ['firecracker'], accel: PVM, vhostVsock: false, dm }));
     const vmmRows = rows.filter((r) => r.id === 'vmm' || r.id.startsWith('firecracker-'));
-    expect(vmmRows.map((r) => `${r.id}:${r.status}`)).toEqual(['vmm:fail', 'firecracker-kvm:fail', 'firecracker-vsock:warn', 'firecracker-dm:warn']);
+    expect(vmmRows.map((r) => `${r.id}:${r.status}`)).toEqual(['vmm:fail', 'firecracker-kvm:fail', 'firecracker-vsock:warn', 'firecracker-dm:fail']);
     expect(doctorPassed(rows)).toBe(false);
     const text = formatDoctor(rows);
     expect(text).toMatch(/^FAIL {2}VMM {16}vmm = "firecracker" in \S+, but firecracker is not on PATH: VMs cannot start$/m);
@@ -125,7 +133,7 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
     const fc = await checkVmm(ports());
     expect(fc[0]).toMatchObject({ status: 'pass', detail: 'vmm = "auto" (default): Firecracker, /usr/bin/firecracker', facts: { chosen: 'firecracker' } });
     expect(fc).toHaveLength(4);
-    const autoInFile = await checkVmm(ports({ vmm: { source: 'config' }, dm: { control: true, dmsetup: null } }));
+    const autoInFile = await checkVmm(ports({ vmm: { source: 'config' }, dm: { control: true, driver: true, dmsetup: null } }));
     expect(autoInFile[0]!.detail).toBe(`vmm = "auto" in ${CONFIG}: Firecracker, /usr/bin/firecracker`);
     expect(row(autoInFile, 'firecracker-dm').status).toBe('fail');
   });
@@ -148,7 +156,7 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
 
   it('qemu: one row naming the accelerator and machine type (TCG → pc + virtio-pci, KVM → microvm)', async () => {
     const QEMU = { vmm: { setting: 'qemu', source: 'config' } } as const;
-    const tcg = await checkVmm(ports({ ...QEMU, accel: PVM, vhostVsock: false, dm: { control: false, dmsetup: null } }));
+    const tcg = await checkVmm(ports({ ...QEMU, accel: PVM, vhostVsock: false, dm: { control: false, driver: false, dmsetup: null } }));
     expect(tcg).toEqual([
       expect.objectContaining({
         status: 'pass',
@@ -164,7 +172,7 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
   });
 
   it('auto on a host without usable KVM uses QEMU and says why Firecracker was not picked; no Firecracker rows', async () => {
-    const noFc = await checkVmm(ports({ accel: PVM, missing: ['firecracker'], vhostVsock: false, dm: { control: false, dmsetup: null } }));
+    const noFc = await checkVmm(ports({ accel: PVM, missing: ['firecracker'], vhostVsock: false, dm: { control: false, driver: false, dmsetup: null } }));
     expect(noFc).toEqual([
       expect.objectContaining({
         status: 'pass',
