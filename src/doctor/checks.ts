@@ -1,6 +1,6 @@
 import { BangerError } from '../errors/index.js';
 import { formatSize, GiB } from '../model/index.js';
-import type { CheckResult, DoctorPorts } from './types.js';
+import type { AcceleratorReport, CheckResult, DeviceMapperReport, DoctorPorts } from './types.js';
 
 /** Tools banger runs on the host, with what each is for. */
 export const HOST_TOOLS: ReadonlyArray<{ bin: string; why: string; pkg: string; required: boolean }> = [
@@ -50,25 +50,127 @@ export async function checkAccelerator(p: DoctorPorts): Promise<CheckResult> {
   return { ...base, status: 'warn', detail: `TCG software emulation: ${a.reason}`, fix };
 }
 
-export async function checkVmmBinaries(p: DoctorPorts): Promise<CheckResult> {
-  const [qemu, fc] = await Promise.all([p.which('qemu-system-x86_64'), p.which('firecracker')]);
-  const base = { id: 'vmm', title: 'VMM binaries', facts: { qemu, firecracker: fc } };
-  const found = [qemu ? `qemu-system-x86_64 (${qemu})` : null, fc ? `firecracker (${fc})` : null].filter(Boolean).join(', ');
-  if (!qemu && !fc) {
-    return { ...base, status: 'fail', detail: 'neither qemu-system-x86_64 nor firecracker is on PATH', fix: 'apt-get install qemu-system-x86' };
+const FIRECRACKER_RELEASES = 'github.com/firecracker-microvm/firecracker/releases';
+
+/** How QEMU runs for an accelerator decision (mirrors src/vmm/qemu/args.ts). */
+export function qemuMachine(decision: AcceleratorReport['decision']): string {
+  return decision === 'kvm' ? 'KVM, microvm machine (virtio-mmio)' : 'TCG software emulation, pc machine (virtio-pci)';
+}
+
+/**
+ * Judges the VMM config.toml selects, as bangerd will resolve it
+ * (daemon/system/drivers.ts chooseVmmKind): one `vmm` row, plus one row per
+ * host requirement when that VMM is Firecracker. A missing part that stops a
+ * VM from starting is a fail; one that only degrades it is a warn.
+ */
+export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
+  const [cfg, a, qemu, fc] = await Promise.all([p.vmmConfig(), p.accelerator(), p.which('qemu-system-x86_64'), p.which('firecracker')]);
+  const file = cfg.configFile;
+  const chosen =
+    cfg.setting === 'auto' ? (a.kvm === 'usable' && fc ? 'firecracker' : 'qemu') : cfg.setting;
+  const how = cfg.setting === 'auto' ? `vmm = "auto"${cfg.source === 'default' ? ' (default)' : ` in ${file}`}` : `vmm = "${cfg.setting}" in ${file}`;
+  const base = { id: 'vmm', title: 'VMM', facts: { setting: cfg.setting, source: cfg.source, configFile: file, chosen, qemu, firecracker: fc } };
+
+  if (chosen === 'standin') {
+    return [{
+      ...base,
+      status: 'warn',
+      detail: `${how}: VMs are stand-in processes for tests and development, with no guest (no kernel, no SSH)`,
+      fix: `set vmm = "qemu" in ${file} for real VMs`,
+    }];
   }
-  if (!fc) {
+
+  if (chosen === 'qemu') {
+    const runs = `QEMU with ${qemuMachine(a.decision)}`;
+    if (!qemu) {
+      return [{ ...base, status: 'fail', detail: `${how} selects ${runs}, but qemu-system-x86_64 is not on PATH`, fix: 'apt-get install qemu-system-x86' }];
+    }
+    const detail = `${how}: ${runs}, ${qemu}`;
+    if (cfg.setting !== 'auto') return [{ ...base, status: 'pass', detail }];
+    // auto: say why Firecracker was not picked; suggest it only where it would be picked.
+    if (!fc && a.kvm === 'usable') {
+      return [{
+        ...base,
+        status: 'warn',
+        detail: `${detail}; firecracker not installed, so VMs use QEMU`,
+        fix: `optional: install firecracker (${FIRECRACKER_RELEASES}) for faster boots on this KVM host`,
+      }];
+    }
+    const why = fc ? `firecracker is installed but needs usable KVM (/dev/kvm: ${a.kvm})` : 'firecracker not installed';
+    return [{ ...base, status: 'pass', detail: `${detail} (${why})` }];
+  }
+
+  // Firecracker: the binary, then what it needs from this host.
+  const vmmRow: CheckResult = fc
+    ? { ...base, status: 'pass', detail: `${how}: Firecracker, ${fc}` }
+    : {
+        ...base,
+        status: 'fail',
+        detail: `${how}, but firecracker is not on PATH: VMs cannot start`,
+        fix: `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH, or set vmm = "qemu" in ${file}`,
+      };
+  const [vsock, dm] = await Promise.all([p.vhostVsock(), p.deviceMapper()]);
+  return [vmmRow, firecrackerKvm(a, file), firecrackerVsock(vsock), firecrackerDisks(dm, file)];
+}
+
+function firecrackerKvm(a: AcceleratorReport, file: string): CheckResult {
+  const base = { id: 'firecracker-kvm', title: 'firecracker KVM', facts: { kvm: a.kvm } };
+  // Firecracker has no software emulation, so the `accel` setting does not apply to it.
+  if (a.kvm === 'usable') return { ...base, status: 'pass', detail: '/dev/kvm is usable' };
+  const orQemu = `set vmm = "qemu" in ${file} (QEMU falls back to TCG)`;
+  const why = {
+    kvm_pvm: { detail: '/dev/kvm is kvm_pvm, under which stock guest kernels hang, and Firecracker has no software emulation: VMs cannot start', fix: orQemu },
+    none: { detail: '/dev/kvm does not exist and Firecracker has no software emulation: VMs cannot start', fix: `run on a host with hardware virtualisation, or ${orQemu}` },
+    unusable: {
+      detail: '/dev/kvm exists but this user cannot open it: Firecracker cannot start VMs',
+      fix: `add your user to the kvm group (sudo usermod -aG kvm $USER) and log in again, or ${orQemu}`,
+    },
+  }[a.kvm];
+  return { ...base, status: 'fail', ...why };
+}
+
+function firecrackerVsock(present: boolean): CheckResult {
+  const base = { id: 'firecracker-vsock', title: 'firecracker vsock', facts: { vhostVsock: present } };
+  if (present) return { ...base, status: 'pass', detail: '/dev/vhost-vsock present (guest agent channel)' };
+  // Firecracker's vsock device is user space (AF_UNIX on the host side), so VMs start without it;
+  // Firecracker's docs still list the vhost_vsock module as a host prerequisite.
+  return {
+    ...base,
+    status: 'warn',
+    detail: "/dev/vhost-vsock is missing; Firecracker's docs list the vhost_vsock module as a host prerequisite for vsock (banger's guest agent channel)",
+    fix: 'modprobe vhost_vsock (add it to /etc/modules-load.d to keep it across reboots)',
+  };
+}
+
+function firecrackerDisks(dm: DeviceMapperReport, file: string): CheckResult {
+  const base = { id: 'firecracker-dm', title: 'firecracker disks', facts: { ...dm } };
+  if (!dm.control) {
     return {
       ...base,
       status: 'warn',
-      detail: `${found}; firecracker not installed, so VMs use QEMU`,
-      fix: 'optional: install firecracker (github.com/firecracker-microvm/firecracker releases) for faster boots on KVM hosts',
+      detail: 'no device-mapper (/dev/mapper/control missing): each VM root disk is a full sparse copy of the image rootfs, not a snapshot',
+      fix: 'modprobe dm_snapshot and apt-get install dmsetup (then dmsetup mknodes if /dev/mapper/control is still missing)',
     };
   }
-  if (!qemu) {
-    return { ...base, status: 'warn', detail: `${found}; qemu-system-x86_64 not installed, so TCG hosts cannot boot VMs`, fix: 'apt-get install qemu-system-x86' };
+  // vm-runtime/storage.ts takes the dm path whenever /dev/mapper/control exists; the root helper
+  // then refuses without the kernel driver, and runs dmsetup. Either gap stops every start.
+  if (!dm.driver) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: '/dev/mapper/control exists but the kernel has no device-mapper driver (not in /proc/misc), so the snapshot step of every VM start fails',
+      fix: `modprobe dm_snapshot, or set vmm = "qemu" in ${file}`,
+    };
   }
-  return { ...base, status: 'pass', detail: found };
+  if (!dm.dmsetup) {
+    return {
+      ...base,
+      status: 'fail',
+      detail: '/dev/mapper/control exists, so VM starts use device-mapper snapshots, but dmsetup is not installed: VMs cannot start',
+      fix: 'apt-get install dmsetup',
+    };
+  }
+  return { ...base, status: 'pass', detail: `device-mapper snapshots over the image rootfs (/dev/mapper/control, ${dm.dmsetup})` };
 }
 
 export async function checkHostTools(p: DoctorPorts): Promise<CheckResult> {
@@ -135,14 +237,15 @@ export async function checkVmDefaults(p: DoctorPorts): Promise<CheckResult> {
 export interface DoctorCheck {
   id: string;
   title: string;
-  run: (p: DoctorPorts) => Promise<CheckResult>;
+  /** One row, or several (the VMM check adds a row per Firecracker requirement). */
+  run: (p: DoctorPorts) => Promise<CheckResult | CheckResult[]>;
 }
 
 /** In report order; id and title here name a check even when it crashes. */
 export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'architecture', title: 'architecture', run: checkArchitecture },
   { id: 'accelerator', title: 'accelerator', run: checkAccelerator },
-  { id: 'vmm', title: 'VMM binaries', run: checkVmmBinaries },
+  { id: 'vmm', title: 'VMM', run: checkVmm },
   { id: 'host-tools', title: 'host tools', run: checkHostTools },
   { id: 'helper', title: 'root helper', run: checkHelper },
   { id: 'database', title: 'state database', run: checkDatabase },
@@ -157,7 +260,7 @@ export async function runDoctor(p: DoctorPorts, checks: readonly DoctorCheck[] =
   const out: CheckResult[] = [];
   for (const check of checks) {
     try {
-      out.push(await check.run(p));
+      out.push(...[await check.run(p)].flat());
     } catch (err) {
       // A BangerError (bad config.toml, unreadable file) carries its own fix; anything else is our bug.
       const hint = err instanceof BangerError ? err.hint : undefined;

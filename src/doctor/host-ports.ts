@@ -1,7 +1,8 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { stat, statfs } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readFile, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { createHelperClient } from '../../helper/index.js';
 import { loadConfig, resolveVmDefaults, type Config } from '../config/index.js';
 import { BangerError } from '../errors/index.js';
@@ -45,6 +46,14 @@ export interface HostDoctorOptions {
   pingHelper?: () => Promise<HelperPingResult>;
   /** Helper ping timeout. @default 2000 */
   helperTimeoutMs?: number;
+  /** Device nodes Firecracker wants (tests point them into a temp dir). */
+  devices?: { vhostVsock?: string; mapperControl?: string; procMisc?: string };
+  /**
+   * Where dmsetup is looked for after PATH: the root helper runs it with
+   * root's PATH, which has the sbin dirs a user's PATH may lack.
+   * @default ['/usr/sbin', '/sbin']
+   */
+  sbinDirs?: readonly string[];
 }
 
 /**
@@ -149,6 +158,23 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
     // Installed means ssh would find this layout's config: the Include names it and the file exists.
     sshIncludeInstalled: async () => (await includeStatus(home, layout.sshConfigPath)) === 'current' && existsSync(layout.sshConfigPath),
 
+    async vmmConfig() {
+      const setting = requireConfig().vmm;
+      return { setting, source: vmmLineInConfig(layout.configFile) ? 'config' : 'default', configFile: layout.configFile };
+    },
+
+    vhostVsock: async () => isCharDevice(opts.devices?.vhostVsock ?? '/dev/vhost-vsock'),
+
+    async deviceMapper() {
+      const control = existsSync(opts.devices?.mapperControl ?? '/dev/mapper/control');
+      // The same test the root helper makes before any dm operation (helper/ops/storage.ts).
+      const misc = await readFile(opts.devices?.procMisc ?? '/proc/misc', 'utf8').catch(() => '');
+      const driver = /\bdevice-mapper\b/.test(misc);
+      let dmsetup = await whichBin('dmsetup');
+      if (!dmsetup) dmsetup = (await which('dmsetup', { PATH: (opts.sbinDirs ?? ['/usr/sbin', '/sbin']).join(delimiter) })) ?? null;
+      return { control, driver, dmsetup };
+    },
+
     async vmDefaults(): Promise<VmDefaultReport[]> {
       const d = resolveVmDefaults(requireConfig());
       return [
@@ -198,6 +224,19 @@ function readImage(dbPath: string, name: string): { profile: string; rootfsPath:
     // The database check reports an unreadable database; here it just means "not present".
     return undefined;
   }
+}
+
+/** True when config.toml sets `vmm` itself (called only after loadConfig parsed the file). */
+function vmmLineInConfig(path: string): boolean {
+  try {
+    return 'vmm' in parseToml(readFileSync(path, 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+async function isCharDevice(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isCharacterDevice() === true;
 }
 
 async function isFile(path: string): Promise<boolean> {

@@ -1,4 +1,13 @@
-export type { CheckStatus, CheckResult, AcceleratorReport, VmDefaultReport, DoctorPorts } from './types.js';
+export type {
+  CheckStatus,
+  CheckResult,
+  AcceleratorReport,
+  VmDefaultReport,
+  DoctorPorts,
+  VmmSetting,
+  VmmConfigReport,
+  DeviceMapperReport,
+} from './types.js';
 export type { DoctorCheck } from './checks.js';
 export type { HostDoctorOptions } from './host-ports.js';
 export { createHostDoctorPorts, acceleratorReport } from './host-ports.js';
@@ -10,7 +19,8 @@ export {
   formatDoctor,
   checkArchitecture,
   checkAccelerator,
-  checkVmmBinaries,
+  checkVmm,
+  qemuMachine,
   checkHostTools,
   checkHelper,
   checkDatabase,

@@ -28,6 +28,26 @@ export interface VmDefaultReport {
   provenance: 'config' | 'auto' | 'builtin';
 }
 
+/** The `vmm` key of config.toml (`auto` picks Firecracker only with usable KVM and its binary on PATH). */
+export type VmmSetting = 'auto' | 'qemu' | 'firecracker' | 'standin';
+
+export interface VmmConfigReport {
+  setting: VmmSetting;
+  /** `config` when config.toml has a `vmm` line, `default` otherwise. */
+  source: 'config' | 'default';
+  /** The config file doctor read; fixes name it ("set vmm = ... in FILE"). */
+  configFile: string;
+}
+
+export interface DeviceMapperReport {
+  /** /dev/mapper/control exists: Firecracker starts take the device-mapper snapshot path. */
+  control: boolean;
+  /** The kernel has the device-mapper driver (`device-mapper` in /proc/misc); the root helper refuses dm work without it. */
+  driver: boolean;
+  /** Where dmsetup is (PATH, then the sbin dirs root's PATH has), or null. */
+  dmsetup: string | null;
+}
+
 /**
  * Everything doctor needs from the host, behind one interface so the checks are
  * pure functions of it (tests pass a fake; `createHostDoctorPorts` is the real one).
@@ -49,4 +69,9 @@ export interface DoctorPorts {
   sshIncludeInstalled(): Promise<boolean>;
   vmDefaults(): Promise<VmDefaultReport[]>;
   isRoot(): boolean;
+  /** The VMM config.toml selects; throws the config error (with its fix) when config.toml is broken. */
+  vmmConfig(): Promise<VmmConfigReport>;
+  /** Whether /dev/vhost-vsock is a character device. */
+  vhostVsock(): Promise<boolean>;
+  deviceMapper(): Promise<DeviceMapperReport>;
 }

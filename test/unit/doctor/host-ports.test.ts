@@ -186,6 +186,52 @@ describe('createHostDoctorPorts', () => {
     }
   });
 
+  it('vmmConfig: default auto without a vmm line, the configured value with one; a bad value throws the config error', async () => {
+    expect(await make().vmmConfig()).toEqual({ setting: 'auto', source: 'default', configFile: t.layout.configFile });
+    mkdirSync(t.layout.configDir, { recursive: true });
+    writeFileSync(t.layout.configFile, '[vm_defaults]\nvcpu = 2\n');
+    expect(await make().vmmConfig()).toMatchObject({ setting: 'auto', source: 'default' });
+    writeFileSync(t.layout.configFile, 'vmm = "firecracker"\n');
+    expect(await make().vmmConfig()).toEqual({ setting: 'firecracker', source: 'config', configFile: t.layout.configFile });
+    writeFileSync(t.layout.configFile, 'vmm = "xen"\n');
+    await expect(make().vmmConfig()).rejects.toMatchObject({ message: expect.stringContaining('"vmm"'), hint: `fix the value in ${t.layout.configFile}` });
+  });
+
+  it('vhostVsock: only a character device counts', async () => {
+    const missing = join(t.root, 'vhost-vsock');
+    expect(await make({ devices: { vhostVsock: missing } }).vhostVsock()).toBe(false);
+    writeFileSync(missing, '');
+    expect(await make({ devices: { vhostVsock: missing } }).vhostVsock()).toBe(false); // a plain file is not the device
+    expect(await make({ devices: { vhostVsock: '/dev/null' } }).vhostVsock()).toBe(true);
+  });
+
+  it('deviceMapper: control node, kernel driver from /proc/misc, and dmsetup from PATH or else the sbin dirs', async () => {
+    const control = join(t.root, 'mapper-control');
+    const procMisc = join(t.root, 'misc');
+    const sbin = join(t.root, 'sbin');
+    mkdirSync(sbin);
+    const dm = (env = pathWith()) => make({ env, devices: { mapperControl: control, procMisc }, sbinDirs: [sbin] }).deviceMapper();
+    expect(await dm()).toEqual({ control: false, driver: false, dmsetup: null });
+    writeFileSync(control, '');
+    writeFileSync(procMisc, '229 fuse\n 58 network_throughput\n');
+    writeFileSync(join(sbin, 'dmsetup'), '#!/bin/sh\n', { mode: 0o755 });
+    expect(await dm()).toEqual({ control: true, driver: false, dmsetup: join(sbin, 'dmsetup') });
+    writeFileSync(procMisc, '229 fuse\n236 device-mapper\n');
+    expect(await dm(pathWith('dmsetup'))).toEqual({ control: true, driver: true, dmsetup: join(binDir, 'dmsetup') });
+  });
+
+  it('the whole report with vmm = "firecracker" and no firecracker on PATH fails the vmm row, naming the config file', async () => {
+    mkdirSync(t.layout.configDir, { recursive: true });
+    writeFileSync(t.layout.configFile, 'vmm = "firecracker"\n');
+    const rows = await runDoctor(make({ env: pathWith('qemu-system-x86_64'), uid: 0, devices: { vhostVsock: join(t.root, 'none'), mapperControl: join(t.root, 'none'), procMisc: join(t.root, 'none') }, sbinDirs: [] }));
+    expect(rows.find((r) => r.id === 'vmm')).toMatchObject({ status: 'fail', fix: expect.stringContaining(`set vmm = "qemu" in ${t.layout.configFile}`) });
+    expect(rows.filter((r) => r.id.startsWith('firecracker-')).map((r) => `${r.id}:${r.status}`)).toEqual([
+      'firecracker-kvm:pass', // the fake /dev/kvm (/dev/null) is usable and kvm_pvm is not loaded
+      'firecracker-vsock:warn',
+      'firecracker-dm:warn',
+    ]);
+  });
+
   it('free disk: statfs of the nearest existing ancestor of the state dir', async () => {
     const f = await make().freeBytes();
     expect(f.path).toBe(t.root);
