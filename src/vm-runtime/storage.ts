@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, open, rm, stat, truncate } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
@@ -36,7 +36,7 @@ export interface StorageOptions {
 export interface FirecrackerStorageOptions extends StorageOptions {
   /** Needed for the device-mapper path; without it the sparse copy is used. */
   privileged?: StoragePrivilegedOps;
-  /** Is device-mapper usable? @default checks /dev/mapper/control */
+  /** Is device-mapper usable? @default /dev/mapper/control exists and /proc/misc lists the driver */
   dmAvailable?: () => Promise<boolean>;
 }
 
@@ -162,10 +162,15 @@ export function createQemuStorage(opts: StorageOptions): StoragePort {
   };
 }
 
+/**
+ * Usable device-mapper: the control node and the kernel driver (listed in /proc/misc). A node
+ * without the driver exists on some hosts (this CI machine); the helper refuses dm there, so that
+ * host takes the sparse copy rather than failing every start.
+ */
 async function dmControlExists(): Promise<boolean> {
   try {
     await access('/dev/mapper/control');
-    return true;
+    return /\bdevice-mapper\b/.test(await readFile('/proc/misc', 'utf8'));
   } catch {
     return false;
   }
