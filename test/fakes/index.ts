@@ -5,3 +5,4 @@ export type { FakeVmm, FakeVmmOverrides } from './fake-vmm.js';
 export { MemoryVmStore } from './memory-store.js';
 export { createFakePorts, createFakeStorage, MemoryHandles, silentLogger, nullDnsServer } from './fake-ports.js';
 export type { FakePortsBundle } from './fake-ports.js';
+export { healthyDoctorPorts, FAKE_CONFIG_FILE } from './fake-doctor-ports.js';

@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { socketAnswers } from '../../src/daemon/index.js';
@@ -7,7 +7,7 @@ import { openStore } from '../../src/store/index.js';
 import type { Image } from '../../src/model/index.js';
 import { randomSuffix } from './host-caps.js';
 import { createTestNetns, type TestNetns } from './netns.js';
-import { DAEMON_MAIN, isAlive, processesUnder, waitGone } from './rig.js';
+import { CLI_MAIN, DAEMON_MAIN, isAlive, processesUnder, waitGone, type CliResult } from './rig.js';
 import { createTempRoot, type TempRoot } from './temp-root.js';
 
 export interface NetnsDaemonOptions {
@@ -133,6 +133,15 @@ export class NetnsDaemon {
     process.kill(pid, 'SIGTERM');
     if (!(await waitGone(pid, 60_000))) process.kill(pid, 'SIGKILL');
     this.child = undefined;
+  }
+
+  /** The built CLI inside the namespace with this daemon's environment; exit code 124 on timeout. */
+  cli(args: string[], timeoutMs = 60_000): Promise<CliResult> {
+    return new Promise((resolve) => {
+      execFile('ip', ['netns', 'exec', this.netns.name, process.execPath, CLI_MAIN, ...args], { env: this.temp.env as NodeJS.ProcessEnv, timeout: timeoutMs }, (err, stdout, stderr) =>
+        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 124) : 0, stdout, stderr }),
+      );
+    });
   }
 
   /** Tap devices with this run's prefix inside the namespace. */

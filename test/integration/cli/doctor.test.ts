@@ -1,16 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../../src/doctor/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { chooseAccel } from '../../../src/vmm/accel.js';
 import { CliRig, processesUnder } from '../../helpers/index.js';
 
-interface Row {
-  id: string;
-  status: 'pass' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-  facts?: Record<string, unknown>;
-}
+/** One doctor row as `--json` prints it. */
+type Row = CheckResult;
 
 let rig: CliRig;
 beforeEach(() => (rig = new CliRig()));

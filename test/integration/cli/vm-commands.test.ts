@@ -3,22 +3,15 @@
  * inside a throwaway netns): what a user types, what they see, exit codes,
  * and that refused input writes nothing.
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
-import { CLI_MAIN, type CliResult } from '../../helpers/index.js';
 
 const missing = requiresNetns();
 
 describe.skipIf(missing !== null)('banger vm commands against bangerd (stand-in VMM)', () => {
   let d: NetnsDaemon;
-  const cli = (args: string[], timeoutMs = 60_000): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile('ip', ['netns', 'exec', d.netns.name, process.execPath, CLI_MAIN, ...args], { env: d.temp.env as NodeJS.ProcessEnv, timeout: timeoutMs }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 124) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (args: string[], timeoutMs?: number) => d.cli(args, timeoutMs);
 
   beforeAll(async () => {
     d = new NetnsDaemon();

@@ -5,22 +5,15 @@
  * repeated while a plain one hangs cuts it short. Also: a lifecycle command
  * naming no VM changes nothing on the host (no bridge, no taps).
  */
-import { execFile } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
-import { CLI_MAIN, type CliResult } from '../../helpers/index.js';
 
 const missing = requiresNetns();
 
 describe.skipIf(missing !== null)('vm stop --force against bangerd (stand-in with a 30 s shutdown)', () => {
   let d: NetnsDaemon;
-  const cli = (args: string[], timeoutMs = 60_000): Promise<CliResult> =>
-    new Promise((resolve) => {
-      execFile('ip', ['netns', 'exec', d.netns.name, process.execPath, CLI_MAIN, ...args], { env: d.temp.env as NodeJS.ProcessEnv, timeout: timeoutMs }, (err, stdout, stderr) =>
-        resolve({ code: err ? (typeof err.code === 'number' ? err.code : 124) : 0, stdout, stderr }),
-      );
-    });
+  const cli = (args: string[], timeoutMs?: number) => d.cli(args, timeoutMs);
   const bridgeExists = () => d.netns.exec('ip', ['-o', 'link', 'show']).includes(`${d.bridge}:`);
 
   beforeAll(async () => {

@@ -1,17 +1,13 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CheckResult } from '../../../src/doctor/index.js';
 import { which } from '../../../src/host/proc/index.js';
 import { chooseAccel } from '../../../src/vmm/accel.js';
 import { CliRig, processesUnder } from '../../helpers/index.js';
 import { gated } from '../../helpers/host-caps.js';
 
-interface Row {
-  id: string;
-  status: 'pass' | 'warn' | 'fail';
-  detail: string;
-  fix?: string;
-  facts?: Record<string, unknown>;
-}
+/** One doctor row as `--json` prints it. */
+type Row = CheckResult;
 
 /** The firecracker case asserts what a host without the binary reports. */
 const missing = (await which('firecracker')) ? 'needs a host without firecracker on PATH' : null;
@@ -66,10 +62,9 @@ describe('banger doctor judges the configured VMM (real CLI, fresh XDG dirs)', (
       const accel = await chooseAccel('auto');
       expect(j.row('firecracker-kvm')!.status).toBe(accel.kvm === 'usable' ? 'pass' : 'fail');
       expect(j.row('firecracker-vsock')!.status).toBe(existsSync('/dev/vhost-vsock') ? 'pass' : 'warn');
-      // With a /dev/mapper/control node, starts take the dm path: no kernel driver (this machine) is a fail.
+      // Without the node or the kernel driver (this machine has the node only), storage uses a sparse copy: a warn.
       const dmDriver = /\bdevice-mapper\b/.test(readFileSync('/proc/misc', 'utf8'));
-      if (existsSync('/dev/mapper/control') && !dmDriver) expect(j.row('firecracker-dm')!.status).toBe('fail');
-      if (!existsSync('/dev/mapper/control')) expect(j.row('firecracker-dm')!.status).toBe('warn');
+      if (!existsSync('/dev/mapper/control') || !dmDriver) expect(j.row('firecracker-dm')!.status).toBe('warn');
       expectNoDaemon();
     },
   );

@@ -14,30 +14,13 @@ import {
   runDoctor,
   type AcceleratorReport,
   type CheckResult,
-  type DoctorPorts,
 } from '../../../src/doctor/index.js';
 import { InvalidInputError } from '../../../src/errors/index.js';
+import { healthyDoctorPorts } from '../../fakes/index.js';
 
 const GiB = 1024 ** 3;
 
-function ports(over: Partial<DoctorPorts> = {}): DoctorPorts {
-  return {
-    arch: () => 'x64',
-    which: async (bin) => `/usr/bin/${bin}`,
-    accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable', source: 'probe' }),
-    helperStatus: async () => ({ ok: true, detail: 'in-process (root)' }),
-    database: async () => ({ state: 'ok', detail: 'schema v2' }),
-    defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
-    freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
-    sshIncludeInstalled: async () => true,
-    vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
-    isRoot: () => true,
-    vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: '/c/banger/config.toml' }),
-    vhostVsock: async () => true,
-    deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
-    ...over,
-  };
-}
+const ports = healthyDoctorPorts;
 
 const accel = (a: Partial<AcceleratorReport>) => ports({ accelerator: async () => ({ decision: 'tcg', kvm: 'none', reason: 'r', source: 'probe', ...a }) });
 const missing = (...bins: string[]) => ports({ which: async (bin) => (bins.includes(bin) ? null : `/usr/bin/${bin}`) });

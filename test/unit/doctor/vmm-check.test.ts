@@ -11,9 +11,9 @@ import {
   type VmmConfigReport,
 } from '../../../src/doctor/index.js';
 import { InvalidInputError } from '../../../src/errors/index.js';
+import { FAKE_CONFIG_FILE, healthyDoctorPorts } from '../../fakes/index.js';
 
-const CONFIG = '/home/u/.config/banger/config.toml';
-const GiB = 1024 ** 3;
+const CONFIG = FAKE_CONFIG_FILE;
 
 const KVM: AcceleratorReport = { decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable; using KVM (microvm machine)', source: 'probe' };
 const PVM: AcceleratorReport = {
@@ -34,21 +34,13 @@ interface Host {
 
 /** Fake ports: everything healthy except what `h` says. */
 function ports(h: Host = {}): DoctorPorts {
-  return {
-    arch: () => 'x64',
+  return healthyDoctorPorts({
     which: async (bin) => (h.missing?.includes(bin) ? null : `/usr/bin/${bin}`),
     accelerator: async () => h.accel ?? KVM,
-    helperStatus: async () => ({ ok: true, detail: 'in-process (root)' }),
-    database: async () => ({ state: 'ok', detail: 'schema v2' }),
-    defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
-    freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
-    sshIncludeInstalled: async () => true,
-    vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
-    isRoot: () => true,
     vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: CONFIG, ...h.vmm }),
     vhostVsock: async () => h.vhostVsock ?? true,
     deviceMapper: async () => h.dm ?? { control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' },
-  };
+  });
 }
 
 const FC = { vmm: { setting: 'firecracker', source: 'config' } } as const;

@@ -1,0 +1,24 @@
+import type { DoctorPorts } from '../../src/doctor/index.js';
+
+const GiB = 1024 ** 3;
+export const FAKE_CONFIG_FILE = '/home/u/.config/banger/config.toml';
+
+/** Doctor ports of a healthy KVM host with everything installed; override any port. */
+export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts {
+  return {
+    arch: () => 'x64',
+    which: async (bin) => `/usr/bin/${bin}`,
+    accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable; using KVM (microvm machine)', source: 'probe' }),
+    helperStatus: async () => ({ ok: true, detail: 'in-process (root)' }),
+    database: async () => ({ state: 'ok', detail: 'schema v2' }),
+    defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
+    freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
+    sshIncludeInstalled: async () => true,
+    vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
+    isRoot: () => true,
+    vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: FAKE_CONFIG_FILE }),
+    vhostVsock: async () => true,
+    deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
+    ...over,
+  };
+}
