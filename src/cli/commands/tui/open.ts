@@ -1,5 +1,5 @@
 import { createElement } from 'react';
-import { InvalidInputError } from '../../../errors/index.js';
+import { InternalError, InvalidInputError } from '../../../errors/index.js';
 import { RpcClient } from '../../../rpc/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -29,20 +29,23 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   // terminal the user asked for a live view (CI runners and tmux tests set CI=true too).
   for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
   // Ink and the app load only here: the rest of the CLI never pays for React.
-  const [{ render }, { App, createDaemonSource, fullScreen }] = await Promise.all([import('ink'), import('../../../../tui/index.js')]);
+  const { App, createDaemonSource, runFullScreen } = await import('../../../../tui/index.js');
   const source = createDaemonSource({
     // Reconnects only connect: a daemon the user stopped on purpose is not started again behind their back.
     connect: (initial) => (initial ? Promise.resolve(first) : RpcClient.connect(cli.layout.daemonSocket, { timeoutMs: 1000 })),
   });
-  const screen = fullScreen(process.stdout);
-  screen.attach();
   try {
-    const app = render(createElement(App, { source }), { exitOnCtrlC: true });
-    screen.setForget(() => app.clear());
-    await app.waitUntilExit();
-  } finally {
-    screen.detach();
-    source.close();
+    await runFullScreen(createElement(App, { source }), { onStop: () => source.close() });
+  } catch (err) {
+    // The terminal is back on the normal screen here, so the CLI's error report is visible.
+    const crashed = new InternalError(`the TUI crashed: ${err instanceof Error ? err.message : String(err)}`, {
+      cause: err,
+      code: 'tui.crashed',
+      hint: 'this is a bug in banger; rerun with --debug to print the stack',
+    });
+    // --debug prints this stack: make it the crash's, not this line's.
+    if (err instanceof Error && err.stack) crashed.stack = `${crashed.stack?.split('\n')[0] ?? crashed.message}\ncaused by: ${err.stack}`;
+    throw crashed;
   }
   return { data: null, human: '' };
 }
