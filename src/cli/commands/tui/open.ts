@@ -21,6 +21,17 @@ export function assertTerminal(t: TtyCheck): void {
   }
 }
 
+/** What `banger tui` fails with when the app crashes: one line and a hint; --debug prints the crash's own stack. */
+export function tuiCrashError(err: unknown): InternalError {
+  const crashed = new InternalError(`the TUI crashed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+    code: 'tui.crashed',
+    hint: 'this is a bug in banger; rerun with --debug to print the stack',
+  });
+  if (err instanceof Error && err.stack) crashed.stack = `${crashed.name}: ${crashed.message}\ncaused by: ${err.stack}`;
+  return crashed;
+}
+
 export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   assertTerminal({ stdoutIsTty: process.stdout.isTTY === true, stdinIsTty: process.stdin.isTTY === true });
   // First connect outside Ink, so a daemon that cannot start fails like any other command.
@@ -38,14 +49,7 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
     await runFullScreen(createElement(App, { source }), { onStop: () => source.close() });
   } catch (err) {
     // The terminal is back on the normal screen here, so the CLI's error report is visible.
-    const crashed = new InternalError(`the TUI crashed: ${err instanceof Error ? err.message : String(err)}`, {
-      cause: err,
-      code: 'tui.crashed',
-      hint: 'this is a bug in banger; rerun with --debug to print the stack',
-    });
-    // --debug prints this stack: make it the crash's, not this line's.
-    if (err instanceof Error && err.stack) crashed.stack = `${crashed.stack?.split('\n')[0] ?? crashed.message}\ncaused by: ${err.stack}`;
-    throw crashed;
+    throw tuiCrashError(err);
   }
   return { data: null, human: '' };
 }
