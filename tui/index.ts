@@ -12,3 +12,7 @@ export type { TuiState, TuiEvent } from './state.js';
 export { toRow, visibleColumns, formatUptime } from './format.js';
 export { fullScreen } from './terminal.js';
 export type { TerminalOut } from './terminal.js';
+export { guardTerminal, signalExitCode, GUARDED_SIGNALS } from './terminal-guard.js';
+export type { TerminalGuard, TerminalGuardOptions, GuardProcess, GuardStdin, GuardedSignal, CrashEvent } from './terminal-guard.js';
+export { runFullScreen } from './run-full-screen.js';
+export type { FullScreenOptions } from './run-full-screen.js';

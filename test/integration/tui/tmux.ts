@@ -25,6 +25,7 @@ export class TmuxSession {
   private readonly dir = mkdtempSync(join(tmpdir(), 'bgr-tmux-'));
   private readonly conf = join(this.dir, 'tmux.conf');
   private readonly statusFile = join(this.dir, 'exit-status');
+  private readonly sttyFile = join(this.dir, 'stty-after-exit');
   private started = false;
   private socketPath: string | undefined;
 
@@ -41,12 +42,18 @@ export class TmuxSession {
   }
 
   /** Starts `argv` in a `cols`×`rows` pane; a wrapper records its exit status in a file. */
-  async start(argv: string[], cols = 120, rows = 30): Promise<void> {
+  /**
+   * `holdSecs` keeps the pane's shell alive that long after the program exits, as the user's shell
+   * would be: tmux 3.3 can report the cursor hidden once a pane is dead, whatever the program left.
+   */
+  async start(argv: string[], cols = 120, rows = 30, holdSecs = 0): Promise<void> {
     this.started = true;
     // tmux (3.3) sometimes marks a pane dead without ever filling pane_dead_status, so the
     // status is taken from a file the wrapper writes; argv still reaches exec without a shell parse.
-    const wrapper = ['sh', '-c', '"$@"; echo $? > "$STATUS_FILE"', 'sh', ...argv];
-    await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), '-e', `STATUS_FILE=${this.statusFile}`, '--', ...wrapper]);
+    // The terminal modes the program left behind are recorded first, so they are there once the status is.
+    const wrapper = ['sh', '-c', '"$@"; s=$?; stty -a > "$STTY_FILE" 2>&1; echo $s > "$STATUS_FILE"; sleep "$HOLD_SECS"', 'sh', ...argv];
+    const env = ['-e', `STATUS_FILE=${this.statusFile}`, '-e', `STTY_FILE=${this.sttyFile}`, '-e', `HOLD_SECS=${holdSecs}`];
+    await this.tmux(['new-session', '-d', '-s', 'main', '-x', String(cols), '-y', String(rows), ...env, '--', ...wrapper]);
     this.socketPath = (await this.tmux(['display-message', '-p', '#{socket_path}'])).trim();
   }
 
@@ -76,6 +83,39 @@ export class TmuxSession {
     }
     const signal = status !== null && status > 128 ? status - 128 : null;
     return { dead: out === '1' || status !== null, status, signal };
+  }
+
+  /** A tmux format (e.g. `#{alternate_on}`) expanded for the pane; it stays readable after the program exits. */
+  async format(fmt: string): Promise<string> {
+    return (await this.tmux(['display-message', '-p', '-t', 'main', fmt])).trim();
+  }
+
+  /** Pid of the program the wrapper shell started (its only child). */
+  async programPid(): Promise<number> {
+    const shPid = Number(await this.format('#{pane_pid}'));
+    const kids = readFileSync(`/proc/${shPid}/task/${shPid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    if (kids.length !== 1) throw new Error(`pane shell ${shPid} has children [${kids.join(' ')}], expected exactly one`);
+    return Number(kids[0]);
+  }
+
+  /** `stty -a` of the pane's terminal after the program exited, or null while it runs. */
+  ttyModesAfterExit(): string | null {
+    try {
+      return readFileSync(this.sttyFile, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Waits until the program exited and the wrapper recorded its status; returns the final pane state. */
+  async waitExited(timeoutMs: number): Promise<{ dead: boolean; status: number | null; signal: number | null }> {
+    const deadline = Date.now() + timeoutMs;
+    let state = await this.paneState();
+    while (state.status === null && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      state = await this.paneState();
+    }
+    return state;
   }
 
   /** Polls the screen until `pred` holds; throws with the last screen after `timeoutMs`. */

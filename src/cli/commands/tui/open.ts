@@ -1,5 +1,5 @@
 import { createElement } from 'react';
-import { InvalidInputError } from '../../../errors/index.js';
+import { InternalError, InvalidInputError } from '../../../errors/index.js';
 import { RpcClient } from '../../../rpc/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -21,6 +21,17 @@ export function assertTerminal(t: TtyCheck): void {
   }
 }
 
+/** What `banger tui` fails with when the app crashes: one line and a hint; --debug prints the crash's own stack. */
+export function tuiCrashError(err: unknown): InternalError {
+  const crashed = new InternalError(`the TUI crashed: ${err instanceof Error ? err.message : String(err)}`, {
+    cause: err,
+    code: 'tui.crashed',
+    hint: 'this is a bug in banger; rerun with --debug to print the stack',
+  });
+  if (err instanceof Error && err.stack) crashed.stack = `${crashed.name}: ${crashed.message}\ncaused by: ${err.stack}`;
+  return crashed;
+}
+
 export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   assertTerminal({ stdoutIsTty: process.stdout.isTTY === true, stdinIsTty: process.stdin.isTTY === true });
   // First connect outside Ink, so a daemon that cannot start fails like any other command.
@@ -29,20 +40,16 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   // terminal the user asked for a live view (CI runners and tmux tests set CI=true too).
   for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
   // Ink and the app load only here: the rest of the CLI never pays for React.
-  const [{ render }, { App, createDaemonSource, fullScreen }] = await Promise.all([import('ink'), import('../../../../tui/index.js')]);
+  const { App, createDaemonSource, runFullScreen } = await import('../../../../tui/index.js');
   const source = createDaemonSource({
     // Reconnects only connect: a daemon the user stopped on purpose is not started again behind their back.
     connect: (initial) => (initial ? Promise.resolve(first) : RpcClient.connect(cli.layout.daemonSocket, { timeoutMs: 1000 })),
   });
-  const screen = fullScreen(process.stdout);
-  screen.attach();
   try {
-    const app = render(createElement(App, { source }), { exitOnCtrlC: true });
-    screen.setForget(() => app.clear());
-    await app.waitUntilExit();
-  } finally {
-    screen.detach();
-    source.close();
+    await runFullScreen(createElement(App, { source }), { onStop: () => source.close() });
+  } catch (err) {
+    // The terminal is back on the normal screen here, so the CLI's error report is visible.
+    throw tuiCrashError(err);
   }
   return { data: null, human: '' };
 }

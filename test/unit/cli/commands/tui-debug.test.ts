@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { parseFormat, run as runMachines } from '../../../../src/cli/commands/debug/machines.js';
 import { parsePort } from '../../../../src/cli/commands/debug/viz.js';
-import { assertTerminal } from '../../../../src/cli/commands/tui/open.js';
+import { assertTerminal, tuiCrashError } from '../../../../src/cli/commands/tui/open.js';
+import { reportError } from '../../../../src/cli/report-error.js';
 import type { CliContext } from '../../../../src/cli/commands/index.js';
 import { type BangerError } from '../../../../src/errors/index.js';
 import type { MachineGraph } from '../../../../machines/graph.js';
@@ -81,5 +82,30 @@ describe('a group with a default command', () => {
   it('still runs a named command of that group', async () => {
     expect(await runWith(['tui', 'other'])).toEqual({ code: 0, out: 'ran other\n', err: '' });
     expect(await runWith(['tui', 'open'])).toEqual({ code: 0, out: 'ran open\n', err: '' });
+  });
+});
+
+describe('banger tui crash report', () => {
+  const crash = (): Error => {
+    const err = new Error('cannot read properties of undefined');
+    err.stack = 'Error: cannot read properties of undefined\n    at VmTable (tui/components/VmTable.js:12:3)';
+    return err;
+  };
+
+  it('is one line with a hint, exit 1', () => {
+    let stderr = '';
+    const code = reportError(tuiCrashError(crash()), { json: false, debug: false }, { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    expect(code).toBe(1);
+    expect(stderr).toBe('banger: the TUI crashed: cannot read properties of undefined\n  hint: this is a bug in banger; rerun with --debug to print the stack\n');
+  });
+
+  it('prints the stack of the crash itself with --debug', () => {
+    let stderr = '';
+    reportError(tuiCrashError(crash()), { json: false, debug: true }, { stdout: () => undefined, stderr: (t) => (stderr += t) });
+    expect(stderr).toContain('caused by: Error: cannot read properties of undefined\n    at VmTable (tui/components/VmTable.js:12:3)');
+  });
+
+  it('takes non-Error throws too', () => {
+    expect(tuiCrashError('plain string').message).toBe('the TUI crashed: plain string');
   });
 });
