@@ -2,18 +2,20 @@ import { readFile } from 'node:fs/promises';
 import { GuestError, HostError } from '../../errors/index.js';
 import { KnownHosts, waitForSsh, type SshSession } from '../../guest/ssh/index.js';
 import type { RpcClient } from '../../rpc/index.js';
-import type { SshTarget as RpcSshTarget } from '../../rpc/methods.js';
+import type { Notifications, SshTarget as RpcSshTarget } from '../../rpc/methods.js';
 
 /**
  * Opens an SSH session to a VM as the daemon describes it (`vm.ssh`): guest IP,
  * banger's key, banger's own known_hosts with the key pinned under NAME.vm.
- * A short bounded retry covers a guest whose sshd is still coming up.
+ * A short bounded retry covers a guest whose sshd is still coming up. The
+ * session is closed when the daemon reports the VM leaving `running`;
+ * `vmLeft()` then names the state it went to.
  */
 export async function openGuestSession(
   client: RpcClient,
   name: string,
   opts: { timeoutMs?: number; signal?: AbortSignal; onWait?: (elapsedMs: number) => void } = {},
-): Promise<{ session: SshSession; target: RpcSshTarget }> {
+): Promise<{ session: SshSession; target: RpcSshTarget; vmLeft: () => string | null }> {
   const target = await client.call('vm.ssh', { name });
   let privateKey: Buffer;
   try {
@@ -24,27 +26,61 @@ export async function openGuestSession(
       hint: 'run banger as the user that owns bangerd',
     });
   }
-  const session = await waitForSsh(
-    {
-      host: target.host,
-      port: target.port,
-      username: target.user,
-      privateKey,
-      hostNames: [target.hostKeyAlias, target.host],
-      knownHosts: new KnownHosts(target.knownHostsPath),
-    },
-    {
-      timeoutMs: opts.timeoutMs ?? 30_000,
-      signal: opts.signal,
-      onAttempt: (attempt, elapsed) => {
-        if (attempt > 1) opts.onWait?.(elapsed);
+  // A VM killed under the session (stop --force, delete --force, a crash) never closes its TCP connections:
+  // without this the client would wait for SSH keepalives to give up. The daemon says when it leaves running.
+  let left: string | null = null;
+  let opened: SshSession | undefined;
+  const off = client.onNotification((method, params) => {
+    const t = params as Partial<Notifications['vm.transition']> | undefined;
+    if (method !== 'vm.transition' || t?.name !== target.name || t.to === undefined || t.to === 'running') return;
+    left ??= t.to;
+    // destroy, not end: a polite disconnect waits for a peer that may be gone.
+    opened?.client.destroy();
+  });
+  try {
+    await client.call('events.subscribe', { topics: ['vm.transition'] });
+    opened = await waitForSsh(
+      {
+        host: target.host,
+        port: target.port,
+        username: target.user,
+        privateKey,
+        hostNames: [target.hostKeyAlias, target.host],
+        knownHosts: new KnownHosts(target.knownHostsPath),
       },
-    },
-  ).catch((err: unknown) => {
+      {
+        timeoutMs: opts.timeoutMs ?? 30_000,
+        signal: opts.signal,
+        onAttempt: (attempt, elapsed) => {
+          if (attempt > 1) opts.onWait?.(elapsed);
+        },
+      },
+    );
+  } catch (err) {
+    off();
     if (err instanceof GuestError && !err.hint) {
       throw new GuestError(err.message, { code: err.code, cause: err, hint: `is it running? banger vm show ${name}; console: banger vm logs ${name}` });
     }
     throw err;
-  });
-  return { session, target };
+  }
+  const session = opened;
+  // It left while we connected: the session is already dead, so say so at once.
+  if (left !== null) session.client.destroy();
+  return {
+    session: {
+      client: session.client,
+      close: () => {
+        off();
+        session.close();
+      },
+    },
+    target,
+    vmLeft: () => left,
+  };
+}
+
+/** "dev is stopping" for the line printed when a VM leaves running under a session. */
+export function vmLeftLine(name: string, state: string): string {
+  const what: Record<string, string> = { stopping: 'is stopping', stopped: 'stopped', error: 'failed', deleting: 'is being deleted' };
+  return `banger: ${name} ${what[state] ?? `went ${state}`}; the SSH session is closed`;
 }

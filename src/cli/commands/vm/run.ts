@@ -5,7 +5,7 @@ import { copyDirToGuest, prepareWorkspace, type PreparedWorkspace } from '../../
 import { friendlyName } from '../../../model/index.js';
 import type { WorkspacePrepareMode } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
-import { openGuestSession } from '../../guest/session.js';
+import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
 import { addSizingOptions, checkName, parseSizing } from './flags.js';
@@ -97,7 +97,13 @@ async function runInGuest(
   signal: AbortSignal,
 ): Promise<number> {
   const progress = createProgress(process.stderr, !cli.json);
-  const { session } = await openGuestSession(client, name, { signal, onWait: (ms) => progress.step(`${name}: waiting for SSH ${Math.round(ms / 1000)}s`) });
+  const { session, vmLeft } = await openGuestSession(client, name, { signal, onWait: (ms) => progress.step(`${name}: waiting for SSH ${Math.round(ms / 1000)}s`) });
+  const lost = (code: number) => {
+    const left = vmLeft();
+    if (left === null) return code;
+    process.stderr.write(`${vmLeftLine(name, left)}\n`);
+    return 255;
+  };
   try {
     let cwd = '/root';
     if (workspace) {
@@ -112,9 +118,9 @@ async function runInGuest(
     progress.done();
     const line = `cd ${shellQuote(cwd)} && ${command.length > 0 ? commandLine(command) : 'exec "${SHELL:-sh}" -l'}`;
     if (interactive) {
-      return (await runInteractive(session.client, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, line)).code;
+      return lost((await runInteractive(session.client, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, line)).code);
     }
-    return (await execStream(session.client, line, { stdout: process.stdout, stderr: process.stderr, signal })).code;
+    return lost((await execStream(session.client, line, { stdout: process.stdout, stderr: process.stderr, signal })).code);
   } finally {
     progress.done();
     session.close();

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { commandLine, execStream, runInteractive } from '../../../guest/ssh/index.js';
-import { openGuestSession } from '../../guest/session.js';
+import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = 'Open a shell in a VM, or run a command: banger vm ssh NAME -- CMD...';
@@ -16,7 +16,7 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
   let exitCode: number;
   let stillRunning = false;
   try {
-    const { session } = await openGuestSession(client, name!);
+    const { session, vmLeft } = await openGuestSession(client, name!);
     try {
       const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
       const cmd = command.length > 0 ? commandLine(command) : undefined;
@@ -28,7 +28,12 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
     } finally {
       session.close();
     }
-    if (command.length === 0 && process.stdout.isTTY) {
+    const left = vmLeft();
+    if (left !== null) {
+      // Like ssh(1) on a lost connection: 255, and why.
+      process.stderr.write(`${vmLeftLine(name!, left)}\n`);
+      exitCode = 255;
+    } else if (command.length === 0 && process.stdout.isTTY) {
       stillRunning = (await client.call('vm.show', { name: name! }).catch(() => undefined))?.state === 'running';
     }
   } finally {
