@@ -35,7 +35,7 @@ export async function openGuestSession(
     if (method !== 'vm.transition' || t?.name !== target.name || t.to === undefined || t.to === 'running') return;
     left ??= t.to;
     // destroy, not end: a polite disconnect waits for a peer that may be gone.
-    opened?.client.destroy();
+    opened?.destroy();
   });
   try {
     await client.call('events.subscribe', { topics: ['vm.transition'] });
@@ -65,13 +65,17 @@ export async function openGuestSession(
   }
   const session = opened;
   // It left while we connected: the session is already dead, so say so at once.
-  if (left !== null) session.client.destroy();
+  if (left !== null) session.destroy();
   return {
     session: {
       client: session.client,
       close: () => {
         off();
         session.close();
+      },
+      destroy: () => {
+        off();
+        session.destroy();
       },
     },
     target,

@@ -1,3 +1,4 @@
+import { connect, type Socket } from 'node:net';
 import { Client, type ClientChannel } from 'ssh2';
 import { GuestError } from '../../errors/index.js';
 import { hostKeyFromBlob, type HostKey, type KnownHosts } from './known-hosts.js';
@@ -12,10 +13,13 @@ export interface SshTarget {
   knownHosts: KnownHosts;
 }
 
-/** A connected session; `close()` is idempotent. */
+/** A connected session; `close()` and `destroy()` are idempotent. */
 export interface SshSession {
   client: Client;
+  /** Polite disconnect, forced after a second (a dead peer never answers). */
   close(): void;
+  /** Drops the TCP connection at once (the VM is gone). */
+  destroy(): void;
 }
 
 /**
@@ -23,9 +27,28 @@ export interface SshSession {
  * banger's known_hosts (pinning it when unknown, refusing when changed).
  * Rejects with GuestError; aborting `signal` ends the connection attempt.
  */
+/**
+ * A polite disconnect, then a hard one: `end()` half-closes and waits for the peer's FIN, which a
+ * VM killed meanwhile (vm run --rm deletes with force) never sends, and the half-open socket kept
+ * the CLI alive for good. ssh2's own destroy() does nothing once the socket is half-closed, so
+ * connectSsh owns the TCP socket and destroys it here.
+ */
+const CLOSE_GRACE_MS = 1000;
+function closeSoon(client: Client, sock: Socket): void {
+  client.end();
+  const timer = setTimeout(() => sock.destroy(), CLOSE_GRACE_MS);
+  timer.unref();
+  sock.once('close', () => clearTimeout(timer));
+}
+
 export function connectSsh(target: SshTarget, opts: { signal?: AbortSignal; readyTimeoutMs?: number } = {}): Promise<SshSession> {
   return new Promise((resolve, reject) => {
+    if (opts.signal?.aborted) {
+      reject(new GuestError('SSH connection aborted', { code: 'ssh.aborted' }));
+      return;
+    }
     const client = new Client();
+    const sock = connect({ host: target.host, port: target.port ?? 22 });
     let seenKey: HostKey | undefined;
     let settled = false;
     let keyProblem: GuestError | undefined;
@@ -34,14 +57,13 @@ export function connectSsh(target: SshTarget, opts: { signal?: AbortSignal; read
       settled = true;
       opts.signal?.removeEventListener('abort', onAbort);
       if (err) {
-        client.end();
+        closeSoon(client, sock);
         reject(err);
       } else {
-        resolve({ client, close: () => client.end() });
+        resolve({ client, close: () => closeSoon(client, sock), destroy: () => sock.destroy() });
       }
     };
     const onAbort = (): void => finish(new GuestError('SSH connection aborted', { code: 'ssh.aborted' }));
-    if (opts.signal?.aborted) return onAbort();
     opts.signal?.addEventListener('abort', onAbort, { once: true });
     client.on('ready', () => {
       // Pin only after authentication succeeded, so a failed handshake never records a key.
@@ -55,6 +77,7 @@ export function connectSsh(target: SshTarget, opts: { signal?: AbortSignal; read
     client.on('close', () => finish(keyProblem ?? new GuestError(`SSH to ${target.host} closed during handshake`, { code: 'ssh.closed' })));
     let pinPending = false;
     client.connect({
+      sock,
       host: target.host,
       port: target.port ?? 22,
       username: target.username ?? 'root',
