@@ -1,7 +1,7 @@
 import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeExt4 } from '../host/storage/index.js';
-import { MiB, nowIso, type Image, type ImageProfile } from '../model/index.js';
+import { MiB, type Image, type ImageProfile } from '../model/index.js';
 import { buildInitramfs } from './initramfs.js';
 import { ensureDebianKernel, type KernelTree } from './kernel/debian-kernel.js';
 import { assembleWorkSeed } from './minimal/rootfs.js';
@@ -41,22 +41,16 @@ export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: Profil
     const workSeedPath = join(staging.dir, 'work-seed.ext4');
     await makeExt4({ path: workSeedPath, sizeBytes: 64 * MiB, fromDir: seedTree, label: 'banger-work', signal });
 
-    const now = nowIso();
-    return {
-      id: staging.id,
+    return staging.record({
       name: ctx.name,
       profile: rootfs.profile,
-      managed: true,
-      artifactDir: staging.dir,
       rootfsPath,
       workSeedPath,
       kernelPath,
       initrdPath,
       kernelArgs: rootfs.kernelArgs,
       sshKeyFingerprint: ctx.sshKey.fingerprint,
-      createdAt: now,
-      updatedAt: now,
-    };
+    });
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

@@ -1,6 +1,6 @@
 import { mkdir, rename, rm, writeFile, stat, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Image } from '../model/index.js';
+import { nowIso, type Image } from '../model/index.js';
 
 /**
  * Every image is built into `<imagesDir>/.staging-<id>` and renamed into
@@ -12,10 +12,14 @@ export interface Staging {
   id: string;
   dir: string;
   finalDir: string;
+  /** The image row for what was built here: id, artifact dir, managed and timestamps filled in. */
+  record(fields: StagedImageFields): Image;
   /** Moves the staging dir into place and writes image.json. */
   commit(image: Image): Promise<Image>;
   discard(): Promise<void>;
 }
+
+export type StagedImageFields = Omit<Image, 'id' | 'artifactDir' | 'managed' | 'createdAt' | 'updatedAt'>;
 
 export async function openStaging(imagesDir: string, id: string): Promise<Staging> {
   await mkdir(imagesDir, { recursive: true });
@@ -26,6 +30,10 @@ export async function openStaging(imagesDir: string, id: string): Promise<Stagin
     id,
     dir,
     finalDir,
+    record(fields) {
+      const now = nowIso();
+      return { ...fields, id, artifactDir: dir, managed: true, createdAt: now, updatedAt: now };
+    },
     async commit(image: Image): Promise<Image> {
       const rebased = rebase(image, dir, finalDir);
       rebased.sizeBytes = await dirAllocatedBytes(dir);

@@ -5,13 +5,13 @@ import { MAX_LINE_BYTES as HELPER_MAX_LINE } from '../../helper/ndjson.js';
 import { MAX_LINE_BYTES as DAEMON_MAX_LINE } from '../../src/rpc/framing.js';
 import { METHOD_PARAMS } from '../../src/rpc/methods.js';
 import { ensureDist } from './support/dist.js';
+import { useOwnedHelper } from './support/owned-helper.js';
 import { gated, requiresNetns } from '../helpers/host-caps.js';
 import { RawPeer } from '../helpers/index.js';
-import { createTestUser, type TestUser } from '../helpers/users.js';
 import { count } from './support/counters.js';
 import { createMalformedGenerator, type MalformedCase } from './support/malformed.js';
 import { createRng, runSeed } from './support/prng.js';
-import { DaemonProcess, HelperProcess } from './support/processes.js';
+import { DaemonProcess } from './support/processes.js';
 import { replyProblems, sendCase } from './support/send-case.js';
 
 /**
@@ -101,19 +101,7 @@ describe('bangerd under 1,000 malformed messages', () => {
 const missing = requiresNetns();
 
 describe.skipIf(missing !== null)(gated('banger-helper under 1,000 malformed messages', missing), () => {
-  let owner: TestUser;
-  let helper: HelperProcess;
-
-  beforeAll(async () => {
-    ensureDist();
-    owner = createTestUser('rel');
-    helper = await HelperProcess.start(owner);
-  }, 180_000);
-
-  afterAll(async () => {
-    await helper?.dispose();
-    owner?.remove();
-  }, 30_000);
+  const h = useOwnedHelper();
 
   it(`answers each with a one-line error or a close, and keeps serving (seed ${seed})`, { timeout: 600_000 }, async () => {
     const rng = createRng(seed ^ 0x5eed);
@@ -125,16 +113,16 @@ describe.skipIf(missing !== null)(gated('banger-helper under 1,000 malformed mes
     });
     const problems: string[] = [];
     // Odd-numbered cases come after a successful hello, so they reach the op validation, not just the auth gate.
-    const prelude = (i: number) => (i % 2 === 1 ? [helper.helloLine()] : undefined);
+    const prelude = (i: number) => (i % 2 === 1 ? [h.helper.helloLine()] : undefined);
     for (let base = 0; base < MESSAGES; base += BURST) {
       const cases = Array.from({ length: BURST }, (_, i) => gen.make(base + i));
-      problems.push(...(await fire(cases, helper.socketPath, prelude, base)));
-      expect(helper.crashed, `banger-helper died during burst at #${base} (seed ${seed}): ${helper.log.slice(-500)}`).toBeUndefined();
-      const fresh = await RawPeer.open(helper.socketPath);
+      problems.push(...(await fire(cases, h.helper.socketPath, prelude, base)));
+      expect(h.helper.crashed, `banger-helper died during burst at #${base} (seed ${seed}): ${h.helper.log.slice(-500)}`).toBeUndefined();
+      const fresh = await RawPeer.open(h.helper.socketPath);
       try {
-        fresh.write(`${helper.helloLine()}\n`);
+        fresh.write(`${h.helper.helloLine()}\n`);
         expect(await fresh.nextMessage()).toMatchObject({ result: { ok: true } });
-        expect(await fresh.call('helper.ping', {}, 2)).toMatchObject({ id: 2, result: { uid: 0, ownerUid: owner.uid } });
+        expect(await fresh.call('helper.ping', {}, 2)).toMatchObject({ id: 2, result: { uid: 0, ownerUid: h.owner.uid } });
       } finally {
         fresh.end();
       }

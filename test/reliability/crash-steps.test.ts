@@ -1,11 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RpcClient } from '../../src/rpc/index.js';
 import { gated, requiresNetns } from '../helpers/host-caps.js';
 import { NetnsDaemon } from '../helpers/netns-daemon.js';
 import { waitFor } from '../helpers/index.js';
 import { count } from './support/counters.js';
 import { ensureDist } from './support/dist.js';
+import { waitTransition } from './support/transitions.js';
 import { invariantProblems, settled } from './support/vm-checks.js';
 
 /**
@@ -35,23 +35,6 @@ const STEPS: Step[] = [
   { state: 'starting.guestReady', hold: `guest_ready_delay = "${HOLD}"` },
   { state: 'stopping', hold: `stop_delay = "${HOLD}"`, stop: true },
 ];
-
-function waitTransition(c: RpcClient, name: string, prefix: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no transition of ${name} into ${prefix} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = c.onNotification((method, params) => {
-      const t = params as { name?: string; to?: string };
-      if (method === 'vm.transition' && t.name === name && t.to?.startsWith(prefix)) {
-        clearTimeout(timer);
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 describe.skipIf(missing !== null)(gated('kill -9 of bangerd at every start step and at stopping (stand-in VMs)', missing), () => {
   let d: NetnsDaemon | undefined;

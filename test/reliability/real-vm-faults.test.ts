@@ -9,31 +9,14 @@ import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync }
 import { handlesPath } from '../../src/host/layout.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VMRecord } from '../../src/model/index.js';
-import type { RpcClient } from '../../src/rpc/index.js';
 import { isAlive, waitGone } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { count } from './support/counters.js';
 import { ensureDist } from './support/dist.js';
+import { waitTransition } from './support/transitions.js';
 import { RealVmRig } from './support/real-vm-rig.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'dig'));
-
-function waitTransition(c: RpcClient, name: string, prefix: string, timeoutMs: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error(`no transition of ${name} into ${prefix} within ${timeoutMs} ms`));
-    }, timeoutMs);
-    const off = c.onNotification((method, params) => {
-      const t = params as { name?: string; to?: string };
-      if (method === 'vm.transition' && t.name === name && t.to?.startsWith(prefix)) {
-        clearTimeout(timer);
-        off();
-        resolve();
-      }
-    });
-  });
-}
 
 /** Counts what a check found: a VM in neither running-and-reachable nor stopped-and-clean is lost; each leak is a leak. */
 function tally(label: string, lost: string[], leaks: string[]): void {

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { gated, requiresNetns } from '../helpers/host-caps.js';
 import { RawPeer } from '../helpers/index.js';
-import { createTestUser, type TestUser } from '../helpers/users.js';
 import { count } from './support/counters.js';
 import { ensureDist } from './support/dist.js';
-import { DaemonProcess, HelperProcess } from './support/processes.js';
+import { useOwnedHelper } from './support/owned-helper.js';
+import { DaemonProcess } from './support/processes.js';
 
 /**
  * Regression tests for each defect the reliability suite found, against the
@@ -63,33 +63,23 @@ describe('bangerd regressions', () => {
 const missing = requiresNetns();
 
 describe.skipIf(missing !== null)(gated('banger-helper regressions', missing), () => {
-  let owner: TestUser;
-  let helper: HelperProcess;
-  beforeAll(async () => {
-    ensureDist();
-    owner = createTestUser('rel');
-    helper = await HelperProcess.start(owner);
-  }, 180_000);
-  afterAll(async () => {
-    await helper?.dispose();
-    owner?.remove();
-  }, 30_000);
+  const h = useOwnedHelper();
 
   it('fault: a request id nested 100,000 arrays deep overflowed JSON.stringify and killed banger-helper', { timeout: 30_000 }, async () => {
-    expect(await survives(helper.socketPath, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
-    expect(helper.alive).toBe(true);
+    expect(await survives(h.helper.socketPath, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(h.helper.alive).toBe(true);
     count('defectsFound', 1, 'banger-helper: deep request id crashed the helper (helper/ndjson.ts, src/rpc/envelope.ts)');
   });
 
   it('fault: a bare null line became an unhandled rejection, which ends a Node 20 process (banger-helper)', { timeout: 30_000 }, async () => {
-    expect(await survives(helper.socketPath, 'null\n', helper.helloLine())).toMatchObject({ id: null, error: { code: -32600 } });
+    expect(await survives(h.helper.socketPath, 'null\n', h.helper.helloLine())).toMatchObject({ id: null, error: { code: -32600 } });
     await new Promise((r) => setTimeout(r, 300));
-    expect(helper.alive).toBe(true);
-    const peer = await RawPeer.open(helper.socketPath);
+    expect(h.helper.alive).toBe(true);
+    const peer = await RawPeer.open(h.helper.socketPath);
     try {
-      peer.write(`${helper.helloLine()}\n`);
+      peer.write(`${h.helper.helloLine()}\n`);
       await peer.nextMessage();
-      expect(await peer.call('helper.ping', {}, 2)).toMatchObject({ id: 2, result: { ownerUid: owner.uid } });
+      expect(await peer.call('helper.ping', {}, 2)).toMatchObject({ id: 2, result: { ownerUid: h.owner.uid } });
     } finally {
       peer.end();
     }

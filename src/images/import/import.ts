@@ -6,7 +6,7 @@ import { ensureSshKey } from '../../guest/keys.js';
 import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
 import { makeExt4 } from '../../host/storage/index.js';
-import { MiB, newId, nowIso, type Image } from '../../model/index.js';
+import { MiB, newId, type Image } from '../../model/index.js';
 import { assembleWorkSeed } from '../minimal/rootfs.js';
 import { noProgress, type ProgressFn } from '../progress.js';
 import { openStaging } from '../staging.js';
@@ -80,22 +80,18 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
       initrdPath = join(staging.dir, 'initrd.img');
       await copyFile(opts.kernelFrom.initrdPath, initrdPath);
     }
-    const now = nowIso();
-    const image = await staging.commit({
-      id: staging.id,
-      name: opts.name,
-      profile: 'imported',
-      managed: true,
-      artifactDir: staging.dir,
-      rootfsPath,
-      workSeedPath,
-      kernelPath,
-      initrdPath,
-      kernelArgs: opts.kernelFrom.kernelArgs,
-      sshKeyFingerprint: sshKey.fingerprint,
-      createdAt: now,
-      updatedAt: now,
-    });
+    const image = await staging.commit(
+      staging.record({
+        name: opts.name,
+        profile: 'imported',
+        rootfsPath,
+        workSeedPath,
+        kernelPath,
+        initrdPath,
+        kernelArgs: opts.kernelFrom.kernelArgs,
+        sshKeyFingerprint: sshKey.fingerprint,
+      }),
+    );
     progress('done', `${image.name} (${image.id.slice(0, 8)})`);
     return image;
   } catch (e) {

@@ -49,6 +49,14 @@ const waitState = async (name: string, want: string) => {
   expect(sys.vmState(id)).toBe(want);
 };
 
+/** Creates a VM and lets its start through the guest gate. */
+async function createRunning(name: string) {
+  const p = sys.service.create({ name });
+  await waitState(name, 'starting.guestReady');
+  openGuest();
+  return p;
+}
+
 function expectNothingHeld(name: string): void {
   const row = b.store.getByName(name)!;
   expect(row.runtime.tapDevice).toBeUndefined();
@@ -100,10 +108,7 @@ describe('VmService serialisation', () => {
   });
 
   it('a second stop joins the first; stop on a stopped VM is a no-op', { timeout: 10_000 }, async () => {
-    const p = sys.service.create({ name: 'a' });
-    await waitState('a', 'starting.guestReady');
-    openGuest();
-    await p;
+    await createRunning('a');
     const [s1, s2] = await Promise.all([sys.service.stop('a'), sys.service.stop('a')]);
     expect(s1.state).toBe('stopped');
     expect(s2.state).toBe('stopped');
@@ -112,10 +117,7 @@ describe('VmService serialisation', () => {
   });
 
   it('start while a stop is in flight is busy (stop never yields to start)', { timeout: 10_000 }, async () => {
-    const p = sys.service.create({ name: 'a' });
-    await waitState('a', 'starting.guestReady');
-    openGuest();
-    const vm = await p;
+    const vm = await createRunning('a');
     // Hold the VMM's graceful stop so `stopping` lasts.
     let letGo!: () => void;
     const held = new Promise<void>((r) => (letGo = r));
@@ -133,10 +135,7 @@ describe('VmService serialisation', () => {
 
   it('stop --force kills the VMM instead of shutting it down; delete --force too', { timeout: 10_000 }, async () => {
     for (const name of ['a', 'b']) {
-      const p = sys.service.create({ name });
-      await waitState(name, 'starting.guestReady');
-      openGuest();
-      await p;
+      await createRunning(name);
     }
     await expect(sys.service.stop('a', { force: true })).resolves.toMatchObject({ state: 'stopped' });
     await expect(sys.service.delete('b', { force: true })).resolves.toEqual({ deleted: 'b' });
@@ -153,10 +152,7 @@ describe('VmService serialisation', () => {
   });
 
   it('stop --force during a hanging graceful stop kills the VMM and both callers see it stopped', { timeout: 10_000 }, async () => {
-    const p = sys.service.create({ name: 'a' });
-    await waitState('a', 'starting.guestReady');
-    openGuest();
-    const vm = await p;
+    const vm = await createRunning('a');
     // A graceful stop that only ends when the process dies (a guest ignoring the power button).
     let died!: () => void;
     const death = new Promise<void>((r) => (died = r));
