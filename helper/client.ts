@@ -9,6 +9,8 @@ export interface HelperClientOptions {
   /** Token for helper.hello; read from `tokenFile` when not given. */
   token?: string;
   tokenFile?: string;
+  /** This bangerd's instance id, sent with helper.hello: the helper tags the links it makes for us with it. */
+  instance?: string;
   /** Per-call timeout. @default 60000 (losetup/dmsetup can be slow) */
   timeoutMs?: number;
 }
@@ -66,9 +68,9 @@ export function createHelperClient(socketPath: string, opts: HelperClientOptions
     if (!conn) {
       const t = token();
       conn = open().then(async (c) => {
-        if (t !== undefined) {
+        if (t !== undefined || opts.instance !== undefined) {
           // A refused hello must not leave a half-open connection keeping the process alive.
-          await request(c.client, 'helper.hello', { token: t }).catch((err: unknown) => {
+          await request(c.client, 'helper.hello', { ...(t !== undefined ? { token: t } : {}), ...(opts.instance ? { instance: opts.instance } : {}) }).catch((err: unknown) => {
             c.socket.destroy();
             throw err;
           });

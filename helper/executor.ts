@@ -1,7 +1,7 @@
 import { destination, pino, type Logger } from 'pino';
 import { HelperRefusedError, toBangerError } from '../src/errors/index.js';
 import { createExecFileRunner, type CommandRunner } from '../src/host/exec/index.js';
-import { createTapBatcher } from '../src/host/network/index.js';
+import { createTapBatcher, instanceTag } from '../src/host/network/index.js';
 import { OP_HANDLERS, realHost, type HostPort, type OpContext, type OpHandler } from './ops/index.js';
 import { HELPER_OPS, type HelperOpName, type HelperOpParams, type HelperOpResult, type PrivilegedOps } from './protocol.js';
 import { normaliseRoots, policyProblem, refuse, validateOpParams, type HelperPolicy } from './validate/index.js';
@@ -15,6 +15,14 @@ export interface ExecutorOptions {
   host?: HostPort;
   /** Receives one line per operation. @default pino to stderr */
   logger?: Logger;
+  /** What the helper found at start, reported by helper.ping. */
+  facts?: HelperFacts;
+}
+
+/** Host facts the helper established at start (see helper/tun-access.ts). */
+export interface HelperFacts {
+  /** How the owner reaches /dev/net/tun: open, granted, shared, root or failed. */
+  tun?: string;
 }
 
 /** Who asked: the verified peer uid for socket calls, our own uid in-process. */
@@ -22,6 +30,13 @@ export interface CallerInfo {
   uid: number;
   /** Connection id for socket calls (log correlation). */
   conn?: number;
+  /** The calling bangerd's instance id (src/host/network/instance.ts), from helper.hello or in-process options. */
+  instance?: string;
+}
+
+/** The alias a caller's links carry; a caller that named no instance gets one per owner uid. */
+export function callerTag(caller: CallerInfo, policy: HelperPolicy): string {
+  return instanceTag(caller.instance ?? `uid${policy.ownerUid}`);
 }
 
 /**
@@ -39,7 +54,7 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
   const problem = policyProblem(policy);
   if (problem) throw new HelperRefusedError(`helper policy is invalid: ${problem}`, { code: 'policy.invalid', hint: 'fix the banger-helper flags (see banger system status)' });
   const runner = opts.runner ?? createExecFileRunner();
-  const ctx: OpContext = { runner, taps: createTapBatcher(runner), policy, host: opts.host ?? realHost, version: HELPER_VERSION };
+  const ctx: Omit<OpContext, 'tag'> = { runner, taps: createTapBatcher(runner), policy, host: opts.host ?? realHost, version: HELPER_VERSION, facts: opts.facts ?? {} };
   const logger = opts.logger ?? pino({ name: 'banger-helper' }, destination(2));
 
   return {
@@ -62,7 +77,7 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
         const params = validateOpParams(name, parsed.data as HelperOpParams<typeof name>, policy);
         // The handler table is keyed by op, so this lookup pairs each op with its own params type.
         const handler = OP_HANDLERS[name] as OpHandler<typeof name>;
-        const result = await handler(ctx, params);
+        const result = await handler({ ...ctx, tag: callerTag(caller, policy) }, params);
         log('ok', { result });
         return result;
       } catch (err) {
@@ -78,12 +93,13 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
  * PrivilegedOps without a socket, for a bangerd that already runs as root
  * (CI, this machine): same validation, same handlers, same log lines.
  */
-export function createInProcessOps(opts: ExecutorOptions): PrivilegedOps {
+export function createInProcessOps(opts: ExecutorOptions & { instance?: string }): PrivilegedOps {
   const executor = createOpExecutor(opts);
   const uid = process.getuid?.() ?? -1;
+  const caller: CallerInfo = { uid, ...(opts.instance ? { instance: opts.instance } : {}) };
   return {
     call<O extends HelperOpName>(op: O, params: HelperOpParams<O>): Promise<HelperOpResult<O>> {
-      return executor.execute(op, params, { uid }) as Promise<HelperOpResult<O>>;
+      return executor.execute(op, params, caller) as Promise<HelperOpResult<O>>;
     },
   };
 }

@@ -1,16 +1,28 @@
 #!/usr/bin/env node
+import { mkdir } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { destination, pino } from 'pino';
 import { formatErrorLines, toBangerError } from '../src/errors/index.js';
+import { createExecFileRunner } from '../src/host/exec/index.js';
+import { ensureToolPath } from '../src/host/exec/tool-path.js';
 import { parseHelperArgs, readToken } from './args.js';
 import { createOpExecutor } from './executor.js';
 import { startHelperServer } from './server.js';
+import { createTunAccess } from './tun-access.js';
 
-/** banger-helper entry point: parse flags, serve until SIGTERM/SIGINT. */
+/** banger-helper entry point: parse flags, grant the owner the tun device, serve until SIGTERM/SIGINT. */
 async function main(): Promise<void> {
+  ensureToolPath();
   const config = parseHelperArgs(process.argv.slice(2));
   const logger = pino({ name: 'banger-helper', level: config.logLevel }, destination(2));
   if (process.getuid?.() !== 0) logger.warn('banger-helper is not running as root; privileged operations will fail');
-  const executor = createOpExecutor({ policy: config.policy, logger });
+  const runner = createExecFileRunner();
+  await mkdir(dirname(config.socketPath), { recursive: true, mode: 0o755 });
+  const tun = createTunAccess({ runner, recordPath: join(dirname(config.socketPath), `tun-access-${config.policy.ownerUid}.json`) });
+  const tunAccess = await tun.grant(config.policy.ownerUid);
+  if (tunAccess.state === 'failed') logger.error({ err: tunAccess.message }, 'cannot give the owner access to /dev/net/tun; VMs will fail to open their taps');
+  else logger.info({ tun: tunAccess.state }, 'owner access to /dev/net/tun');
+  const executor = createOpExecutor({ policy: config.policy, logger, runner, facts: { tun: tunAccess.state } });
   const server = await startHelperServer({
     socketPath: config.socketPath,
     executor,
@@ -21,7 +33,11 @@ async function main(): Promise<void> {
   });
   const stop = (signal: string) => {
     logger.info({ signal }, 'helper stopping');
-    void server.close().then(() => process.exit(0));
+    void server
+      .close()
+      .then(() => tun.revoke())
+      .catch((err: unknown) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'helper stop failed'))
+      .finally(() => process.exit(0));
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));

@@ -45,7 +45,7 @@ export type HelperOpName = keyof typeof HELPER_OPS;
 export type HelperOpParams<O extends HelperOpName> = z.infer<(typeof HELPER_OPS)[O]>;
 
 export interface HelperOpResults {
-  'helper.ping': { version: string; uid: number; ownerUid: number };
+  'helper.ping': { version: string; uid: number; ownerUid: number; /** How the owner reaches /dev/net/tun (helper/tun-access.ts). */ tun?: string };
   'bridge.ensure': { created: boolean };
   'bridge.delete': { deleted: boolean };
   'tap.create': { created: boolean };

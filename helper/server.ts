@@ -5,6 +5,7 @@ import { dirname } from 'node:path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RPC_APP_ERROR, toBangerError } from '../src/errors/index.js';
+import { INSTANCE_ID_RE } from '../src/host/network/instance.js';
 import { receiveLine } from '../src/rpc/index.js';
 import type { OpExecutor } from './executor.js';
 import { readLines, writeLine } from './ndjson.js';
@@ -51,6 +52,8 @@ export interface HelperServer {
 interface ConnState {
   id: number;
   authed: boolean;
+  /** The bangerd instance on this connection (helper.hello), whose tag its links carry. */
+  instance?: string;
 }
 
 export async function startHelperServer(opts: HelperServerOptions): Promise<HelperServer> {
@@ -113,7 +116,10 @@ function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
   };
 
   rpc.addMethod('helper.hello', (params, state) => {
-    const token = (params as { token?: unknown } | undefined)?.token;
+    const { token, instance } = (params ?? {}) as { token?: unknown; instance?: unknown };
+    if (instance !== undefined && (typeof instance !== 'string' || !INSTANCE_ID_RE.test(instance))) {
+      throw toRpcError(refuse('arg.schema', 'helper.hello: instance must be 12 hex digits', 'let bangerd compute it (src/host/network/instance.ts)'));
+    }
     if (opts.token !== undefined) {
       const ok = typeof token === 'string' && token.length === opts.token.length && timingSafeEqual(Buffer.from(token), Buffer.from(opts.token));
       if (!ok) {
@@ -122,6 +128,7 @@ function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
       }
     }
     state.authed = true;
+    if (typeof instance === 'string') state.instance = instance;
     return { ok: true };
   });
 
@@ -129,7 +136,7 @@ function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
     rpc.addMethod(op, async (params, state) => {
       try {
         if (!state.authed) throw refuse('caller.not_owner', `call ${op} refused: this connection has not proved it is the owner`, 'call helper.hello with the token first');
-        return await opts.executor.execute(op, params, { uid: opts.ownerUid, conn: state.id });
+        return await opts.executor.execute(op, params, { uid: opts.ownerUid, conn: state.id, ...(state.instance ? { instance: state.instance } : {}) });
       } catch (err) {
         throw toRpcError(err);
       }

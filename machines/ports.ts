@@ -91,8 +91,14 @@ export interface HandlesPort {
 
 /** Host facts that need no privilege (/proc, /sys). */
 export interface HostProbePort {
-  /** Names of existing tap devices that start with `prefix` (reads /sys/class/net). */
+  /** Names of existing tap devices that start with `prefix` and carry this instance's tag (reads /sys/class/net). */
   listTaps(prefix: string): Promise<string[]>;
+  /**
+   * What became of one of this instance's taps: `ok` (exists, ours, on the
+   * bridge), `missing` (deleted from outside), `detached` (off the bridge) or
+   * `foreign` (the name now belongs to someone else). Never throws.
+   */
+  tapState(name: string): Promise<'ok' | 'missing' | 'detached' | 'foreign'>;
   /** Pids whose command line contains `needle` (finds a VMM by its socket path when no pid was recorded). */
   findPidsByArg(needle: string): Promise<number[]>;
   /** Cumulative CPU time (ms) and RSS (bytes) of a process, or null when it is gone. */

@@ -33,4 +33,8 @@ export interface OpContext {
   policy: HelperPolicy;
   host: HostPort;
   version: string;
+  /** The calling instance's link alias (executor.ts callerTag): taps and the bridge carry it. */
+  tag: string;
+  /** Facts established at helper start (tun access), reported by helper.ping. */
+  facts: { tun?: string };
 }

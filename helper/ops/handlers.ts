@@ -9,7 +9,8 @@ export type OpHandler<O extends HelperOpName> = (ctx: OpContext, params: HelperO
 
 /** One handler per operation; the mapped type makes a missing one a compile error. */
 export const OP_HANDLERS: { [O in HelperOpName]: OpHandler<O> } = {
-  'helper.ping': (ctx) => Promise.resolve({ version: ctx.version, uid: process.getuid?.() ?? -1, ownerUid: ctx.policy.ownerUid }),
+  'helper.ping': (ctx) =>
+    Promise.resolve({ version: ctx.version, uid: process.getuid?.() ?? -1, ownerUid: ctx.policy.ownerUid, ...(ctx.facts.tun ? { tun: ctx.facts.tun } : {}) }),
   'bridge.ensure': bridgeEnsure,
   'bridge.delete': bridgeDelete,
   'tap.create': tapCreate,

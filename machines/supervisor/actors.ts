@@ -38,6 +38,18 @@ function vmmPidOf(ref: AnyActorRef | undefined): number | undefined {
   return typeof pid === 'number' ? pid : undefined;
 }
 
+/** The tap a vm actor holds, if any. */
+function tapOf(ref: AnyActorRef | undefined): string | undefined {
+  const tap = (ref?.getSnapshot() as { context?: { tap?: string | null } } | undefined)?.context?.tap;
+  return typeof tap === 'string' ? tap : undefined;
+}
+
+/** last_error for a VM whose tap went away under it. */
+function tapLostReason(tap: string, state: 'missing' | 'detached' | 'foreign'): string {
+  const what = state === 'missing' ? 'was deleted' : state === 'detached' ? 'was detached from the bridge' : 'was replaced by a link banger did not make';
+  return `tap ${tap} ${what} outside banger, so the VM lost its network; it was stopped (banger vm start brings it back)`;
+}
+
 /** last_error for a VMM found dead: what happened and where to look. */
 function lostReason(pid: number, logPath: string): string {
   return `VMM process ${pid} exited unexpectedly (killed or crashed; see ${logPath})`;
@@ -79,9 +91,17 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
         const check = async () => {
           for (const vm of ports.store.list()) {
             if (vm.state !== 'running') continue;
-            const pid = vmmPidOf(system.get(vmActorId(vm.id)));
+            const ref = system.get(vmActorId(vm.id));
+            const pid = vmmPidOf(ref);
             if (pid === undefined) continue;
-            if (!(await ports.host.sampleProcess(pid))) sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
+            if (!(await ports.host.sampleProcess(pid))) {
+              sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
+              continue;
+            }
+            // A tap deleted (or detached) from outside leaves the VMM running with no network: as good as lost.
+            const tap = tapOf(ref);
+            const tapNow = tap ? await ports.host.tapState(tap) : 'ok';
+            if (tap && tapNow !== 'ok') sendBack({ type: 'vm.lost', vmId: vm.id, reason: tapLostReason(tap, tapNow) });
           }
         };
         const timer = setInterval(() => {

@@ -128,7 +128,8 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
       const releases: Release[] = [{ kind: 'tap', name: grant.name }];
       announce(releases[0]!);
       const bridge = system.get('helperBridge');
-      if (!grant.ready) {
+      // A pooled tap may have been deleted or detached from outside since it was made: check before handing it to a VMM.
+      if (!grant.ready || (await ports.host.tapState(grant.name)) !== 'ok') {
         await inStep(STEP.networkTap, () => callPrivileged(bridge, 'tap.create', { name: grant.name, bridge: opts.bridge }));
       }
       if (input.natEnabled) {

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { formatErrorLines, toBangerError } from '../errors/index.js';
+import { ensureToolPath } from '../host/exec/tool-path.js';
 import { startDaemon } from './daemon.js';
 
 /**
@@ -7,6 +8,7 @@ import { startDaemon } from './daemon.js';
  * stdout/stderr sent to the log file, and systemd can run it as is.
  */
 async function main(): Promise<void> {
+  ensureToolPath();
   let daemon;
   try {
     daemon = await startDaemon();

@@ -3,7 +3,7 @@
  * our VMM from a reused pid), finding a VMM by its socket path, CPU and RSS
  * samples, and the tap devices that exist.
  */
-import { readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 
 const CLK_TCK = 100; // sysconf(_SC_CLK_TCK) is 100 on every Linux we target
@@ -76,13 +76,5 @@ export async function sampleProcess(pid: number): Promise<{ cpuMs: number; rssBy
     return { cpuMs: ((st.utimeTicks + st.stimeTicks) * 1000) / CLK_TCK, rssBytes: Number(statm[1]) * PAGE_SIZE };
   } catch {
     return null;
-  }
-}
-
-export async function listTaps(prefix: string): Promise<string[]> {
-  try {
-    return readdirSync('/sys/class/net').filter((n) => n.startsWith(prefix));
-  } catch {
-    return [];
   }
 }

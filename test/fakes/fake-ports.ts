@@ -89,6 +89,7 @@ export function createFakePorts(over: Partial<BangerPorts> & { helper?: FakeHelp
     handles,
     host: {
       listTaps: async (prefix) => helper.state().taps.filter((t) => t.startsWith(prefix)),
+      tapState: async (name) => (helper.state().taps.includes(name) ? 'ok' : 'missing'),
       findPidsByArg: async (needle) => [...vmm.alive].filter(([, sock]) => sock === needle).map(([pid]) => pid),
       sampleProcess: async (pid) => (vmm.alive.has(pid) ? { cpuMs: 10, rssBytes: 1 << 20 } : null),
     },

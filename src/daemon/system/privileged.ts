@@ -10,10 +10,11 @@ import type { Env, Layout } from '../../host/layout.js';
  * `banger system install`ed helper gets; as a normal user they go to the
  * helper's socket.
  */
-export function createPrivilegedOps(deps: { config: Config; layout: Layout; logger: Logger; env: Env; uid?: number; gid?: number }): PrivilegedOps {
+export function createPrivilegedOps(deps: { config: Config; layout: Layout; logger: Logger; env: Env; instance: string; uid?: number; gid?: number }): PrivilegedOps {
   const uid = deps.uid ?? process.getuid?.() ?? -1;
   if (uid === 0) {
     return createInProcessOps({
+      instance: deps.instance,
       policy: {
         ownerUid: 0,
         ownerGid: deps.gid ?? process.getgid?.() ?? 0,
@@ -26,5 +27,5 @@ export function createPrivilegedOps(deps: { config: Config; layout: Layout; logg
     });
   }
   const tokenFile = deps.env.BANGER_HELPER_TOKEN_FILE;
-  return createHelperClient(deps.layout.helperSocket, tokenFile ? { tokenFile } : {});
+  return createHelperClient(deps.layout.helperSocket, { instance: deps.instance, ...(tokenFile ? { tokenFile } : {}) });
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ConflictError } from '../../errors/index.js';
 import { createBangerSystem } from '../../../machines/index.js';
 import type { BangerPorts, BangerSystem, InspectRecord, VmService, VmStorePort } from '../../../machines/index.js';
 import type { PrivilegedOps } from '../../../helper/index.js';
@@ -7,7 +8,8 @@ import { parseDuration } from '../../config/index.js';
 import { startDnsServer } from '../../host/dns/index.js';
 import { createHandlesStore } from '../../host/handles-file.js';
 import type { Env, Layout } from '../../host/layout.js';
-import { findPidsByArg, listTaps, sampleProcess } from '../../host/process-probe.js';
+import { findNetworkConflicts, instanceId, instanceTag, listOwnTaps, OWN_NETWORK_HINT, tapState, type NetworkClaim } from '../../host/network/index.js';
+import { findPidsByArg, sampleProcess } from '../../host/process-probe.js';
 import type { DebugActor } from '../../rpc/methods.js';
 import type { Store } from '../../store/index.js';
 import { chooseAccel, type AccelDecision } from '../../vmm/accel.js';
@@ -101,9 +103,14 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     if (events.wants('debug.inspect')) events.publish('debug.inspect', r);
   };
 
+  const instance = instanceId(process.getuid?.() ?? -1, layout.stateDir);
+  const tag = instanceTag(instance);
+
   async function build(): Promise<VmService> {
+    // Before anything touches the network: is it free, or does another banger instance hold it?
+    assertNetworkFree({ bridge: config.bridge_name, tapPrefix: config.tap_prefix, cidr: config.bridge_cidr, tag }, layout.configFile);
     const accel = await chooseAccel(config.accel);
-    const privileged = opts.privileged ?? createPrivilegedOps({ config, layout, logger, env: opts.env });
+    const privileged = opts.privileged ?? createPrivilegedOps({ config, layout, logger, env: opts.env, instance });
     const fromConfig = standinBehaviourFromConfig(config.standin);
     const standin = createStandinDriver({ behaviour: opts.standinBehaviour ?? (() => fromConfig) });
     const given = opts.runtimes ?? realVmRuntimes;
@@ -132,7 +139,12 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       handles: createHandlesStore(layout, (err, vmId) =>
         portLogger.error({ vmId, err: err instanceof Error ? err.message : String(err) }, 'handles.json write failed'),
       ),
-      host: { listTaps, findPidsByArg, sampleProcess },
+      host: {
+        listTaps: async (prefix) => listOwnTaps(prefix, tag),
+        tapState: async (name) => tapState(name, config.bridge_name, tag),
+        findPidsByArg,
+        sampleProcess,
+      },
       privileged,
       startDnsServer: (o) => startDnsServer(o),
       clock: { now: clock },
@@ -194,6 +206,20 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       return shutdownPromise;
     },
   };
+}
+
+/**
+ * Refuses to start the actor system on a network another instance holds, in
+ * one line naming that instance and the config keys to change.
+ */
+function assertNetworkFree(claim: NetworkClaim, configFile: string): void {
+  const conflicts = findNetworkConflicts(claim);
+  if (conflicts.length === 0) return;
+  const keys = [...new Set(conflicts.map((c) => c.key))];
+  throw new ConflictError(`${conflicts.map((c) => c.message).join('; ')}`, {
+    code: 'network.claimed',
+    hint: `${OWN_NETWORK_HINT.replace('its config.toml', configFile)}${keys.length < 3 ? ` (at least ${keys.join(', ')})` : ''}`,
+  });
 }
 
 /** Publishes `vm.stats` whenever the stats poll writes a row. */

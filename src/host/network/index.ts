@@ -3,10 +3,11 @@ export { parseCidr, isIpv4, ipToInt, intToIp, cidrContainsHost, allocateGuestIp,
 export type { LinkInfo } from './links.js';
 export { getLink, listLinks } from './links.js';
 export type { BridgeSpec } from './bridge.js';
-export { ensureBridge, deleteBridge } from './bridge.js';
+export { ensureBridge, deleteBridge, OWN_NETWORK_HINT } from './bridge.js';
 export type { TapSpec } from './tap.js';
-export { createTap, deleteTap } from './tap.js';
-export type { TapBatcher, TapBatcherOptions } from './tap-batch.js';
+export { createTap, deleteTap, assertOwnTap } from './tap.js';
+export { INSTANCE_ID_RE, instanceId, instanceTag, tagInstance } from './instance.js';
+export type { TapBatcher, TapBatcherOptions, TapOwner } from './tap-batch.js';
 export { createTapBatcher, failedBatchLines } from './tap-batch.js';
 export { setIpForward, getIpForward } from './ip-forward.js';
 export type { NatRule, NatTarget, SavedRule, IptablesTable, IptablesCommands } from './nat.js';
@@ -20,3 +21,5 @@ export {
   natUp,
   natDown,
 } from './nat.js';
+export type { SysLink, TapState, NetworkClaim, NetworkConflict } from './sysfs.js';
+export { SYS_NET, readSysLink, listSysLinks, listOwnTaps, tapState, findNetworkConflicts } from './sysfs.js';

@@ -7,13 +7,18 @@ export interface LinkInfo {
   kind?: string;
   master?: string;
   up: boolean;
+  /** IFLA_IFALIAS: banger writes its instance tag here (instance.ts). */
+  alias?: string;
+  /** Owner uid of a persistent tun/tap device. */
+  tunUser?: number;
 }
 
 interface IpJsonLink {
   ifname: string;
   master?: string;
   flags?: string[];
-  linkinfo?: { info_kind?: string };
+  ifalias?: string;
+  linkinfo?: { info_kind?: string; info_data?: { user?: number } };
 }
 
 /** Returns the link or null when it does not exist. */
@@ -42,5 +47,7 @@ function toInfo(link: IpJsonLink): LinkInfo {
     ...(link.linkinfo?.info_kind ? { kind: link.linkinfo.info_kind } : {}),
     ...(link.master ? { master: link.master } : {}),
     up: (link.flags ?? []).includes('UP'),
+    ...(link.ifalias ? { alias: link.ifalias } : {}),
+    ...(typeof link.linkinfo?.info_data?.user === 'number' ? { tunUser: link.linkinfo.info_data.user } : {}),
   };
 }

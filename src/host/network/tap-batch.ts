@@ -13,15 +13,23 @@
  */
 import { HostError } from '../../errors/index.js';
 import { runChecked, type CommandRunner } from '../exec/index.js';
-import { createTap, deleteTap, tapAddArgs, type TapSpec } from './tap.js';
+import { listLinks } from './links.js';
+import { assertOwnTap, createTap, deleteTap, tapAddArgs, tapAttachArgs, type TapSpec } from './tap.js';
 
 type Op =
   | { kind: 'create'; spec: TapSpec; resolve: (r: { created: boolean }) => void; reject: (e: unknown) => void }
-  | { kind: 'delete'; name: string; resolve: (r: { deleted: boolean }) => void; reject: (e: unknown) => void };
+  | { kind: 'delete'; name: string; expect: TapOwner; resolve: (r: { deleted: boolean }) => void; reject: (e: unknown) => void };
+
+/** Who a tap must belong to before it is deleted (tap.ts assertOwnTap). */
+export interface TapOwner {
+  tag: string;
+  ownerUid?: number;
+}
 
 export interface TapBatcher {
   create(spec: TapSpec): Promise<{ created: boolean }>;
-  delete(name: string): Promise<{ deleted: boolean }>;
+  /** Deletes the tap only if it carries `expect.tag` (and belongs to `expect.ownerUid`); refuses anyone else's. */
+  delete(name: string, expect: TapOwner): Promise<{ deleted: boolean }>;
 }
 
 export interface TapBatcherOptions {
@@ -54,6 +62,12 @@ function checkName(name: string): void {
   if (!PLAIN_IFNAME.test(name)) {
     throw new HostError(`"${name.slice(0, 40)}" is not a plain interface name`, { code: 'host.bad_ifname', hint: 'use 1-15 letters, digits, "_", "." or "-"' });
   }
+}
+
+/** The alias goes into a batch line too: one plain token. */
+const PLAIN_ALIAS = /^[A-Za-z0-9_.:-]{1,64}$/;
+function checkAlias(alias: string): void {
+  if (!PLAIN_ALIAS.test(alias)) throw new HostError(`"${alias.slice(0, 40)}" is not a plain link alias`, { code: 'host.bad_alias', hint: 'use an instance tag such as banger:0123456789ab' });
 }
 
 /** Link groups banger uses for one delete batch each; nothing else on a host uses this range in practice, and each pick is checked. */
@@ -119,14 +133,14 @@ export function createTapBatcher(runner: CommandRunner, opts: TapBatcherOptions 
     const attachFailed = added.length
       ? await runBatch(
           runner,
-          added.map((op) => `link set dev ${op.spec.name} master ${op.spec.bridge} up`),
+          added.map((op) => tapAttachArgs(op.spec).join(' ')),
         )
       : new Set<number>();
     await Promise.all([
       ...added.map(async (op, i) => {
         if (!attachFailed.has(i)) return op.resolve({ created: true });
         // Re-run the attach alone to get its real error.
-        await runChecked(runner, 'ip', ['link', 'set', 'dev', op.spec.name, 'master', op.spec.bridge, 'up']).then(
+        await runChecked(runner, 'ip', tapAttachArgs(op.spec)).then(
           () => op.resolve({ created: true }),
           op.reject,
         );
@@ -135,7 +149,24 @@ export function createTapBatcher(runner: CommandRunner, opts: TapBatcherOptions 
     ]);
   }
 
-  async function deleteBatch(ops: Extract<Op, { kind: 'delete' }>[]): Promise<void> {
+  async function deleteBatch(all: Extract<Op, { kind: 'delete' }>[]): Promise<void> {
+    // One listing (one spawn) tells which taps exist and whose they are: only this instance's go into the group.
+    const links = new Map((await listLinks(runner, [''])).map((l) => [l.name, l]));
+    const ops: typeof all = [];
+    for (const op of all) {
+      const link = links.get(op.name);
+      if (!link) {
+        op.resolve({ deleted: false });
+        continue;
+      }
+      try {
+        assertOwnTap(link, op.expect);
+        ops.push(op);
+      } catch (err) {
+        op.reject(err);
+      }
+    }
+    if (ops.length === 0) return;
     // One `ip link del` per tap waits out an RCU grace period each (~20 ms: 128 taps took 2.7 s in one batch).
     // Deleting a link group unregisters them all at once (60 ms for 128), so the taps get a fresh group first.
     const group = await freeGroup(runner);
@@ -145,7 +176,7 @@ export function createTapBatcher(runner: CommandRunner, opts: TapBatcherOptions 
         : await runBatch(runner, [...ops.map((op) => `link set dev ${op.name} group ${group}`), `link del group ${group}`]);
     const groupFailed = failed.has(ops.length);
     await Promise.all(
-      ops.map((op, i) => (groupFailed || failed.has(i) ? deleteTap(runner, op.name).then(op.resolve, op.reject) : op.resolve({ deleted: true }))),
+      ops.map((op, i) => (groupFailed || failed.has(i) ? deleteTap(runner, op.name, op.expect).then(op.resolve, op.reject) : op.resolve({ deleted: true }))),
     );
   }
 
@@ -154,14 +185,15 @@ export function createTapBatcher(runner: CommandRunner, opts: TapBatcherOptions 
       return new Promise((resolve, reject) => {
         checkName(spec.name);
         checkName(spec.bridge);
+        checkAlias(spec.tag);
         queue.push({ kind: 'create', spec, resolve, reject });
         schedule();
       });
     },
-    delete(name) {
+    delete(name, expect) {
       return new Promise((resolve, reject) => {
         checkName(name);
-        queue.push({ kind: 'delete', name, resolve, reject });
+        queue.push({ kind: 'delete', name, expect, resolve, reject });
         schedule();
       });
     },

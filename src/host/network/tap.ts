@@ -1,6 +1,7 @@
 import { ConflictError } from '../../errors/index.js';
 import { runChecked, type CommandRunner } from '../exec/index.js';
-import { getLink } from './links.js';
+import { tagInstance } from './instance.js';
+import { getLink, type LinkInfo } from './links.js';
 
 export interface TapSpec {
   name: string;
@@ -8,6 +9,8 @@ export interface TapSpec {
   /** The tap is owned by this uid/gid so the owner's VMM can open it without root. */
   ownerUid: number;
   ownerGid: number;
+  /** The caller's instance tag (instance.ts), written as the tap's alias. */
+  tag: string;
 }
 
 /**
@@ -19,6 +22,32 @@ export function tapAddArgs(spec: TapSpec): string[] {
   return ['add', 'dev', spec.name, 'mode', 'tap', 'user', String(spec.ownerUid), 'group', String(spec.ownerGid)];
 }
 
+/** `ip link set …` arguments that attach a new tap to its bridge, bring it up and tag it (shared with the batcher). */
+export function tapAttachArgs(spec: TapSpec): string[] {
+  return ['link', 'set', 'dev', spec.name, 'master', spec.bridge, 'up', 'alias', spec.tag];
+}
+
+/**
+ * Refuses to touch a link that is not this instance's tap: not a tun device,
+ * tagged by another instance (or by nothing), or owned by another uid. Taps
+ * are only ever adopted, re-attached or deleted by the instance that made them.
+ */
+export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: number }): void {
+  if (link.kind !== 'tun') {
+    throw new ConflictError(`link ${link.name} exists but is not a tap`, { code: 'tap.not_tap', hint: `delete it (ip link del ${link.name}) or choose another tap_prefix` });
+  }
+  if (link.alias !== expect.tag) {
+    const holder = tagInstance(link.alias);
+    throw new ConflictError(
+      holder ? `tap ${link.name} belongs to banger instance ${holder}` : `tap ${link.name} exists and was not made by this banger instance`,
+      { code: 'tap.not_owned', hint: 'leave it alone; give this instance its own tap_prefix in config.toml' },
+    );
+  }
+  if (expect.ownerUid !== undefined && link.tunUser !== undefined && link.tunUser !== expect.ownerUid) {
+    throw new ConflictError(`tap ${link.name} belongs to uid ${link.tunUser}`, { code: 'tap.not_owned', hint: 'leave it alone; give this instance its own tap_prefix in config.toml' });
+  }
+}
+
 export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{ created: boolean }> {
   // Optimistic add first: each `ip` is a process spawn, and the pool creates taps in bulk
   // (the supervisor bench spent most of its start phase spawning `ip`). Two spawns for a new tap.
@@ -28,19 +57,23 @@ export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{
   if (!created) {
     const existing = await getLink(runner, spec.name);
     if (!existing) await runChecked(runner, 'ip', addArgs); // not an "exists" failure: report the real error
-    else if (existing.kind !== 'tun') {
-      throw new ConflictError(`link ${spec.name} exists but is not a tap`, { code: 'tap.not_tap', hint: `delete it (ip link del ${spec.name})` });
-    }
+    else assertOwnTap(existing, { tag: spec.tag, ownerUid: spec.ownerUid });
   }
-  await runChecked(runner, 'ip', ['link', 'set', 'dev', spec.name, 'master', spec.bridge, 'up']);
+  await runChecked(runner, 'ip', tapAttachArgs(spec));
   return { created };
 }
 
-/** Deletes the tap; `deleted: false` when it was already gone. One spawn. */
-export async function deleteTap(runner: CommandRunner, name: string): Promise<{ deleted: boolean }> {
+/**
+ * Deletes the tap if it is this instance's (assertOwnTap); `deleted: false`
+ * when it was already gone. Two spawns: look, then delete.
+ */
+export async function deleteTap(runner: CommandRunner, name: string, expect: { tag: string; ownerUid?: number }): Promise<{ deleted: boolean }> {
+  const existing = await getLink(runner, name);
+  if (!existing) return { deleted: false };
+  assertOwnTap(existing, expect);
   const res = await runner.run('ip', ['link', 'del', 'dev', name]).catch(() => undefined);
   if (res?.exitCode === 0) return { deleted: true };
-  // `ip link del` of a missing link fails; anything else is a real error.
+  // Gone in between (a concurrent delete) is fine; anything else is a real error.
   if (!(await getLink(runner, name))) return { deleted: false };
   await runChecked(runner, 'ip', ['link', 'del', 'dev', name]);
   return { deleted: true };

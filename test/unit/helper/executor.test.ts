@@ -41,7 +41,7 @@ describe('in-process PrivilegedOps (validation + handlers, recorded commands)', 
     // Two spawns, each an `ip -batch` that concurrent creates share: the adds, then master and up.
     expect(runner.calls).toEqual([
       { cmd: 'ip', args: ['-force', '-batch', '-'], input: 'tuntap add dev bgtap3 mode tap user 1234 group 1235\n' },
-      { cmd: 'ip', args: ['-force', '-batch', '-'], input: 'link set dev bgtap3 master br-banger up\n' },
+      { cmd: 'ip', args: ['-force', '-batch', '-'], input: 'link set dev bgtap3 master br-banger up alias banger:uid1234\n' },
     ]);
   });
 

@@ -36,6 +36,7 @@ async function startPool(opts: { size?: number; held?: Record<string, string>; h
   for (const t of opts.existing ?? []) await helper.call('tap.create', { name: t, bridge: 'br' });
   const host = {
     listTaps: async (prefix: string) => helper.state().taps.filter((t) => t.startsWith(prefix)),
+    tapState: async (name: string) => (helper.state().taps.includes(name) ? ('ok' as const) : ('missing' as const)),
     findPidsByArg: async () => [],
     sampleProcess: async () => null,
   };
@@ -228,7 +229,7 @@ describe('tap-pool', () => {
 
   it('refuses acquisitions before init with a typed BusyError', { timeout: 5000 }, async () => {
     const helper = new FakeHelper();
-    const root = setup({ actors: { helperBridge: provideHelperBridge(helper), tapPool: provideTapPool({ listTaps: async () => [], findPidsByArg: async () => [], sampleProcess: async () => null }) } }).createMachine({
+    const root = setup({ actors: { helperBridge: provideHelperBridge(helper), tapPool: provideTapPool({ listTaps: async () => [], tapState: async () => 'ok' as const, findPidsByArg: async () => [], sampleProcess: async () => null }) } }).createMachine({
       entry: [
         spawnChild('helperBridge', { id: 'helperBridge', systemId: 'helperBridge' }),
         spawnChild('tapPool', { id: 'tapPool', systemId: 'tapPool', input: { bridge: 'br', bridgeAddress: '172.16.0.1/24', prefix: PREFIX, size: 1 } }),

@@ -19,7 +19,9 @@ import { createTestNetns, type TestNetns } from '../../../helpers/netns.js';
 const missing = requiresNetns();
 const BRIDGE = 'br-banger';
 const ADDRESS = '172.16.0.1/24';
-const owner = { ownerUid: 54321, ownerGid: 54322 };
+const TAG = 'banger:0123456789ab';
+const owner = { ownerUid: 54321, ownerGid: 54322, tag: TAG };
+const mine = { tag: TAG, ownerUid: 54321 };
 
 describe.skipIf(missing !== null)(gated('host network inside a test netns', missing), () => {
   let ns: TestNetns;
@@ -34,8 +36,8 @@ describe.skipIf(missing !== null)(gated('host network inside a test netns', miss
   });
 
   it('creates a bridge and 3 taps, then deletes them all', { timeout: 30_000 }, async () => {
-    expect(await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS })).toEqual({ created: true });
-    expect(await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS })).toEqual({ created: false });
+    expect(await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS, tag: TAG })).toEqual({ created: true });
+    expect(await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS, tag: TAG })).toEqual({ created: false });
     for (const n of [0, 1, 2]) expect(await createTap(ns.runner, { name: `bgtap${n}`, bridge: BRIDGE, ...owner })).toEqual({ created: true });
     // Repeating a create is harmless (idempotent ops let the daemon retry).
     expect(await createTap(ns.runner, { name: 'bgtap1', bridge: BRIDGE, ...owner })).toEqual({ created: false });
@@ -49,8 +51,8 @@ describe.skipIf(missing !== null)(gated('host network inside a test netns', miss
     // The tap belongs to the owner so an unprivileged VMM can open it.
     expect(ns.exec('ip', ['-d', 'link', 'show', 'dev', 'bgtap0'])).toMatch(/tun type tap .*user 54321 group 54322/s);
 
-    for (const n of [0, 1, 2]) expect(await deleteTap(ns.runner, `bgtap${n}`)).toEqual({ deleted: true });
-    expect(await deleteTap(ns.runner, 'bgtap0')).toEqual({ deleted: false });
+    for (const n of [0, 1, 2]) expect(await deleteTap(ns.runner, `bgtap${n}`, mine)).toEqual({ deleted: true });
+    expect(await deleteTap(ns.runner, 'bgtap0', mine)).toEqual({ deleted: false });
     expect(await deleteBridge(ns.runner, BRIDGE)).toEqual({ deleted: true });
     expect(await listLinks(ns.runner, ['br-', 'bgtap'])).toEqual([]);
   });
@@ -89,7 +91,7 @@ describe.skipIf(missing !== null)(gated('host network inside a test netns', miss
 
   it('a guest-side veth in a second namespace reaches the bridge IP', { timeout: 30_000 }, async () => {
     guest = createTestNetns('guest');
-    await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS });
+    await ensureBridge(ns.runner, { name: BRIDGE, address: ADDRESS, tag: TAG });
     expect((await setIpForward(ns.runner, true)).previous).toBe(false);
     expect(await getIpForward(ns.runner)).toBe(true);
     // Host end stays in the test netns on the bridge; guest end moves to the guest netns.

@@ -6,7 +6,9 @@ import { createTestNetns, type TestNetns } from '../../../helpers/netns.js';
 
 const missing = requiresNetns();
 const BRIDGE = 'br-banger';
-const owner = { ownerUid: 54321, ownerGid: 54322 };
+const TAG = 'banger:0123456789ab';
+const owner = { ownerUid: 54321, ownerGid: 54322, tag: TAG };
+const mine = { tag: TAG, ownerUid: 54321 };
 
 /** Counts `ip` processes, so the test shows what batching saves, not only that it works. */
 function counting(base: CommandRunner): CommandRunner & { calls: string[][] } {
@@ -25,11 +27,11 @@ describe.skipIf(missing !== null)(gated('tap batcher against real ip in a test n
 
   beforeAll(async () => {
     ns = createTestNetns('tapb');
-    await ensureBridge(ns.runner, { name: BRIDGE, address: '172.16.0.1/24' });
+    await ensureBridge(ns.runner, { name: BRIDGE, address: '172.16.0.1/24', tag: TAG });
   });
   afterAll(() => ns?.delete());
 
-  it('creates 40 concurrent taps in 2 ip runs, attached, up and owned; deletes them in 2 more', { timeout: 30_000 }, async () => {
+  it('creates 40 concurrent taps in 2 ip runs, attached, up and owned; deletes them in 3 more', { timeout: 30_000 }, async () => {
     const runner = counting(ns.runner);
     const taps = createTapBatcher(runner);
     const names = Array.from({ length: 40 }, (_, i) => `bbt${i}`);
@@ -42,9 +44,9 @@ describe.skipIf(missing !== null)(gated('tap batcher against real ip in a test n
     expect(ns.exec('ip', ['-d', 'link', 'show', 'dev', 'bbt7'])).toMatch(/tun type tap .*user 54321 group 54322/s);
 
     runner.calls.length = 0;
-    const deleted = await Promise.all(names.map((name) => taps.delete(name)));
+    const deleted = await Promise.all(names.map((name) => taps.delete(name, mine)));
     expect(deleted.every((r) => r.deleted)).toBe(true);
-    expect(runner.calls).toHaveLength(2); // pick a free link group, then one batch
+    expect(runner.calls).toHaveLength(3); // list the links (whose taps are they?), pick a free link group, then one batch
     expect(await listLinks(ns.runner, ['bbt'])).toEqual([]);
   });
 
@@ -64,7 +66,7 @@ describe.skipIf(missing !== null)(gated('tap batcher against real ip in a test n
     // The bridge was not touched: not enslaved to the bridge.
     expect((await listLinks(ns.runner, ['bbx9']))[0]?.master).toBeUndefined();
 
-    const del = await Promise.all(['bbx0', 'bbx1', 'bbx-missing'].map((n) => taps.delete(n)));
+    const del = await Promise.all(['bbx0', 'bbx1', 'bbx-missing'].map((n) => taps.delete(n, mine)));
     expect(del).toEqual([{ deleted: true }, { deleted: true }, { deleted: false }]);
     // Only the named taps went: the bridge is still there.
     expect((await listLinks(ns.runner, ['bbx'])).map((l) => l.name)).toEqual(['bbx9']);

@@ -6,7 +6,12 @@ import { createTapBatcher, failedBatchLines } from '../../../../src/host/network
 const fakeRunner = (answer: (args: readonly string[], input?: string) => Partial<CommandResult>) =>
   createRecordingRunner((call) => answer(call.args, call.input));
 
-const spec = (name: string) => ({ name, bridge: 'br-banger', ownerUid: 1000, ownerGid: 1000 });
+const TAG = 'banger:0123456789ab';
+const spec = (name: string) => ({ name, bridge: 'br-banger', ownerUid: 1000, ownerGid: 1000, tag: TAG });
+const mine = { tag: TAG, ownerUid: 1000 };
+/** `ip -j -d link show` of tun devices named `names`, tagged `alias`. */
+const listing = (names: string[], alias = TAG, user = 1000) => JSON.stringify(names.map((ifname) => ({ ifname, ifalias: alias, linkinfo: { info_kind: 'tun', info_data: { user } } })));
+const isListing = (args: readonly string[]) => args.join(' ') === '-j -d link show';
 
 describe('failedBatchLines', () => {
   it('reads the line numbers ip reports, ignoring the error text around them', () => {
@@ -29,7 +34,7 @@ describe('createTapBatcher', () => {
     expect(r.calls[0]!.input).toBe(
       ['bt0', 'bt1', 'bt2'].map((n) => `tuntap add dev ${n} mode tap user 1000 group 1000`).join('\n') + '\n',
     );
-    expect(r.calls[1]!.input).toBe(['bt0', 'bt1', 'bt2'].map((n) => `link set dev ${n} master br-banger up`).join('\n') + '\n');
+    expect(r.calls[1]!.input).toBe(['bt0', 'bt1', 'bt2'].map((n) => `link set dev ${n} master br-banger up alias ${TAG}`).join('\n') + '\n');
   });
 
   it('requests arriving while a batch runs go out together in the next one', async () => {
@@ -64,14 +69,14 @@ describe('createTapBatcher', () => {
       if (input?.startsWith('tuntap')) return { exitCode: 1, stderr: 'ioctl(TUNSETIFF): Device or resource busy\nCommand failed -:2\n' };
       // single path: optimistic add fails, then ip -j link show says it is a tun
       if (args[0] === 'tuntap') return { exitCode: 1, stderr: 'busy' };
-      if (args[0] === '-j') return { stdout: JSON.stringify([{ ifname: 'bt1', linkinfo: { info_kind: 'tun' } }]) };
+      if (args[0] === '-j') return { stdout: listing(['bt1']) };
       return {};
     });
     const taps = createTapBatcher(r);
     const out = await Promise.all([taps.create(spec('bt0')), taps.create(spec('bt1')), taps.create(spec('bt2'))]);
     expect(out).toEqual([{ created: true }, { created: false }, { created: true }]);
     const attach = r.calls.find((c) => c.input?.startsWith('link set'));
-    expect(attach?.input).toBe('link set dev bt0 master br-banger up\nlink set dev bt2 master br-banger up\n');
+    expect(attach?.input).toBe(`link set dev bt0 master br-banger up alias ${TAG}\nlink set dev bt2 master br-banger up alias ${TAG}\n`);
   });
 
   it('an exit code ip attributes to no line retries every op on its own', async () => {
@@ -83,23 +88,40 @@ describe('createTapBatcher', () => {
   });
 
   it('deletes move the taps into a free link group and delete the group', async () => {
-    const r = fakeRunner((args) => (args[0] === '-j' ? { stdout: '[{}]' } : {}));
+    const r = fakeRunner((args) => (isListing(args) ? { stdout: listing(['bt0', 'bt1']) } : args[0] === '-j' ? { stdout: '[{}]' } : {}));
     const taps = createTapBatcher(r);
-    const out = await Promise.all([taps.delete('bt0'), taps.delete('bt1')]);
+    const out = await Promise.all([taps.delete('bt0', mine), taps.delete('bt1', mine)]);
     expect(out).toEqual([{ deleted: true }, { deleted: true }]);
-    const group = r.calls[0]!.args[4];
-    expect(r.calls[0]!.args).toEqual(['-j', 'link', 'show', 'group', group]);
-    expect(r.calls[1]!.input).toBe(`link set dev bt0 group ${group}\nlink set dev bt1 group ${group}\nlink del group ${group}\n`);
+    expect(r.calls[0]!.args).toEqual(['-j', '-d', 'link', 'show']);
+    const group = r.calls[1]!.args[4];
+    expect(r.calls[1]!.args).toEqual(['-j', 'link', 'show', 'group', group]);
+    expect(r.calls[2]!.input).toBe(`link set dev bt0 group ${group}\nlink set dev bt1 group ${group}\nlink del group ${group}\n`);
+  });
+
+  it("deletes only this instance's taps: another instance's or another uid's are refused, a missing one is deleted: false", async () => {
+    const r = fakeRunner((args) => {
+      if (isListing(args)) return { stdout: JSON.stringify([...JSON.parse(listing(['bt0'])), ...JSON.parse(listing(['bt1'], 'banger:ffffffffffff')), ...JSON.parse(listing(['bt2'], TAG, 4242))]) };
+      return args[0] === '-j' ? { stdout: '[{}]' } : {};
+    });
+    const taps = createTapBatcher(r);
+    const out = await Promise.allSettled([taps.delete('bt0', mine), taps.delete('bt1', mine), taps.delete('bt2', mine), taps.delete('bt3', mine)]);
+    expect(out[0]).toEqual({ status: 'fulfilled', value: { deleted: true } });
+    expect(out[1]).toMatchObject({ status: 'rejected', reason: { code: 'tap.not_owned', message: 'tap bt1 belongs to banger instance ffffffffffff' } });
+    expect(out[2]).toMatchObject({ status: 'rejected', reason: { code: 'tap.not_owned', message: 'tap bt2 belongs to uid 4242' } });
+    expect(out[3]).toEqual({ status: 'fulfilled', value: { deleted: false } });
+    const batch = r.calls.find((c) => c.input?.includes('link del group'));
+    expect(batch?.input).toMatch(/^link set dev bt0 group \d+\nlink del group \d+\n$/);
   });
 
   it('never deletes a group that already has links: picks another, or falls back to one by one', async () => {
     const r = fakeRunner((args) => {
       if (args[0] === '-j' && args[1] === 'link' && args[2] === 'show' && args[3] === 'group') return { stdout: '[{"ifname":"eth0"}]' };
-      if (args[0] === 'link' && args[1] === 'del') return {};
+      if (isListing(args)) return { stdout: listing(['bt0']) };
+      if (args[0] === '-j') return { stdout: listing(['bt0']) };
       return {};
     });
     const taps = createTapBatcher(r);
-    expect(await taps.delete('bt0')).toEqual({ deleted: true });
+    expect(await taps.delete('bt0', mine)).toEqual({ deleted: true });
     expect(r.calls.filter((c) => c.args[3] === 'group')).toHaveLength(3);
     expect(r.calls.some((c) => c.input?.includes('link del group'))).toBe(false);
     expect(r.calls.at(-1)!.args).toEqual(['link', 'del', 'dev', 'bt0']);
@@ -110,7 +132,7 @@ describe('createTapBatcher', () => {
     const taps = createTapBatcher(r);
     await expect(taps.create(spec('bt0 group 0'))).rejects.toThrow(/not a plain interface name/);
     await expect(taps.create({ ...spec('bt0'), bridge: 'br\nlink del dev eth0' })).rejects.toThrow(/not a plain interface name/);
-    await expect(taps.delete('a'.repeat(16))).rejects.toThrow(/not a plain interface name/);
+    await expect(taps.delete('a'.repeat(16), mine)).rejects.toThrow(/not a plain interface name/);
     expect(r.calls).toEqual([]);
   });
 
