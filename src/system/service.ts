@@ -26,6 +26,8 @@ export interface InstallRequest {
   bridge?: string;
   tapPrefix?: string;
   cidr?: string;
+  /** Where the helper listens. @default /run/banger/helper.sock */
+  helperSocket?: string;
 }
 
 export interface SystemStatus {
@@ -83,8 +85,9 @@ export function createSystemService(deps: SystemServiceDeps): SystemService {
         runtimeDir: layout.runtimeDir,
         cacheDir: layout.cacheDir,
         configDir: layout.configDir,
-        helperSocket: '/run/banger/helper.sock',
-        tokenFile: join('/', TOKEN_PATH),
+        helperSocket: req.helperSocket ?? '/run/banger/helper.sock',
+        // Under another root the units name the token written there, so a staged install runs as it is.
+        tokenFile: join(root, TOKEN_PATH),
         bridge: req.bridge ?? 'br-banger',
         tapPrefix: req.tapPrefix ?? 'bgtap',
         cidr: req.cidr ?? '172.16.0.1/24',

@@ -44,9 +44,7 @@ Type=simple
 ExecStart=${exec}
 Restart=on-failure
 UMask=0077
-RuntimeDirectory=${runtimeDirName(p.helperSocket)}
-RuntimeDirectoryMode=0755
-# Only what the operations need: links and netfilter (NET_ADMIN, NET_RAW),
+${runtimeDirLines(p.helperSocket)}# Only what the operations need: links and netfilter (NET_ADMIN, NET_RAW),
 # handing taps and VMM sockets to the owner (CHOWN, FOWNER, DAC_OVERRIDE for
 # files in the owner's dirs), loop and device-mapper ioctls (SYS_ADMIN).
 CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN
@@ -111,10 +109,10 @@ WantedBy=multi-user.target
 `;
 }
 
-/** systemd's RuntimeDirectory= is relative to /run; the socket's parent must be /run/<name>. */
-function runtimeDirName(socket: string): string {
+/** systemd's RuntimeDirectory= is relative to /run: set it only when the socket's parent is /run/<name>. */
+function runtimeDirLines(socket: string): string {
   const m = /^\/run\/([^/]+)\/[^/]+$/.exec(socket);
-  return m?.[1] ?? 'banger';
+  return m ? `RuntimeDirectory=${m[1]}\nRuntimeDirectoryMode=0755\n` : '';
 }
 
 function parentOf(dir: string): string {

@@ -27,6 +27,10 @@ export interface NetnsDaemonOptions {
   tempPrefix?: string;
   /** Netns tag (banger-TAG-xxxxxx). @default 'wire' */
   netnsTag?: string;
+  /** Share this namespace (another instance's) instead of making one; cleanup leaves it. */
+  netns?: TestNetns;
+  /** Network config instead of one unique to this run (two instances on one network). */
+  network?: { bridge: string; tapPrefix: string; cidr: string; dnsPort: number };
 }
 
 /**
@@ -41,7 +45,9 @@ export class NetnsDaemon {
   readonly netns: TestNetns;
   readonly bridge: string;
   readonly tapPrefix: string;
-  readonly dnsPort = 5353;
+  readonly dnsPort: number;
+  readonly cidr: string;
+  private readonly ownsNetns: boolean;
   private child: ChildProcess | undefined;
   private clients: RpcClient[] = [];
   private readonly daemonMain: string;
@@ -52,9 +58,12 @@ export class NetnsDaemon {
     this.nodeArgs = opts.nodeArgs ?? [];
     const tag = randomSuffix(5);
     this.temp = createTempRoot(opts.tempPrefix ?? 'bgw-');
-    this.netns = createTestNetns(opts.netnsTag ?? 'wire');
-    this.bridge = `br-w${tag}`;
-    this.tapPrefix = `bg${tag}`;
+    this.ownsNetns = !opts.netns;
+    this.netns = opts.netns ?? createTestNetns(opts.netnsTag ?? 'wire');
+    this.bridge = opts.network?.bridge ?? `br-w${tag}`;
+    this.tapPrefix = opts.network?.tapPrefix ?? `bg${tag}`;
+    this.cidr = opts.network?.cidr ?? '10.213.0.1/16';
+    this.dnsPort = opts.network?.dnsPort ?? 5353;
     const layout = this.temp.layout;
     mkdirSync(dirname(layout.configFile), { recursive: true });
     writeFileSync(
@@ -64,7 +73,7 @@ export class NetnsDaemon {
         `log_level = "${opts.logLevel ?? 'debug'}"`,
         `bridge_name = "${this.bridge}"`,
         `tap_prefix = "${this.tapPrefix}"`,
-        'bridge_cidr = "10.213.0.1/16"',
+        `bridge_cidr = "${this.cidr}"`,
         `tap_pool_size = ${opts.tapPoolSize ?? 2}`,
         `dns_listen = "127.0.0.1:${this.dnsPort}"`,
         `stats_poll_interval = "${opts.statsPollInterval ?? '0'}"`,
@@ -187,7 +196,7 @@ export class NetnsDaemon {
     }
     for (const pid of pids) await waitGone(pid, 5000);
     // `ip netns del` can fail transiently while the last process in it is exiting: retry and check.
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < 5 && this.ownsNetns; i++) {
       this.netns.delete();
       if (!execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }).includes(this.netns.name)) break;
       await new Promise((r) => setTimeout(r, 200));

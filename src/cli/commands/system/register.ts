@@ -37,9 +37,17 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
     .option('--bridge <name>', 'bridge name', 'br-banger')
     .option('--tap-prefix <prefix>', 'tap name prefix', 'bgtap')
     .option('--cidr <cidr>', 'bridge address and guest network', '172.16.0.1/24')
+    .option('--helper-socket <path>', 'where banger-helper listens', '/run/banger/helper.sock')
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string }) => {
-      const r = await service().install({ ...(o.root ? { root: o.root } : {}), ...(o.owner ? { owner: o.owner } : {}), bridge: o.bridge, tapPrefix: o.tapPrefix, cidr: o.cidr });
+    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string; helperSocket: string }) => {
+      const r = await service().install({
+        ...(o.root ? { root: o.root } : {}),
+        ...(o.owner ? { owner: o.owner } : {}),
+        bridge: o.bridge,
+        tapPrefix: o.tapPrefix,
+        cidr: o.cidr,
+        helperSocket: o.helperSocket,
+      });
       print(o.json, r, [...r.files.map((f) => `wrote ${f}`), r.started ? 'started banger-helper.service and bangerd.service' : (r.note ?? '')]);
     });
 
