@@ -191,6 +191,28 @@ export async function checkHelper(p: DoctorPorts): Promise<CheckResult> {
   return { ...base, status: 'fail', detail: h.detail, fix: h.fix ?? 'sudo banger system install (or run bangerd as root)' };
 }
 
+export async function checkTun(p: DoctorPorts): Promise<CheckResult> {
+  const t = await p.tunAccess();
+  const base = { id: 'tun', title: 'tap access', facts: { ...t } };
+  if (!t.present) return { ...base, status: 'fail', detail: '/dev/net/tun is missing', fix: 'modprobe tun' };
+  if (p.isRoot()) return { ...base, status: 'pass', detail: `root opens /dev/net/tun (${t.mode})` };
+  if (t.canOpen) return { ...base, status: 'pass', detail: `${t.user} can open /dev/net/tun (${t.mode}), so its VMMs attach to their taps without root` };
+  return {
+    ...base,
+    status: 'fail',
+    detail: `/dev/net/tun is ${t.mode}: ${t.user}'s VMMs cannot open their taps`,
+    fix: `start banger-helper (sudo banger system install --owner ${t.user}): while it runs it grants ${t.user} access to /dev/net/tun`,
+  };
+}
+
+export async function checkNetwork(p: DoctorPorts): Promise<CheckResult> {
+  const n = await p.networkConflicts();
+  const base = { id: 'network', title: 'VM network', facts: { ...n } };
+  if (n.conflicts.length === 0) return { ...base, status: 'pass', detail: `${n.bridge} and its taps and addresses are free or this instance's` };
+  const keys = [...new Set(n.conflicts.map((c) => c.key))].join(', ');
+  return { ...base, status: 'fail', detail: n.conflicts.map((c) => c.message).join('; '), fix: `give this instance a network of its own: set ${keys} in ${n.configFile}` };
+}
+
 export async function checkDatabase(p: DoctorPorts): Promise<CheckResult> {
   const d = await p.database();
   const base = { id: 'database', title: 'state database' };
@@ -248,6 +270,8 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'vmm', title: 'VMM', run: checkVmm },
   { id: 'host-tools', title: 'host tools', run: checkHostTools },
   { id: 'helper', title: 'root helper', run: checkHelper },
+  { id: 'tun', title: 'tap access', run: checkTun },
+  { id: 'network', title: 'VM network', run: checkNetwork },
   { id: 'database', title: 'state database', run: checkDatabase },
   { id: 'default-image', title: 'default image', run: checkDefaultImage },
   { id: 'disk', title: 'free disk', run: checkFreeDisk },

@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { readFile, stat, statfs } from 'node:fs/promises';
+import { constants, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { access, readFile, stat, statfs } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
@@ -7,6 +7,7 @@ import { createHelperClient } from '../../helper/index.js';
 import { loadConfig, resolveVmDefaults, type Config } from '../config/index.js';
 import { BangerError } from '../errors/index.js';
 import type { Env, Layout } from '../host/layout.js';
+import { findNetworkConflicts, instanceId, instanceTag } from '../host/network/index.js';
 import { which } from '../host/proc/index.js';
 import { includeStatus } from '../guest/ssh-config/index.js';
 import { formatSize } from '../model/index.js';
@@ -47,7 +48,9 @@ export interface HostDoctorOptions {
   /** Helper ping timeout. @default 2000 */
   helperTimeoutMs?: number;
   /** Device nodes Firecracker wants (tests point them into a temp dir). */
-  devices?: { vhostVsock?: string; mapperControl?: string; procMisc?: string };
+  devices?: { vhostVsock?: string; mapperControl?: string; procMisc?: string; tun?: string };
+  /** /sys/class/net (tests point it at a fake tree). */
+  sysNet?: string;
   /**
    * Where dmsetup is looked for after PATH: the root helper runs it with
    * root's PATH, which has the sbin dirs a user's PATH may lack.
@@ -96,6 +99,30 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       // A broken config.toml is reported by the vm-defaults check; the probe still tells the truth here.
       const setting = c.ok ? c.value.accel : 'auto';
       return acceleratorReport(await chooseAccel(setting, opts.accelProbe));
+    },
+
+    async tunAccess() {
+      const path = opts.devices?.tun ?? '/dev/net/tun';
+      const user = env.USER ?? env.LOGNAME ?? `uid ${uid}`;
+      try {
+        const st = await stat(path);
+        let canOpen = true;
+        try {
+          await access(path, constants.R_OK | constants.W_OK);
+        } catch {
+          canOpen = false;
+        }
+        return { present: true, canOpen, mode: `${modeString(st.mode)} ${st.uid === 0 ? 'root' : `uid ${st.uid}`}`, user };
+      } catch {
+        return { present: false, canOpen: false, mode: 'missing', user };
+      }
+    },
+
+    async networkConflicts() {
+      const c = requireConfig();
+      const tag = instanceTag(instanceId(uid, layout.stateDir));
+      const conflicts = findNetworkConflicts({ bridge: c.bridge_name, tapPrefix: c.tap_prefix, cidr: c.bridge_cidr, tag }, opts.sysNet ? { root: opts.sysNet } : {});
+      return { bridge: c.bridge_name, conflicts, configFile: layout.configFile };
     },
 
     async helperStatus() {
@@ -260,4 +287,12 @@ function nearestExisting(path: string): string {
   let p = path;
   while (!existsSync(p) && dirname(p) !== p) p = dirname(p);
   return p;
+}
+
+/** `crw-rw-rw-`-style rendering of a character device's mode (ls -l without the ACL mark). */
+function modeString(mode: number): string {
+  const bits = ['r', 'w', 'x'];
+  let out = (mode & 0o170000) === 0o020000 ? 'c' : '-';
+  for (let i = 8; i >= 0; i--) out += mode & (1 << i) ? bits[(8 - i) % 3] : '-';
+  return out;
 }

@@ -7,6 +7,7 @@ export type {
   VmmSetting,
   VmmConfigReport,
   DeviceMapperReport,
+  TunAccessReport,
 } from './types.js';
 export type { DoctorCheck } from './checks.js';
 export type { HostDoctorOptions } from './host-ports.js';
@@ -18,6 +19,8 @@ export {
   doctorPassed,
   formatDoctor,
   checkArchitecture,
+  checkTun,
+  checkNetwork,
   checkAccelerator,
   checkVmm,
   qemuMachine,

@@ -74,4 +74,16 @@ export interface DoctorPorts {
   /** Whether /dev/vhost-vsock is a character device. */
   vhostVsock(): Promise<boolean>;
   deviceMapper(): Promise<DeviceMapperReport>;
+  /** Whether this user can open /dev/net/tun (its VMMs open their taps through it). */
+  tunAccess(): Promise<TunAccessReport>;
+  /** Who holds the bridge, tap names and addresses config.toml asks for (src/host/network/sysfs.ts). */
+  networkConflicts(): Promise<{ bridge: string; conflicts: Array<{ message: string; key: string }>; configFile: string }>;
+}
+
+export interface TunAccessReport {
+  present: boolean;
+  canOpen: boolean;
+  /** e.g. "crw------- root" */
+  mode: string;
+  user: string;
 }

@@ -19,6 +19,8 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: FAKE_CONFIG_FILE }),
     vhostVsock: async () => true,
     deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
+    tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'dev' }),
+    networkConflicts: async () => ({ bridge: 'br-banger', conflicts: [], configFile: '/home/dev/.config/banger/config.toml' }),
     ...over,
   };
 }

@@ -7,6 +7,8 @@ import {
   checkFreeDisk,
   checkHelper,
   checkHostTools,
+  checkNetwork,
+  checkTun,
   checkSshInclude,
   checkVmDefaults,
   doctorPassed,
@@ -30,9 +32,9 @@ describe('doctor checks', () => {
     const r = await runDoctor(ports());
     expect(r.map((c) => c.id)).toEqual([
       'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm',
-      'host-tools', 'helper', 'database', 'default-image', 'disk', 'ssh-include', 'vm-defaults',
+      'host-tools', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'ssh-include', 'vm-defaults',
     ]);
-    expect(r.map((c) => c.status)).toEqual(Array(13).fill('pass'));
+    expect(r.map((c) => c.status)).toEqual(Array(15).fill('pass'));
     expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
   });
@@ -139,7 +141,7 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(r).toHaveLength(13);
+    expect(r).toHaveLength(15);
     const disk = r.find((c) => c.id === 'disk')!;
     expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
     expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');
@@ -154,5 +156,35 @@ describe('doctor checks', () => {
     expect(formatDoctor(rows)).toBe(
       ['PASS  alpha  fine', 'WARN  be     meh', '             fix: do x', 'FAIL  c      bad', '             fix: do y', '', '1 failed, 1 warnings'].join('\n'),
     );
+  });
+});
+
+describe('doctor: tap access and the VM network (owner mode, issue 13)', () => {
+  it('a user who cannot open /dev/net/tun fails with the helper as the fix; root and 0666 pass', async () => {
+    const denied = healthyDoctorPorts({ isRoot: () => false, tunAccess: async () => ({ present: true, canOpen: false, mode: 'crw------- root', user: 'alice' }) });
+    expect(await checkTun(denied)).toMatchObject({
+      status: 'fail',
+      detail: "/dev/net/tun is crw------- root: alice's VMMs cannot open their taps",
+      fix: expect.stringContaining('sudo banger system install --owner alice') as unknown as string,
+    });
+    const open = healthyDoctorPorts({ isRoot: () => false, tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'alice' }) });
+    expect(await checkTun(open)).toMatchObject({ status: 'pass' });
+    const gone = healthyDoctorPorts({ tunAccess: async () => ({ present: false, canOpen: false, mode: 'missing', user: 'alice' }) });
+    expect(await checkTun(gone)).toMatchObject({ status: 'fail', fix: 'modprobe tun' });
+  });
+
+  it('a network held by another instance fails naming it and the keys to change', async () => {
+    const p = healthyDoctorPorts({
+      networkConflicts: async () => ({
+        bridge: 'br-banger',
+        configFile: '/home/a/.config/banger/config.toml',
+        conflicts: [{ key: 'bridge_name', message: 'bridge br-banger is in use by banger instance 0123456789ab (uid 1001)' }],
+      }),
+    });
+    expect(await checkNetwork(p)).toMatchObject({
+      status: 'fail',
+      detail: 'bridge br-banger is in use by banger instance 0123456789ab (uid 1001)',
+      fix: 'give this instance a network of its own: set bridge_name in /home/a/.config/banger/config.toml',
+    });
   });
 });
