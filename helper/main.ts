@@ -22,7 +22,8 @@ async function main(): Promise<void> {
   const tunAccess = await tun.grant(config.policy.ownerUid);
   if (tunAccess.state === 'failed') logger.error({ err: tunAccess.message }, 'cannot give the owner access to /dev/net/tun; VMs will fail to open their taps');
   else logger.info({ tun: tunAccess.state }, 'owner access to /dev/net/tun');
-  const executor = createOpExecutor({ policy: config.policy, logger, runner, facts: { tun: tunAccess.state } });
+  const ownerName = await userName(runner, config.policy.ownerUid);
+  const executor = createOpExecutor({ policy: { ...config.policy, ...(ownerName ? { ownerName } : {}) }, logger, runner, facts: { tun: tunAccess.state } });
   const server = await startHelperServer({
     socketPath: config.socketPath,
     executor,
@@ -41,6 +42,13 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', () => stop('SIGTERM'));
   process.once('SIGINT', () => stop('SIGINT'));
+}
+
+/** The owner's user name (NSS, so LDAP users too), or undefined when the uid has none. */
+async function userName(runner: ReturnType<typeof createExecFileRunner>, uid: number): Promise<string | undefined> {
+  const res = await runner.run('getent', ['passwd', String(uid)]).catch(() => undefined);
+  const name = res?.exitCode === 0 ? res.stdout.split(':')[0]?.trim() : undefined;
+  return name || undefined;
 }
 
 main().catch((err: unknown) => {

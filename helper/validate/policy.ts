@@ -5,6 +5,8 @@
 export interface HelperPolicy {
   ownerUid: number;
   ownerGid: number;
+  /** The owner's user name (how `ip` prints a tap's owner); resolved at start. */
+  ownerName?: string;
   /** The one bridge the helper manages, e.g. br-banger. */
   bridge: string;
   /** Taps must start with this, e.g. bgtap. */

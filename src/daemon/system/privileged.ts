@@ -17,6 +17,7 @@ export function createPrivilegedOps(deps: { config: Config; layout: Layout; logg
       instance: deps.instance,
       policy: {
         ownerUid: 0,
+        ownerName: 'root',
         ownerGid: deps.gid ?? process.getgid?.() ?? 0,
         bridge: deps.config.bridge_name,
         tapPrefix: deps.config.tap_prefix,

@@ -9,8 +9,8 @@ export interface LinkInfo {
   up: boolean;
   /** IFLA_IFALIAS: banger writes its instance tag here (instance.ts). */
   alias?: string;
-  /** Owner uid of a persistent tun/tap device. */
-  tunUser?: number;
+  /** Owner of a persistent tun/tap device: `ip` prints the user's name when it has one, else the uid. */
+  tunUser?: number | string;
 }
 
 interface IpJsonLink {
@@ -18,7 +18,7 @@ interface IpJsonLink {
   master?: string;
   flags?: string[];
   ifalias?: string;
-  linkinfo?: { info_kind?: string; info_data?: { user?: number } };
+  linkinfo?: { info_kind?: string; info_data?: { user?: number | string } };
 }
 
 /** Returns the link or null when it does not exist. */
@@ -48,6 +48,6 @@ function toInfo(link: IpJsonLink): LinkInfo {
     ...(link.master ? { master: link.master } : {}),
     up: (link.flags ?? []).includes('UP'),
     ...(link.ifalias ? { alias: link.ifalias } : {}),
-    ...(typeof link.linkinfo?.info_data?.user === 'number' ? { tunUser: link.linkinfo.info_data.user } : {}),
+    ...(link.linkinfo?.info_data?.user !== undefined ? { tunUser: link.linkinfo.info_data.user } : {}),
   };
 }

@@ -24,6 +24,8 @@ type Op =
 export interface TapOwner {
   tag: string;
   ownerUid?: number;
+  /** How `ip` names that uid, when it has a name. */
+  ownerName?: string;
 }
 
 export interface TapBatcher {

@@ -11,6 +11,8 @@ export interface TapSpec {
   ownerGid: number;
   /** The caller's instance tag (instance.ts), written as the tap's alias. */
   tag: string;
+  /** The owner's user name, as `ip` prints a tap's owner when the uid has one. */
+  ownerName?: string;
 }
 
 /**
@@ -32,7 +34,7 @@ export function tapAttachArgs(spec: TapSpec): string[] {
  * tagged by another instance (or by nothing), or owned by another uid. Taps
  * are only ever adopted, re-attached or deleted by the instance that made them.
  */
-export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: number }): void {
+export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: number; ownerName?: string }): void {
   if (link.kind !== 'tun') {
     throw new ConflictError(`link ${link.name} exists but is not a tap`, { code: 'tap.not_tap', hint: `delete it (ip link del ${link.name}) or choose another tap_prefix` });
   }
@@ -43,9 +45,15 @@ export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: n
       { code: 'tap.not_owned', hint: 'leave it alone; give this instance its own tap_prefix in config.toml' },
     );
   }
-  if (expect.ownerUid !== undefined && link.tunUser !== undefined && link.tunUser !== expect.ownerUid) {
-    throw new ConflictError(`tap ${link.name} belongs to uid ${link.tunUser}`, { code: 'tap.not_owned', hint: 'leave it alone; give this instance its own tap_prefix in config.toml' });
+  if (expect.ownerUid !== undefined && link.tunUser !== undefined && !sameUser(link.tunUser, expect)) {
+    throw new ConflictError(`tap ${link.name} belongs to ${typeof link.tunUser === 'number' ? `uid ${link.tunUser}` : `user ${link.tunUser}`}`, { code: 'tap.not_owned', hint: 'leave it alone; give this instance its own tap_prefix in config.toml' });
   }
+}
+
+/** `ip` names a tap's owner by user name when the uid has one, by number otherwise. */
+function sameUser(tunUser: number | string, expect: { ownerUid?: number; ownerName?: string }): boolean {
+  if (typeof tunUser === 'number') return tunUser === expect.ownerUid;
+  return tunUser === expect.ownerName || tunUser === String(expect.ownerUid);
 }
 
 export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{ created: boolean }> {
@@ -57,7 +65,7 @@ export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{
   if (!created) {
     const existing = await getLink(runner, spec.name);
     if (!existing) await runChecked(runner, 'ip', addArgs); // not an "exists" failure: report the real error
-    else assertOwnTap(existing, { tag: spec.tag, ownerUid: spec.ownerUid });
+    else assertOwnTap(existing, { tag: spec.tag, ownerUid: spec.ownerUid, ...(spec.ownerName ? { ownerName: spec.ownerName } : {}) });
   }
   await runChecked(runner, 'ip', tapAttachArgs(spec));
   return { created };
@@ -67,7 +75,7 @@ export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{
  * Deletes the tap if it is this instance's (assertOwnTap); `deleted: false`
  * when it was already gone. Two spawns: look, then delete.
  */
-export async function deleteTap(runner: CommandRunner, name: string, expect: { tag: string; ownerUid?: number }): Promise<{ deleted: boolean }> {
+export async function deleteTap(runner: CommandRunner, name: string, expect: { tag: string; ownerUid?: number; ownerName?: string }): Promise<{ deleted: boolean }> {
   const existing = await getLink(runner, name);
   if (!existing) return { deleted: false };
   assertOwnTap(existing, expect);

@@ -29,7 +29,9 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
   let helper: ChildProcess;
   let helperLog = '';
   let client: HelperClient;
+  let tunBefore = '';
   const token = randomBytes(24).toString('hex');
+  const tunAcl = () => execFileSync('getfacl', ['-cn', '/dev/net/tun'], { encoding: 'utf8', stdio: 'pipe' });
 
   /** Everything a refused call could have touched: links and rules in the netns, host loops. */
   const snapshot = () => ({
@@ -68,6 +70,7 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
 
   beforeAll(async () => {
     buildDist();
+    tunBefore = tunAcl();
     ns = createTestNetns('test');
     owner = createTestUser('o');
     stranger = createTestUser('x');
@@ -96,12 +99,17 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
       if (Date.now() > deadline || helper.exitCode !== null) throw new Error(`helper did not start:\n${helperLog}`);
       await new Promise((r) => setTimeout(r, 50));
     }
-    client = createHelperClient(socketPath, { token, timeoutMs: 20_000 });
+    client = createHelperClient(socketPath, { token, timeoutMs: 20_000, instance: '0123456789ab' });
   }, 120_000);
 
-  afterAll(() => {
+  afterAll(async () => {
     client?.close();
-    helper?.kill('SIGTERM');
+    if (helper && helper.exitCode === null) {
+      // Its SIGTERM handler takes back the /dev/net/tun entry: wait for it before the user goes.
+      const exited = new Promise((r) => helper.once('exit', r));
+      helper.kill('SIGTERM');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
+    }
     ns?.delete();
     owner?.remove();
     stranger?.remove();
@@ -109,9 +117,14 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
   });
 
   it('serves the owner: bridge, tap and NAT through the socket, logged with caller and outcome', { timeout: 30_000 }, async () => {
-    expect(await client.call('helper.ping', {})).toMatchObject({ uid: 0, ownerUid: owner.uid });
+    // /dev/net/tun is root-only here: the helper gave the owner (and only the owner) an ACL entry.
+    expect(await client.call('helper.ping', {})).toMatchObject({ uid: 0, ownerUid: owner.uid, tun: 'granted' });
+    expect(tunAcl()).toContain(`user:${owner.uid}:rw-`);
+    expect(tunAcl()).not.toContain(`user:${stranger.uid}:`);
     expect(await client.call('bridge.ensure', { name: 'br-banger', address: '172.16.0.1/24' })).toEqual({ created: true });
     expect(await client.call('tap.create', { name: 'bgtap0', bridge: 'br-banger' })).toEqual({ created: true });
+    // Both carry this instance's tag; the tap belongs to the owner.
+    expect(ns.exec('cat', ['/sys/class/net/bgtap0/ifalias', '/sys/class/net/br-banger/ifalias', '/sys/class/net/bgtap0/owner'])).toBe(`banger:0123456789ab\nbanger:0123456789ab\n${owner.uid}\n`);
     expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 3 });
     expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 0 });
     expect(await client.call('nat.down', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ removed: 3 });
@@ -172,5 +185,44 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
     } finally {
       chmodSync(socketPath, 0o600);
     }
+  });
+
+  it("refuses another instance's or another uid's tap, changing nothing", { timeout: 30_000 }, async () => {
+    await client.call('bridge.ensure', { name: 'br-banger', address: '172.16.0.1/24' });
+    // A tap of another banger instance (same prefix), and one of another uid carrying our tag.
+    ns.exec('ip', ['tuntap', 'add', 'dev', 'bgtap5', 'mode', 'tap', 'user', String(owner.uid)]);
+    ns.exec('ip', ['link', 'set', 'dev', 'bgtap5', 'alias', 'banger:ffffffffffff']);
+    ns.exec('ip', ['tuntap', 'add', 'dev', 'bgtap6', 'mode', 'tap', 'user', String(stranger.uid)]);
+    ns.exec('ip', ['link', 'set', 'dev', 'bgtap6', 'alias', 'banger:0123456789ab']);
+    const before = snapshot();
+    for (const [op, params, message] of [
+      ['tap.delete', { name: 'bgtap5' }, 'tap bgtap5 belongs to banger instance ffffffffffff'],
+      ['tap.create', { name: 'bgtap5', bridge: 'br-banger' }, 'tap bgtap5 belongs to banger instance ffffffffffff'],
+      ['tap.delete', { name: 'bgtap6' }, `tap bgtap6 belongs to user ${stranger.name}`],
+    ] as const) {
+      const err = await client.call(op, params as never).then((r) => r, (e: unknown) => e);
+      expect(err, `${op} ${JSON.stringify(params)}: ${JSON.stringify(err)}\n${helperLog.split('\n').slice(-4).join('\n')}`).toMatchObject({ code: 'tap.not_owned', message });
+    }
+    expect(snapshot()).toEqual(before);
+    ns.exec('ip', ['link', 'del', 'dev', 'bgtap5']);
+    ns.exec('ip', ['link', 'del', 'dev', 'bgtap6']);
+  });
+
+  it('refuses a hello naming a malformed instance', { timeout: 20_000 }, async () => {
+    const bad = createHelperClient(socketPath, { token, timeoutMs: 20_000, instance: '../../etc' });
+    try {
+      const err = await bad.call('helper.ping', {}).then(() => null, (e: unknown) => e);
+      expect(err).toBeInstanceOf(HelperRefusedError);
+      expect((err as HelperRefusedError).code).toBe('arg.schema');
+    } finally {
+      bad.close();
+    }
+  });
+
+  it('stopping the helper takes its /dev/net/tun entry back, leaving the ACL as it was', { timeout: 20_000 }, async () => {
+    const exited = new Promise((r) => helper.once('exit', r));
+    helper.kill('SIGTERM');
+    await exited;
+    expect(tunAcl()).toBe(tunBefore);
   });
 });

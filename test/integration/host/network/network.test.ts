@@ -57,6 +57,21 @@ describe.skipIf(missing !== null)(gated('host network inside a test netns', miss
     expect(await listLinks(ns.runner, ['br-', 'bgtap'])).toEqual([]);
   });
 
+  it('a bridge another instance tags and uses is refused; a leftover one (nothing attached) is taken over', { timeout: 30_000 }, async () => {
+    const OTHER = 'banger:ffffffffffff';
+    await ensureBridge(ns.runner, { name: 'br-claim', address: '172.17.9.1/24', tag: OTHER });
+    await createTap(ns.runner, { name: 'bgclm0', bridge: 'br-claim', ...owner, tag: OTHER });
+    await expect(ensureBridge(ns.runner, { name: 'br-claim', address: '172.17.9.1/24', tag: TAG })).rejects.toMatchObject({
+      code: 'bridge.claimed',
+      message: 'bridge br-claim is in use by banger instance ffffffffffff (attached: bgclm0)',
+    });
+    expect(ns.exec('cat', ['/sys/class/net/br-claim/ifalias']).trim()).toBe(OTHER);
+    await deleteTap(ns.runner, 'bgclm0', { tag: OTHER });
+    expect(await ensureBridge(ns.runner, { name: 'br-claim', address: '172.17.9.1/24', tag: TAG })).toEqual({ created: false });
+    expect(ns.exec('cat', ['/sys/class/net/br-claim/ifalias']).trim()).toBe(TAG);
+    await deleteBridge(ns.runner, 'br-claim');
+  });
+
   it('NAT: up twice leaves each rule exactly once; down removes exactly those', { timeout: 30_000 }, async () => {
     const a = { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: BRIDGE };
     const b = { guestIP: '172.16.0.3', tap: 'bgtap1', bridge: BRIDGE };
