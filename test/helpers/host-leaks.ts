@@ -10,6 +10,8 @@ export interface HostResources {
   netns: string[];
   iptables: string[];
   loops: string[];
+  /** Named-user entries on /dev/net/tun (a helper gives its owner one while it runs). */
+  tunAcl: string[];
 }
 
 const run = (cmd: string, args: string[]): string => {
@@ -35,7 +37,10 @@ export function listBangerHostResources(): HostResources {
     .split('\n')
     .filter((l) => /banger/.test(l))
     .map((l) => l.trim());
-  return { links, netns, iptables, loops };
+  const tunAcl = run('getfacl', ['-cn', '/dev/net/tun'])
+    .split('\n')
+    .filter((l) => /^user:\d+:/.test(l));
+  return { links, netns, iptables, loops, tunAcl };
 }
 
 /** Resources in `after` that were not in `before` (so other people's leftovers don't count). */
@@ -46,6 +51,7 @@ export function newResources(before: HostResources, after: HostResources): HostR
     netns: diff(before.netns, after.netns),
     iptables: diff(before.iptables, after.iptables),
     loops: diff(before.loops, after.loops),
+    tunAcl: diff(before.tunAcl, after.tunAcl),
   };
 }
 
