@@ -1,8 +1,12 @@
+import { existsSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { createHelperClient, createInProcessOps } from '../../../helper/index.js';
 import type { PrivilegedOps } from '../../../helper/index.js';
 import type { Config } from '../../config/index.js';
 import type { Env, Layout } from '../../host/layout.js';
+
+/** Where `banger system install` writes the helper token (TOKEN_PATH under /). */
+export const DEFAULT_HELPER_TOKEN_FILE = '/etc/banger/helper.token';
 
 /**
  * The root helper as bangerd sees it. As root (CI, this machine) the same
@@ -27,6 +31,7 @@ export function createPrivilegedOps(deps: { config: Config; layout: Layout; logg
       logger: deps.logger.child({ component: 'helper' }),
     });
   }
-  const tokenFile = deps.env.BANGER_HELPER_TOKEN_FILE;
+  // A bangerd the CLI auto-started (not the unit, which sets the variable) finds the token where install put it.
+  const tokenFile = deps.env.BANGER_HELPER_TOKEN_FILE ?? (existsSync(DEFAULT_HELPER_TOKEN_FILE) ? DEFAULT_HELPER_TOKEN_FILE : undefined);
   return createHelperClient(deps.layout.helperSocket, { instance: deps.instance, ...(tokenFile ? { tokenFile } : {}) });
 }
