@@ -88,3 +88,30 @@ describe.skipIf(skipReason(missing))('owner mode: an ordinary user runs VMs thro
     expect(tunFingerprint()).toBe(rig.tunBefore);
   }, 300_000);
 });
+
+describe.skipIf(skipReason(missing))('owner mode on a host where /dev/net/tun is 0666', () => {
+  let rig: OwnerRig;
+
+  beforeAll(async () => {
+    rig = new OwnerRig({ openTun: true });
+    expect((await rig.install()).code).toBe(0);
+    rig.seedKernelCache();
+    await rig.startHelper();
+    const built = await rig.buildDefaultImage();
+    expect(built.code, built.stderr).toBe(0);
+  }, 900_000);
+
+  afterAll(async () => {
+    await rig?.dispose();
+  }, 300_000);
+
+  it('the helper leaves the open node alone and the user\'s VM runs', async () => {
+    const before = rig.tunSeen();
+    expect(before.split('\n')[0]).toBe('666');
+    expect(rig.helperLog()).toContain('"tun":"open"');
+    const res = await rig.cli(['vm', 'run', '--rm', '--', 'uname', '-a'], { timeoutMs: 300_000 });
+    expect(res.code, `${res.stderr}\n${rig.daemonLog().slice(-2000)}`).toBe(0);
+    expect(res.stdout).toMatch(/^Linux /);
+    expect(rig.tunSeen()).toBe(before);
+  }, 300_000);
+});

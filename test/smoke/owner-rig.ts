@@ -1,5 +1,5 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_MAIN, waitFor, waitGone, type CliResult } from '../helpers/index.js';
@@ -60,6 +60,9 @@ export function processesOf(uid: number): number[] {
  * host-wide and is compared before and after.
  */
 export class OwnerRig {
+  /** Argument prefix that enters the rig's own mount namespace (a 0666 /dev/net/tun), or nothing. */
+  private readonly enter: string[] = [];
+  private mountNs: string | undefined;
   readonly root: string;
   readonly sysroot: string;
   readonly user: { name: string; uid: number; gid: number; home: string };
@@ -69,7 +72,12 @@ export class OwnerRig {
   private helper: ChildProcess | undefined;
   private readonly createdRunDir: boolean;
 
-  constructor() {
+  /**
+   * @param opts.openTun Live on a host where /dev/net/tun is 0666 (a stock
+   * desktop): a private mount namespace with a 0666 tun node bound over
+   * /dev/net/tun, entered by the helper and every command of the user.
+   */
+  constructor(opts: { openTun?: boolean } = {}) {
     this.tunBefore = tunFingerprint();
     this.root = mkdtempSync(join(tmpdir(), 'bgo-'));
     chmodSync(this.root, 0o755);
@@ -88,6 +96,33 @@ export class OwnerRig {
       chownSync(runDir, this.user.uid, this.user.gid);
     }
     this.netns = createTestNetns('own');
+    // After the netns: a private mount namespace only sees /run/netns mounts made before it.
+    if (opts.openTun) this.enterOpenTunHost();
+  }
+
+  private enterOpenTunHost(): void {
+    const mnt = join(this.root, 'mnt');
+    const dev = join(this.root, 'dev');
+    mkdirSync(mnt);
+    mkdirSync(dev);
+    execFileSync('mount', ['--bind', mnt, mnt]);
+    execFileSync('mount', ['--make-private', mnt]);
+    this.mountNs = join(mnt, 'ns');
+    writeFileSync(this.mountNs, '');
+    execFileSync('unshare', [`--mount=${this.mountNs}`, '--propagation', 'private', 'true']);
+    const inNs = (cmd: string, args: string[]) => execFileSync('nsenter', [`--mount=${this.mountNs}`, cmd, ...args], { stdio: 'pipe' });
+    // /tmp may be nodev: the node lives on a tmpfs of the namespace's own.
+    inNs('mount', ['-t', 'tmpfs', '-o', 'mode=0755', 'tmpfs', dev]);
+    inNs('mknod', ['-m', '0666', join(dev, 'tun'), 'c', '10', '200']);
+    inNs('mount', ['--bind', join(dev, 'tun'), '/dev/net/tun']);
+    this.enter.push('nsenter', `--mount=${this.mountNs}`);
+  }
+
+  /** `getfacl` and mode of /dev/net/tun as the rig's processes see it. */
+  tunSeen(): string {
+    if (!this.mountNs) return tunFingerprint();
+    const run = (cmd: string, args: string[]) => execFileSync('nsenter', [`--mount=${this.mountNs}`, cmd, ...args], { encoding: 'utf8', stdio: 'pipe' });
+    return `${run('stat', ['-c', '%a', '/dev/net/tun']).trim()}\n${run('getfacl', ['-cn', '/dev/net/tun'])}`;
   }
 
   get helperSocket(): string {
@@ -116,7 +151,8 @@ export class OwnerRig {
   /** Starts banger-helper as root, exactly as the unit's ExecStart says, inside the rig's namespace. */
   async startHelper(): Promise<void> {
     const log = openSync(join(this.root, 'helper.log'), 'a');
-    this.helper = spawn('ip', ['netns', 'exec', this.netns.name, ...this.units.helperExecStart], { stdio: ['ignore', log, log], detached: false });
+    const argv = [...this.enter, 'ip', 'netns', 'exec', this.netns.name, ...this.units.helperExecStart];
+    this.helper = spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', log, log], detached: false });
     const up = await waitFor(() => existsSync(this.helperSocket), 20_000);
     if (!up) throw new Error(`banger-helper did not listen on ${this.helperSocket}: ${this.helperLog()}`);
   }
@@ -152,7 +188,7 @@ export class OwnerRig {
       'env', '-i', ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
       process.execPath, CLI_MAIN, ...args,
     ];
-    const argv = opts.hostNetwork ? asUser : ['ip', 'netns', 'exec', this.netns.name, ...asUser];
+    const argv = [...this.enter, ...(opts.hostNetwork ? asUser : ['ip', 'netns', 'exec', this.netns.name, ...asUser])];
     return run(argv[0]!, argv.slice(1), { timeoutMs: opts.timeoutMs ?? 60_000, ...(opts.cwd ? { cwd: opts.cwd } : {}) });
   }
 
@@ -231,6 +267,16 @@ export class OwnerRig {
         // userdel warns about a missing mail spool; the user is gone either way
       }
       if (this.createdRunDir) rmSync(`/run/user/${this.user.uid}`, { recursive: true, force: true });
+      if (this.mountNs) {
+        // Dropping the namespace file's bind mount ends the namespace (nothing runs in it now).
+        for (const target of [this.mountNs, join(this.root, 'mnt')]) {
+          try {
+            execFileSync('umount', [target], { stdio: 'pipe' });
+          } catch {
+            // not mounted
+          }
+        }
+      }
       rmSync(this.root, { recursive: true, force: true });
     }
     return { stragglers };
