@@ -78,6 +78,8 @@ export interface DaemonStatus {
   socket: string;
   stateDir: string;
   vmCount: number;
+  /** This bangerd's instance id: the tag (`banger:<id>`) on the links it makes. */
+  instance: string;
 }
 
 /** Method name → params schema and result type. */

@@ -1,3 +1,4 @@
+import { instanceId } from '../../host/network/instance.js';
 import { HelloParams, Empty, PROTOCOL_VERSION } from '../../rpc/methods.js';
 import type { MethodTable } from './types.js';
 
@@ -15,6 +16,7 @@ export const daemonMethods = {
       socket: ctx.layout.daemonSocket,
       stateDir: ctx.layout.stateDir,
       vmCount: ctx.services.vms.count(),
+      instance: instanceId(process.getuid?.() ?? -1, ctx.layout.stateDir),
     }),
   },
   'daemon.shutdown': {

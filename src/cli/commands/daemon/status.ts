@@ -23,6 +23,7 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
         ['started', `${s.startedAt} (${age(s.startedAt)})`],
         ['socket', s.socket],
         ['state', s.stateDir],
+        ['instance', `${s.instance} (its links carry alias banger:${s.instance})`],
         ['vms', s.vmCount],
       ]),
     };
