@@ -87,6 +87,8 @@ Group=${p.ownerGid}
 Environment=XDG_RUNTIME_DIR=${parentOf(p.runtimeDir)}
 Environment=BANGER_HELPER_SOCKET=${p.helperSocket}
 Environment=BANGER_HELPER_TOKEN_FILE=${p.tokenFile}
+# logind makes /run/user/UID only for a logged-in user; at boot nobody is. "+" runs this one step as root.
+ExecStartPre=+/usr/bin/install -d -m 0700 -o ${p.ownerUid} -g ${p.ownerGid} ${parentOf(p.runtimeDir)}
 ExecStart=${p.nodePath} ${p.distDir}/src/daemon/main.js
 Restart=on-failure
 # bangerd needs no capability: privileged work goes through the helper.

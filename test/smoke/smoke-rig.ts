@@ -13,6 +13,10 @@ export interface SmokeRigOptions {
   netnsTag?: string;
   /** Extra top-level config.toml lines (before any table). */
   extraConfig?: string[];
+  /** Share another rig's namespace (two instances on one host); cleanup leaves it to its owner. */
+  netns?: TestNetns;
+  /** dns_listen. @default '127.0.0.1:5353' */
+  dnsListen?: string;
 }
 
 /**
@@ -25,6 +29,7 @@ export interface SmokeRigOptions {
 export class SmokeRig {
   readonly temp: TempRoot;
   readonly netns: TestNetns;
+  private readonly ownsNetns: boolean;
 
   constructor(opts: SmokeRigOptions = {}) {
     this.temp = createTempRoot(opts.tempPrefix ?? 'bgs-');
@@ -32,7 +37,8 @@ export class SmokeRig {
     const shared = process.env.BANGER_TEST_CACHE ?? join(tmpdir(), 'banger-test-cache');
     mkdirSync(shared, { recursive: true });
     this.temp.env.XDG_CACHE_HOME = shared;
-    this.netns = createTestNetns(opts.netnsTag ?? 'smoke');
+    this.ownsNetns = !opts.netns;
+    this.netns = opts.netns ?? createTestNetns(opts.netnsTag ?? 'smoke');
     const cfgDir = join(this.temp.env.XDG_CONFIG_HOME!, 'banger');
     mkdirSync(cfgDir, { recursive: true });
     // A home of its own, so file_sync reads a file the test wrote (bangerd's home is $HOME).
@@ -43,7 +49,7 @@ export class SmokeRig {
     // DNS on an unprivileged port of the namespace's own loopback.
     writeFileSync(
       join(cfgDir, 'config.toml'),
-      ['dns_listen = "127.0.0.1:5353"', ...(opts.extraConfig ?? []), '[[file_sync]]', 'host = "~/.gitconfig"', 'guest = "~/.gitconfig"', ''].join('\n'),
+      [`dns_listen = "${opts.dnsListen ?? '127.0.0.1:5353'}"`, ...(opts.extraConfig ?? []), '[[file_sync]]', 'host = "~/.gitconfig"', 'guest = "~/.gitconfig"', ''].join('\n'),
     );
   }
 
@@ -120,6 +126,13 @@ export class SmokeRig {
       .filter((l) => l.includes('banger'));
   }
 
+  /** Rewrites config.toml's top-level lines (the [[file_sync]] table is kept). */
+  setConfig(lines: string[]): void {
+    const file = join(this.temp.env.XDG_CONFIG_HOME!, 'banger', 'config.toml');
+    const table = readFileSync(file, 'utf8').slice(readFileSync(file, 'utf8').indexOf('[[file_sync]]'));
+    writeFileSync(file, [...lines, table].join('\n'));
+  }
+
   /** Deletes every VM through the CLI, stops the daemon, then kills stragglers and drops the namespace. */
   async cleanup(): Promise<void> {
     try {
@@ -137,7 +150,7 @@ export class SmokeRig {
         }
         await waitGone(pid, 5000);
       }
-      this.netns.delete();
+      if (this.ownsNetns) this.netns.delete();
       this.temp.remove();
     }
   }
