@@ -19,4 +19,8 @@ export {
   listBangerRules,
   natUp,
   natDown,
+  ensureRules,
+  removeRulesWithComment,
 } from './nat.js';
+export type { DnsRedirectTarget } from './dns-redirect.js';
+export { dnsRedirectComment, buildDnsRedirectRule, dnsRedirectUp, dnsRedirectDown } from './dns-redirect.js';
