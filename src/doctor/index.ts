@@ -22,6 +22,7 @@ export {
   checkVmm,
   qemuMachine,
   checkHostTools,
+  checkIpForward,
   checkHelper,
   checkDatabase,
   checkDefaultImage,

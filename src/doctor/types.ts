@@ -74,4 +74,6 @@ export interface DoctorPorts {
   /** Whether /dev/vhost-vsock is a character device. */
   vhostVsock(): Promise<boolean>;
   deviceMapper(): Promise<DeviceMapperReport>;
+  /** net.ipv4.ip_forward of doctor's network namespace: true/false, or null when unreadable. */
+  ipForward(): Promise<boolean | null>;
 }
