@@ -12,7 +12,7 @@ export interface HelperConfig {
 
 export const HELPER_USAGE = `usage: banger-helper --owner-uid UID --owner-gid GID --root DIR [--root DIR...]
                      [--socket PATH] [--bridge br-NAME] [--tap-prefix bgNAME] [--cidr A.B.C.D/P]
-                     [--token-file PATH] [--log-level info]`;
+                     [--hosts-file /etc/hosts] [--token-file PATH] [--log-level info]`;
 
 /**
  * Parses the helper's flags (written into the systemd unit by
@@ -33,6 +33,7 @@ export function parseHelperArgs(argv: readonly string[]): HelperConfig {
         'tap-prefix': { type: 'string' },
         cidr: { type: 'string' },
         'token-file': { type: 'string' },
+        'hosts-file': { type: 'string' },
         'log-level': { type: 'string' },
       },
       strict: true,
@@ -52,6 +53,7 @@ export function parseHelperArgs(argv: readonly string[]): HelperConfig {
     tapPrefix: values['tap-prefix'] ?? DEFAULT_TAP_PREFIX,
     cidr: values.cidr ?? DEFAULT_CIDR,
     roots: values.root ?? [],
+    ...(values['hosts-file'] !== undefined ? { hostsFile: values['hosts-file'] } : {}),
   };
   const problem = policyProblem(policy);
   if (problem) throw new UsageError(problem, { hint: HELPER_USAGE });

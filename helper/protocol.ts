@@ -14,6 +14,9 @@ const ifname = z.string().min(1).max(15);
 const ipv4 = z.string().min(7).max(15);
 const absPath = z.string().min(1).max(4096);
 
+/** Most names one hosts.sync may publish: bounds the file the helper writes as root. */
+export const HOSTS_MAX_ENTRIES = 4096;
+
 export const HELPER_OPS = {
   /** Liveness and identity check. */
   'helper.ping': z.object({}).strict(),
@@ -25,6 +28,7 @@ export const HELPER_OPS = {
   'tap.create': z.object({ name: ifname, bridge: ifname }).strict(),
   'tap.delete': z.object({ name: ifname }).strict(),
   /** MASQUERADE + FORWARD rules for one guest IP behind one tap. */
+  /** Also turns net.ipv4.ip_forward on when it is off (and leaves it on, as docker and libvirt do). */
   'nat.up': z.object({ guestIP: ipv4, tap: ifname, bridge: ifname }).strict(),
   'nat.down': z.object({ guestIP: ipv4, tap: ifname, bridge: ifname }).strict(),
   'sysctl.ipForward': z.object({ enable: z.boolean() }).strict(),
@@ -39,6 +43,17 @@ export const HELPER_OPS = {
   /** Route the `vm` DNS domain to bangerd's DNS server via systemd-resolved on the bridge link. */
   'resolver.route': z.object({ bridge: ifname, server: z.string().min(9).max(21) }).strict(),
   'resolver.unroute': z.object({ bridge: ifname }).strict(),
+  /** Redirect guests' DNS (UDP 53 to the bridge address) to bangerd's unprivileged port on it. */
+  'dns.redirect': z.object({ bridge: ifname, port: z.number().int() }).strict(),
+  /** Remove the bridge's DNS redirect (whatever its port). */
+  'dns.unredirect': z.object({ bridge: ifname }).strict(),
+  /** Make this bangerd's block in the hosts file hold exactly `entries` (NAME.vm → guest IP); none removes the block. */
+  'hosts.sync': z
+    .object({
+      instance: z.string().min(1).max(64),
+      entries: z.array(z.object({ name: z.string().min(1).max(253), ip: ipv4 }).strict()).max(HOSTS_MAX_ENTRIES),
+    })
+    .strict(),
 } as const;
 
 export type HelperOpName = keyof typeof HELPER_OPS;
@@ -50,7 +65,8 @@ export interface HelperOpResults {
   'bridge.delete': { deleted: boolean };
   'tap.create': { created: boolean };
   'tap.delete': { deleted: boolean };
-  'nat.up': { added: number };
+  /** `ipForwardEnabled`: this call turned net.ipv4.ip_forward on (it was off). */
+  'nat.up': { added: number; ipForwardEnabled: boolean };
   'nat.down': { removed: number };
   'sysctl.ipForward': { previous: boolean };
   'loop.attach': { device: string };
@@ -60,6 +76,9 @@ export interface HelperOpResults {
   'socket.chown': { changed: boolean };
   'resolver.route': { routed: boolean };
   'resolver.unroute': { unrouted: boolean };
+  'dns.redirect': { added: number };
+  'dns.unredirect': { removed: number };
+  'hosts.sync': { changed: boolean; mode: 'rename' | 'in-place' | 'none' };
 }
 
 export type HelperOpResult<O extends HelperOpName> = HelperOpResults[O];

@@ -28,4 +28,5 @@ export type { Release, VmFailure } from './vm/index.js';
 export { supervisorMachine } from './supervisor/machine.js';
 export { tapPoolMachine } from './tap-pool/index.js';
 export { dnsMachine } from './dns/index.js';
+export type { HostDnsMode } from './dns/index.js';
 export { helperBridgeMachine } from './helper-bridge/index.js';

@@ -6,6 +6,7 @@
  */
 import { createActor, waitFor } from 'xstate';
 import type { Actor, InspectionEvent } from 'xstate';
+import type { HostDnsMode } from './dns/events.js';
 import type { BangerPorts } from './ports.js';
 import type { InspectRecord, VmTransition } from './inspect.js';
 import { createTransitionTracker, toInspectRecord } from './inspect.js';
@@ -34,6 +35,14 @@ export interface BangerSystemOptions {
     host?: string;
     /** 0 = ephemeral. @default 0 */
     port?: number;
+    /** Also serve guests on the bridge address (its gateway, from `bridgeAddress`). @default false */
+    guests?: boolean;
+    /** How NAME.vm reaches the host's resolver. @default 'off' */
+    hostDns?: HostDnsMode;
+    /** This bangerd's hosts-block id (hostDns 'hosts'). */
+    instance?: string;
+    /** @default 250 */
+    publishDelayMs?: number;
   };
   /** config `auto_stop_stale_after`; 0 = off. @default 0 */
   autoStopStaleAfterMs?: number;
@@ -60,6 +69,8 @@ export interface BangerSystem {
   shutdown(): Promise<void>;
   /** Where the DNS server listens, once bound. */
   dnsAddress(): { host: string; port: number } | null;
+  /** Where guests reach it (the bridge address), once bound there. */
+  guestDnsAddress(): { host: string; port: number } | null;
   /** VM lifecycle transitions; returns an unsubscribe function. */
   onTransition(listener: (t: VmTransition) => void): () => void;
   /** Current state name of a VM's actor (`starting.network`), or null. */
@@ -108,7 +119,14 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
         prefix: opts.network.tapPrefix ?? 'bgtap',
         size: opts.network.tapPoolSize ?? 4,
       },
-      dns: { host: opts.dns?.host ?? '127.0.0.1', port: opts.dns?.port ?? 0 },
+      dns: {
+        host: opts.dns?.host ?? '127.0.0.1',
+        port: opts.dns?.port ?? 0,
+        ...(opts.dns?.guests ? { guests: { bridge, address: (opts.network.bridgeAddress ?? '172.16.0.1/24').split('/')[0]! } } : {}),
+        hostDns: opts.dns?.hostDns ?? 'off',
+        ...(opts.dns?.instance ? { instance: opts.dns.instance } : {}),
+        ...(opts.dns?.publishDelayMs !== undefined ? { publishDelayMs: opts.dns.publishDelayMs } : {}),
+      },
       autoStopStaleAfterMs: opts.autoStopStaleAfterMs ?? 0,
       staleSweepIntervalMs: opts.staleSweepIntervalMs ?? 60_000,
       statsPollIntervalMs: opts.statsPollIntervalMs ?? 10_000,
@@ -155,6 +173,11 @@ export function createBangerSystem(ports: BangerPorts, opts: BangerSystemOptions
       const dns = supervisor.system.get('dns');
       const ctx = (dns?.getSnapshot() as { context?: { host: string; boundPort: number | null } } | undefined)?.context;
       return ctx?.boundPort ? { host: ctx.host, port: ctx.boundPort } : null;
+    },
+    guestDnsAddress() {
+      const dns = supervisor.system.get('dns');
+      const ctx = (dns?.getSnapshot() as { context?: { guests?: { address: string }; guestPort: number | null } } | undefined)?.context;
+      return ctx?.guests && ctx.guestPort ? { host: ctx.guests.address, port: ctx.guestPort } : null;
     },
     onTransition(listener) {
       listeners.add(listener);

@@ -3,7 +3,9 @@ import { describeLeaks, listBangerHostResources, newResources, type HostResource
 /**
  * vitest globalSetup: snapshot banger-named host resources before the suite,
  * and fail the run if the suite left new ones (taps, bridges, namespaces,
- * iptables rules, loop devices). Pre-existing ones (other engineers' runs on a
+ * iptables rules, loop devices, /etc/netns dirs, or a banger block in the
+ * host's own /etc/hosts: test daemons must only ever write their namespace's
+ * copy). Pre-existing ones (other engineers' runs on a
  * shared host) are ignored by diffing against the snapshot.
  */
 let before: HostResources | undefined;

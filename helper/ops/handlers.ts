@@ -1,7 +1,8 @@
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../protocol.js';
 import type { OpContext } from './context.js';
 import { socketChown } from './files.js';
-import { bridgeDelete, bridgeEnsure, ipForward, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
+import { hostsSync } from './hosts.js';
+import { bridgeDelete, bridgeEnsure, dnsRedirect, dnsUnredirect, ipForward, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
 import { resolverRoute, resolverUnroute } from './resolver.js';
 import { dmSnapshotCreate, dmSnapshotRemove, loopAttach, loopDetach } from './storage.js';
 
@@ -25,4 +26,7 @@ export const OP_HANDLERS: { [O in HelperOpName]: OpHandler<O> } = {
   'socket.chown': socketChown,
   'resolver.route': resolverRoute,
   'resolver.unroute': resolverUnroute,
+  'dns.redirect': dnsRedirect,
+  'dns.unredirect': dnsUnredirect,
+  'hosts.sync': hostsSync,
 };

@@ -1,4 +1,4 @@
-import { deleteBridge, ensureBridge, natDown, natUp, setIpForward } from '../../src/host/network/index.js';
+import { deleteBridge, dnsRedirectDown, dnsRedirectUp, ensureBridge, natDown, natUp, parseCidr, setIpForward } from '../../src/host/network/index.js';
 import type { HelperOpParams, HelperOpResult } from '../protocol.js';
 import type { OpContext } from './context.js';
 
@@ -12,10 +12,25 @@ export const tapCreate = (ctx: OpContext, p: HelperOpParams<'tap.create'>): Prom
 
 export const tapDelete = (ctx: OpContext, p: HelperOpParams<'tap.delete'>): Promise<HelperOpResult<'tap.delete'>> => ctx.taps.delete(p.name, { tag: ctx.tag, ownerUid: ctx.policy.ownerUid, ...owner(ctx) });
 
-export const natUpOp = (ctx: OpContext, p: HelperOpParams<'nat.up'>): Promise<HelperOpResult<'nat.up'>> => natUp(ctx.runner, p);
+/**
+ * NAT forwards nothing while net.ipv4.ip_forward is 0 (the default here), so
+ * the rules come with it turned on, in the namespace the runner works in
+ * (forwarding is per network namespace). It stays on after the last NAT VM,
+ * as with docker and libvirt: other software may have come to rely on it.
+ */
+export async function natUpOp(ctx: OpContext, p: HelperOpParams<'nat.up'>): Promise<HelperOpResult<'nat.up'>> {
+  const { added } = await natUp(ctx.runner, p);
+  const { previous } = await setIpForward(ctx.runner, true);
+  return { added, ipForwardEnabled: !previous };
+}
 
 export const natDownOp = (ctx: OpContext, p: HelperOpParams<'nat.down'>): Promise<HelperOpResult<'nat.down'>> => natDown(ctx.runner, p);
 
 export const ipForward = (ctx: OpContext, p: HelperOpParams<'sysctl.ipForward'>): Promise<HelperOpResult<'sysctl.ipForward'>> => setIpForward(ctx.runner, p.enable);
 
 const owner = (ctx: OpContext) => (ctx.policy.ownerName ? { ownerName: ctx.policy.ownerName } : {});
+/** The redirect targets the policy's bridge address: the caller names only the bridge and the port. */
+export const dnsRedirect = (ctx: OpContext, p: HelperOpParams<'dns.redirect'>): Promise<HelperOpResult<'dns.redirect'>> =>
+  dnsRedirectUp(ctx.runner, { bridge: p.bridge, bridgeIP: parseCidr(ctx.policy.cidr).address, port: p.port });
+
+export const dnsUnredirect = (ctx: OpContext, p: HelperOpParams<'dns.unredirect'>): Promise<HelperOpResult<'dns.unredirect'>> => dnsRedirectDown(ctx.runner, p.bridge);

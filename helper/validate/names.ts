@@ -44,5 +44,6 @@ export function policyProblem(p: HelperPolicy): string | null {
   if (!Number.isInteger(p.ownerGid) || p.ownerGid < 0) return 'owner gid must be a non-negative integer';
   if (p.roots.length === 0) return 'at least one layout root is needed';
   if (p.roots.some((r) => !r.startsWith('/') || r === '/')) return 'layout roots must be absolute and not /';
+  if (p.hostsFile !== undefined && (!p.hostsFile.startsWith('/') || p.hostsFile.endsWith('/'))) return `hosts file ${JSON.stringify(p.hostsFile)} must be an absolute file path`;
   return null;
 }

@@ -1,4 +1,5 @@
 import type { HelperOpName, HelperOpParams } from '../protocol.js';
+import { checkDnsPort, checkHostsEntries, checkHostsInstance } from './hosts.js';
 import { checkBridgeAddress, checkDnsServer, checkGuestIp } from './ips.js';
 import { assertNoMetachar } from './metachar.js';
 import { checkBridgeName, checkDmName, checkLoopDevice, checkTapName } from './names.js';
@@ -58,7 +59,16 @@ export function validateOpParams<O extends HelperOpName>(op: O, params: HelperOp
       checkDnsServer(str('server'), policy);
       return params;
     case 'resolver.unroute':
+    case 'dns.unredirect':
       checkBridgeName(str('bridge'), policy);
+      return params;
+    case 'dns.redirect':
+      checkBridgeName(str('bridge'), policy);
+      checkDnsPort(p.port as number);
+      return params;
+    case 'hosts.sync':
+      checkHostsInstance(str('instance'));
+      checkHostsEntries(p.entries as HelperOpParams<'hosts.sync'>['entries'], policy);
       return params;
     default:
       return params;

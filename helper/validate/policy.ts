@@ -18,8 +18,11 @@ export interface HelperPolicy {
    * banger state, runtime and cache dirs.
    */
   roots: string[];
+  /** The hosts file `hosts.sync` edits (flag --hosts-file). @default DEFAULT_HOSTS_FILE */
+  hostsFile?: string;
 }
 
 export const DEFAULT_BRIDGE = 'br-banger';
 export const DEFAULT_TAP_PREFIX = 'bgtap';
 export const DEFAULT_CIDR = '172.16.0.1/24';
+export const DEFAULT_HOSTS_FILE = '/etc/hosts';

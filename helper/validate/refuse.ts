@@ -12,6 +12,9 @@ export type RefusalCode =
   | 'loop.device_invalid'
   | 'dm.name_invalid'
   | 'resolver.server_invalid'
+  | 'dns.port_invalid'
+  | 'hosts.instance_invalid'
+  | 'hosts.name_invalid'
   | 'caller.not_owner';
 
 export function refuse(code: RefusalCode, message: string, hint: string): HelperRefusedError {

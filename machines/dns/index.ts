@@ -1,4 +1,4 @@
 export { dnsMachine } from './machine.js';
 export type { DnsMachine } from './machine.js';
 export { provideDns } from './actors.js';
-export type { DnsEvent, DnsInput, DnsContext } from './events.js';
+export type { DnsEvent, DnsInput, DnsContext, HostDnsMode } from './events.js';

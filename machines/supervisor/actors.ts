@@ -173,6 +173,12 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
           pool.send({ type: 'pool.shutdown' });
           await waitFor(pool, (s) => s.status !== 'active', { timeout: left() }).catch(() => {});
         }
+        // DNS takes back what it put on the host (hosts block, redirect, resolved route) through the helper.
+        const dns = system.get('dns');
+        if (dns) {
+          dns.send({ type: 'dns.shutdown' });
+          await waitFor(dns, (s) => s.status !== 'active', { timeout: left() }).catch(() => {});
+        }
         const bridge = system.get('helperBridge');
         if (bridge) await waitFor(bridge, (s) => (s as { context: { inFlight: number } }).context.inFlight === 0, { timeout: left() }).catch(() => {});
       }),

@@ -134,6 +134,8 @@ export const tapPoolMachine = setup({
             }
             enqueue.assign({ ready, nextIndex: maxIndex + 1 });
             for (const name of surplus) enqueue(() => deleteTap(system, name));
+            // The bridge exists now: the DNS server can listen on its address for the guests.
+            enqueue(() => system.get('dns')?.send({ type: 'dns.bridgeUp' }));
           }),
         },
         onError: {

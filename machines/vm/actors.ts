@@ -137,7 +137,9 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
         const nat: Release = { kind: 'nat', guestIP: input.guestIP, tap: grant.name };
         releases.push(nat);
         announce(nat);
-        await inStep(STEP.networkNat, () => callPrivileged(bridge, 'nat.up', { guestIP: input.guestIP, tap: grant.name, bridge: opts.bridge }));
+        const up = await inStep(STEP.networkNat, () => callPrivileged(bridge, 'nat.up', { guestIP: input.guestIP, tap: grant.name, bridge: opts.bridge }));
+        // A host-wide change worth a line: it stays on after the VM (as with docker and libvirt).
+        if (up.ipForwardEnabled) ports.logger.info({ vmId: input.vmId }, 'turned on net.ipv4.ip_forward for NAT (it stays on)');
       }
       return { releases, tap: grant.name };
     },

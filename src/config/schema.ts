@@ -24,6 +24,7 @@ const size = z.string().refine(
   { message: 'is not a size; use e.g. "512M" or "8G"' },
 );
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'is not an IPv4 CIDR like "172.16.0.1/24"');
+const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'is not an IPv4 address like "192.0.2.53"');
 const hostPort = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}:\d{1,5}$/, 'is not HOST:PORT like "127.0.0.1:5353"');
 
 export const FileSyncSchema = z
@@ -79,7 +80,17 @@ export const ConfigSchema = z
       .regex(/^bg[a-z0-9]{1,8}$/, 'is not a tap prefix ("bg" then 1-8 lowercase letters or digits, e.g. "bgtap")')
       .default('bgtap'),
     tap_pool_size: z.number().int().min(0).max(64).default(2),
+    /** Where NAME.vm is answered on the host; guests reach the same server on the bridge address, same port. */
     dns_listen: hostPort.default('127.0.0.1:5353'),
+    /** Where names outside `.vm` are forwarded; empty: the host's own resolvers (/etc/resolv.conf). */
+    default_dns: z.array(ipv4).max(8).default([]),
+    /**
+     * How NAME.vm reaches the host's resolver: "resolved" routes the `vm`
+     * domain through systemd-resolved, "hosts" keeps a managed block in the
+     * hosts file, "auto" picks resolved where it runs, else hosts; "off" leaves
+     * the host alone.
+     */
+    host_dns: z.enum(['auto', 'resolved', 'hosts', 'off']).default('auto'),
     default_image: z.string().min(1).default('default'),
     auto_stop_stale_after: duration.default('0'),
     stats_poll_interval: duration.default('10s'),

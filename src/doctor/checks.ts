@@ -173,6 +173,19 @@ function firecrackerDisks(dm: DeviceMapperReport): CheckResult {
   return { ...base, status: 'pass', detail: `device-mapper snapshots over the image rootfs (/dev/mapper/control, ${dm.dmsetup})` };
 }
 
+/** NAT VMs need forwarding; the helper turns it on with the first one, so off is only worth a note. */
+export async function checkIpForward(p: DoctorPorts): Promise<CheckResult> {
+  const on = await p.ipForward();
+  const base = { id: 'ip-forward', title: 'ip_forward', facts: { ipForward: on } };
+  if (on === true) return { ...base, status: 'pass', detail: 'net.ipv4.ip_forward is 1: NAT VMs reach the outside' };
+  return {
+    ...base,
+    status: 'warn',
+    detail: on === false ? 'net.ipv4.ip_forward is 0: no traffic is forwarded yet' : 'net.ipv4.ip_forward cannot be read (/proc/sys/net/ipv4/ip_forward)',
+    fix: 'nothing to do: NAT VMs turn it on through the helper (and it stays on, as with docker and libvirt)',
+  };
+}
+
 export async function checkHostTools(p: DoctorPorts): Promise<CheckResult> {
   const missing: typeof HOST_TOOLS[number][] = [];
   for (const t of HOST_TOOLS) if (!(await p.which(t.bin))) missing.push(t);
@@ -269,6 +282,7 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'accelerator', title: 'accelerator', run: checkAccelerator },
   { id: 'vmm', title: 'VMM', run: checkVmm },
   { id: 'host-tools', title: 'host tools', run: checkHostTools },
+  { id: 'ip-forward', title: 'ip_forward', run: checkIpForward },
   { id: 'helper', title: 'root helper', run: checkHelper },
   { id: 'tun', title: 'tap access', run: checkTun },
   { id: 'network', title: 'VM network', run: checkNetwork },

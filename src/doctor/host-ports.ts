@@ -57,6 +57,8 @@ export interface HostDoctorOptions {
    * @default ['/usr/sbin', '/sbin']
    */
   sbinDirs?: readonly string[];
+  /** @default '/proc/sys/net/ipv4/ip_forward' */
+  procIpForward?: string;
 }
 
 /**
@@ -200,6 +202,12 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       let dmsetup = await whichBin('dmsetup');
       if (!dmsetup) dmsetup = (await which('dmsetup', { PATH: (opts.sbinDirs ?? ['/usr/sbin', '/sbin']).join(delimiter) })) ?? null;
       return { control, driver, dmsetup };
+    },
+
+    async ipForward() {
+      // Read, never written: the helper turns it on with the first NAT VM.
+      const v = await readFile(opts.procIpForward ?? '/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => null);
+      return v === null ? null : v.trim() === '1';
     },
 
     async vmDefaults(): Promise<VmDefaultReport[]> {

@@ -25,6 +25,7 @@ export {
   checkVmm,
   qemuMachine,
   checkHostTools,
+  checkIpForward,
   checkHelper,
   checkDatabase,
   checkDefaultImage,

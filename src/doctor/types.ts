@@ -74,6 +74,8 @@ export interface DoctorPorts {
   /** Whether /dev/vhost-vsock is a character device. */
   vhostVsock(): Promise<boolean>;
   deviceMapper(): Promise<DeviceMapperReport>;
+  /** net.ipv4.ip_forward of doctor's network namespace: true/false, or null when unreadable. */
+  ipForward(): Promise<boolean | null>;
   /** Whether this user can open /dev/net/tun (its VMMs open their taps through it). */
   tunAccess(): Promise<TunAccessReport>;
   /** Who holds the bridge, tap names and addresses config.toml asks for (src/host/network/sysfs.ts). */

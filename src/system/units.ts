@@ -54,6 +54,9 @@ ProtectSystem=strict
 # Read-only home; the owner's banger dirs (which may live under it) stay writable.
 ProtectHome=read-only
 ReadWritePaths=${p.stateDir} ${p.runtimeDir} ${p.cacheDir}
+# NAME.vm for hosts without systemd-resolved (hosts.sync). A writable file in
+# a read-only /etc is a bind mount, so the helper rewrites it in place.
+ReadWritePaths=-/etc/hosts
 PrivateTmp=yes
 # Not PrivateDevices: the helper needs /dev/loop*, /dev/mapper and /dev/net/tun.
 # Not ProtectKernelTunables: ip_forward is written under /proc/sys.

@@ -26,7 +26,8 @@ const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 /**
  * Builds the VmmLaunchSpec from the VM row and its image: kernel, initrd,
  * the kernel command line (static `ip=` config from the guest IP and the
- * bridge gateway, `net.ifnames=0` so the NIC is eth0), the tap with a MAC
+ * bridge gateway, which is also the guest's DNS server; `net.ifnames=0` so
+ * the NIC is eth0), the tap with a MAC
  * derived from the guest IP, and the per-VM paths fixed at create (console
  * log, QMP/API socket, agent channel).
  */
@@ -45,6 +46,8 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
         gatewayIP: cidr.address,
         netmask: cidr.prefix,
         hostname: vm.name,
+        // bangerd's DNS answers guests on the gateway (port 53 redirected to it).
+        dnsIP: cidr.address,
         quiet: !opts.verboseConsole,
         extra: opts.vmm === 'firecracker' ? FIRECRACKER_ARGS : undefined,
       });

@@ -2,8 +2,9 @@ import { InvalidInputError } from '../errors/index.js';
 
 /**
  * Pure: the guest kernel command line for one VM. Network settings travel as
- * the kernel's nfsroot-style `ip=` parameter (parsed by banger's guest init
- * for the minimal profile, and by the initramfs for debian), so no DHCP.
+ * the kernel's nfsroot-style `ip=` parameter
+ * (`ip=CLIENT::GATEWAY:MASK:HOST:eth0:off:DNS`, parsed by banger's guest init
+ * in both profiles), so no DHCP.
  */
 
 export interface KernelArgsInput {
@@ -14,6 +15,11 @@ export interface KernelArgsInput {
   /** Prefix length (24) or dotted mask. @default 24 */
   netmask?: number | string;
   hostname: string;
+  /**
+   * The guest's resolver (the gateway, where bangerd's DNS answers), the 8th
+   * `ip=` field (the kernel's dns0); guest init writes it to /etc/resolv.conf.
+   */
+  dnsIP?: string;
   /** @default 'ttyS0' */
   console?: string;
   /** Quiet boots are much faster under TCG (serial output is costly). @default true */
@@ -25,7 +31,9 @@ const IPV4 = /^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/;
 const HOSTNAME = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/i;
 
 export function buildKernelArgs(input: KernelArgsInput): string {
-  for (const [what, ip] of [['guest IP', input.guestIP], ['gateway IP', input.gatewayIP]] as const) {
+  const ips: Array<[string, string]> = [['guest IP', input.guestIP], ['gateway IP', input.gatewayIP]];
+  if (input.dnsIP !== undefined) ips.push(['DNS server IP', input.dnsIP]);
+  for (const [what, ip] of ips) {
     if (!IPV4.test(ip)) throw new InvalidInputError(`${what} ${JSON.stringify(ip)} is not an IPv4 address`, { hint: 'check the network CIDR in config.toml' });
   }
   if (!HOSTNAME.test(input.hostname)) {
@@ -37,7 +45,7 @@ export function buildKernelArgs(input: KernelArgsInput): string {
     ...(input.quiet === false ? [] : ['quiet']),
     'panic=-1',
     'net.ifnames=0',
-    `ip=${input.guestIP}::${input.gatewayIP}:${mask}:${input.hostname}:eth0:off`,
+    `ip=${input.guestIP}::${input.gatewayIP}:${mask}:${input.hostname}:eth0:off${input.dnsIP ? `:${input.dnsIP}` : ''}`,
     ...(input.imageArgs ? [input.imageArgs.trim()] : []),
     ...(input.extra ? [input.extra.trim()] : []),
   ];

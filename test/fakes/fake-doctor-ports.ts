@@ -21,6 +21,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
     tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'dev' }),
     networkConflicts: async () => ({ bridge: 'br-banger', conflicts: [], configFile: '/home/dev/.config/banger/config.toml' }),
+    ipForward: async () => true,
     ...over,
   };
 }

@@ -14,6 +14,10 @@ export interface HostModel {
   nat: string[];
   loops: string[];
   dm: string[];
+  /** `bridge:port` of each DNS redirect. */
+  dnsRedirects?: string[];
+  /** hosts-file block per instance (absent: no block). */
+  hosts?: Record<string, Array<{ name: string; ip: string }>>;
 }
 
 export interface FakeHelperOptions {
@@ -77,8 +81,32 @@ export class FakeHelper implements PrivilegedOps {
         result = { deleted: del(s.taps, p.name!) };
         break;
       case 'nat.up':
-        result = { added: add(s.nat, `${p.guestIP}:${p.tap}`) ? 2 : 0 };
+        result = { added: add(s.nat, `${p.guestIP}:${p.tap}`) ? 2 : 0, ipForwardEnabled: false };
         break;
+      case 'dns.redirect': {
+        const list = (s.dnsRedirects ??= []);
+        const key = `${p.bridge}:${(params as { port: number }).port}`;
+        const had = list.includes(key);
+        s.dnsRedirects = [...list.filter((r) => !r.startsWith(`${p.bridge}:`)), key];
+        result = { added: had ? 0 : 1 };
+        break;
+      }
+      case 'dns.unredirect': {
+        const list = s.dnsRedirects ?? [];
+        s.dnsRedirects = list.filter((r) => !r.startsWith(`${p.bridge}:`));
+        result = { removed: list.length - s.dnsRedirects.length };
+        break;
+      }
+      case 'hosts.sync': {
+        const { instance, entries } = params as HelperOpParams<'hosts.sync'>;
+        const hosts = (s.hosts ??= {});
+        const before = JSON.stringify(hosts[instance] ?? []);
+        if (entries.length) hosts[instance] = entries;
+        else delete hosts[instance];
+        const changed = before !== JSON.stringify(entries);
+        result = { changed, mode: changed ? 'rename' : 'none' };
+        break;
+      }
       case 'nat.down':
         result = { removed: del(s.nat, `${p.guestIP}:${p.tap}`) ? 2 : 0 };
         break;

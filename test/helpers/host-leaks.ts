@@ -1,9 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { listHostsBlocks } from '../../src/host/hosts/index.js';
 
 /**
  * Lists host resources banger (or its tests) would name: links (br-*, bg*,
  * banger*), network namespaces banger*, iptables rules with a banger: comment,
- * loop devices on files whose path mentions banger. Read-only.
+ * loop devices on files whose path mentions banger, banger blocks in the
+ * host's /etc/hosts, and /etc/netns/banger* dirs (a test namespace's hosts
+ * file). Read-only.
  */
 export interface HostResources {
   links: string[];
@@ -12,6 +16,19 @@ export interface HostResources {
   loops: string[];
   /** Named-user entries on /dev/net/tun (a helper gives its owner one while it runs). */
   tunAcl: string[];
+  /** Instance ids of `# >>> banger ID >>>` blocks in the host's hosts file (tests must only ever write their namespace's copy). */
+  hostsBlocks?: string[];
+  /** /etc/netns entries of banger test namespaces. */
+  netnsEtc?: string[];
+}
+
+/** @default '/etc/hosts' (the root mount namespace's, which is where the leak check runs) */
+export function listHostsFileBlocks(path = '/etc/hosts'): string[] {
+  try {
+    return listHostsBlocks(readFileSync(path, 'utf8'));
+  } catch {
+    return [];
+  }
 }
 
 const run = (cmd: string, args: string[]): string => {
@@ -40,7 +57,13 @@ export function listBangerHostResources(): HostResources {
   const tunAcl = run('getfacl', ['-cn', '/dev/net/tun'])
     .split('\n')
     .filter((l) => /^user:\d+:/.test(l));
-  return { links, netns, iptables, loops, tunAcl };
+  let netnsEtc: string[] = [];
+  try {
+    netnsEtc = readdirSync('/etc/netns').filter((n) => n.startsWith('banger'));
+  } catch {
+    // no /etc/netns: nothing there
+  }
+  return { links, netns, iptables, loops, tunAcl, hostsBlocks: listHostsFileBlocks(), netnsEtc };
 }
 
 /** Resources in `after` that were not in `before` (so other people's leftovers don't count). */
@@ -52,6 +75,8 @@ export function newResources(before: HostResources, after: HostResources): HostR
     iptables: diff(before.iptables, after.iptables),
     loops: diff(before.loops, after.loops),
     tunAcl: diff(before.tunAcl, after.tunAcl),
+    hostsBlocks: diff(before.hostsBlocks ?? [], after.hostsBlocks ?? []),
+    netnsEtc: diff(before.netnsEtc ?? [], after.netnsEtc ?? []),
   };
 }
 

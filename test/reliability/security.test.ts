@@ -88,6 +88,45 @@ describe.skipIf(rootMissing !== null)(gated('other users are refused', rootMissi
     expect(helper.alive).toBe(true);
   });
 
+  it("the new host-facing ops (hosts.sync, dns.redirect) refuse a stranger, and refuse the owner's out-of-policy arguments, leaving both hosts files and the rules alone", { timeout: 60_000 }, async (ctx) => {
+    if (!helper) return ctx.skip(netnsMissing ?? 'no helper');
+    const h = helper;
+    // Params go through a file the caller can read: the oversized list does not fit in one argument.
+    const paramsFile = join(h.tmp, 'params.json');
+    const call = (user: TestUser, op: string, params: object) => {
+      writeFileSync(paramsFile, JSON.stringify(params), { mode: 0o644 });
+      return JSON.parse(
+        execFileSync(process.execPath, [join(REPO_ROOT, 'test/fixtures/helper-call.mjs'), join(REPO_ROOT, 'dist/helper/client.js'), h.socketPath, op, `@${paramsFile}`, h.token], {
+          encoding: 'utf8',
+          uid: user.uid,
+          gid: user.gid,
+          timeout: 20_000,
+        }),
+      ) as { ok: boolean; error?: { code: string } };
+    };
+    const state = () => ({ ns: readFileSync(h.ns.hostsFile, 'utf8'), host: readFileSync('/etc/hosts', 'utf8'), rules: h.ns.exec('iptables-save', []).split('\n').filter((l) => l.startsWith('-A')) });
+    const before = state();
+    const entry = (name: string, ip: string) => ({ instance: 'a1b2c3d4e5f6', entries: [{ name, ip }] });
+    expect(call(stranger, 'hosts.sync', entry('dev.vm', '172.16.0.2'))).toMatchObject({ ok: false, error: { code: 'caller.not_owner' } });
+    expect(call(stranger, 'dns.redirect', { bridge: 'br-banger', port: 5353 })).toMatchObject({ ok: false, error: { code: 'caller.not_owner' } });
+    const refusals: Array<[string, object, string]> = [
+      ['hosts.sync', entry('evil.example.com', '172.16.0.2'), 'hosts.name_invalid'],
+      ['hosts.sync', entry('localhost.vm.example', '172.16.0.2'), 'hosts.name_invalid'],
+      ['hosts.sync', entry('dev.vm', '93.184.216.34'), 'ip.outside_cidr'],
+      ['hosts.sync', entry('dev.vm #', '172.16.0.2'), 'arg.metachar'],
+      ['hosts.sync', { instance: 'a1b2c3d4e5f6', entries: Array.from({ length: 5000 }, (_, i) => ({ name: `v${i}.vm`, ip: '172.16.0.2' })) }, 'arg.schema'],
+      ['dns.redirect', { bridge: 'br-other', port: 5353 }, 'bridge.name_invalid'],
+      ['dns.redirect', { bridge: 'br-banger', port: 22 }, 'dns.port_invalid'],
+      ['dns.unredirect', { bridge: 'lo' }, 'bridge.name_invalid'],
+    ];
+    for (const [op, params, code] of refusals) {
+      expect(call(owner, op, params), `${op} ${JSON.stringify(params).slice(0, 80)}`).toMatchObject({ ok: false, error: { code } });
+      count('badInputs', 1);
+    }
+    expect(state()).toEqual(before);
+    expect(h.alive).toBe(true);
+  });
+
   it('the daemon socket refuses a real second user (runtime dir 0700, socket 0600)', { timeout: 30_000 }, () => {
     expect(connectAs(stranger, daemon.layout.daemonSocket)).toBe('EACCES');
     expect(statSync(daemon.layout.daemonSocket).mode & 0o777).toBe(0o600);

@@ -119,7 +119,17 @@ export class SmokeRig {
       .filter((n) => n && n !== 'lo');
   }
 
+  /** Guests' NAT rules (comment banger:<guest IP>). */
   natRules(): string[] {
+    return this.bangerRules().filter((l) => !l.includes('banger:dns:'));
+  }
+
+  /** The guests' DNS redirect: there while bangerd runs with its bridge up, gone after a clean stop. */
+  dnsRedirects(): string[] {
+    return this.bangerRules().filter((l) => l.includes('banger:dns:'));
+  }
+
+  private bangerRules(): string[] {
     return this.netns
       .exec('iptables-save', [])
       .split('\n')

@@ -4,7 +4,7 @@
  * in sequence and share it. CI runs scenario (a): `-t "(a)"`.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,8 +17,11 @@ const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-
 describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
   let rig: SmokeRig;
 
+  let hostsBefore = '';
+
   beforeAll(async () => {
     rig = new SmokeRig();
+    hostsBefore = readFileSync(rig.netns.hostsFile, 'utf8');
     const built = await rig.buildDefaultImage();
     expect(built.code, built.stderr).toBe(0);
   }, 900_000);
@@ -95,15 +98,15 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
       const ports = await rig.cli(['vm', 'ports', 'smoke-life', '--json'], { timeoutMs: 60_000 });
       expect(ports.code, ports.stderr).toBe(0);
       rows = JSON.parse(ports.stdout) as typeof rows;
-      if (rows.some((r) => r.endpoint === 'smoke-life.vm:8080')) break;
+      if (rows.some((r) => r.endpoint === 'http://smoke-life.vm:8080/')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    expect(rows.find((r) => r.endpoint === 'smoke-life.vm:8080')).toMatchObject({ proto: 'http' });
+    expect(rows.find((r) => r.endpoint === 'http://smoke-life.vm:8080/')).toMatchObject({ proto: 'http' });
     const human = await rig.cli(['vm', 'ports', 'smoke-life'], { timeoutMs: 60_000 });
     expect(human.stdout).toMatch(/^PROTO\s+ENDPOINT\s+PROCESS\s+COMMAND/m);
   }, 300_000);
 
-  it('(f) deleting everything leaves no process, tap, overlay or NAT rule', async () => {
+  it('(f) deleting everything leaves no process, tap, overlay, NAT rule or hosts entry', async () => {
     const del = await rig.cli(['vm', 'delete', '--force', 'smoke-life'], { timeoutMs: 120_000 });
     expect(del.code, del.stderr).toBe(0);
     expect(rig.vmmProcesses()).toEqual([]);
@@ -113,5 +116,8 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     if (pid) expect(isAlive(pid)).toBe(false);
     // The tap pool keeps spare taps while bangerd runs; a clean stop deletes them.
     expect(rig.links().filter((l) => /tap/.test(l))).toEqual([]);
+    // So does what DNS put on the host: the guests' port-53 redirect and the hosts block (the namespace's copy).
+    expect(rig.dnsRedirects()).toEqual([]);
+    expect(readFileSync(rig.netns.hostsFile, 'utf8')).toBe(hostsBefore);
   }, 300_000);
 });

@@ -1,11 +1,13 @@
 import type { Logger } from 'pino';
 import { ConflictError } from '../../errors/index.js';
 import { createBangerSystem } from '../../../machines/index.js';
-import type { BangerPorts, BangerSystem, InspectRecord, VmService, VmStorePort } from '../../../machines/index.js';
+import type { BangerPorts, BangerSystem, HostDnsMode, InspectRecord, VmService, VmStorePort } from '../../../machines/index.js';
 import type { PrivilegedOps } from '../../../helper/index.js';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
-import { startDnsServer } from '../../host/dns/index.js';
+import { createForwarder, fixedUpstreams, startDnsServer, systemUpstreams } from '../../host/dns/index.js';
+import { parseCidr } from '../../host/network/index.js';
+import { detectResolved } from '../../host/resolver/index.js';
 import { createHandlesStore } from '../../host/handles-file.js';
 import type { Env, Layout } from '../../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag, listOwnTaps, OWN_NETWORK_HINT, tapState, type NetworkClaim } from '../../host/network/index.js';
@@ -120,6 +122,12 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       ...extra,
     };
     const vmmKind = chooseVmmKind(config.vmm, accel);
+    // Names outside .vm go to default_dns or the host's resolvers; never back to the gateway (guests' port 53 is us).
+    const gateway = parseCidr(config.bridge_cidr).address;
+    const forwarder = createForwarder({
+      upstreams: config.default_dns.length > 0 ? fixedUpstreams(config.default_dns, [gateway]) : systemUpstreams({ exclude: [gateway] }),
+    });
+    const hostDns = hostDnsMode(config.host_dns);
     const runtime = dispatchRuntime(runtimes);
     const portLogger = logger.child({ component: 'machines' });
     const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
@@ -146,7 +154,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
         sampleProcess,
       },
       privileged,
-      startDnsServer: (o) => startDnsServer(o),
+      startDnsServer: (o) => startDnsServer({ ...o, forward: forwarder.forward }),
       clock: { now: clock },
       logger: portLogger,
     };
@@ -154,7 +162,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const sys = createBangerSystem(ports, {
       inspect: onInspect,
       network: { bridge: config.bridge_name, bridgeAddress: config.bridge_cidr, tapPrefix: config.tap_prefix, tapPoolSize: config.tap_pool_size },
-      dns: { host: dnsHost, port: dnsPort },
+      dns: { host: dnsHost, port: dnsPort, guests: true, hostDns, instance },
       autoStopStaleAfterMs: parseDuration(config.auto_stop_stale_after) ?? 0,
       statsPollIntervalMs: parseDuration(config.stats_poll_interval) ?? 10_000,
     });
@@ -167,7 +175,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     });
     const report = await sys.start();
     await Promise.race([poolReady, new Promise((r) => setTimeout(r, 60_000).unref())]);
-    logger.info({ vmm: vmmKind, accel: accel.accel, kept: report.kept, demoted: report.demoted, dns: sys.dnsAddress() }, 'VM system ready');
+    logger.info({ vmm: vmmKind, accel: accel.accel, kept: report.kept, demoted: report.demoted, dns: sys.dnsAddress(), hostDns }, 'VM system ready');
     return sys.service;
   }
 
@@ -235,6 +243,12 @@ function withStatsEvents(port: VmStorePort, events: EventHub): VmStorePort {
       return ok;
     },
   };
+}
+
+/** config `host_dns`: "auto" is systemd-resolved where it runs, else the hosts file. */
+function hostDnsMode(setting: Config['host_dns']): HostDnsMode {
+  if (setting !== 'auto') return setting;
+  return detectResolved().available ? 'resolved' : 'hosts';
 }
 
 function splitHostPort(hp: string): [string, number] {

@@ -32,8 +32,12 @@ function tryOne(kind: 'http' | 'https', host: string, port: number, timeoutMs: n
   });
 }
 
-/** Probes every exposed TCP row (in parallel, bounded) and relabels http/https ones. */
-export async function labelHttpRows<T extends { proto: string; port: number; loopbackOnly: boolean }>(
+/**
+ * Probes every exposed TCP row (in parallel, bounded) and relabels http/https
+ * ones; their endpoint becomes a URL that opens from the host
+ * (`http://dev.vm:8080/`, NAME.vm resolving through the host's DNS).
+ */
+export async function labelHttpRows<T extends { proto: string; port: number; loopbackOnly: boolean; endpoint?: string }>(
   rows: T[],
   host: string,
   probe: (host: string, port: number) => Promise<HttpKind> = probeHttp,
@@ -46,7 +50,10 @@ export async function labelHttpRows<T extends { proto: string; port: number; loo
     while (next < targets.length) {
       const row = targets[next++]!;
       const kind = await probe(host, row.port);
-      if (kind) row.proto = kind;
+      if (kind) {
+        row.proto = kind;
+        if (row.endpoint !== undefined) row.endpoint = `${kind}://${row.endpoint}/`;
+      }
     }
   });
   await Promise.all(workers);

@@ -13,7 +13,7 @@ export interface GuestListener {
 export interface PortRow {
   /** tcp, udp, or the probed application protocol (http, https). */
   proto: string;
-  /** NAME.vm:PORT, or 127.0.0.1:PORT style for loopback-only listeners. */
+  /** NAME.vm:PORT (a URL, http://NAME.vm:PORT/, for a probed web server), or 127.0.0.1:PORT style for loopback-only listeners. */
   endpoint: string;
   port: number;
   process: string;

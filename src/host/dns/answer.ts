@@ -39,7 +39,7 @@ export function answerQuery(buf: Buffer, opts: AnswerOptions): Buffer | null {
   const name = q.name.toLowerCase().replace(/\.$/, '');
   const suffix = `.${opts.domain}`;
   if ((q.class ?? 'IN') !== 'IN' || (name !== opts.domain && !name.endsWith(suffix))) {
-    // Not a recursive resolver: anything outside the zone is refused.
+    // Outside the zone and no forwarder here (the server forwards before asking us): refused.
     return respond(id, rd, RCODE.REFUSED, questions, []);
   }
   if (name === opts.domain) return respond(id, rd, RCODE.NOERROR, questions, []);
@@ -52,6 +52,24 @@ export function answerQuery(buf: Buffer, opts: AnswerOptions): Buffer | null {
   }
   // The name exists but has no record of this type (AAAA, MX...): NODATA, i.e. NOERROR and no answers.
   return respond(id, rd, RCODE.NOERROR, questions, []);
+}
+
+/**
+ * True for a well-formed standard query with one question outside the zone:
+ * what a forwarder should take. Everything else (the zone itself, malformed
+ * packets, other opcodes) is answered by answerQuery.
+ */
+export function isForwardable(buf: Buffer, domain: string): boolean {
+  let query: DecodedPacket;
+  try {
+    query = dnsPacket.decode(buf);
+  } catch {
+    return false;
+  }
+  const questions = query.questions ?? [];
+  if (query.type === 'response' || ((query.flags ?? 0) >> 11) & 0xf || questions.length !== 1) return false;
+  const name = questions[0]!.name.toLowerCase().replace(/\.$/, '');
+  return name !== domain && !name.endsWith(`.${domain}`);
 }
 
 function respond(id: number, rd: number, rcode: number, questions: Question[], answers: Answer[]): Buffer {

@@ -20,6 +20,10 @@ export {
   listBangerRules,
   natUp,
   natDown,
+  ensureRules,
+  removeRulesWithComment,
 } from './nat.js';
 export type { SysLink, TapState, NetworkClaim, NetworkConflict } from './sysfs.js';
 export { SYS_NET, readSysLink, listSysLinks, listOwnTaps, tapState, findNetworkConflicts } from './sysfs.js';
+export type { DnsRedirectTarget } from './dns-redirect.js';
+export { dnsRedirectComment, buildDnsRedirectRule, dnsRedirectUp, dnsRedirectDown } from './dns-redirect.js';

@@ -106,9 +106,14 @@ export async function listBangerRules(runner: CommandRunner, cmds: IptablesComma
  * leaves every rule present exactly once. Returns how many were added.
  */
 export async function natUp(runner: CommandRunner, t: NatTarget, cmds: IptablesCommands = {}): Promise<{ added: number }> {
+  return ensureRules(runner, buildNatRules(t), cmds);
+}
+
+/** Appends each of `rules` that is not there yet; shared by NAT and the guests' DNS redirect. */
+export async function ensureRules(runner: CommandRunner, rules: readonly NatRule[], cmds: IptablesCommands = {}): Promise<{ added: number }> {
   const ipt = cmds.iptables ?? 'iptables';
   let added = 0;
-  for (const rule of buildNatRules(t)) {
+  for (const rule of rules) {
     const check = await runner.run(ipt, ['-w', '5', '-t', rule.table, '-C', rule.chain, ...rule.spec]);
     if (check.exitCode === 0) continue;
     // Exit 1 means "no such rule"; anything else is a real failure (bad module, no permission).
@@ -127,10 +132,19 @@ export async function natUp(runner: CommandRunner, t: NatTarget, cmds: IptablesC
  * bridge name. Rules of other guests and foreign rules are untouched.
  */
 export async function natDown(runner: CommandRunner, t: Pick<NatTarget, 'guestIP'>, cmds: IptablesCommands = {}): Promise<{ removed: number }> {
+  return removeRulesWithComment(runner, natComment(t.guestIP), ['nat', 'filter'], cmds);
+}
+
+/** Deletes every rule in `tables` whose comment is exactly `comment`, as read back from iptables-save. */
+export async function removeRulesWithComment(
+  runner: CommandRunner,
+  comment: string,
+  tables: readonly IptablesTable[],
+  cmds: IptablesCommands = {},
+): Promise<{ removed: number }> {
   const ipt = cmds.iptables ?? 'iptables';
-  const comment = natComment(t.guestIP);
   let removed = 0;
-  for (const table of ['nat', 'filter'] as const) {
+  for (const table of tables) {
     for (const rule of await readRules(runner, table, cmds)) {
       if (rule.comment !== comment) continue;
       await runChecked(runner, ipt, ['-w', '5', '-t', table, '-D', rule.chain, ...rule.args], { code: 'nat.iptables_failed' });

@@ -1,9 +1,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHelperClient, type HelperClient, type HelperOpName } from '../../../helper/index.js';
+import { HOSTS_MAX_ENTRIES } from '../../../helper/protocol.js';
 import { HelperRefusedError } from '../../../src/errors/index.js';
 import { buildDist, REPO_ROOT } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
@@ -33,7 +34,7 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
   const token = randomBytes(24).toString('hex');
   const tunAcl = () => execFileSync('getfacl', ['-cn', '/dev/net/tun'], { encoding: 'utf8', stdio: 'pipe' });
 
-  /** Everything a refused call could have touched: links and rules in the netns, host loops. */
+  /** Everything a refused call could have touched: links and rules in the netns, host loops, both hosts files. */
   const snapshot = () => ({
     // Names, kinds and masters only: carrier flags and operstate settle asynchronously after an
     // earlier test's tap went away, and are not something a refused call could change.
@@ -44,6 +45,8 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
       .join('\n'),
     rules: ns.exec('iptables-save', []).split('\n').filter((l) => l.startsWith('-A')).join('\n'),
     loops: execFileSync('losetup', ['-a'], { encoding: 'utf8' }),
+    nsHosts: readFileSync(ns.hostsFile, 'utf8'),
+    hostHosts: readFileSync('/etc/hosts', 'utf8'),
   });
 
   const callAs = (user: TestUser | null, op: string, params: object, tok?: string): CallOutcome => {
@@ -125,16 +128,59 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
     expect(await client.call('tap.create', { name: 'bgtap0', bridge: 'br-banger' })).toEqual({ created: true });
     // Both carry this instance's tag; the tap belongs to the owner.
     expect(ns.exec('cat', ['/sys/class/net/bgtap0/ifalias', '/sys/class/net/br-banger/ifalias', '/sys/class/net/bgtap0/owner'])).toBe(`banger:0123456789ab\nbanger:0123456789ab\n${owner.uid}\n`);
-    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 3 });
-    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 0 });
+    const forwardBefore = ns.exec('sysctl', ['-n', 'net.ipv4.ip_forward']).trim();
+    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 3, ipForwardEnabled: forwardBefore === '0' });
+    expect(ns.exec('sysctl', ['-n', 'net.ipv4.ip_forward']).trim()).toBe('1');
+    expect(await client.call('nat.up', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ added: 0, ipForwardEnabled: false });
     expect(await client.call('nat.down', { guestIP: '172.16.0.2', tap: 'bgtap0', bridge: 'br-banger' })).toEqual({ removed: 3 });
     expect(await client.call('tap.delete', { name: 'bgtap0' })).toEqual({ deleted: true });
     expect(ns.exec('iptables-save', [])).not.toContain('banger:');
+    // Forwarding stays on after the last NAT rule (as with docker and libvirt).
+    expect(ns.exec('sysctl', ['-n', 'net.ipv4.ip_forward']).trim()).toBe('1');
 
     const lines = helperLog.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
     const natLog = lines.find((l) => l.op === 'nat.up' && l.outcome === 'ok');
     expect(natLog).toMatchObject({ callerUid: owner.uid, params: { guestIP: '172.16.0.2' } });
     expect(typeof natLog?.durationMs).toBe('number');
+  });
+
+  it("serves the DNS redirect and the hosts block: the namespace's own hosts file (a bind mount) is edited in place and comes back byte for byte", { timeout: 30_000 }, async () => {
+    const hostBefore = readFileSync('/etc/hosts', 'utf8');
+    const nsBefore = readFileSync(ns.hostsFile, 'utf8');
+    expect(await client.call('dns.redirect', { bridge: 'br-banger', port: 5353 })).toEqual({ added: 1 });
+    expect(await client.call('dns.redirect', { bridge: 'br-banger', port: 5353 })).toEqual({ added: 0 });
+    const nat = ns.exec('iptables-save', ['-t', 'nat']);
+    expect(nat).toMatch(/-A PREROUTING -d 172\.16\.0\.1\/32 -i br-banger -p udp -m udp --dport 53 -m comment --comment "?banger:dns:br-banger"? -j REDIRECT --to-ports 5353/);
+    expect(await client.call('dns.unredirect', { bridge: 'br-banger' })).toEqual({ removed: 1 });
+    expect(ns.exec('iptables-save', [])).not.toContain('banger:');
+
+    const entries = [{ name: 'dev.vm', ip: '172.16.0.2' }, { name: 'web-1.vm', ip: '172.16.0.3' }];
+    expect(await client.call('hosts.sync', { instance: 'a1b2c3d4e5f6', entries })).toEqual({ changed: true, mode: 'in-place' });
+    expect(readFileSync(ns.hostsFile, 'utf8')).toBe(`${nsBefore}# >>> banger a1b2c3d4e5f6 >>>\n172.16.0.2 dev.vm\n172.16.0.3 web-1.vm\n# <<< banger a1b2c3d4e5f6 <<<\n`);
+    // What a process in the namespace resolves.
+    expect(ns.exec('getent', ['hosts', 'web-1.vm'])).toMatch(/^172\.16\.0\.3\s+web-1\.vm/);
+    expect(await client.call('hosts.sync', { instance: 'a1b2c3d4e5f6', entries })).toEqual({ changed: false, mode: 'none' });
+    expect(await client.call('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [] })).toEqual({ changed: true, mode: 'in-place' });
+    expect(readFileSync(ns.hostsFile, 'utf8')).toBe(nsBefore);
+    expect(readFileSync('/etc/hosts', 'utf8')).toBe(hostBefore);
+    const lines = helperLog.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.find((l) => l.op === 'hosts.sync' && l.outcome === 'ok')).toMatchObject({ callerUid: owner.uid, params: { instance: 'a1b2c3d4e5f6' } });
+  });
+
+  it('refuses bad DNS redirects and hosts entries (name pattern, CIDR, bridge, port range, list size), changing nothing', { timeout: 30_000 }, async () => {
+    await expectRefused('dns.redirect', { bridge: 'br-other', port: 5353 }, 'bridge.name_invalid');
+    await expectRefused('dns.redirect', { bridge: 'br-banger', port: 53 }, 'dns.port_invalid');
+    await expectRefused('dns.redirect', { bridge: 'br-banger', port: 70000 }, 'dns.port_invalid');
+    await expectRefused('dns.unredirect', { bridge: 'docker0' }, 'bridge.name_invalid');
+    await expectRefused('hosts.sync', { instance: '../../etc', entries: [] }, 'hosts.instance_invalid');
+    await expectRefused('hosts.sync', { instance: 'nothex000000', entries: [] }, 'hosts.instance_invalid');
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [{ name: 'localhost', ip: '172.16.0.2' }] }, 'hosts.name_invalid');
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [{ name: 'github.com', ip: '172.16.0.2' }] }, 'hosts.name_invalid');
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [{ name: 'dev.vm', ip: '140.82.112.3' }] }, 'ip.outside_cidr');
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [{ name: 'dev.vm', ip: '172.16.0.1' }] }, 'ip.outside_cidr');
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: [{ name: 'dev.vm\n1.2.3.4 github.com', ip: '172.16.0.2' }] }, 'arg.metachar');
+    const many = Array.from({ length: HOSTS_MAX_ENTRIES + 1 }, (_, i) => ({ name: `vm${i}.vm`, ip: `172.16.0.${(i % 250) + 2}` }));
+    await expectRefused('hosts.sync', { instance: 'a1b2c3d4e5f6', entries: many }, 'arg.schema');
   });
 
   it('refuses a tap name outside the prefix, changing nothing', { timeout: 20_000 }, async () => {

@@ -178,19 +178,19 @@ describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
   });
 
   describe('launch planner', () => {
-    it('puts kernel, initrd, ip= config, net.ifnames=0, the tap and the MAC it is given into the spec', async () => {
+    it('puts kernel, initrd, ip= config (the gateway as DNS server too), net.ifnames=0, the tap and the MAC it is given into the spec', async () => {
       const v = vm();
       const planner = createLaunchPlanner({ vmm: 'qemu', images, bridgeCidr: '172.16.0.1/24' });
       const storage = { rootDisk: { path: '/r', format: 'qcow2' as const }, workDisk: { path: '/w', format: 'raw' as const } };
       const spec = await planner.launchSpec(v, { storage, tap: 'bgtap3', mac: '06:00:ac:10:00:07' });
       expect(spec).toEqual({
         vmId: v.id, name: 'dev', vcpuCount: 2, memoryMiB: 1024, kernelPath: image.kernelPath, initrdPath: image.initrdPath,
-        kernelArgs: 'console=ttyS0 quiet panic=-1 net.ifnames=0 ip=172.16.0.7::172.16.0.1:255.255.255.0:dev:eth0:off root=/dev/vda rw init=/sbin/init',
+        kernelArgs: 'console=ttyS0 quiet panic=-1 net.ifnames=0 ip=172.16.0.7::172.16.0.1:255.255.255.0:dev:eth0:off:172.16.0.1 root=/dev/vda rw init=/sbin/init',
         rootDisk: storage.rootDisk, workDisk: storage.workDisk, network: { tap: 'bgtap3', mac: '06:00:ac:10:00:07' },
         apiSockPath: v.runtime.apiSockPath, agentSockPath: v.runtime.agentSockPath, logPath: v.runtime.logPath,
       });
       const fc = await createLaunchPlanner({ vmm: 'firecracker', images, bridgeCidr: '10.9.0.1/16' }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: '06:00:0a:09:00:02' });
-      expect(fc.kernelArgs).toMatch(/ip=172\.16\.0\.7::10\.9\.0\.1:255\.255\.0\.0:dev:eth0:off .* reboot=k pci=off$/);
+      expect(fc.kernelArgs).toMatch(/ip=172\.16\.0\.7::10\.9\.0\.1:255\.255\.0\.0:dev:eth0:off:10\.9\.0\.1 .* reboot=k pci=off$/);
       const noKernel = createLaunchPlanner({ vmm: 'qemu', images: { get: () => ({ ...image, kernelPath: '/nonexistent/vmlinuz' }) }, bridgeCidr: '172.16.0.1/24' });
       await expect(noKernel.launchSpec(v, { storage, tap: 't', mac: '06:00:0a:09:00:02' })).rejects.toThrow(/the kernel of image "tiny" is missing/);
     });

@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import { listHostsFileBlocks } from '../../helpers/host-leaks.js';
 
 /**
  * What the reliability tests create on the host, found by the names they give
  * it: temp roots /tmp/bgrel-*, netns banger-rel-*, users bgrel*, mounts and
- * processes under /tmp/bgrel-*. The host is shared with other engineers'
+ * processes under /tmp/bgrel-*, the namespaces' /etc/netns/banger-rel-* dirs,
+ * and any banger block in the host's own /etc/hosts (test daemons must only
+ * write their namespace's copy). The host is shared with other engineers'
  * suites, so the leak figure counts only these, diffed against a snapshot
  * taken before the run.
  */
@@ -16,6 +19,8 @@ export interface OwnResources {
   users: string[];
   mounts: string[];
   processes: string[];
+  netnsEtc: string[];
+  hostsBlocks: string[];
 }
 
 const safe = <T>(f: () => T, fallback: T): T => {
@@ -47,7 +52,8 @@ export function listOwnResources(): OwnResources {
     const env = safe(() => readFileSync(`/proc/${pid}/environ`, 'utf8'), '');
     if (cmd.includes(`/tmp/${OWN_PREFIX}`) || env.includes(`=/tmp/${OWN_PREFIX}`)) processes.push(`${pid} ${cmd.slice(0, 120)}`);
   }
-  return { dirs, netns, users, mounts, processes };
+  const netnsEtc = safe(() => readdirSync('/etc/netns').filter((d) => d.startsWith('banger-rel-')), []).map((d) => `/etc/netns/${d}`);
+  return { dirs, netns, users, mounts, processes, netnsEtc, hostsBlocks: listHostsFileBlocks() };
 }
 
 /** Entries in `after` not in `before`. */
@@ -59,6 +65,8 @@ export function newOwnResources(before: OwnResources, after: OwnResources): OwnR
     users: diff(before.users, after.users),
     mounts: diff(before.mounts, after.mounts),
     processes: diff(before.processes, after.processes),
+    netnsEtc: diff(before.netnsEtc, after.netnsEtc),
+    hostsBlocks: diff(before.hostsBlocks, after.hostsBlocks),
   };
 }
 
@@ -73,5 +81,6 @@ export function removeOwn(r: OwnResources): void {
   for (const m of r.mounts) run('umount', ['-l', m]);
   for (const n of r.netns) run('ip', ['netns', 'del', n]);
   for (const u of r.users) run('userdel', [u]);
-  for (const d of r.dirs) run('rm', ['-rf', '--one-file-system', d]);
+  for (const d of [...r.dirs, ...r.netnsEtc]) run('rm', ['-rf', '--one-file-system', d]);
+  // A block in the host's hosts file is left for a person to look at: removing it means editing /etc/hosts.
 }

@@ -13,6 +13,8 @@ describe('loadConfig', () => {
       bridge_cidr: '172.16.0.1/24',
       tap_pool_size: 2,
       dns_listen: '127.0.0.1:5353',
+      default_dns: [],
+      host_dns: 'auto',
       default_image: 'default',
       auto_stop_stale_after: '0',
       stats_poll_interval: '10s',
@@ -30,6 +32,8 @@ bridge_name = "br-test"
 bridge_cidr = "10.9.0.1/24"
 tap_pool_size = 0
 dns_listen = "127.0.0.1:5454"
+default_dns = ["198.51.100.53", "192.0.2.53"]
+host_dns = "off"
 default_image = "minimal"
 auto_stop_stale_after = "2h"
 stats_poll_interval = "30s"
@@ -46,6 +50,8 @@ guest = "~/.gitconfig"
 mode = "0644"
 `);
     expect(c.vmm).toBe('qemu');
+    expect(c.default_dns).toEqual(['198.51.100.53', '192.0.2.53']);
+    expect(c.host_dns).toBe('off');
     expect(c.vm_defaults).toEqual({ vcpu: 2, memory: '2G', disk_size: '16G', overlay_size: '4G' });
     expect(c.file_sync).toEqual([{ host: '~/.gitconfig', guest: '~/.gitconfig', mode: '0644' }]);
   });
@@ -64,6 +70,9 @@ mode = "0644"
     ['auto_stop_stale_after = "soon"', /is not a duration/],
     ['[vm_defaults]\ndisk_size = "lots"', /"vm_defaults\.disk_size" .* is not a size/],
     ['bridge_name = "a-name-that-is-too-long"', /not a banger bridge name/],
+    ['default_dns = ["dns.example.com"]', /"default_dns\[0\]" .* is not an IPv4 address/],
+    ['default_dns = "192.0.2.53"', /"default_dns"/],
+    ['host_dns = "dnsmasq"', /config key "host_dns"/],
   ])('rejects a bad value with the key and file: %j', (text, msg) => {
     expect(() => parseConfig(text, '/etc/b.toml')).toThrow(msg);
   });

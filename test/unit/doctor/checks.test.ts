@@ -7,6 +7,7 @@ import {
   checkFreeDisk,
   checkHelper,
   checkHostTools,
+  checkIpForward,
   checkNetwork,
   checkTun,
   checkSshInclude,
@@ -32,9 +33,9 @@ describe('doctor checks', () => {
     const r = await runDoctor(ports());
     expect(r.map((c) => c.id)).toEqual([
       'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm',
-      'host-tools', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'ssh-include', 'vm-defaults',
+      'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'ssh-include', 'vm-defaults',
     ]);
-    expect(r.map((c) => c.status)).toEqual(Array(15).fill('pass'));
+    expect(r.map((c) => c.status)).toEqual(Array(16).fill('pass'));
     expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
   });
@@ -44,6 +45,15 @@ describe('doctor checks', () => {
     const arm = await checkArchitecture(ports({ arch: () => 'arm64' }));
     expect(arm).toMatchObject({ status: 'fail', detail: 'arm64 is not supported yet' });
     expect(arm.fix).toContain('x86_64');
+  });
+
+  it('ip_forward: on passes; off (or unreadable) warns that NAT VMs turn it on through the helper, never fails', async () => {
+    expect(await checkIpForward(ports())).toMatchObject({ id: 'ip-forward', title: 'ip_forward', status: 'pass' });
+    const off = await checkIpForward(ports({ ipForward: async () => false }));
+    expect(off).toMatchObject({ status: 'warn', detail: 'net.ipv4.ip_forward is 0: no traffic is forwarded yet' });
+    expect(off.fix).toContain('NAT VMs turn it on through the helper');
+    expect((await checkIpForward(ports({ ipForward: async () => null }))).status).toBe('warn');
+    expect(doctorPassed(await runDoctor(ports({ ipForward: async () => false })))).toBe(true);
   });
 
   it('accelerator: usable KVM passes, kvm_pvm warns TCG with its reason, forced KVM on a bad host fails', async () => {
@@ -141,7 +151,7 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(r).toHaveLength(15);
+    expect(r).toHaveLength(16);
     const disk = r.find((c) => c.id === 'disk')!;
     expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
     expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');

@@ -205,6 +205,15 @@ describe('createHostDoctorPorts', () => {
     expect(await make({ devices: { vhostVsock: '/dev/null' } }).vhostVsock()).toBe(true);
   });
 
+  it('ipForward: reads the sysctl file (1 on, 0 off), null when it cannot be read', async () => {
+    const f = join(t.root, 'ip_forward');
+    expect(await make({ procIpForward: f }).ipForward()).toBe(null);
+    writeFileSync(f, '0\n');
+    expect(await make({ procIpForward: f }).ipForward()).toBe(false);
+    writeFileSync(f, '1\n');
+    expect(await make({ procIpForward: f }).ipForward()).toBe(true);
+  });
+
   it('deviceMapper: control node, kernel driver from /proc/misc, and dmsetup from PATH or else the sbin dirs', async () => {
     const control = join(t.root, 'mapper-control');
     const procMisc = join(t.root, 'misc');

@@ -60,5 +60,8 @@ describe('probeHttp against real loopback servers', () => {
     });
     expect(seen).toEqual([httpPort]);
     expect(out.find((r) => r.port === httpPort)!.proto).toBe('http');
+    // A web server's endpoint is a URL that opens from the host (NAME.vm resolves there).
+    expect(out.find((r) => r.port === httpPort)!.endpoint).toBe(`http://dev.vm:${httpPort}/`);
+    expect(out.find((r) => r.proto === 'udp')!.endpoint).toBe('dev.vm:53');
   });
 });

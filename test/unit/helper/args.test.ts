@@ -8,6 +8,12 @@ describe('banger-helper flags', () => {
     expect(c.socketPath).toBe('/run/banger/helper.sock');
   });
 
+  it('takes the hosts file hosts.sync edits from --hosts-file (default /etc/hosts, through the policy)', () => {
+    const base = ['--owner-uid', '1', '--owner-gid', '1', '--root', '/x'];
+    expect(parseHelperArgs(base).policy.hostsFile).toBeUndefined();
+    expect(parseHelperArgs([...base, '--hosts-file', '/etc/netns/ns1/hosts']).policy.hostsFile).toBe('/etc/netns/ns1/hosts');
+  });
+
   it.each([
     [['--owner-gid', '1', '--root', '/x'], /--owner-uid must be a number/],
     [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--bridge', 'banger0'], /bridge name/],
@@ -15,6 +21,7 @@ describe('banger-helper flags', () => {
     [['--owner-uid', '1', '--owner-gid', '1'], /layout root/],
     [['--owner-uid', '1', '--owner-gid', '1', '--root', '/'], /absolute and not \//],
     [['--bogus'], /Unknown option/],
+    [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--hosts-file', 'hosts'], /absolute file path/],
   ])('rejects %j with a one-line reason', (argv, msg) => {
     expect(() => parseHelperArgs(argv)).toThrow(msg);
   });

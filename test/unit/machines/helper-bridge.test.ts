@@ -48,7 +48,7 @@ describe('helper-bridge', () => {
   it('retries transient failures with backoff and succeeds', { timeout: 5000 }, async () => {
     let fails = 2;
     const { bridge, helper } = startBridge({ failOn: () => (fails-- > 0 ? new Error('ECONNRESET') : undefined) });
-    await expect(callPrivileged(bridge, 'nat.up', { guestIP: '172.16.0.2', tap: 'bgt0', bridge: 'br' })).resolves.toEqual({ added: 2 });
+    await expect(callPrivileged(bridge, 'nat.up', { guestIP: '172.16.0.2', tap: 'bgt0', bridge: 'br' })).resolves.toEqual({ added: 2, ipForwardEnabled: false });
     expect(helper.count('nat.up')).toBe(3);
     bridge.stop();
   });

@@ -14,6 +14,7 @@ describe('systemd units', () => {
     expect(u).toContain('CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN\n');
     expect(u).toContain('ProtectSystem=strict\n');
     expect(u).toContain('ReadWritePaths=/home/ann/.local/state/banger /run/user/1000/banger /home/ann/.cache/banger\n');
+    expect(u).toContain('ReadWritePaths=-/etc/hosts\n');
     expect(u).toContain('RuntimeDirectory=banger\n');
     expect(u).toContain('--root /run/user/1000/banger');
   });
