@@ -7,6 +7,7 @@ export type {
   VmmSetting,
   VmmConfigReport,
   DeviceMapperReport,
+  OwnerImagesReport,
 } from './types.js';
 export type { DoctorCheck } from './checks.js';
 export type { HostDoctorOptions } from './host-ports.js';
@@ -25,6 +26,7 @@ export {
   checkHelper,
   checkDatabase,
   checkDefaultImage,
+  checkOwnerImages,
   checkFreeDisk,
   checkSshInclude,
   checkVmDefaults,

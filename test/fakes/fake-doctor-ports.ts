@@ -19,6 +19,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: FAKE_CONFIG_FILE }),
     vhostVsock: async () => true,
     deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
+    ownerImages: async () => ({ user: 'u', fakeroot: '/usr/bin/fakeroot', debian: [] }),
     ...over,
   };
 }
