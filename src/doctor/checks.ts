@@ -15,7 +15,7 @@ export const HOST_TOOLS: ReadonlyArray<{ bin: string; why: string; pkg: string; 
   { bin: 'ssh', why: 'ssh NAME.vm through banger ssh-config', pkg: 'openssh-client', required: false },
   { bin: 'git', why: 'workspace copy for vm run', pkg: 'git', required: false },
   { bin: 'cpio', why: 'minimal image initramfs', pkg: 'cpio', required: false },
-  { bin: 'debootstrap', why: 'the debian image profile', pkg: 'debootstrap', required: false },
+  { bin: 'mmdebstrap', why: 'the debian image profile', pkg: 'mmdebstrap', required: false },
 ];
 
 const MIN_FREE_WARN = 10 * GiB;
@@ -244,6 +244,38 @@ export async function checkDefaultImage(p: DoctorPorts): Promise<CheckResult> {
   return { ...base, status: 'fail', detail: `${img.name} missing and cannot be built: ${img.detail}`, fix: img.fix ?? 'install the missing tools listed above' };
 }
 
+/**
+ * As an ordinary user, images keep root ownership inside through fakeroot
+ * (every build and import, the default image included: a fail), and the
+ * debian profile also needs mmdebstrap in a user namespace (optional: a
+ * warn). No rows as root, which needs neither.
+ */
+export async function checkOwnerImages(p: DoctorPorts): Promise<CheckResult[]> {
+  if (p.isRoot()) return [];
+  const r = await p.ownerImages();
+  const owner: CheckResult = r.fakeroot
+    ? { id: 'image-ownership', title: 'image ownership', status: 'pass', detail: `fakeroot (${r.fakeroot}) keeps files root-owned inside images built or imported as ${r.user}` }
+    : {
+        id: 'image-ownership',
+        title: 'image ownership',
+        status: 'fail',
+        detail: `fakeroot is not installed: images cannot be built or imported as ${r.user} (files would not be root's inside)`,
+        fix: 'apt-get install fakeroot',
+      };
+  const debian: CheckResult =
+    r.debian.length === 0
+      ? { id: 'debian-profile', title: 'debian profile', status: 'pass', detail: `mmdebstrap in a user namespace can build --profile debian as ${r.user}` }
+      : {
+          id: 'debian-profile',
+          title: 'debian profile',
+          status: 'warn',
+          detail: `--profile debian cannot build as ${r.user}: ${r.debian.map((d) => d.what).join('; ')}`,
+          fix: r.debian.map((d) => d.fix).join('; '),
+          facts: { problems: r.debian },
+        };
+  return [owner, debian];
+}
+
 export async function checkFreeDisk(p: DoctorPorts): Promise<CheckResult> {
   const { path, free } = await p.freeBytes();
   const base = { id: 'disk', title: 'free disk' };
@@ -288,6 +320,7 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'network', title: 'VM network', run: checkNetwork },
   { id: 'database', title: 'state database', run: checkDatabase },
   { id: 'default-image', title: 'default image', run: checkDefaultImage },
+  { id: 'owner-images', title: 'images as an ordinary user', run: checkOwnerImages },
   { id: 'disk', title: 'free disk', run: checkFreeDisk },
   { id: 'ssh-include', title: 'ssh NAME.vm', run: checkSshInclude },
   { id: 'vm-defaults', title: 'VM defaults', run: checkVmDefaults },

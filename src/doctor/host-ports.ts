@@ -10,6 +10,7 @@ import type { Env, Layout } from '../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag } from '../host/network/index.js';
 import { which } from '../host/proc/index.js';
 import { includeStatus } from '../guest/ssh-config/index.js';
+import { probeUnshare, unshareProblems } from '../images/debian/unshare.js';
 import { formatSize } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
 import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
@@ -59,6 +60,8 @@ export interface HostDoctorOptions {
   sbinDirs?: readonly string[];
   /** @default '/proc/sys/net/ipv4/ip_forward' */
   procIpForward?: string;
+  /** Replaces the user-namespace probe behind the debian-profile row (tests). */
+  probeUnshare?: typeof probeUnshare;
 }
 
 /**
@@ -162,7 +165,9 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
         return { present: true, name, buildable: true, detail: `${image.profile} profile, ${image.rootfsPath}` };
       }
       const missing: { bin: string; pkg: string }[] = [];
-      for (const t of IMAGE_BUILD_TOOLS) if (!(await whichBin(t.bin))) missing.push(t);
+      // An ordinary user's build makes the ext4 under fakeroot (src/host/storage/ownership.ts).
+      const tools = uid === 0 ? IMAGE_BUILD_TOOLS : [...IMAGE_BUILD_TOOLS, { bin: 'fakeroot', pkg: 'fakeroot' }];
+      for (const t of tools) if (!(await whichBin(t.bin))) missing.push(t);
       const broken = image ? `its rootfs ${image.rootfsPath} is missing; ` : '';
       if (missing.length > 0) {
         return {
@@ -208,6 +213,11 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       // Read, never written: the helper turns it on with the first NAT VM.
       const v = await readFile(opts.procIpForward ?? '/proc/sys/net/ipv4/ip_forward', 'utf8').catch(() => null);
       return v === null ? null : v.trim() === '1';
+    },
+
+    async ownerImages() {
+      const facts = await (opts.probeUnshare ?? probeUnshare)({ env: env as NodeJS.ProcessEnv });
+      return { user: facts.user, fakeroot: await whichBin('fakeroot'), debian: unshareProblems(facts) };
     },
 
     async vmDefaults(): Promise<VmDefaultReport[]> {

@@ -8,6 +8,7 @@ export type {
   VmmConfigReport,
   DeviceMapperReport,
   TunAccessReport,
+  OwnerImagesReport,
 } from './types.js';
 export type { DoctorCheck } from './checks.js';
 export type { HostDoctorOptions } from './host-ports.js';
@@ -29,6 +30,7 @@ export {
   checkHelper,
   checkDatabase,
   checkDefaultImage,
+  checkOwnerImages,
   checkFreeDisk,
   checkSshInclude,
   checkVmDefaults,

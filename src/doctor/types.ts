@@ -48,6 +48,15 @@ export interface DeviceMapperReport {
   dmsetup: string | null;
 }
 
+/** What building and importing images needs when bangerd is not root (it keeps root ownership inside the image without it). */
+export interface OwnerImagesReport {
+  user: string;
+  /** Where fakeroot is (the ext4 is made under it so files stay root's), or null. */
+  fakeroot: string | null;
+  /** What stops `image build --profile debian` as this user, each with its one-line fix; [] when nothing does. */
+  debian: { what: string; fix: string }[];
+}
+
 /**
  * Everything doctor needs from the host, behind one interface so the checks are
  * pure functions of it (tests pass a fake; `createHostDoctorPorts` is the real one).
@@ -74,6 +83,8 @@ export interface DoctorPorts {
   /** Whether /dev/vhost-vsock is a character device. */
   vhostVsock(): Promise<boolean>;
   deviceMapper(): Promise<DeviceMapperReport>;
+  /** Asked only when not root. */
+  ownerImages(): Promise<OwnerImagesReport>;
   /** net.ipv4.ip_forward of doctor's network namespace: true/false, or null when unreadable. */
   ipForward(): Promise<boolean | null>;
   /** Whether this user can open /dev/net/tun (its VMMs open their taps through it). */

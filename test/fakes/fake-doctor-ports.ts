@@ -22,6 +22,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'dev' }),
     networkConflicts: async () => ({ bridge: 'br-banger', conflicts: [], configFile: '/home/dev/.config/banger/config.toml' }),
     ipForward: async () => true,
+    ownerImages: async () => ({ user: 'u', fakeroot: '/usr/bin/fakeroot', debian: [] }),
     ...over,
   };
 }

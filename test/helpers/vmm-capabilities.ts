@@ -1,4 +1,4 @@
-import { accessSync, constants, existsSync } from 'node:fs';
+import { accessSync, constants, existsSync, readFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
 /**
@@ -37,4 +37,26 @@ export function firstMissing(...reasons: (string | undefined)[]): string | undef
 export function skipReason(reason: string | undefined): boolean {
   if (reason) console.warn(`skipped: ${reason}`);
   return reason !== undefined;
+}
+
+function sysctlIs(path: string, bad: string): boolean {
+  try {
+    return readFileSync(path, 'utf8').trim() === bad;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * "unprivileged mmdebstrap": mmdebstrap, newuidmap/newgidmap and usermod
+ * (the test gives its user a subuid range) on PATH, and a kernel that lets
+ * ordinary users make user namespaces.
+ */
+export function missingUnprivilegedMmdebstrap(): string | undefined {
+  const bins = missingBinaries('mmdebstrap', 'newuidmap', 'newgidmap', 'usermod');
+  if (bins) return `unprivileged mmdebstrap ${bins}`;
+  if (sysctlIs('/proc/sys/user/max_user_namespaces', '0')) return 'unprivileged mmdebstrap needs user namespaces (user.max_user_namespaces is 0)';
+  if (sysctlIs('/proc/sys/kernel/unprivileged_userns_clone', '0')) return 'unprivileged mmdebstrap needs kernel.unprivileged_userns_clone = 1';
+  if (sysctlIs('/proc/sys/kernel/apparmor_restrict_unprivileged_userns', '1')) return 'unprivileged mmdebstrap needs kernel.apparmor_restrict_unprivileged_userns = 0';
+  return undefined;
 }

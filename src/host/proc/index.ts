@@ -1,2 +1,2 @@
-export { run, runStatus, which } from './run.js';
+export { run, runStatus, toolEnv, which, whichTool } from './run.js';
 export type { RunOptions, RunResult } from './run.js';

@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { access, constants } from 'node:fs/promises';
 import { delimiter, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
+import { withSbinDirs } from '../exec/tool-path.js';
 
 /**
  * Runs host tools with argument arrays (never a shell string), wires an
@@ -19,6 +20,8 @@ export interface RunOptions {
   hint?: string;
   /** Keep stdout as a Buffer (binary output). */
   binary?: boolean;
+  /** Sent to the child when `signal` aborts. @default 'SIGTERM' */
+  killSignal?: NodeJS.Signals;
 }
 
 export interface RunResult {
@@ -37,9 +40,12 @@ export function runStatus(cmd: string, args: readonly string[], opts: RunOptions
     }
     const child = spawn(cmd, args, {
       cwd: opts.cwd,
-      env: opts.env ?? process.env,
+      // PATH plus the sbin dirs, also when no entry point ran ensureToolPath (a library caller):
+      // spawn looks the command up on this env's PATH.
+      env: toolEnv(opts.env ?? process.env),
       stdio: ['pipe', 'pipe', 'pipe'],
       signal: opts.signal,
+      killSignal: opts.killSignal,
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -80,7 +86,7 @@ export async function run(cmd: string, args: readonly string[], opts: RunOptions
   return res;
 }
 
-/** Absolute path of an executable on PATH, or undefined. */
+/** Absolute path of an executable on PATH (exactly that PATH), or undefined. */
 export async function which(cmd: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
   const dirs = (env.PATH ?? '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin').split(delimiter);
   for (const d of dirs) {
@@ -103,4 +109,14 @@ function lastLine(s: string): string {
 
 function abortError(cmd: string): HostError {
   return new HostError(`${cmd} was cancelled`, { code: 'host.aborted' });
+}
+
+/** `env` with the sbin dirs appended to PATH (src/host/exec/tool-path.ts), as host tools are spawned. */
+export function toolEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, PATH: withSbinDirs(env.PATH) };
+}
+
+/** Where `run` would find cmd: PATH plus the sbin dirs. */
+export function whichTool(cmd: string, env: NodeJS.ProcessEnv = process.env): Promise<string | undefined> {
+  return which(cmd, toolEnv(env));
 }

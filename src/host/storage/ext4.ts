@@ -1,7 +1,9 @@
 import { lstat, open, readdir, readlink, rm, stat, truncate, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, runStatus } from '../proc/index.js';
+import { runUnderFakeroot } from './fakeroot.js';
+import { ownershipForCaller, type OwnershipSink } from './ownership.js';
 
 /** ext4 image helpers built on e2fsprogs (mkfs.ext4 -d, e2fsck, resize2fs). */
 
@@ -11,8 +13,14 @@ export interface MakeExt4Options {
   /** Image file to create (replaced if it exists). */
   path: string;
   sizeBytes: number;
-  /** Populate from this directory; ownership and modes are copied as they are on the host. */
+  /** Populate from this directory, with the owners and modes `ownership` says. */
   fromDir?: string;
+  /**
+   * Where fromDir's ownership is: on the host files (root), or recorded and
+   * applied with fakeroot. @default ownershipForCaller(): as an ordinary
+   * user, the files the user staged become root's inside the image.
+   */
+  ownership?: OwnershipSink;
   label?: string;
   signal?: AbortSignal;
 }
@@ -28,7 +36,13 @@ export async function makeExt4(opts: MakeExt4Options): Promise<void> {
     if (opts.label) args.push('-L', opts.label);
     if (opts.fromDir) args.push('-d', opts.fromDir);
     args.push(opts.path);
-    await run('mkfs.ext4', args, { signal: opts.signal, hint: E2FS_HINT });
+    const ownership = opts.fromDir ? (opts.ownership ?? ownershipForCaller()) : undefined;
+    if (opts.fromDir && ownership?.kind === 'recorded') {
+      const entries = await ownership.fakerootEntries(opts.fromDir);
+      await runUnderFakeroot('mkfs.ext4', args, { entries, workDir: dirname(opts.path), signal: opts.signal, hint: E2FS_HINT });
+    } else {
+      await run('mkfs.ext4', args, { signal: opts.signal, hint: E2FS_HINT });
+    }
   } catch (e) {
     await rm(opts.path, { force: true });
     throw e;

@@ -1,11 +1,10 @@
 import { copyFile, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
-import { InvalidInputError } from '../../errors/index.js';
 import { ensureSshKey } from '../../guest/keys.js';
 import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
-import { makeExt4 } from '../../host/storage/index.js';
+import { makeExt4, ownershipForCaller } from '../../host/storage/index.js';
 import { MiB, newId, type Image } from '../../model/index.js';
 import { assembleWorkSeed } from '../minimal/rootfs.js';
 import { noProgress, type ProgressFn } from '../progress.js';
@@ -30,14 +29,12 @@ export interface ImportImageOptions {
  * Imports a container image or rootfs tarball as a banger image: layers are
  * flattened in order into a scratch root (whiteouts and opaque dirs applied,
  * ownership and modes kept, nothing written outside it), then written into
- * an ext4 rootfs with mkfs.ext4 -d. Returns the Image record to insert. A
- * refused or failed import leaves no files behind.
+ * an ext4 rootfs with mkfs.ext4 -d (under fakeroot when not root, see
+ * OwnershipSink). Returns the Image record to insert. A refused or failed
+ * import leaves no files behind.
  */
 export async function importImage(opts: ImportImageOptions): Promise<Image> {
   const progress = opts.onProgress ?? noProgress;
-  if (process.getuid?.() !== 0) {
-    throw new InvalidInputError('image import needs root to keep file ownership in the rootfs', { hint: 'run bangerd as root (or via the root helper)' });
-  }
   const sshKey = await ensureSshKey(opts.layout);
   await mkdir(opts.layout.cacheDir, { recursive: true });
   const staging = await openStaging(opts.layout.imagesDir, newId());
@@ -49,7 +46,9 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
 
     const root = join(scratch, 'rootfs');
     await mkdir(root, { mode: 0o755 });
-    const writer = new RootWriter(root, { whiteouts: true });
+    // Root sets owners on the scratch tree; anyone else records them for fakeroot at mkfs time.
+    const ownership = ownershipForCaller();
+    const writer = new RootWriter(root, { whiteouts: true, ownership });
     for (const layer of layers) {
       progress('import.layer', layer.label);
       await verifyDigest(layer);
@@ -65,7 +64,7 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     const used = await treeBytes(root);
     const rootfsPath = join(staging.dir, 'rootfs.ext4');
     const size = Math.max(256 * MiB, Math.ceil((used * 1.3 + 64 * MiB) / MiB) * MiB);
-    await makeExt4({ path: rootfsPath, sizeBytes: size, fromDir: root, label: 'banger-root', signal: opts.signal });
+    await makeExt4({ path: rootfsPath, sizeBytes: size, fromDir: root, ownership, label: 'banger-root', signal: opts.signal });
 
     const seed = join(scratch, 'work');
     await mkdir(seed);

@@ -7,6 +7,7 @@ import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { InvalidInputError } from '../../errors/index.js';
+import { ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { ImportRefusedError } from './entry-path.js';
 import { RootWriter } from './root-writer.js';
 
@@ -75,14 +76,19 @@ export async function detectFormat(source: string): Promise<Exclude<ImportFormat
   return 'tar';
 }
 
-/** Unpacks an outer tarball (OCI or docker-save) into dir under the import rules. */
-export async function unpackOuter(path: string, dir: string, signal?: AbortSignal): Promise<void> {
-  const w = new RootWriter(dir, { whiteouts: false });
+/** Unpacks one tarball (no whiteouts) into dir under the import rules, ownership going to `ownership`. */
+export async function unpackTar(path: string, dir: string, ownership: OwnershipSink, signal?: AbortSignal): Promise<void> {
+  const w = new RootWriter(dir, { whiteouts: false, ownership });
   const ex = extract();
   (await openTar(path)).pipe(ex);
   w.beginLayer();
   for await (const entry of ex) await w.apply(entry.header, entry, signal);
   await w.finish();
+}
+
+/** Unpacks an outer tarball (OCI or docker-save) into dir under the import rules; only its blobs are read, so owners do not matter. */
+export function unpackOuter(path: string, dir: string, signal?: AbortSignal): Promise<void> {
+  return unpackTar(path, dir, ownershipForCaller(), signal);
 }
 
 /** A path named by a manifest, resolved and required to stay inside root. */

@@ -1,10 +1,10 @@
 import { createWriteStream } from 'node:fs';
-import { link, lchown, lstat, lutimes, mkdir, readdir, readlink, rm, symlink, chmod, utimes } from 'node:fs/promises';
-import { join } from 'node:path';
+import { lstat, lutimes, mkdir, readdir, readlink, symlink, utimes } from 'node:fs/promises';
+import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Header as Headers } from 'tar-stream';
-import { HostError } from '../../errors/index.js';
 import { run } from '../../host/proc/index.js';
+import type { OwnershipSink } from '../../host/storage/index.js';
 import { ImportRefusedError, checkSegment, entrySegments, whiteoutOf } from './entry-path.js';
 
 /**
@@ -14,6 +14,8 @@ import { ImportRefusedError, checkSegment, entrySegments, whiteoutOf } from './e
  * that would leave the root, and absolute ones, are refused), the leaf is
  * unlinked before it is created (O_EXCL), and ownership/modes use the l*
  * calls. Symlink entries themselves are stored exactly as they are.
+ * Owners, modes, device nodes and removals go through an OwnershipSink: the
+ * host files as root, a record applied by fakeroot at mkfs time otherwise.
  */
 /** A tar entry's data: tar-stream's streamx readable (async-iterable, resumable). */
 export type EntryBody = AsyncIterable<unknown> & { resume(): unknown };
@@ -24,7 +26,14 @@ export class RootWriter {
   private opaque: string[][] = [];
   private dirMeta: { path: string; mode: number; mtime?: Date }[] = [];
 
-  constructor(readonly root: string, private readonly opts: { whiteouts: boolean }) {}
+  private readonly owners: OwnershipSink;
+
+  constructor(
+    readonly root: string,
+    private readonly opts: { whiteouts: boolean; ownership: OwnershipSink },
+  ) {
+    this.owners = opts.ownership;
+  }
 
   beginLayer(): void {
     this.touched = new Set();
@@ -42,7 +51,7 @@ export class RootWriter {
   /** Sets directory modes and times last, so later writes inside them do not disturb either. */
   async finish(): Promise<void> {
     for (const d of this.dirMeta.reverse()) {
-      await chmod(d.path, d.mode);
+      await this.owners.chmod(d.path, d.mode);
       if (d.mtime) await utimes(d.path, d.mtime, d.mtime);
     }
   }
@@ -60,7 +69,7 @@ export class RootWriter {
         if (wo.kind === 'opaque') this.opaque.push(wo.dir);
         else {
           const parent = await this.resolveDir(h.name, wo.dir, false);
-          if (parent) await rm(join(parent, wo.name), { recursive: true, force: true });
+          if (parent) await this.remove(join(parent, wo.name));
         }
         this.touch(dirRel);
         return;
@@ -77,7 +86,7 @@ export class RootWriter {
     const leaf = join(parent, segs[segs.length - 1]!);
     this.touch(rel);
     const existing = await lstat(leaf).catch(() => undefined);
-    if (existing && !(type === 'directory' && existing.isDirectory())) await rm(leaf, { recursive: true, force: true });
+    if (existing && !(type === 'directory' && existing.isDirectory())) await this.remove(leaf);
     const mode = (h.mode ?? (type === 'directory' ? 0o755 : 0o644)) & 0o7777;
 
     switch (type) {
@@ -112,13 +121,13 @@ export class RootWriter {
         if (!target || !tst || tst.isDirectory()) {
           throw new ImportRefusedError(h.name, `is a hardlink to ${JSON.stringify(h.linkname)}, which is not a file earlier in the archive`);
         }
-        await link(target, leaf);
+        await this.owners.link(target, leaf);
         return;
       }
       case 'character-device':
       case 'block-device':
         body.resume();
-        await run('mknod', [leaf, type === 'block-device' ? 'b' : 'c', String(h.devmajor ?? 0), String(h.devminor ?? 0)], { signal });
+        await this.owners.mknod(leaf, type === 'block-device' ? 'block' : 'char', h.devmajor ?? 0, h.devminor ?? 0, signal);
         break;
       case 'fifo':
         body.resume();
@@ -130,7 +139,7 @@ export class RootWriter {
     }
     await this.own(h, leaf);
     // chmod after chown: chown clears setuid/setgid bits.
-    await chmod(leaf, mode);
+    await this.owners.chmod(leaf, mode);
     if (h.mtime) await utimes(leaf, h.mtime, h.mtime);
   }
 
@@ -194,18 +203,17 @@ export class RootWriter {
       const hasTouchedBelow = [...this.touched].some((t) => t.startsWith(`${childRel}/`));
       const st = await lstat(childAbs);
       if (st.isDirectory() && (kept || hasTouchedBelow)) await this.prune(childAbs, childRel);
-      else if (!kept) await rm(childAbs, { recursive: true, force: true });
+      else if (!kept) await this.remove(childAbs);
     }
   }
 
-  private async own(h: Headers, path: string): Promise<void> {
-    try {
-      await lchown(path, h.uid ?? 0, h.gid ?? 0);
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EPERM') {
-        throw new HostError('image import needs root to keep file ownership', { hint: 'run bangerd as root or through the root helper', code: 'image.import_needs_root' });
-      }
-      throw e;
-    }
+  private own(h: Headers, path: string): Promise<void> {
+    return this.owners.chown(path, h.uid ?? 0, h.gid ?? 0);
+  }
+
+  /** Removes an entry (and what is under it), and forgets the directory modes it had pending. */
+  private async remove(abs: string): Promise<void> {
+    await this.owners.remove(abs);
+    this.dirMeta = this.dirMeta.filter((d) => d.path !== abs && !d.path.startsWith(abs + sep));
   }
 }

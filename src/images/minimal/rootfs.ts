@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, symlink, writeFile, lstat, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run, which } from '../../host/proc/index.js';
+import { run, whichTool } from '../../host/proc/index.js';
 import { agentScriptPath, minimalAssetPath } from '../assets.js';
 import { sharedLibs } from './ldd.js';
 
@@ -41,7 +41,7 @@ export async function assembleMinimalRootfs(opts: MinimalRootfsOptions): Promise
     await symlink('/bin/busybox', dst);
   }
 
-  const dropbear = opts.dropbearPath ?? (await which('dropbear')) ?? '/usr/sbin/dropbear';
+  const dropbear = opts.dropbearPath ?? (await whichTool('dropbear')) ?? '/usr/sbin/dropbear';
   if (!(await exists(dropbear))) {
     throw new HostError('dropbear is not installed', { hint: 'apt-get install dropbear-bin', code: 'image.tool_missing' });
   }

@@ -5,35 +5,12 @@ import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImage } from '../../../src/images/import/index.js';
 import type { Image } from '../../../src/model/index.js';
+import { ext4Cat, ext4Ls, ext4Stat } from '../../helpers/ext4-inspect.js';
 import { makeDockerSave, makeTar, writeOciLayout, type FixtureEntry } from '../../helpers/tar-fixtures.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 
 const missing = firstMissing(missingRoot(), missingBinaries('mkfs.ext4', 'debugfs'));
-
-/** debugfs facts about a path inside an ext4 image. */
-function ext4Stat(img: string, path: string): { mode: number; uid: number; gid: number; type: string; link?: string } | undefined {
-  const r = spawnSync('debugfs', ['-R', `stat ${path}`, img], { encoding: 'utf8' });
-  const m = /Type:\s+(\S+)\s+Mode:\s+(\d+)/.exec(r.stdout);
-  if (!m) return undefined;
-  const link = /Fast link dest:\s+"(.*)"/.exec(r.stdout)?.[1];
-  return {
-    type: m[1]!,
-    mode: parseInt(m[2]!, 8),
-    uid: Number(/User:\s+(\d+)/.exec(r.stdout)?.[1]),
-    gid: Number(/Group:\s+(\d+)/.exec(r.stdout)?.[1]),
-    ...(link !== undefined ? { link } : {}),
-  };
-}
-
-function ext4Ls(img: string, dir: string): string[] {
-  const r = spawnSync('debugfs', ['-R', `ls -p ${dir}`, img], { encoding: 'utf8' });
-  return r.stdout.split('\n').map((l) => l.split('/')[5] ?? '').filter((n) => n && n !== '.' && n !== '..').sort();
-}
-
-function ext4Cat(img: string, path: string): string {
-  return spawnSync('debugfs', ['-R', `cat ${path}`, img], { encoding: 'utf8' }).stdout;
-}
 
 describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
   const t = tempLayout('banger-import-');
@@ -110,6 +87,16 @@ describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
     const p = await importImage({ layout, name: 'tar-test', source: plain, kernelFrom });
     // No whiteout processing for a plain rootfs: everything is there.
     expect(ext4Ls(p.rootfsPath, '/var')).toEqual(['gone', 'kept']);
+  }, 60_000);
+
+  it('a whiteout of a directory a lower layer declared (its mode still pending) removes it cleanly', async () => {
+    const dir = join(src, 'oci-wh-dir');
+    writeOciLayout(dir, [
+      { tar: await makeTar([{ name: 'gone/', type: 'directory', mode: 0o700 }, { name: 'gone/f', body: 'x' }, { name: 'kept', body: 'k' }]) },
+      { tar: await makeTar([{ name: '.wh.gone', body: '' }]) },
+    ]);
+    const img = await importImage({ layout, name: 'wh-dir', source: dir, kernelFrom });
+    expect(ext4Ls(img.rootfsPath, '/')).toEqual(['kept', 'lost+found']);
   }, 60_000);
 
   const hostile: [string, FixtureEntry[], RegExp][] = [

@@ -9,6 +9,7 @@ import {
   checkHostTools,
   checkIpForward,
   checkNetwork,
+  checkOwnerImages,
   checkTun,
   checkSshInclude,
   checkVmDefaults,
@@ -75,8 +76,8 @@ describe('doctor checks', () => {
     const opt = await checkHostTools(missing('debugfs', 'ssh'));
     expect(opt).toMatchObject({ status: 'warn', fix: 'apt-get install e2fsprogs openssh-client' });
     expect(opt.detail).toContain('debugfs (');
-    const req = await checkHostTools(missing('qemu-img', 'debootstrap'));
-    expect(req).toMatchObject({ status: 'fail', fix: 'apt-get install qemu-utils debootstrap' });
+    const req = await checkHostTools(missing('qemu-img', 'mmdebstrap'));
+    expect(req).toMatchObject({ status: 'fail', fix: 'apt-get install qemu-utils mmdebstrap' });
   });
 
   it('helper: reachable passes, unreachable fails with the port fix or the default', async () => {
@@ -141,6 +142,37 @@ describe('doctor checks', () => {
     const row = r.find((c) => c.id === 'vm-defaults')!;
     expect(row).toMatchObject({ status: 'fail', detail: 'unknown key "vcpus" in config.toml', fix: 'remove it or fix the spelling' });
     expect(doctorPassed(r)).toBe(false);
+  });
+
+  it('images as an ordinary user: no rows as root; fakeroot missing fails, a debian-profile gap warns with every fix on one line', async () => {
+    expect(await checkOwnerImages(ports())).toEqual([]);
+    const user = (r: Partial<Awaited<ReturnType<ReturnType<typeof ports>['ownerImages']>>>) =>
+      ports({ isRoot: () => false, ownerImages: async () => ({ user: 'alice', fakeroot: '/usr/bin/fakeroot', debian: [], ...r }) });
+    expect(await checkOwnerImages(user({}))).toMatchObject([
+      { id: 'image-ownership', status: 'pass', detail: 'fakeroot (/usr/bin/fakeroot) keeps files root-owned inside images built or imported as alice' },
+      { id: 'debian-profile', status: 'pass' },
+    ]);
+    const bad = await checkOwnerImages(
+      user({
+        fakeroot: null,
+        debian: [
+          { what: 'mmdebstrap is not installed', fix: 'apt-get install mmdebstrap' },
+          { what: 'alice has no range of 65536 ids in /etc/subuid', fix: 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice (as root)' },
+        ],
+      }),
+    );
+    expect(bad).toEqual([
+      expect.objectContaining({ id: 'image-ownership', status: 'fail', fix: 'apt-get install fakeroot' }),
+      expect.objectContaining({
+        id: 'debian-profile',
+        status: 'warn',
+        detail: '--profile debian cannot build as alice: mmdebstrap is not installed; alice has no range of 65536 ids in /etc/subuid',
+        fix: 'apt-get install mmdebstrap; usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice (as root)',
+      }),
+    ]);
+    expect(doctorPassed(bad)).toBe(false);
+    const rows = await runDoctor(user({}));
+    expect(rows.map((c) => c.id)).toContain('debian-profile');
   });
 
   it('a check that crashes becomes a fail row under its own id, and the report goes on', async () => {

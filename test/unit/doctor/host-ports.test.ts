@@ -134,6 +134,23 @@ describe('createHostDoctorPorts', () => {
     expect(no).toMatchObject({ present: false, buildable: false, detail: 'busybox, dropbear not installed', fix: 'apt-get install busybox-static dropbear-bin' });
   });
 
+  it('images as an ordinary user: fakeroot from PATH; the debian problems from the namespace probe; fakeroot joins the default image tools', async () => {
+    const probe = async () => ({ user: 'alice', mmdebstrap: false, newuidmap: true, newgidmap: true });
+    const r = await make({ env: pathWith('fakeroot'), uid: 1000, probeUnshare: probe }).ownerImages();
+    expect(r).toEqual({
+      user: 'alice',
+      fakeroot: join(binDir, 'fakeroot'),
+      debian: [
+        { what: 'mmdebstrap is not installed', fix: 'apt-get install mmdebstrap' },
+        { what: 'alice has no range of 65536 ids in /etc/subuid and /etc/subgid', fix: 'usermod --add-subuids 100000-165535 --add-subgids 100000-165535 alice (as root)' },
+      ],
+    });
+    rmSync(join(binDir, 'fakeroot'));
+    const tools = ['apt-get', 'dpkg-deb', 'depmod', 'cpio', 'busybox', 'dropbear', 'mkfs.ext4'];
+    expect(await make({ env: pathWith(...tools), uid: 0 }).defaultImage()).toMatchObject({ buildable: true });
+    expect(await make({ env: pathWith(...tools), uid: 1000 }).defaultImage()).toMatchObject({ buildable: false, fix: 'apt-get install fakeroot' });
+  });
+
   it('VM defaults carry provenance from config.toml; a bad config.toml fails that check with its hint', async () => {
     mkdirSync(t.layout.configDir, { recursive: true });
     writeFileSync(t.layout.configFile, '[vm_defaults]\nvcpu = 3\ndisk_size = "12G"\n');

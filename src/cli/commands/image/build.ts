@@ -4,7 +4,7 @@ import { formatSize } from '../../../model/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 import { withImageProgress } from './progress-call.js';
 
-export const describe = 'Build an image: --profile minimal (busybox + dropbear, fast boot) or debian (debootstrap + systemd)';
+export const describe = 'Build an image: --profile minimal (busybox + dropbear, fast boot) or debian (mmdebstrap + systemd)';
 
 const PROFILES = ['minimal', 'debian'] as const;
 
