@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildImage } from '../../../src/images/index.js';
 import type { Image } from '../../../src/model/index.js';
@@ -66,7 +67,16 @@ describe.skipIf(skipReason(base))('debian profile build (mmdebstrap)', () => {
       }
       fx.seedCache('kernels', 'debian-apt');
     }, 240_000);
-    afterAll(() => fx?.remove());
+    afterAll(() => {
+      if (!fx) return;
+      // A build killed mid-way leaves mmdebstrap's tree in /var/tmp, owned by the user and its namespace's root.
+      const nsRoot = parseSubids(readFileSync('/etc/subuid', 'utf8'), fx.user.name)?.start;
+      for (const name of readdirSync('/var/tmp').filter((n) => n.startsWith('mmdebstrap.'))) {
+        const uid = statSync(join('/var/tmp', name)).uid;
+        if (uid === fx.user.uid || uid === nsRoot) rmSync(join('/var/tmp', name), { recursive: true, force: true });
+      }
+      fx.remove();
+    });
 
     it('mmdebstrap in a user namespace, unpacked with recorded owners, ext4 made under fakeroot', async () => {
       const res = await fx.run(
