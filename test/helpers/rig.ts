@@ -131,3 +131,18 @@ export function processesUnder(root: string): number[] {
   }
   return found;
 }
+
+/** VMM processes (QEMU, Firecracker) whose command line names a path under `root`: the ones a rig started. */
+export function vmmPidsUnder(root: string): number[] {
+  const found: number[] = [];
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
+      if (cmd.includes(root) && /qemu|firecracker/.test(cmd)) found.push(Number(e));
+    } catch {
+      // exited
+    }
+  }
+  return found;
+}

@@ -1,13 +1,12 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_MAIN, waitFor, waitGone, type CliResult } from '../helpers/index.js';
-import { randomSuffix } from '../helpers/host-caps.js';
+import { CLI_MAIN, vmmPidsUnder, waitFor, waitGone, type CliResult } from '../helpers/index.js';
+import { USER_PATH } from '../helpers/as-user.js';
+import { createTestUser, pidsOf, type TestUser } from '../helpers/users.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 
-/** An ordinary Debian user's PATH: no /usr/sbin, no /sbin. */
-export const USER_PATH = '/usr/local/bin:/usr/bin:/bin';
 
 /** What the two units that `banger system install` wrote say to run, and with which environment. */
 export interface InstalledUnits {
@@ -33,21 +32,6 @@ export function tunFingerprint(): string {
   return `${(statSync('/dev/net/tun').mode & 0o7777).toString(8)}\n${acl}`;
 }
 
-/** Pids of every process running as `uid` (from /proc/PID/status). */
-export function processesOf(uid: number): number[] {
-  const out: number[] = [];
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const m = /^Uid:\s+(\d+)/m.exec(readFileSync(`/proc/${e}/status`, 'utf8'));
-      if (m && Number(m[1]) === uid) out.push(Number(e));
-    } catch {
-      // exited
-    }
-  }
-  return out;
-}
-
 /**
  * Owner mode as a user lives it: a throwaway ordinary user with a home of its
  * own, `banger system install --owner USER` run as root into a staging root,
@@ -65,7 +49,7 @@ export class OwnerRig {
   private mountNs: string | undefined;
   readonly root: string;
   readonly sysroot: string;
-  readonly user: { name: string; uid: number; gid: number; home: string };
+  readonly user: TestUser & { home: string };
   readonly netns: TestNetns;
   readonly tunBefore: string;
   units!: InstalledUnits;
@@ -83,11 +67,8 @@ export class OwnerRig {
     chmodSync(this.root, 0o755);
     this.sysroot = join(this.root, 'sysroot');
     mkdirSync(this.sysroot);
-    const name = `bgown${randomSuffix(6)}`;
     const home = join(this.root, 'home');
-    execFileSync('useradd', ['--create-home', '--home-dir', home, '--user-group', '--shell', '/bin/sh', name], { stdio: 'pipe' });
-    const id = (flag: string) => Number(execFileSync('id', [flag, name], { encoding: 'utf8' }).trim());
-    this.user = { name, uid: id('-u'), gid: id('-g'), home };
+    this.user = { ...createTestUser('own', { home }), home };
     // logind makes /run/user/UID at login; a throwaway user never logs in.
     const runDir = `/run/user/${this.user.uid}`;
     this.createdRunDir = !existsSync(runDir);
@@ -208,19 +189,9 @@ export class OwnerRig {
     return res;
   }
 
-  /** QEMU processes this rig started (their command line names a path in the user's home). */
+  /** VMM processes this rig started (their command line names a path in the user's home). */
   vmmProcesses(): number[] {
-    const found: number[] = [];
-    for (const e of readdirSync('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      try {
-        const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-        if (cmd.includes(this.user.home) && cmd.includes('qemu')) found.push(Number(e));
-      } catch {
-        // exited
-      }
-    }
-    return found;
+    return vmmPidsUnder(this.user.home);
   }
 
   /**
@@ -244,7 +215,7 @@ export class OwnerRig {
         await waitGone(this.helper.pid, 10_000);
       }
     } finally {
-      stragglers = processesOf(this.user.uid);
+      stragglers = pidsOf(this.user.uid);
       for (const pid of stragglers) {
         try {
           process.kill(pid, 'SIGKILL');
@@ -261,11 +232,7 @@ export class OwnerRig {
         }
       }
       this.netns.delete();
-      try {
-        execFileSync('userdel', ['--remove', this.user.name], { stdio: 'pipe' });
-      } catch {
-        // userdel warns about a missing mail spool; the user is gone either way
-      }
+      this.user.remove();
       if (this.createdRunDir) rmSync(`/run/user/${this.user.uid}`, { recursive: true, force: true });
       if (this.mountNs) {
         // Dropping the namespace file's bind mount ends the namespace (nothing runs in it now).

@@ -1,8 +1,8 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_MAIN, processesUnder, waitGone, type CliResult } from '../helpers/index.js';
+import { CLI_MAIN, processesUnder, vmmPidsUnder, waitGone, type CliResult } from '../helpers/index.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
 
@@ -98,17 +98,7 @@ export class SmokeRig {
 
   /** VMM processes started for this rig (their command line names a path under the temp root). */
   vmmProcesses(): number[] {
-    const found: number[] = [];
-    for (const e of readdirSync('/proc')) {
-      if (!/^\d+$/.test(e)) continue;
-      try {
-        const cmd = readFileSync(`/proc/${e}/cmdline`, 'utf8');
-        if (cmd.includes(this.temp.root) && /qemu|firecracker/.test(cmd)) found.push(Number(e));
-      } catch {
-        // exited
-      }
-    }
-    return found;
+    return vmmPidsUnder(this.temp.root);
   }
 
   links(): string[] {
