@@ -94,9 +94,11 @@ Environment=BANGER_HELPER_TOKEN_FILE=${p.tokenFile}
 ExecStartPre=+/usr/bin/install -d -m 0700 -o ${p.ownerUid} -g ${p.ownerGid} ${parentOf(p.runtimeDir)}
 ExecStart=${p.nodePath} ${p.distDir}/src/daemon/main.js
 Restart=on-failure
-# bangerd needs no capability: privileged work goes through the helper.
-CapabilityBoundingSet=
-NoNewPrivileges=yes
+# bangerd itself holds no capability: privileged work goes through the helper. The bounding set keeps
+# SETUID/SETGID and NoNewPrivileges stays off for one reason: the debian image profile runs
+# mmdebstrap --mode=unshare, whose newuidmap/newgidmap are setuid and map only the owner's
+# /etc/subuid range into a user namespace.
+CapabilityBoundingSet=CAP_SETUID CAP_SETGID
 ProtectSystem=strict
 ReadWritePaths=${p.stateDir} ${p.runtimeDir} ${p.cacheDir} ${p.configDir}
 # Not ProtectHome: vm run copies a repository from anywhere in the owner's home.
@@ -105,7 +107,7 @@ PrivateTmp=yes
 ProtectKernelTunables=yes
 ProtectKernelModules=yes
 ProtectControlGroups=yes
-RestrictSUIDSGID=yes
+# Not RestrictSUIDSGID: dpkg inside that namespace sets the guest's own setuid bits (passwd, su).
 LockPersonality=yes
 SystemCallArchitectures=native
 

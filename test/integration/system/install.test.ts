@@ -48,7 +48,8 @@ describe('banger system install/uninstall --root (real files, real getent)', () 
     expect(helperUnit).toMatch(/ExecStart=\S+node\S* \S+\/helper\/main\.js --owner-uid 0 --owner-gid 0 --root \/root\/\.local\/state\/banger/);
     const daemonUnit = readFileSync(join(root, 'etc/systemd/system/bangerd.service'), 'utf8');
     expect(daemonUnit).toContain('User=root');
-    expect(daemonUnit).toContain('NoNewPrivileges=yes');
+    expect(daemonUnit).toContain('CapabilityBoundingSet=CAP_SETUID CAP_SETGID');
+    expect(daemonUnit).not.toContain('NoNewPrivileges=yes'); // newuidmap (debian profile as the owner) is setuid
     expect((lstatSync(join(root, 'etc/banger/helper.token')).mode & 0o777).toString(8)).toBe('600');
     const meta = JSON.parse(readFileSync(join(root, METADATA_PATH), 'utf8')) as { files: { path: string; sha256: string }[]; createdDirs: string[] };
     expect(meta.files.map((f) => f.path).sort()).toEqual(['etc/banger/helper.token', 'etc/systemd/system/banger-helper.service', 'etc/systemd/system/bangerd.service']);
