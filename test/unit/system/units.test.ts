@@ -19,10 +19,11 @@ describe('systemd units', () => {
     expect(u).toContain('--root /run/user/1000/banger');
   });
 
-  it('runs bangerd as the owner with no capabilities', () => {
+  it('runs bangerd as the owner, bounded to the two capabilities setuid newuidmap/newgidmap need', () => {
     const u = renderDaemonUnit(p);
     expect(u).toContain('User=ann\n');
-    expect(u).toContain('CapabilityBoundingSet=\n');
+    expect(u).toContain('CapabilityBoundingSet=CAP_SETUID CAP_SETGID\n');
+    expect(u).not.toMatch(/^AmbientCapabilities=./m);
     expect(u).toContain('Environment=XDG_RUNTIME_DIR=/run/user/1000\n');
   });
 
