@@ -34,11 +34,13 @@ export function tapAttachArgs(spec: TapSpec): string[] {
  * tagged by another instance (or by nothing), or owned by another uid. Taps
  * are only ever adopted, re-attached or deleted by the instance that made them.
  */
-export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: number; ownerName?: string }): void {
+export function assertOwnTap(link: LinkInfo, expect: { tag: string; ownerUid?: number; ownerName?: string; untaggedOk?: boolean }): void {
   if (link.kind !== 'tun') {
     throw new ConflictError(`link ${link.name} exists but is not a tap`, { code: 'tap.not_tap', hint: `delete it (ip link del ${link.name}) or choose another tap_prefix` });
   }
-  if (link.alias !== expect.tag) {
+  // A tap made before links were tagged has no alias at all; a delete may take it when the owner matches (below).
+  const legacy = expect.untaggedOk === true && link.alias === undefined && expect.ownerUid !== undefined && link.tunUser !== undefined;
+  if (link.alias !== expect.tag && !legacy) {
     const holder = tagInstance(link.alias);
     throw new ConflictError(
       holder ? `tap ${link.name} belongs to banger instance ${holder}` : `tap ${link.name} exists and was not made by this banger instance`,
@@ -78,7 +80,7 @@ export async function createTap(runner: CommandRunner, spec: TapSpec): Promise<{
 export async function deleteTap(runner: CommandRunner, name: string, expect: { tag: string; ownerUid?: number; ownerName?: string }): Promise<{ deleted: boolean }> {
   const existing = await getLink(runner, name);
   if (!existing) return { deleted: false };
-  assertOwnTap(existing, expect);
+  assertOwnTap(existing, { ...expect, untaggedOk: true });
   const res = await runner.run('ip', ['link', 'del', 'dev', name]).catch(() => undefined);
   if (res?.exitCode === 0) return { deleted: true };
   // Gone in between (a concurrent delete) is fine; anything else is a real error.

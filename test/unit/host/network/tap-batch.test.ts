@@ -113,6 +113,18 @@ describe('createTapBatcher', () => {
     expect(batch?.input).toMatch(/^link set dev bt0 group \d+\nlink del group \d+\n$/);
   });
 
+  it('a delete takes an untagged tap of its own owner (made before links were tagged), never another uid\'s', async () => {
+    const untagged = (name: string, user: number) => ({ ifname: name, linkinfo: { info_kind: 'tun', info_data: { user } } });
+    const r = fakeRunner((args) => (isListing(args) ? { stdout: JSON.stringify([untagged('bt0', 1000), untagged('bt1', 4242)]) } : args[0] === '-j' ? { stdout: '[{}]' } : {}));
+    const taps = createTapBatcher(r);
+    const out = await Promise.allSettled([taps.delete('bt0', mine), taps.delete('bt1', mine)]);
+    expect(out[0]).toEqual({ status: 'fulfilled', value: { deleted: true } });
+    expect(out[1]).toMatchObject({ status: 'rejected', reason: { code: 'tap.not_owned' } });
+    // ...and a create never adopts one: only a delete takes it.
+    const create = createTapBatcher(fakeRunner((args, input) => (input !== undefined ? { exitCode: 1, stderr: 'Command failed -:1\n' } : args[0] === 'tuntap' ? { exitCode: 1, stderr: 'busy' } : { stdout: JSON.stringify([untagged('bt0', 1000)]) })));
+    await expect(create.create(spec('bt0'))).rejects.toMatchObject({ code: 'tap.not_owned' });
+  });
+
   it('never deletes a group that already has links: picks another, or falls back to one by one', async () => {
     const r = fakeRunner((args) => {
       if (args[0] === '-j' && args[1] === 'link' && args[2] === 'show' && args[3] === 'group') return { stdout: '[{"ifname":"eth0"}]' };
