@@ -1,2 +1,4 @@
-/** Reported by helper.ping so bangerd can spot a stale helper after an upgrade. */
-export const HELPER_VERSION = '0.1.0';
+import { packageVersion } from '../src/rpc/version.js';
+
+/** Reported by helper.ping so bangerd can spot a stale helper after an upgrade: the package's own version, never a copy. */
+export const HELPER_VERSION = packageVersion();

@@ -6,6 +6,71 @@ import { checkBridgeName, checkDmName, checkLoopDevice, checkTapName } from './n
 import { resolveInsideRoots } from './paths.js';
 import type { HelperPolicy } from './policy.js';
 
+/** Checks one operation's params against the policy; returns them normalised (paths resolved), or throws HelperRefusedError. */
+type Validator<O extends HelperOpName> = (p: HelperOpParams<O>, policy: HelperPolicy) => HelperOpParams<O>;
+
+/** Runs checks for their throw, then passes the params through unchanged. */
+const checked =
+  <O extends HelperOpName>(check: (p: HelperOpParams<O>, policy: HelperPolicy) => void): Validator<O> =>
+  (p, policy) => {
+    check(p, policy);
+    return p;
+  };
+
+const nat = checked<'nat.up' | 'nat.down'>((p, policy) => {
+  checkGuestIp(p.guestIP, policy);
+  checkTapName(p.tap, policy);
+  checkBridgeName(p.bridge, policy);
+});
+
+/**
+ * One validator per operation. The mapped type makes the table fail closed:
+ * an operation added to HELPER_OPS without a validator here does not compile,
+ * so nothing reaches a handler unchecked. An operation with nothing to check
+ * says so explicitly with `none`.
+ */
+const none = checked<HelperOpName>(() => undefined);
+
+export const OP_VALIDATORS: { [O in HelperOpName]: Validator<O> } = {
+  'helper.ping': none,
+  'sysctl.ipForward': none,
+  'bridge.ensure': checked((p, policy) => {
+    checkBridgeName(p.name, policy);
+    checkBridgeAddress(p.address, policy);
+  }),
+  'bridge.delete': checked((p, policy) => checkBridgeName(p.name, policy)),
+  'tap.create': checked((p, policy) => {
+    checkTapName(p.name, policy);
+    checkBridgeName(p.bridge, policy);
+  }),
+  'tap.delete': checked((p, policy) => checkTapName(p.name, policy)),
+  'nat.up': nat,
+  'nat.down': nat,
+  'loop.attach': (p, policy) => ({ ...p, path: resolveInsideRoots(p.path, policy.roots) }),
+  'socket.chown': (p, policy) => ({ ...p, path: resolveInsideRoots(p.path, policy.roots) }),
+  'loop.detach': checked((p) => checkLoopDevice(p.device)),
+  'dm.snapshotCreate': checked((p) => {
+    checkDmName(p.name);
+    checkLoopDevice(p.originDevice);
+    checkLoopDevice(p.cowDevice);
+  }),
+  'dm.snapshotRemove': checked((p) => checkDmName(p.name)),
+  'resolver.route': checked((p, policy) => {
+    checkBridgeName(p.bridge, policy);
+    checkDnsServer(p.server, policy);
+  }),
+  'resolver.unroute': checked((p, policy) => checkBridgeName(p.bridge, policy)),
+  'dns.redirect': checked((p, policy) => {
+    checkBridgeName(p.bridge, policy);
+    checkDnsPort(p.port);
+  }),
+  'dns.unredirect': checked((p, policy) => checkBridgeName(p.bridge, policy)),
+  'hosts.sync': checked((p, policy) => {
+    checkHostsInstance(p.instance);
+    checkHostsEntries(p.entries, policy);
+  }),
+};
+
 /**
  * Checks the meaning of already shape-checked params and returns them
  * normalised (paths replaced by their resolved form). Throws
@@ -13,64 +78,7 @@ import type { HelperPolicy } from './policy.js';
  */
 export function validateOpParams<O extends HelperOpName>(op: O, params: HelperOpParams<O>, policy: HelperPolicy): HelperOpParams<O> {
   assertNoMetachar(params);
-  // One switch over a union of ops: each branch narrows through a cast to its own params.
-  const p = params as Record<string, unknown>;
-  const str = (k: string) => p[k] as string;
-  switch (op) {
-    case 'helper.ping':
-    case 'sysctl.ipForward':
-      return params;
-    case 'bridge.ensure':
-      checkBridgeName(str('name'), policy);
-      checkBridgeAddress(str('address'), policy);
-      return params;
-    case 'bridge.delete':
-      checkBridgeName(str('name'), policy);
-      return params;
-    case 'tap.create':
-      checkTapName(str('name'), policy);
-      checkBridgeName(str('bridge'), policy);
-      return params;
-    case 'tap.delete':
-      checkTapName(str('name'), policy);
-      return params;
-    case 'nat.up':
-    case 'nat.down':
-      checkGuestIp(str('guestIP'), policy);
-      checkTapName(str('tap'), policy);
-      checkBridgeName(str('bridge'), policy);
-      return params;
-    case 'loop.attach':
-    case 'socket.chown':
-      return { ...params, path: resolveInsideRoots(str('path'), policy.roots) } as HelperOpParams<O>;
-    case 'loop.detach':
-      checkLoopDevice(str('device'));
-      return params;
-    case 'dm.snapshotCreate':
-      checkDmName(str('name'));
-      checkLoopDevice(str('originDevice'));
-      checkLoopDevice(str('cowDevice'));
-      return params;
-    case 'dm.snapshotRemove':
-      checkDmName(str('name'));
-      return params;
-    case 'resolver.route':
-      checkBridgeName(str('bridge'), policy);
-      checkDnsServer(str('server'), policy);
-      return params;
-    case 'resolver.unroute':
-    case 'dns.unredirect':
-      checkBridgeName(str('bridge'), policy);
-      return params;
-    case 'dns.redirect':
-      checkBridgeName(str('bridge'), policy);
-      checkDnsPort(p.port as number);
-      return params;
-    case 'hosts.sync':
-      checkHostsInstance(str('instance'));
-      checkHostsEntries(p.entries as HelperOpParams<'hosts.sync'>['entries'], policy);
-      return params;
-    default:
-      return params;
-  }
+  // The table is keyed by op, so this lookup pairs each op with its own params type.
+  const validate = OP_VALIDATORS[op] as Validator<O>;
+  return validate(params, policy);
 }
