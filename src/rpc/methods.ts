@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { WorkspaceSchema } from '../store/codecs.js';
 import type { Image, VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
+import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from '../model/limits.js';
 import type { PortRow } from '../guest/ports/types.js';
 import type { MachineGraph } from '../../machines/graph.js';
 import type { InspectRecord, VmTransition } from '../../machines/inspect.js';
@@ -13,14 +14,16 @@ import type { InspectRecord, VmTransition } from '../../machines/inspect.js';
  */
 
 const vmName = z.string().min(1).max(253);
-const positiveInt = z.number().int().positive();
+/** Bounded like the CLI's flags and the record factory (src/model/limits.ts). */
+const vcpuCount = z.number().int().min(VCPU_LIMITS.min).max(VCPU_LIMITS.max);
+const memoryMiB = z.number().int().min(MEMORY_MIB_LIMITS.min).max(MEMORY_MIB_LIMITS.max);
 
 export const VmCreateParams = z
   .object({
     name: z.string().optional(),
     image: z.string().optional(),
-    vcpu: positiveInt.optional(),
-    memoryMiB: positiveInt.optional(),
+    vcpu: vcpuCount.optional(),
+    memoryMiB: memoryMiB.optional(),
     /** Size strings as the user typed them ("8G"); parsed and bounded by the daemon. */
     diskSize: z.string().optional(),
     overlaySize: z.string().optional(),
@@ -35,8 +38,8 @@ export const VmStopParams = z.object({ name: vmName, force: z.boolean().optional
 export const VmSetParams = z
   .object({
     name: vmName,
-    vcpu: positiveInt.optional(),
-    memoryMiB: positiveInt.optional(),
+    vcpu: vcpuCount.optional(),
+    memoryMiB: memoryMiB.optional(),
     diskSize: z.string().optional(),
     nat: z.boolean().optional(),
   })

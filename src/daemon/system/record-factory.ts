@@ -7,7 +7,7 @@ import type { Layout } from '../../host/layout.js';
 import { vmDir, vmRuntimeDir } from '../../host/layout.js';
 import { allocateGuestIp } from '../../host/network/index.js';
 import type { Image, VMRecord, VmmName } from '../../model/index.js';
-import { friendlyName, GiB, MiB, newId, nowIso, parseSize, SizeParseError } from '../../model/index.js';
+import { friendlyName, GiB, MEMORY_MIB_LIMITS, MiB, newId, nowIso, parseSize, SizeParseError, VCPU_LIMITS } from '../../model/index.js';
 import type { VmCreateParams } from '../../rpc/methods.js';
 import type { Store } from '../../store/index.js';
 import { runtimeMissing, type VmRuntimeRegistry } from './runtime-registry.js';
@@ -30,8 +30,8 @@ export interface RecordFactoryDeps {
 }
 
 const MIN_DISK = 64 * MiB;
-const MAX_VCPU = 64;
-const MAX_MEMORY_MIB = 256 * 1024;
+const MAX_VCPU = VCPU_LIMITS.max;
+const { min: MIN_MEMORY_MIB, max: MAX_MEMORY_MIB } = MEMORY_MIB_LIMITS;
 
 /**
  * Builds the `created` row for vm.create: image from the store, sizes from
@@ -70,8 +70,8 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
       const vcpu = params.vcpu ?? defaults.vcpu.value;
       if (vcpu > MAX_VCPU) throw new InvalidInputError(`--vcpu ${vcpu} is more than ${MAX_VCPU}`, { code: 'vm.vcpu_invalid', hint: `use 1 to ${MAX_VCPU}` });
       const memoryMiB = params.memoryMiB ?? defaults.memoryMiB.value;
-      if (memoryMiB < 128 || memoryMiB > MAX_MEMORY_MIB) {
-        throw new InvalidInputError(`--memory ${memoryMiB} MiB is out of range`, { code: 'vm.memory_invalid', hint: `use 128 to ${MAX_MEMORY_MIB} (MiB)` });
+      if (memoryMiB < MIN_MEMORY_MIB || memoryMiB > MAX_MEMORY_MIB) {
+        throw new InvalidInputError(`--memory ${memoryMiB} MiB is out of range`, { code: 'vm.memory_invalid', hint: `use ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} (MiB)` });
       }
       const workDiskSizeBytes = params.diskSize !== undefined ? size(params.diskSize, '--disk-size') : defaults.diskSizeBytes.value;
       const systemOverlaySizeBytes = params.overlaySize !== undefined ? size(params.overlaySize, '--overlay-size') : defaults.overlaySizeBytes.value;

@@ -1,16 +1,15 @@
 import type { Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../../errors/index.js';
-import { GiB, MAX_DISK_BYTES, MiB, SizeParseError, parseSize, vmNameProblem } from '../../../model/index.js';
+import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SizeParseError, VCPU_LIMITS, parseSize, vmNameProblem } from '../../../model/index.js';
 
 /**
  * Sizing flags shared by `vm create`, `vm run` and `vm set`, checked here so a
  * typo fails before the daemon starts or an image builds. The daemon checks
  * again: it is the authority, this is the fast path to a good message.
  */
-export const MAX_VCPU = 64;
-/** 256 GiB of guest memory is far past any laptop; a typo like 20000G is caught. */
-export const MAX_MEMORY_MIB = 256 * 1024;
-export const MIN_MEMORY_MIB = 64;
+const MAX_VCPU = VCPU_LIMITS.max;
+const MAX_MEMORY_MIB = MEMORY_MIB_LIMITS.max;
+const MIN_MEMORY_MIB = MEMORY_MIB_LIMITS.min;
 
 export function addSizingOptions(cmd: Command, opts: { nat: 'flag' | 'both' } = { nat: 'flag' }): void {
   cmd
