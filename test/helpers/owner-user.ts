@@ -49,18 +49,25 @@ export function createOwnerFixture(tag: string): OwnerFixture {
       const script = `const dist = ${JSON.stringify(DIST)};\nconst { resolveLayout } = await import(dist + '/host/layout.js');\nconst layout = resolveLayout(process.env);\n${body}`;
       return runNodeAsUser(u, script, { timeoutMs });
     },
-    seedCache(...names) {
-      const shared = join(process.env.BANGER_TEST_CACHE ?? '/tmp/banger-test-cache', 'banger');
-      for (const name of names) {
-        if (!existsSync(join(shared, name))) continue;
-        mkdirSync(join(layout.cacheDir, name), { recursive: true });
-        for (const k of readdirSync(join(shared, name)).filter((n) => !n.startsWith('.'))) execFileSync('cp', ['-a', join(shared, name, k), join(layout.cacheDir, name)]);
-      }
-      if (existsSync(join(u.home!, '.cache'))) execFileSync('chown', ['-R', `${u.uid}:${u.gid}`, join(u.home!, '.cache')]);
-    },
+    seedCache: (...names) => seedUserCache(u, layout.cacheDir, names),
     remove() {
       u.remove();
       rmSync(base, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Copies entries of the shared test cache dir (e.g. 'kernels', 'debian-apt')
+ * into a user's banger cache dir and gives the user the copy, so a build run
+ * as that user does not download them again. Entries not cached are skipped.
+ */
+export function seedUserCache(user: TestUser, cacheDir: string, names: readonly string[]): void {
+  const shared = join(process.env.BANGER_TEST_CACHE ?? '/tmp/banger-test-cache', 'banger');
+  for (const name of names) {
+    if (!existsSync(join(shared, name))) continue;
+    mkdirSync(join(cacheDir, name), { recursive: true });
+    for (const k of readdirSync(join(shared, name)).filter((n) => !n.startsWith('.'))) execFileSync('cp', ['-a', join(shared, name, k), join(cacheDir, name)]);
+  }
+  if (user.home && existsSync(join(user.home, '.cache'))) execFileSync('chown', ['-R', `${user.uid}:${user.gid}`, join(user.home, '.cache')]);
 }

@@ -1,9 +1,10 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_MAIN, vmmPidsUnder, waitFor, waitGone, type CliResult } from '../helpers/index.js';
 import { USER_PATH } from '../helpers/as-user.js';
+import { seedUserCache } from '../helpers/owner-user.js';
 import { createTestUser, pidsOf, type TestUser } from '../helpers/users.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 
@@ -121,12 +122,7 @@ export class OwnerRig {
 
   /** Copies the shared kernel cache into the user's own cache, so the image build needs no second download. */
   seedKernelCache(): void {
-    const shared = join(process.env.BANGER_TEST_CACHE ?? join(tmpdir(), 'banger-test-cache'), 'banger', 'kernels');
-    if (!existsSync(shared)) return;
-    const own = join(this.user.home, '.cache', 'banger', 'kernels');
-    mkdirSync(own, { recursive: true });
-    cpSync(shared, own, { recursive: true });
-    execFileSync('chown', ['-R', `${this.user.uid}:${this.user.gid}`, join(this.user.home, '.cache')]);
+    seedUserCache(this.user, join(this.user.home, '.cache', 'banger'), ['kernels']);
   }
 
   /** Starts banger-helper as root, exactly as the unit's ExecStart says, inside the rig's namespace. */

@@ -1,6 +1,6 @@
 import { ConflictError } from '../../errors/index.js';
 import { runChecked, type CommandRunner } from '../exec/index.js';
-import { tagInstance } from './instance.js';
+import { bridgeHolder, tagInstance } from './instance.js';
 import { getLink, listLinks } from './links.js';
 
 export interface BridgeSpec {
@@ -33,10 +33,10 @@ export async function ensureBridge(runner: CommandRunner, spec: BridgeSpec): Pro
       hint: `delete it (ip link del ${spec.name}) or configure another bridge name`,
     });
   }
-  const holder = tagInstance(existing?.alias);
-  if (existing && holder && existing.alias !== spec.tag) {
+  if (existing && tagInstance(existing.alias) && existing.alias !== spec.tag) {
     const members = (await listLinks(runner, [''])).filter((l) => l.master === spec.name).map((l) => l.name);
-    if (members.length > 0) {
+    const holder = bridgeHolder(existing.alias, spec.tag, members);
+    if (holder) {
       throw new ConflictError(`bridge ${spec.name} is in use by banger instance ${holder} (attached: ${members.slice(0, 4).join(', ')}${members.length > 4 ? ', …' : ''})`, {
         code: 'bridge.claimed',
         hint: OWN_NETWORK_HINT,

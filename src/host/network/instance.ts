@@ -30,3 +30,14 @@ export function tagInstance(alias: string | undefined | null): string | null {
   const id = alias.slice(TAG_PREFIX.length).trim();
   return id.length > 0 ? id : null;
 }
+
+/**
+ * The other instance holding a bridge, or null: its alias names another
+ * banger instance and links still hang off it. A tagged bridge with nothing
+ * attached is a leftover (bridges outlive their daemon, like docker0) and may
+ * be taken over. One rule for bangerd's claim check and the helper's refusal.
+ */
+export function bridgeHolder(bridgeAlias: string | undefined, ownTag: string, attached: readonly string[]): string | null {
+  const holder = tagInstance(bridgeAlias);
+  return holder && bridgeAlias !== ownTag && attached.length > 0 ? holder : null;
+}

@@ -2,7 +2,7 @@ import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { basename, join } from 'node:path';
 import { cidrContainsHost, parseCidr } from './cidr.js';
-import { tagInstance } from './instance.js';
+import { bridgeHolder, tagInstance } from './instance.js';
 
 /**
  * Unprivileged link facts from /sys/class/net, for bangerd (which has no
@@ -103,12 +103,9 @@ export function findNetworkConflicts(claim: NetworkClaim, deps: { root?: string;
     return `banger instance ${id}${uids.size === 1 ? ` (uid ${[...uids][0]})` : ''}`;
   };
 
-  const bridge = links.get(claim.bridge);
-  const bridgeHolder = tagInstance(bridge?.alias);
-  if (bridge && bridgeHolder && bridge.alias !== claim.tag) {
-    const attached = [...links.values()].filter((l) => l?.master === claim.bridge).map((l) => l!.name);
-    if (attached.length > 0) out.push({ key: 'bridge_name', message: `bridge ${claim.bridge} is in use by ${describeHolder(bridgeHolder)}` });
-  }
+  const attached = [...links.values()].filter((l) => l?.master === claim.bridge).map((l) => l!.name);
+  const holder = bridgeHolder(links.get(claim.bridge)?.alias, claim.tag, attached);
+  if (holder) out.push({ key: 'bridge_name', message: `bridge ${claim.bridge} is in use by ${describeHolder(holder)}` });
 
   const foreignTaps = new Map<string, string[]>();
   for (const l of links.values()) {
