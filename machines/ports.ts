@@ -5,7 +5,7 @@
  * `machines/` touches the host except through these.
  */
 import type { VMHandles, VMRecord, VMRuntime, VMSpec, VMState, VMStats, VmmName } from '../src/model/index.js';
-import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/vmm/driver.js';
+import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/model/vmm.js';
 import type { PrivilegedOps } from '../helper/protocol.js';
 import type { VmCreateParams } from '../src/rpc/methods.js';
 import type { Release } from './vm/releases.js';

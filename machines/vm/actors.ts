@@ -16,7 +16,7 @@ import { NotFoundError } from '../../src/errors/index.js';
 import { callPrivileged } from '../helper-bridge/actors.js';
 import { acquireTap } from '../tap-pool/actors.js';
 import type { BangerPorts } from '../ports.js';
-import type { VmmProcessHandle } from '../../src/vmm/driver.js';
+import type { VmmProcessHandle } from '../../src/model/vmm.js';
 import type {
   NetworkStepOutput,
   ReleaseInput,

@@ -3,7 +3,7 @@ import { parseCidr } from '../host/network/index.js';
 import { InternalError } from '../errors/index.js';
 import type { VmmName } from '../model/index.js';
 import { buildKernelArgs } from '../vmm/kernel-args.js';
-import type { VmmLaunchSpec } from '../vmm/driver.js';
+import type { VmmLaunchSpec } from '../model/vmm.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 
 export interface PlannerOptions {

@@ -4,7 +4,7 @@
  */
 import type { VMHandles } from '../../src/model/index.js';
 import type { BangerPorts, DnsServerFactory, Logger, StoragePort } from '../../machines/ports.js';
-import type { VmmDriver } from '../../src/vmm/driver.js';
+import type { VmmDriver } from '../../src/model/vmm.js';
 import { FakeHelper } from './fake-helper.js';
 import { createFakeVmm } from './fake-vmm.js';
 import type { FakeVmm } from './fake-vmm.js';

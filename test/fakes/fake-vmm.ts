@@ -2,7 +2,7 @@
  * createFakeVmm: a VmmDriver with no processes. Each method is overridable;
  * unset ones succeed and record their calls. "Processes" are pids in `alive`.
  */
-import type { VmmDriver, VmmLaunchSpec, VmmProcessHandle } from '../../src/vmm/driver.js';
+import type { VmmDriver, VmmLaunchSpec, VmmProcessHandle } from '../../src/model/vmm.js';
 
 export interface FakeVmmOverrides {
   prepare?: VmmDriver['prepare'];

@@ -3,7 +3,7 @@ import { delimiter, join } from 'node:path';
 import type { Config } from '../../config/index.js';
 import type { VmmName } from '../../model/index.js';
 import type { AccelDecision } from '../../vmm/accel.js';
-import type { VmmDriver } from '../../vmm/driver.js';
+import type { VmmDriver } from '../../model/vmm.js';
 import { createFirecrackerDriver } from '../../vmm/firecracker/driver.js';
 import { createQemuDriver } from '../../vmm/qemu/driver.js';
 import type { StandinDriver } from '../../vmm/standin/index.js';

@@ -1,5 +1,5 @@
 import { InvalidInputError } from '../../errors/index.js';
-import type { VmmLaunchSpec } from '../driver.js';
+import type { VmmLaunchSpec } from '../../model/vmm.js';
 
 /**
  * Pure: the ordered Firecracker API calls that configure and boot a VM.

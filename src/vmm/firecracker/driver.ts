@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
-} from '../driver.js';
+} from '../../model/vmm.js';
 import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { fcCall, fcRequest } from './api-client.js';
 import { bootSequence, flattenMetrics } from './config.js';

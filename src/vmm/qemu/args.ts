@@ -1,5 +1,5 @@
 import type { Accel } from '../accel.js';
-import type { VmmDisk, VmmLaunchSpec } from '../driver.js';
+import type { VmmDisk, VmmLaunchSpec } from '../../model/vmm.js';
 
 /**
  * Pure: the QEMU command line for a launch spec. TCG uses `-machine pc` with

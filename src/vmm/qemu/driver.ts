@@ -5,7 +5,7 @@ import { VmmError } from '../../errors/index.js';
 import type { Accel } from '../accel.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
-} from '../driver.js';
+} from '../../model/vmm.js';
 import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';

@@ -11,7 +11,7 @@ import type { VMRecord } from '../../model/index.js';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
 import { processStartTime, readCmdline } from '../../host/process-probe.js';
-import type { StopOutcome, VmmDriver, VmmInfo, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../driver.js';
+import type { StopOutcome, VmmDriver, VmmInfo, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
 
 export interface StandinStep {
   /** Wait this long first (honours abort). */

@@ -10,7 +10,7 @@ import { buildImage } from '../../../src/images/build.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src/model/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
 import { createVmRuntimePorts } from '../../../src/vm-runtime/index.js';
-import type { VmmProcessHandle } from '../../../src/vmm/driver.js';
+import type { VmmProcessHandle } from '../../../src/model/vmm.js';
 import { isProcessAlive } from '../../../src/vmm/process.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import { tempLayout } from '../../helpers/test-layout.js';

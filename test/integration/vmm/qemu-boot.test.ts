@@ -11,7 +11,7 @@ import { GiB, MiB, newId, type Image } from '../../../src/model/index.js';
 import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
 import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
-import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/vmm/driver.js';
+import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/model/vmm.js';
 import { isProcessAlive } from '../../../src/vmm/process.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createTestNet, linkExists, type TestNet } from '../../helpers/test-net.js';

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { VmmLaunchSpec } from '../../../src/vmm/driver.js';
+import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
 import { bootSequence, flattenMetrics } from '../../../src/vmm/firecracker/config.js';
 import { configureAndStart, createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
 import { isProcessAlive } from '../../../src/vmm/process.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildQemuArgs, qemuEscape } from '../../../../src/vmm/qemu/args.js';
-import type { VmmLaunchSpec } from '../../../../src/vmm/driver.js';
+import type { VmmLaunchSpec } from '../../../../src/model/vmm.js';
 
 const spec: VmmLaunchSpec = {
   vmId: '0123456789abcdef0123456789abcdef',

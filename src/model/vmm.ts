@@ -1,4 +1,4 @@
-import type { VmmName } from '../model/index.js';
+import type { VmmName } from './types.js';
 
 /**
  * The one interface every VMM backend implements (Firecracker, QEMU, and the
