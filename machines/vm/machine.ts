@@ -19,7 +19,7 @@ import type {
   VmmStepOutput,
 } from './events.js';
 import { pushRelease, pushReleases } from './releases.js';
-import { STEP, failureFromText, toFailure } from './steps.js';
+import { STEP, failureFromText, toFailure, type StepName } from './steps.js';
 
 const unwired = (name: string) =>
   fromPromise<never, unknown>(async () => {
@@ -43,6 +43,23 @@ function stepInput({ context }: { context: VmContext }): StepInput {
     natEnabled: context.spec.natEnabled,
     storage: context.storage,
     tap: context.tap,
+  };
+}
+
+/**
+ * A state that runs the undo stack in `mode`: a release that fails lands in
+ * error holding what is left (so a later stop retries it); success goes to `done`.
+ */
+function releasing<Done extends object>(mode: (context: VmContext) => ReleaseInput['mode'], step: StepName, done: Done) {
+  return {
+    entry: [{ type: 'persistState' as const, params: { state: 'stopping' as const } }],
+    invoke: {
+      id: 'releaseResources',
+      src: 'releaseResources' as const,
+      input: ({ context }: { context: VmContext }): ReleaseInput => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: mode(context) }),
+      onDone: [{ guard: 'releaseFailed' as const, target: 'error', actions: { type: 'keepFailedReleases' as const, params: { step } } }, done],
+      onError: { target: 'error', actions: { type: 'recordFailure' as const, params: { step } } },
+    },
   };
 }
 
@@ -100,6 +117,7 @@ export const vmMachine = setup({
     }),
     clearFailure: assign({ failure: null, recoverReason: null }),
     clearRecover: assign({ recoverMode: null }),
+    forgetHandles: assign({ releases: [], storage: null, tap: null, pid: null }),
     noteStopMode: assign({ forceStop: ({ event }) => event.type === 'vm.stop' && event.force === true }),
     configure: assign({ spec: ({ context, event }) => (event.type === 'vm.configure' ? event.spec : context.spec) }),
   },
@@ -239,23 +257,9 @@ export const vmMachine = setup({
       },
     },
     stopping: {
-      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
+      ...releasing((c) => (c.forceStop ? 'kill' : 'stop'), STEP.stop, { target: 'stopped' }),
       on: {
         'vm.stop': { guard: 'forced', actions: ['noteStopMode', 'killVmm'] },
-      },
-      invoke: {
-        id: 'releaseResources',
-        src: 'releaseResources',
-        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: context.forceStop ? ('kill' as const) : ('stop' as const) }),
-        onDone: [
-          {
-            guard: 'releaseFailed',
-            target: 'error',
-            actions: { type: 'keepFailedReleases', params: { step: STEP.stop } },
-          },
-          { target: 'stopped' },
-        ],
-        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.stop } } },
       },
     },
     rollingBack: {
@@ -272,58 +276,10 @@ export const vmMachine = setup({
         onError: { target: 'error' },
       },
     },
-    cancelling: {
-      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
-      invoke: {
-        id: 'releaseResources',
-        src: 'releaseResources',
-        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'rollback' as const }),
-        onDone: [
-          {
-            guard: 'releaseFailed',
-            target: 'error',
-            actions: { type: 'keepFailedReleases', params: { step: STEP.rollback } },
-          },
-          { target: 'stopped' },
-        ],
-        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.rollback } } },
-      },
-    },
-    recovering: {
-      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
-      invoke: {
-        id: 'releaseResources',
-        src: 'releaseResources',
-        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'rollback' as const }),
-        onDone: [
-          {
-            guard: 'releaseFailed',
-            target: 'error',
-            actions: { type: 'keepFailedReleases', params: { step: STEP.reconcile } },
-          },
-          { target: 'stopped' },
-        ],
-        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.reconcile } } },
-      },
-    },
+    cancelling: releasing(() => 'rollback', STEP.rollback, { target: 'stopped' }),
+    recovering: releasing(() => 'rollback', STEP.reconcile, { target: 'stopped' }),
     /** error → start while still holding something: retry the releases, then start from a clean slate. */
-    reclaiming: {
-      entry: [{ type: 'persistState', params: { state: 'stopping' } }],
-      invoke: {
-        id: 'releaseResources',
-        src: 'releaseResources',
-        input: ({ context }) => ({ vmId: context.vmId, vmm: context.vmm, releases: context.releases, mode: 'stop' as const }),
-        onDone: [
-          {
-            guard: 'releaseFailed',
-            target: 'error',
-            actions: { type: 'keepFailedReleases', params: { step: STEP.stop } },
-          },
-          { target: 'starting', actions: [assign({ releases: [], storage: null, tap: null, pid: null }), 'checkpoint'] },
-        ],
-        onError: { target: 'error', actions: { type: 'recordFailure', params: { step: STEP.stop } } },
-      },
-    },
+    reclaiming: releasing(() => 'stop', STEP.stop, { target: 'starting', actions: ['forgetHandles' as const, 'checkpoint' as const] }),
     stopped: {
       entry: [
         assign({ releases: [], storage: null, tap: null, pid: null, forceStop: false }),
