@@ -1,5 +1,6 @@
 import { BangerError } from '../errors/index.js';
 import { formatSize, GiB } from '../model/index.js';
+import { chooseVmmKind } from '../vmm/choose.js';
 import type { AcceleratorReport, CheckResult, DeviceMapperReport, DoctorPorts } from './types.js';
 
 /** Tools banger runs on the host, with what each is for. */
@@ -58,16 +59,15 @@ export function qemuMachine(decision: AcceleratorReport['decision']): string {
 }
 
 /**
- * Judges the VMM config.toml selects, as bangerd will resolve it
- * (daemon/system/drivers.ts chooseVmmKind): one `vmm` row, plus one row per
+ * Judges the VMM config.toml selects, resolved by the function bangerd uses
+ * (src/vmm/choose.ts chooseVmmKind): one `vmm` row, plus one row per
  * host requirement when that VMM is Firecracker. A missing part that stops a
  * VM from starting is a fail; one that only degrades it is a warn.
  */
 export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
   const [cfg, a, qemu, fc] = await Promise.all([p.vmmConfig(), p.accelerator(), p.which('qemu-system-x86_64'), p.which('firecracker')]);
   const file = cfg.configFile;
-  const chosen =
-    cfg.setting === 'auto' ? (a.kvm === 'usable' && fc ? 'firecracker' : 'qemu') : cfg.setting;
+  const chosen = chooseVmmKind(cfg.setting, { kvmUsable: a.kvm === 'usable', firecrackerInstalled: fc !== null });
   const how = cfg.setting === 'auto' ? `vmm = "auto"${cfg.source === 'default' ? ' (default)' : ` in ${file}`}` : `vmm = "${cfg.setting}" in ${file}`;
   const base = { id: 'vmm', title: 'VMM', facts: { setting: cfg.setting, source: cfg.source, configFile: file, chosen, qemu, firecracker: fc } };
 
@@ -152,7 +152,7 @@ function firecrackerDisks(dm: DeviceMapperReport): CheckResult {
       fix: 'modprobe dm_snapshot and apt-get install dmsetup (then dmsetup mknodes if /dev/mapper/control is still missing)',
     };
   }
-  // vm-runtime/storage.ts takes the dm path when the node exists and /proc/misc lists the driver;
+  // vmm/firecracker/storage.ts takes the dm path when the node exists and /proc/misc lists the driver;
   // the root helper then runs dmsetup, so a missing dmsetup stops every start.
   if (!dm.driver) {
     return {
