@@ -24,7 +24,7 @@ export interface StartDaemonOptions {
   /** Builds services from the store; later issues add the supervisor here. */
   services?: (store: Store) => DaemonServices;
   lockProbe?: LockProbe;
-  /** Runtime ports per real VMM kind (see VmSystemOptions.runtimes): where src/vm-runtime plugs in. */
+  /** Replaces the src/vmm registry's runtime for these kinds (see VmSystemOptions.runtimes). */
   runtimes?: VmSystemOptions['runtimes'];
   /** Stand-in behaviour per VM name (in-process tests); default from config `[standin]`. */
   standinBehaviour?: VmSystemOptions['standinBehaviour'];

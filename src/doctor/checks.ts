@@ -1,6 +1,9 @@
 import { BangerError } from '../errors/index.js';
 import { formatSize, GiB } from '../model/index.js';
-import type { AcceleratorReport, CheckResult, DeviceMapperReport, DoctorPorts } from './types.js';
+import { chooseVmmKind } from '../vmm/choose.js';
+import { FIRECRACKER_RELEASES, firecrackerHostChecks } from '../vmm/firecracker/doctor.js';
+import { qemuMachine } from '../vmm/qemu/args.js';
+import type { CheckResult, DoctorPorts } from './types.js';
 
 /** Tools banger runs on the host, with what each is for. */
 export const HOST_TOOLS: ReadonlyArray<{ bin: string; why: string; pkg: string; required: boolean }> = [
@@ -50,24 +53,16 @@ export async function checkAccelerator(p: DoctorPorts): Promise<CheckResult> {
   return { ...base, status: 'warn', detail: `TCG software emulation: ${a.reason}`, fix };
 }
 
-const FIRECRACKER_RELEASES = 'github.com/firecracker-microvm/firecracker/releases';
-
-/** How QEMU runs for an accelerator decision (mirrors src/vmm/qemu/args.ts). */
-export function qemuMachine(decision: AcceleratorReport['decision']): string {
-  return decision === 'kvm' ? 'KVM, microvm machine (virtio-mmio)' : 'TCG software emulation, pc machine (virtio-pci)';
-}
-
 /**
- * Judges the VMM config.toml selects, as bangerd will resolve it
- * (daemon/system/drivers.ts chooseVmmKind): one `vmm` row, plus one row per
+ * Judges the VMM config.toml selects, resolved by the function bangerd uses
+ * (src/vmm/choose.ts chooseVmmKind): one `vmm` row, plus one row per
  * host requirement when that VMM is Firecracker. A missing part that stops a
  * VM from starting is a fail; one that only degrades it is a warn.
  */
 export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
   const [cfg, a, qemu, fc] = await Promise.all([p.vmmConfig(), p.accelerator(), p.which('qemu-system-x86_64'), p.which('firecracker')]);
   const file = cfg.configFile;
-  const chosen =
-    cfg.setting === 'auto' ? (a.kvm === 'usable' && fc ? 'firecracker' : 'qemu') : cfg.setting;
+  const chosen = chooseVmmKind(cfg.setting, { kvmUsable: a.kvm === 'usable', firecrackerInstalled: fc !== null });
   const how = cfg.setting === 'auto' ? `vmm = "auto"${cfg.source === 'default' ? ' (default)' : ` in ${file}`}` : `vmm = "${cfg.setting}" in ${file}`;
   const base = { id: 'vmm', title: 'VMM', facts: { setting: cfg.setting, source: cfg.source, configFile: file, chosen, qemu, firecracker: fc } };
 
@@ -110,67 +105,7 @@ export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
         fix: `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH, or set vmm = "qemu" in ${file}`,
       };
   const [vsock, dm] = await Promise.all([p.vhostVsock(), p.deviceMapper()]);
-  return [vmmRow, firecrackerKvm(a, file), firecrackerVsock(vsock), firecrackerDisks(dm)];
-}
-
-function firecrackerKvm(a: AcceleratorReport, file: string): CheckResult {
-  const base = { id: 'firecracker-kvm', title: 'firecracker KVM', facts: { kvm: a.kvm } };
-  // Firecracker has no software emulation, so the `accel` setting does not apply to it.
-  if (a.kvm === 'usable') return { ...base, status: 'pass', detail: '/dev/kvm is usable' };
-  const orQemu = `set vmm = "qemu" in ${file} (QEMU falls back to TCG)`;
-  const why = {
-    kvm_pvm: { detail: '/dev/kvm is kvm_pvm, under which stock guest kernels hang, and Firecracker has no software emulation: VMs cannot start', fix: orQemu },
-    none: { detail: '/dev/kvm does not exist and Firecracker has no software emulation: VMs cannot start', fix: `run on a host with hardware virtualisation, or ${orQemu}` },
-    unusable: {
-      detail: '/dev/kvm exists but this user cannot open it: Firecracker cannot start VMs',
-      fix: `add your user to the kvm group (sudo usermod -aG kvm $USER) and log in again, or ${orQemu}`,
-    },
-  }[a.kvm];
-  return { ...base, status: 'fail', ...why };
-}
-
-function firecrackerVsock(present: boolean): CheckResult {
-  const base = { id: 'firecracker-vsock', title: 'firecracker vsock', facts: { vhostVsock: present } };
-  if (present) return { ...base, status: 'pass', detail: '/dev/vhost-vsock present (guest agent channel)' };
-  // Firecracker's vsock device is user space (AF_UNIX on the host side), so VMs start without it;
-  // Firecracker's docs still list the vhost_vsock module as a host prerequisite.
-  return {
-    ...base,
-    status: 'warn',
-    detail: "/dev/vhost-vsock is missing; Firecracker's docs list the vhost_vsock module as a host prerequisite for vsock (banger's guest agent channel)",
-    fix: 'modprobe vhost_vsock (add it to /etc/modules-load.d to keep it across reboots)',
-  };
-}
-
-function firecrackerDisks(dm: DeviceMapperReport): CheckResult {
-  const base = { id: 'firecracker-dm', title: 'firecracker disks', facts: { ...dm } };
-  if (!dm.control) {
-    return {
-      ...base,
-      status: 'warn',
-      detail: 'no device-mapper (/dev/mapper/control missing): each VM root disk is a full sparse copy of the image rootfs, not a snapshot',
-      fix: 'modprobe dm_snapshot and apt-get install dmsetup (then dmsetup mknodes if /dev/mapper/control is still missing)',
-    };
-  }
-  // vm-runtime/storage.ts takes the dm path when the node exists and /proc/misc lists the driver;
-  // the root helper then runs dmsetup, so a missing dmsetup stops every start.
-  if (!dm.driver) {
-    return {
-      ...base,
-      status: 'warn',
-      detail: '/dev/mapper/control exists but the kernel has no device-mapper driver (not in /proc/misc): each VM root disk is a full sparse copy of the image rootfs, not a snapshot',
-      fix: 'modprobe dm_snapshot',
-    };
-  }
-  if (!dm.dmsetup) {
-    return {
-      ...base,
-      status: 'fail',
-      detail: '/dev/mapper/control exists, so VM starts use device-mapper snapshots, but dmsetup is not installed: VMs cannot start',
-      fix: 'apt-get install dmsetup',
-    };
-  }
-  return { ...base, status: 'pass', detail: `device-mapper snapshots over the image rootfs (/dev/mapper/control, ${dm.dmsetup})` };
+  return [vmmRow, ...firecrackerHostChecks(a, file, vsock, dm)];
 }
 
 /** NAT VMs need forwarding; the helper turns it on with the first one, so off is only worth a note. */

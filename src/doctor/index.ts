@@ -24,7 +24,6 @@ export {
   checkNetwork,
   checkAccelerator,
   checkVmm,
-  qemuMachine,
   checkHostTools,
   checkIpForward,
   checkHelper,

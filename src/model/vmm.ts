@@ -1,5 +1,3 @@
-import type { VmmName } from './types.js';
-
 /**
  * The one interface every VMM backend implements (Firecracker, QEMU, and the
  * stand-in used by tests). The daemon never branches on the backend: it builds
@@ -63,12 +61,7 @@ export interface VmmStatus {
   status?: string;
 }
 
-export interface VmmInfo {
-  name: VmmName | 'standin';
-  features: { qmp: boolean; vsock: boolean; tcg: boolean };
-}
-
-export interface VmmLifecycle {
+export interface VmmDriver {
   /** Creates per-VM runtime dirs and removes stale sockets. Idempotent. */
   prepare(spec: VmmLaunchSpec): Promise<void>;
   /**
@@ -87,29 +80,4 @@ export interface VmmLifecycle {
   kill(handle: VmmProcessHandle): Promise<void>;
   /** Is the process ours and alive, and what does the VMM report? */
   inspect(handle: VmmProcessHandle): Promise<VmmStatus>;
-}
-
-export interface VmmMetrics {
-  /** VMM process user+system CPU time, ms. */
-  cpuTimeMs: number;
-  /** VMM process resident memory, bytes. */
-  rssBytes: number;
-  /** Backend counters when it has them (Firecracker metrics file), flattened. */
-  backend?: Record<string, number>;
-}
-
-/**
- * Optional introspection, used by reconcile (find a VMM left running by a
- * previous daemon) and stats polling. Added after VmmLifecycle, so optional
- * on the driver; the QEMU and Firecracker drivers implement both.
- */
-export interface VmmIntrospection {
-  /** Pid of the live VMM process serving this control socket, if any. */
-  findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined>;
-  /** CPU and memory use of the VMM process; undefined when it is not running. */
-  metrics(handle: VmmProcessHandle): Promise<VmmMetrics | undefined>;
-}
-
-export interface VmmDriver extends VmmLifecycle, Partial<VmmIntrospection> {
-  info(): VmmInfo;
 }

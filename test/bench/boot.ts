@@ -1,5 +1,5 @@
 /**
- * Boot bench (issue 5): boot-to-SSH through banger (vm-runtime ports + the
+ * Boot bench (issue 5): boot-to-SSH through banger (the QEMU backend's ports + the
  * QEMU driver: overlay and work disk, launch spec, launch with QMP check,
  * SSH readiness) against a raw QEMU command line with the same kernel,
  * initrd, rootfs, work seed, accelerator, kernel arguments and guest devices
@@ -19,12 +19,12 @@ import { vmDir, vmRuntimeDir, type Layout } from '../../src/host/layout.js';
 import { macFromIp } from '../../src/host/network/index.js';
 import { buildImage, type BuildProfile } from '../../src/images/index.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../src/model/index.js';
-import { createVmRuntimePorts } from '../../src/vm-runtime/index.js';
+import { VMM_BACKENDS } from '../../src/vmm/registry.js';
 import { buildKernelArgs } from '../../src/vmm/kernel-args.js';
 import { waitForExit } from '../../src/vmm/process.js';
 import { createQemuDriver } from '../../src/vmm/qemu/driver.js';
 import { tempLayout } from '../helpers/test-layout.js';
-import { createRoutedNetns, type RoutedNetns } from '../integration/vm-runtime/routed-netns.js';
+import { createRoutedNetns, type RoutedNetns } from '../integration/vmm/routed-netns.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 const PROFILES = (process.env.BENCH_PROFILES ?? 'minimal,debian').split(',') as BuildProfile[];
@@ -56,7 +56,7 @@ const phases: { storage: number; launch: number; guest: number }[] = [];
 
 /** banger's path: prepare disks, plan, launch (QMP running check), wait for SSH; then graceful stop and destroy. */
 async function bootBanger(layout: Layout, image: Image, net: RoutedNetns): Promise<number> {
-  const ports = createVmRuntimePorts({ layout, config: { bridge_cidr: net.bridgeCidr }, images: { get: () => image }, guestTimeoutMs: SSH_TIMEOUT }).qemu;
+  const ports = VMM_BACKENDS.qemu.create({ layout, bridgeCidr: net.bridgeCidr, images: { get: () => image }, accel: 'tcg', guestTimeoutMs: SSH_TIMEOUT });
   const driver = createQemuDriver({ accel: 'tcg', launcher: net.launcher });
   const vm = vmRecord(layout, image, net);
   const signal = new AbortController().signal;

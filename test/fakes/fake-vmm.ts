@@ -26,7 +26,6 @@ export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
   return {
     calls,
     alive,
-    info: () => ({ name: 'standin', features: { qmp: false, vsock: false, tcg: false } }),
     async prepare(spec: VmmLaunchSpec) {
       rec('prepare', spec);
       return overrides.prepare?.(spec);

@@ -268,7 +268,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
       // Deleting the failed VM leaves the disk as it was.
       for (const v of list) expect((await rig.cli(['vm', 'delete', '--force', v.name], { timeoutMs: 120_000 })).code).toBe(0);
       expect(readdirSync(vmsDir)).toEqual([]);
-      if (what === 'no room for the VM dir') count('defectsFound', 1, 'vm create on a full disk (QEMU/Firecracker storage): bare ENOENT, no disk named (src/vm-runtime/storage.ts)');
+      if (what === 'no room for the VM dir') count('defectsFound', 1, 'vm create on a full disk (QEMU/Firecracker storage): bare ENOENT, no disk named (src/vmm/storage.ts)');
     } finally {
       await rig.cli(['vm', 'delete', '--force', 'full-q'], { timeoutMs: 120_000 });
       await rig.cli(['daemon', 'stop'], { timeoutMs: 60_000 });
@@ -370,7 +370,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect((await rig.cli(['vm', 'delete', '--force', name], { timeoutMs: 120_000 })).code).toBe(0);
     expect(rig.vmmProcesses()).toEqual([]);
     expect(rig.taps()).toEqual([]);
-    count('defectsFound', 1, 'a deleted VM dir: the next start failed on the stale host-key pin after banger recreated the disks (src/vm-runtime/storage.ts)');
+    count('defectsFound', 1, 'a deleted VM dir: the next start failed on the stale host-key pin after banger recreated the disks (src/vmm/storage.ts)');
   });
 });
 

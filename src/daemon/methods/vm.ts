@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { AgentClient, AGENT_VSOCK_PORT, ensureSshKey } from '../../guest/index.js';
-import type { AgentTransport } from '../../guest/index.js';
+import { AgentClient, ensureSshKey } from '../../guest/index.js';
 import { labelHttpRows, mergeListeners, type GuestListener } from '../../guest/ports/index.js';
-import { ConflictError, GuestError } from '../../errors/index.js';
+import { ConflictError } from '../../errors/index.js';
 import { readHandlesFile } from '../../host/handles-file.js';
 import { handlesPath } from '../../host/layout.js';
 import { processStartTime } from '../../host/process-probe.js';
@@ -17,6 +16,7 @@ import {
   VmStopParams,
   WorkspaceRecordParams,
 } from '../../rpc/methods.js';
+import { VMM_BACKENDS } from '../../vmm/registry.js';
 import type { DaemonContext } from '../context.js';
 import type { MethodTable } from './types.js';
 import { vmService } from './vm-system.js';
@@ -87,8 +87,7 @@ export const vmMethods = {
     params: VmRefParams,
     handler: async (params, ctx) => {
       const vm = requireRunning(ctx.services.vms.get(params.name), 'list the ports of');
-      const transport = agentTransport(vm);
-      const agent = await AgentClient.connect(transport, { timeoutMs: 5000 });
+      const agent = await AgentClient.connect(VMM_BACKENDS[vm.vmm].agentTransport(vm), { timeoutMs: 5000 });
       let listeners;
       try {
         listeners = await agent.ports();
@@ -116,20 +115,6 @@ function requireRunning(vm: VMRecord, what: string): VMRecord {
     throw new ConflictError(`cannot ${what} VM ${vm.name}: it is ${vm.state}`, { code: 'vm.not_running', hint: `start it first: banger vm start ${vm.name}` });
   }
   return vm;
-}
-
-function agentTransport(vm: VMRecord): AgentTransport {
-  switch (vm.vmm) {
-    case 'qemu':
-      return { kind: 'virtio-serial', socketPath: vm.runtime.agentSockPath };
-    case 'firecracker':
-      return { kind: 'vsock', socketPath: vm.runtime.agentSockPath, port: AGENT_VSOCK_PORT };
-    case 'standin':
-      throw new GuestError(`VM ${vm.name} runs on the stand-in VMM, which has no guest agent`, {
-        code: 'guest.no_agent',
-        hint: 'use a real VMM (vmm = "qemu" in config.toml) for vm ports',
-      });
-  }
 }
 
 function toGuestListener(p: { proto: 'tcp' | 'udp'; address: string; port: number; pid: number | null; process: string | null; cmdline: string | null }): GuestListener {

@@ -1,12 +1,8 @@
 export { createVmSystem } from './vm-system.js';
-export type { VmSystem, VmSystemOptions, RuntimeDeps } from './vm-system.js';
+export type { VmSystem, VmSystemOptions } from './vm-system.js';
 export { EventHub } from './event-hub.js';
 export type { EventSink } from './event-hub.js';
-export { dispatchRuntime, runtimeMissing } from './runtime-registry.js';
-export type { VmRuntimePorts, VmRuntimeRegistry } from './runtime-registry.js';
-export { createStandinRuntime, standinBehaviourFromConfig } from './standin-runtime.js';
 export { createVmRecordFactory } from './record-factory.js';
 export type { RecordFactoryDeps } from './record-factory.js';
 export { createVmStorePort, applyVmPatch } from './store-port.js';
-export { createDriverRegistry, chooseVmmKind } from './drivers.js';
 export { createPrivilegedOps } from './privileged.js';

@@ -10,7 +10,7 @@ import type { Image, VMRecord, VmmName } from '../../model/index.js';
 import { friendlyName, GiB, MEMORY_MIB_LIMITS, MiB, newId, nowIso, parseSize, SizeParseError, VCPU_LIMITS } from '../../model/index.js';
 import type { VmCreateParams } from '../../rpc/methods.js';
 import type { Store } from '../../store/index.js';
-import { runtimeMissing, type VmRuntimeRegistry } from './runtime-registry.js';
+import { VMM_BACKENDS } from '../../vmm/registry.js';
 
 export interface RecordFactoryDeps {
   store: Store;
@@ -18,7 +18,6 @@ export interface RecordFactoryDeps {
   layout: Layout;
   /** Backend for new VMs (config `vmm`, with `auto` already decided). */
   vmmKind: VmmName;
-  runtimes: VmRuntimeRegistry;
   clock?: () => number;
   /** How long a reservation (IP, name) outlives its build when no row appears. @default 60000 */
   reservationTtlMs?: number;
@@ -64,7 +63,6 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
 
   return {
     async build(params: VmCreateParams): Promise<VMRecord> {
-      if (!deps.runtimes[deps.vmmKind]) throw runtimeMissing(deps.vmmKind, 'create a VM');
       const image = await imageFor(params);
       const defaults = resolveVmDefaults(deps.config);
       const vcpu = params.vcpu ?? defaults.vcpu.value;
@@ -88,6 +86,7 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
       const dir = vmDir(deps.layout, id);
       const run = vmRuntimeDir(deps.layout, id);
       const at = nowIso(clock);
+      const files = VMM_BACKENDS[deps.vmmKind].files;
       return {
         id,
         name,
@@ -102,10 +101,10 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
           guestIP,
           dnsName: `${name}.vm`,
           vmDir: dir,
-          systemOverlayPath: join(dir, deps.vmmKind === 'qemu' ? 'system.qcow2' : 'system.img'),
+          systemOverlayPath: join(dir, files.systemOverlay),
           workDiskPath: join(dir, 'work.ext4'),
           logPath: join(dir, 'console.log'),
-          apiSockPath: join(run, deps.vmmKind === 'qemu' ? 'qmp.sock' : 'api.sock'),
+          apiSockPath: join(run, files.controlSocket),
           agentSockPath: join(run, 'agent.sock'),
         },
         stats: {},

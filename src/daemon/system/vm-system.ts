@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import type { Logger } from 'pino';
 import { ConflictError } from '../../errors/index.js';
 import { createBangerSystem } from '../../../machines/index.js';
@@ -13,16 +14,16 @@ import type { Env, Layout } from '../../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag, listOwnTaps, OWN_NETWORK_HINT, tapState, type NetworkClaim } from '../../host/network/index.js';
 import { findPidsByArg, sampleProcess } from '../../host/process-probe.js';
 import type { DebugActor } from '../../rpc/methods.js';
+import type { VmmName } from '../../model/index.js';
 import type { Store } from '../../store/index.js';
-import { chooseAccel, type AccelDecision } from '../../vmm/accel.js';
-import { createStandinDriver, type StandinBehaviour } from '../../vmm/standin/index.js';
-import { chooseVmmKind, createDriverRegistry } from './drivers.js';
+import { chooseAccel } from '../../vmm/accel.js';
+import { chooseVmmKind, onPath } from '../../vmm/choose.js';
+import { createVmmPorts, type VmmRuntime } from '../../vmm/registry.js';
+import { standinBehaviourFromConfig } from '../../vmm/standin/backend.js';
+import type { StandinBehaviours } from '../../vmm/standin/driver.js';
 import type { EventHub } from './event-hub.js';
 import { createPrivilegedOps } from './privileged.js';
-import { realVmRuntimes } from './real-runtimes.js';
 import { createVmRecordFactory } from './record-factory.js';
-import { dispatchRuntime, type VmRuntimeRegistry } from './runtime-registry.js';
-import { createStandinRuntime, standinBehaviourFromConfig } from './standin-runtime.js';
 import { createVmStorePort } from './store-port.js';
 
 export interface VmSystemOptions {
@@ -33,29 +34,14 @@ export interface VmSystemOptions {
   env: Env;
   events: EventHub;
   clock?: () => number;
-  /**
-   * Runtime ports (storage, launch planner, guest readiness) per real VMM kind:
-   * the seam where src/vm-runtime plugs QEMU and Firecracker in (default:
-   * `realVmRuntimes`). `standin` is always registered; an entry given for it
-   * replaces the built-in one.
-   */
-  runtimes?: VmRuntimeRegistry | ((deps: RuntimeDeps) => VmRuntimeRegistry);
+  /** Replaces what the src/vmm registry builds for these kinds (tests). */
+  runtimes?: Partial<Record<VmmName, VmmRuntime>>;
   /** Builds the default image when a real-VMM create needs it and it is missing (the images service). */
   ensureDefaultImage?: () => Promise<unknown>;
   /** Per-VM stand-in behaviour (in-process tests); default: config `[standin]` for every VM. */
-  standinBehaviour?: (name: string) => StandinBehaviour;
+  standinBehaviour?: StandinBehaviours;
   /** Default: in-process ops as root, else the helper socket client. */
   privileged?: PrivilegedOps;
-}
-
-/** What a runtime factory gets, so realvm's ports can share bangerd's parts. */
-export interface RuntimeDeps {
-  layout: Layout;
-  config: Config;
-  store: Store;
-  logger: Logger;
-  privileged: PrivilegedOps;
-  accel: AccelDecision;
 }
 
 /** The VM half of bangerd: the actor system, started on first use. */
@@ -114,21 +100,30 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const accel = await chooseAccel(config.accel);
     const privileged = opts.privileged ?? createPrivilegedOps({ config, layout, logger, env: opts.env, instance });
     const fromConfig = standinBehaviourFromConfig(config.standin);
-    const standin = createStandinDriver({ behaviour: opts.standinBehaviour ?? (() => fromConfig) });
-    const given = opts.runtimes ?? realVmRuntimes;
-    const extra = typeof given === 'function' ? given({ layout, config, store, logger, privileged, accel }) : given;
-    const runtimes: VmRuntimeRegistry = {
-      standin: createStandinRuntime({ layout, driver: standin, image: (id) => store.images.getById(id) }),
-      ...extra,
-    };
-    const vmmKind = chooseVmmKind(config.vmm, accel);
+    const vmm = createVmmPorts(
+      {
+        layout,
+        bridgeCidr: config.bridge_cidr,
+        images: { get: (id) => store.images.getById(id) },
+        accel: accel.accel,
+        privileged,
+        fileSync: {
+          entries: config.file_sync,
+          // bangerd runs as the owner, so its home is the one file_sync may read from.
+          home: homedir(),
+          onWarning: (vm, message) => logger.warn({ vm: vm.name }, message),
+        },
+        standinBehaviour: opts.standinBehaviour ?? (() => fromConfig),
+      },
+      opts.runtimes,
+    );
+    const vmmKind = chooseVmmKind(config.vmm, { kvmUsable: accel.kvm === 'usable', firecrackerInstalled: onPath('firecracker') });
     // Names outside .vm go to default_dns or the host's resolvers; never back to the gateway (guests' port 53 is us).
     const gateway = parseCidr(config.bridge_cidr).address;
     const forwarder = createForwarder({
       upstreams: config.default_dns.length > 0 ? fixedUpstreams(config.default_dns, [gateway]) : systemUpstreams({ exclude: [gateway] }),
     });
     const hostDns = hostDnsMode(config.host_dns);
-    const runtime = dispatchRuntime(runtimes);
     const portLogger = logger.child({ component: 'machines' });
     const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
     const ports: BangerPorts = {
@@ -138,12 +133,10 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
         config,
         layout,
         vmmKind,
-        runtimes,
         clock,
         ...(opts.ensureDefaultImage ? { ensureDefaultImage: opts.ensureDefaultImage } : {}),
       }),
-      driverFor: createDriverRegistry({ accel, standin }),
-      ...runtime,
+      ...vmm,
       handles: createHandlesStore(layout, (err, vmId) =>
         portLogger.error({ vmId, err: err instanceof Error ? err.message : String(err) }, 'handles.json write failed'),
       ),

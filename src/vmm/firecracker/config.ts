@@ -42,20 +42,3 @@ export function bootSequence(spec: VmmLaunchSpec, fcLogPath: string): FcCall[] {
   calls.push({ method: 'PUT', path: '/actions', body: { action_type: 'InstanceStart' } });
   return calls;
 }
-
-/** Flattens Firecracker's metrics JSON (last line of the file) to "group.key" → number. */
-export function flattenMetrics(line: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(line);
-  } catch {
-    return out;
-  }
-  const walk = (v: unknown, prefix: string): void => {
-    if (typeof v === 'number') out[prefix] = v;
-    else if (v && typeof v === 'object') for (const [k, x] of Object.entries(v)) walk(x, prefix ? `${prefix}.${k}` : k);
-  };
-  walk(parsed, '');
-  return out;
-}

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
-import { mkdir, open, readFile, rm } from 'node:fs/promises';
+import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import type {
-  StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
+  StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findPidByCmdline, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { fcCall, fcRequest } from './api-client.js';
-import { bootSequence, flattenMetrics } from './config.js';
+import { bootSequence } from './config.js';
 
 export interface FirecrackerDriverOptions {
   /** @default 'firecracker' */
@@ -36,12 +36,11 @@ const fcLogPath = (spec: VmmLaunchSpec): string => join(dirname(spec.logPath), '
  * SIGKILL after the bound. Needs an uncompressed vmlinux with virtio-mmio
  * (ACPI, Firecracker >= 1.8) and a raw root disk.
  */
-export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): VmmDriver & VmmIntrospection {
+export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): VmmDriver {
   const binary = opts.binary ?? 'firecracker';
   const launchTimeoutMs = opts.launchTimeoutMs ?? 10_000;
 
   const driver = {
-    info: () => ({ name: 'firecracker' as const, features: { qmp: false, vsock: true, tcg: false } }),
 
     async prepare(spec: VmmLaunchSpec): Promise<void> {
       await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
@@ -118,21 +117,6 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       const res = await fcRequest(h.apiSockPath, 'GET', '/', undefined, { timeoutMs: 2000 }).catch(() => undefined);
       return { alive: true, status: (res?.body as { state?: string } | undefined)?.state ?? 'unreachable' };
     },
-
-    async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
-      const pid = await findPidByCmdline(apiSockPath, 'firecracker');
-      return pid ? { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath } : undefined;
-    },
-
-    async metrics(h: VmmProcessHandle, metricsPath?: string): Promise<VmmMetrics | undefined> {
-      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return undefined;
-      const proc = await processMetrics(h.pid);
-      if (!proc) return undefined;
-      if (!metricsPath) return proc;
-      await fcCall(h.apiSockPath, 'PUT', '/actions', { action_type: 'FlushMetrics' }).catch(() => undefined);
-      const lines = (await readFile(metricsPath, 'utf8').catch(() => '')).trim().split('\n');
-      return { ...proc, backend: flattenMetrics(lines[lines.length - 1] ?? '') };
-    },
-  } satisfies VmmDriver & VmmIntrospection;
+  } satisfies VmmDriver;
   return driver;
 }

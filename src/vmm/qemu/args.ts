@@ -67,3 +67,8 @@ function disk(id: string, d: VmmDisk, model: string): string[] {
     '-device', `${model},drive=${id}`,
   ];
 }
+
+/** How QEMU runs for an accelerator decision, in doctor's words (the machine buildQemuArgs picks). */
+export function qemuMachine(accel: Accel): string {
+  return accel === 'kvm' ? 'KVM, microvm machine (virtio-mmio)' : 'TCG software emulation, pc machine (virtio-pci)';
+}

@@ -4,9 +4,9 @@ import { dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import type { Accel } from '../accel.js';
 import type {
-  StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
+  StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findPidByCmdline, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';
 
@@ -33,7 +33,7 @@ export interface QemuDriverOptions {
  * system_powerdown (ACPI power button, the guest syncs and powers off;
  * -no-reboot makes QEMU exit), then SIGKILL after the bound.
  */
-export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntrospection {
+export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
   const binary = opts.binary ?? 'qemu-system-x86_64';
   const launchTimeoutMs = opts.launchTimeoutMs ?? 15_000;
   const pidFileOf = (spec: VmmLaunchSpec): string => join(dirname(spec.apiSockPath), 'qemu.pid');
@@ -45,7 +45,6 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
   }
 
   const driver = {
-    info: () => ({ name: 'qemu' as const, features: { qmp: true, vsock: false, tcg: opts.accel === 'tcg' } }),
 
     async prepare(spec: VmmLaunchSpec): Promise<void> {
       await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
@@ -157,18 +156,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
         return { alive: true, status: 'unreachable' };
       }
     },
-
-    async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
-      const pid = await findPidByCmdline(`unix:${apiSockPath},`, 'qemu');
-      if (!pid) return undefined;
-      return { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath };
-    },
-
-    async metrics(h: VmmProcessHandle): Promise<VmmMetrics | undefined> {
-      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return undefined;
-      return processMetrics(h.pid);
-    },
-  } satisfies VmmDriver & VmmIntrospection;
+  } satisfies VmmDriver;
   return driver;
 }
 

@@ -7,11 +7,11 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { VMRecord } from '../../model/index.js';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
 import { processStartTime, readCmdline } from '../../host/process-probe.js';
-import type { StopOutcome, VmmDriver, VmmInfo, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
+import type { GuestReadyPort } from '../../../machines/ports.js';
+import type { StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
 
 export interface StandinStep {
   /** Wait this long first (honours abort). */
@@ -29,14 +29,11 @@ export interface StandinBehaviour {
   stop?: StandinStep & { ignoreGraceful?: boolean };
 }
 
-export interface StandinOptions {
-  /** Consulted at every call, so tests can change behaviour mid-run. Keyed by VM name. */
-  behaviour?: (name: string) => StandinBehaviour;
-  /** argv[0] prefix of stand-in processes; leak checks look for it. @default 'banger-standin' */
-  marker?: string;
-}
+/** Consulted at every call, so tests can change behaviour mid-run. Keyed by VM name. */
+export type StandinBehaviours = (name: string) => StandinBehaviour;
 
-export const STANDIN_MARKER = 'banger-standin';
+/** argv[0] prefix of stand-in processes; leak checks look for it. */
+const STANDIN_MARKER = 'banger-standin';
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -70,7 +67,7 @@ async function runStep(
   if (step.fail) throw new ErrorClass(`${what}: ${step.fail}`, { hint: 'stand-in driver told to fail here', code: `standin.${what}` });
 }
 
-export function isAlive(handle: Pick<VmmProcessHandle, 'pid' | 'pidStartTime'>): boolean {
+function isAlive(handle: Pick<VmmProcessHandle, 'pid' | 'pidStartTime'>): boolean {
   const start = processStartTime(handle.pid);
   return start !== null && (handle.pidStartTime === undefined || start === handle.pidStartTime);
 }
@@ -84,14 +81,7 @@ async function waitGone(pid: number, startTime: number | undefined, timeoutMs: n
   return !isAlive({ pid, pidStartTime: startTime });
 }
 
-export type StandinDriver = VmmDriver & {
-  /** GuestReadyPort for stand-in VMs. */
-  waitForGuest(vm: Pick<VMRecord, 'name'>, opts: { signal: AbortSignal; pid: number }): Promise<void>;
-};
-
-export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
-  const marker = opts.marker ?? STANDIN_MARKER;
-  const behaviour = (name: string) => opts.behaviour?.(name) ?? {};
+export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): VmmDriver {
   // apiSockPath → VM name, for the stop behaviour (a handle carries no name).
   const names = new Map<string, string>();
 
@@ -106,8 +96,6 @@ export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
   };
 
   return {
-    info: (): VmmInfo => ({ name: 'standin', features: { qmp: false, vsock: false, tcg: false } }),
-
     async prepare(spec: VmmLaunchSpec) {
       await runStep(behaviour(spec.name).prepare, 'prepare');
       mkdirSync(dirname(spec.apiSockPath), { recursive: true });
@@ -115,7 +103,7 @@ export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
 
     async launch(spec: VmmLaunchSpec, { signal } = {}) {
       if (signal?.aborted) throw abortErr();
-      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${marker}:${spec.apiSockPath}`], {
+      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${STANDIN_MARKER}:${spec.apiSockPath}`], {
         detached: true, // its own process group: survives the daemon, like a real VMM
         stdio: 'ignore',
       });
@@ -169,10 +157,15 @@ export function createStandinDriver(opts: StandinOptions = {}): StandinDriver {
       }
       return { alive, status: alive ? 'running' : 'gone' };
     },
+  };
+}
 
+/** Ready after the configured delay, unless told to fail or the process is gone. */
+export function createStandinGuest(behaviour: StandinBehaviours): GuestReadyPort {
+  return {
     async waitForGuest(vm, { signal, pid }) {
       await runStep(behaviour(vm.name).guestReady, 'guestReady', signal, GuestError);
       if (processStartTime(pid) === null) throw new GuestError(`VMM process ${pid} exited before the guest was ready`, { hint: 'see the VM log' });
     },
-  } satisfies StandinDriver;
+  };
 }

@@ -14,14 +14,14 @@ const missing = existsSync(`${dist}/images/assets.js`) ? undefined : 'needs dist
  * the guest assets are found by walking up from dist/ to the package root.
  */
 describe.skipIf(skipReason(missing))('npm run build output', () => {
-  it('loads the images and vm-runtime modules and finds every guest asset', () => {
+  it('loads the images and VMM registry modules and finds every guest asset', () => {
     const script = `
       const a = await import(${JSON.stringify(`${dist}/images/assets.js`)});
       const paths = [a.agentScriptPath(), a.minimalAssetPath('rc.sysinit'), a.minimalAssetPath('initramfs-init.sh'), a.debianAssetPath('banger-net.sh')];
       const svc = await import(${JSON.stringify(`${dist}/images/index.js`)});
-      const rt = await import(${JSON.stringify(`${dist}/vm-runtime/index.js`)});
+      const rt = await import(${JSON.stringify(`${dist}/vmm/registry.js`)});
       const keys = await import(${JSON.stringify(`${dist}/guest/keys.js`)});
-      console.log(JSON.stringify({ paths, fns: [typeof svc.createImagesService, typeof rt.createVmRuntimePorts, typeof keys.ensureSshKey] }));
+      console.log(JSON.stringify({ paths, fns: [typeof svc.createImagesService, typeof rt.createVmmPorts, typeof keys.ensureSshKey] }));
     `;
     const out = JSON.parse(execFileSync('node', ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 })) as { paths: string[]; fns: string[] };
     expect(out.fns).toEqual(['function', 'function', 'function']);

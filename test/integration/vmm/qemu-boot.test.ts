@@ -12,10 +12,11 @@ import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
 import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/model/vmm.js';
-import { isProcessAlive } from '../../../src/vmm/process.js';
+import { isProcessAlive, processMetrics } from '../../../src/vmm/process.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createTestNet, linkExists, type TestNet } from '../../helpers/test-net.js';
 import { tempLayout } from '../../helpers/test-layout.js';
+import { findVmmPid } from '../../helpers/vmm-introspect.js';
 
 const missing = firstMissing(
   missingRoot(),
@@ -80,7 +81,7 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
     const t0 = Date.now();
     handle = await driver.launch(spec);
     expect(await driver.inspect(handle)).toEqual({ alive: true, status: 'running' });
-    expect((await driver.findPid(spec.apiSockPath))?.pid).toBe(handle.pid);
+    expect(await findVmmPid('qemu', spec.apiSockPath)).toBe(handle.pid);
 
     const key = await ensureSshKey(layout);
     const target = { host: net.guestIP, privateKey: key.privateKey, hostNames: [net.guestIP], knownHosts: new KnownHosts(layout.knownHostsPath) };
@@ -106,13 +107,13 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
       agent.close();
     }
 
-    const m = await driver.metrics(handle);
+    const m = await processMetrics(handle.pid);
     expect(m?.rssBytes).toBeGreaterThan(0);
 
     const outcome = await driver.stop(handle, { timeoutMs: 30_000 });
     expect(outcome).toBe('graceful');
     expect(await isProcessAlive(handle.pid, handle.pidStartTime)).toBe(false);
-    expect(await driver.findPid(spec.apiSockPath)).toBeUndefined();
+    expect(await findVmmPid('qemu', spec.apiSockPath)).toBeUndefined();
     expect(existsSync(spec.apiSockPath)).toBe(false);
     handle = undefined;
 

@@ -4,16 +4,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
-import { bootSequence, flattenMetrics } from '../../../src/vmm/firecracker/config.js';
+import { bootSequence } from '../../../src/vmm/firecracker/config.js';
 import { configureAndStart, createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
-import { isProcessAlive } from '../../../src/vmm/process.js';
+import { isProcessAlive, processMetrics } from '../../../src/vmm/process.js';
+import { findVmmPid, flattenMetrics } from '../../helpers/vmm-introspect.js';
 
 /**
  * Contract test for the Firecracker driver (no firecracker binary here): a
  * real HTTP server on the API Unix socket plays Firecracker, checks request
  * order and every body against the API (unknown fields are errors in
  * Firecracker), and answers like it. A stand-in process (a shell script
- * named firecracker) lets launch/stop/findPid run for real.
+ * named firecracker) lets launch/stop and the pid lookup run for real.
  */
 
 const dir = mkdtempSync(join(tmpdir(), 'banger-fc-'));
@@ -136,8 +137,8 @@ describe('Firecracker driver against a contract server', () => {
     try {
       expect(srv.problems).toEqual([]);
       expect(await driver.inspect(h)).toEqual({ alive: true, status: 'Running' });
-      expect((await driver.findPid(spec.apiSockPath))?.pid).toBe(h.pid);
-      expect((await driver.metrics(h))?.rssBytes).toBeGreaterThan(0);
+      expect(await findVmmPid('firecracker', spec.apiSockPath)).toBe(h.pid);
+      expect((await processMetrics(h.pid))?.rssBytes).toBeGreaterThan(0);
       expect(await driver.stop(h, { timeoutMs: 5000 })).toBe('graceful');
       expect(srv.seen.at(-1)?.body).toEqual({ action_type: 'SendCtrlAltDel' });
       expect(await isProcessAlive(h.pid, h.pidStartTime)).toBe(false);
@@ -161,7 +162,7 @@ describe('Firecracker driver against a contract server', () => {
     srv = contractServer({ fault: '/drives/rootfs' });
     await listen(srv.server);
     await expect(driver.launch(spec)).rejects.toThrow(/firecracker rejected PUT \/drives\/rootfs: Invalid request for \/drives\/rootfs/);
-    expect(await driver.findPid(spec.apiSockPath)).toBeUndefined();
+    expect(await findVmmPid('firecracker', spec.apiSockPath)).toBeUndefined();
   }, 20_000);
 
   it('refuses a qcow2 root disk and a reserved CID before calling the API', () => {

@@ -1,14 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/index.js';
-import { createVmRecordFactory, type VmRuntimeRegistry } from '../../../../src/daemon/system/index.js';
-import { ConflictError, InvalidInputError, NotFoundError, VmmError } from '../../../../src/errors/index.js';
+import { createVmRecordFactory } from '../../../../src/daemon/system/index.js';
+import { ConflictError, InvalidInputError, NotFoundError } from '../../../../src/errors/index.js';
 import { GiB } from '../../../../src/model/index.js';
 import type { VMRecord } from '../../../../src/model/index.js';
 import { openStore, type Store } from '../../../../src/store/index.js';
 import { createTempRoot, makeImage, type TempRoot } from '../../../helpers/index.js';
-
-// The factory only checks that the kind has an entry.
-const runtimes = { standin: {} } as VmRuntimeRegistry;
 
 describe('createVmRecordFactory', () => {
   let temp: TempRoot;
@@ -24,7 +21,7 @@ describe('createVmRecordFactory', () => {
   });
 
   const factory = (configText = '', over: { vmmKind?: 'standin' | 'qemu' } = {}) =>
-    createVmRecordFactory({ store, config: parseConfig(configText), layout: temp.layout, vmmKind: over.vmmKind ?? 'standin', runtimes });
+    createVmRecordFactory({ store, config: parseConfig(configText), layout: temp.layout, vmmKind: over.vmmKind ?? 'standin' });
   const build = async (f: ReturnType<typeof factory>, p = {}) => (await f.build(p)) as VMRecord;
 
   it('fills defaults from config, paths under the layout, a friendly name and the first free IP', async () => {
@@ -66,9 +63,14 @@ describe('createVmRecordFactory', () => {
     expect((err as NotFoundError).hint).toMatch(/banger image build/);
   });
 
-  it('refuses a VMM kind with no runtime, naming the config fix', async () => {
-    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(VmmError);
-    await expect(factory('', { vmmKind: 'qemu' }).build({})).rejects.toThrow(/VMM "qemu" has no runtime/);
+  it("names the system disk and control socket after the kind's backend", async () => {
+    const q = await build(factory('', { vmmKind: 'qemu' }));
+    expect(q.vmm).toBe('qemu');
+    expect(q.runtime.systemOverlayPath).toBe(`${q.runtime.vmDir}/system.qcow2`);
+    expect(q.runtime.apiSockPath).toMatch(/\/qmp\.sock$/);
+    const s = await build(factory());
+    expect(s.runtime.systemOverlayPath).toBe(`${s.runtime.vmDir}/system.img`);
+    expect(s.runtime.apiSockPath).toMatch(/\/api\.sock$/);
   });
 
   it('runs out of addresses with a ConflictError', async () => {

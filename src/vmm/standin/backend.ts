@@ -1,24 +1,28 @@
 import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
+import { GuestError } from '../../errors/index.js';
 import { diskFullError } from '../../host/disk-full.js';
-import type { Layout } from '../../host/layout.js';
-import { vmRuntimeDir } from '../../host/layout.js';
-import type { Image, VMRecord } from '../../model/index.js';
-import type { StandinBehaviour, StandinDriver } from '../../vmm/standin/index.js';
-import type { VmRuntimePorts } from './runtime-registry.js';
+import type { VmmBackend } from '../registry.js';
+import { createStandinDriver, createStandinGuest, type StandinBehaviour } from './driver.js';
 
 /**
- * Runtime ports for `vmm = "standin"` (tests, benches, development): disks are
- * plain sparse files in the VM dir, the launch spec names them, and the guest
- * is ready when the stand-in driver says so (after its configured delay).
+ * `vmm = "standin"` (tests, benches, development): disks are plain sparse
+ * files in the VM dir, the launch spec names them, and the guest is ready
+ * when the stand-in driver says so (after its configured delay).
  */
-export function createStandinRuntime(deps: {
-  layout: Layout;
-  driver: StandinDriver;
-  image: (id: string) => Image | undefined;
-}): VmRuntimePorts {
-  return {
+export const standinBackend: VmmBackend = {
+  files: { systemOverlay: 'system.img', controlSocket: 'api.sock' },
+  agentTransport(vm) {
+    throw new GuestError(`VM ${vm.name} runs on the stand-in VMM, which has no guest agent`, {
+      code: 'guest.no_agent',
+      hint: 'use a real VMM (vmm = "qemu" in config.toml) for vm ports',
+    });
+  },
+  create: (deps) => ({
+    driver: createStandinDriver(deps.standinBehaviour),
+    guest: createStandinGuest(deps.standinBehaviour ?? (() => ({}))),
     storage: {
       async prepare(vm) {
         try {
@@ -39,21 +43,20 @@ export function createStandinRuntime(deps: {
       },
       async destroy(vm) {
         await rm(vm.runtime.vmDir, { recursive: true, force: true });
-        await rm(vmRuntimeDir(deps.layout, vm.id), { recursive: true, force: true });
+        await rm(dirname(vm.runtime.apiSockPath), { recursive: true, force: true });
       },
       async diskUsage(vm) {
         return { systemOverlayBytes: await allocated(vm.runtime.systemOverlayPath), workDiskBytes: await allocated(vm.runtime.workDiskPath) };
       },
     },
     planner: {
-      launchSpec(vm: VMRecord, parts) {
-        const image = deps.image(vm.imageId);
+      launchSpec(vm, parts) {
         return {
           vmId: vm.id,
           name: vm.name,
           vcpuCount: vm.spec.vcpuCount,
           memoryMiB: vm.spec.memoryMiB,
-          kernelPath: image?.kernelPath ?? '/nonexistent/standin-kernel',
+          kernelPath: deps.images.get(vm.imageId)?.kernelPath ?? '/nonexistent/standin-kernel',
           kernelArgs: 'standin',
           rootDisk: parts.storage.rootDisk,
           ...(parts.storage.workDisk ? { workDisk: parts.storage.workDisk } : {}),
@@ -64,9 +67,8 @@ export function createStandinRuntime(deps: {
         };
       },
     },
-    guest: { waitForGuest: (vm, opts) => deps.driver.waitForGuest(vm, opts) },
-  };
-}
+  }),
+};
 
 /** The stand-in's behaviour for every VM, from config `[standin]`. */
 export function standinBehaviourFromConfig(c: Config['standin']): StandinBehaviour {

@@ -9,11 +9,12 @@ import { macFromIp } from '../../../src/host/network/index.js';
 import { buildImage } from '../../../src/images/build.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src/model/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
-import { createVmRuntimePorts } from '../../../src/vm-runtime/index.js';
+import { VMM_BACKENDS } from '../../../src/vmm/registry.js';
 import type { VmmProcessHandle } from '../../../src/model/vmm.js';
 import { isProcessAlive } from '../../../src/vmm/process.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import { tempLayout } from '../../helpers/test-layout.js';
+import { findVmmPid } from '../../helpers/vmm-introspect.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createRoutedNetns, type RoutedNetns } from './routed-netns.js';
 
@@ -81,12 +82,13 @@ describe.skipIf(skipReason(missing))('VM runtime ports boot the minimal image un
 
   it('prepare → launch → SSH ready → uname -a → graceful stop → destroy, leaving no process, tap or overlay', async () => {
     net = createRoutedNetns();
-    const ports = createVmRuntimePorts({
+    const ports = VMM_BACKENDS.qemu.create({
       layout,
-      config: { bridge_cidr: net.bridgeCidr },
+      bridgeCidr: net.bridgeCidr,
       images: { get: (id) => store.images.getById(id) },
+      accel: 'tcg',
       guestTimeoutMs: 120_000,
-    }).qemu;
+    });
     driver = createQemuDriver({ accel: 'tcg', launcher: net.launcher });
     const vm = vmRecord(newId(), 'rt-boot', net.guestIP);
     const signal = new AbortController().signal;
@@ -125,7 +127,7 @@ describe.skipIf(skipReason(missing))('VM runtime ports boot the minimal image un
     const { pid, pidStartTime } = handle;
     handle = undefined;
     expect(await isProcessAlive(pid, pidStartTime)).toBe(false);
-    expect(await driver.findPid(spec.apiSockPath)).toBeUndefined();
+    expect(await findVmmPid('qemu', spec.apiSockPath)).toBeUndefined();
 
     net.deleteTap(); // the actor's network release
     await ports.storage.destroy(vm);

@@ -40,7 +40,7 @@ function pidsMentioning(needle: string): number[] {
  * starting substates (storage → network → vmm → guest-ready) with QEMU/TCG,
  * answers OpenSSH with the host key it pinned, then stops and deletes it.
  */
-describe.skipIf(skipReason(missing))('bangerd boots a real QEMU VM through the vm-runtime ports', () => {
+describe.skipIf(skipReason(missing))('bangerd boots a real QEMU VM through the VMM registry', () => {
   const temp = createTempRoot('bgq-');
   // Share the kernel download with the other VM tests.
   temp.env.XDG_CACHE_HOME = process.env.BANGER_TEST_CACHE ?? join(tmpdir(), 'banger-test-cache');

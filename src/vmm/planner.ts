@@ -1,25 +1,19 @@
 import type { LaunchPlanner } from '../../machines/ports.js';
 import { parseCidr } from '../host/network/index.js';
 import { InternalError } from '../errors/index.js';
-import type { VmmName } from '../model/index.js';
-import { buildKernelArgs } from '../vmm/kernel-args.js';
+import { buildKernelArgs } from './kernel-args.js';
 import type { VmmLaunchSpec } from '../model/vmm.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 
 export interface PlannerOptions {
-  vmm: VmmName;
   images: ImageSource;
   /** The bridge address and prefix (config `bridge_cidr`, e.g. "172.16.0.1/24"): the guest's gateway and netmask. */
   bridgeCidr: string;
   /** Show kernel messages on the console log (slow under TCG). @default false */
   verboseConsole?: boolean;
+  /** The VMM kind's own kernel arguments, appended. */
+  extraKernelArgs?: string;
 }
-
-/**
- * Firecracker's documented guest arguments: reboot=k makes a guest reboot
- * exit the VMM (that is how SendCtrlAltDel stops it); no PCI bus there.
- */
-const FIRECRACKER_ARGS = 'reboot=k pci=off';
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
 
@@ -49,7 +43,7 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
         // bangerd's DNS answers guests on the gateway (port 53 redirected to it).
         dnsIP: cidr.address,
         quiet: !opts.verboseConsole,
-        extra: opts.vmm === 'firecracker' ? FIRECRACKER_ARGS : undefined,
+        extra: opts.extraKernelArgs,
       });
       const spec: VmmLaunchSpec = {
         vmId: vm.id,

@@ -8,20 +8,17 @@ import { KnownHosts } from '../../../src/guest/ssh/index.js';
 import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
 import { makeExt4 } from '../../../src/host/storage/index.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord, type VmmName } from '../../../src/model/index.js';
-import {
-  createFirecrackerStorage,
-  createLaunchPlanner,
-  createQemuStorage,
-  createSshGuestReady,
-  dmNameFor,
-  type StoragePrivilegedOps,
-} from '../../../src/vm-runtime/index.js';
+import { FIRECRACKER_KERNEL_ARGS } from '../../../src/vmm/firecracker/backend.js';
+import { createFirecrackerStorage, dmNameFor, type StoragePrivilegedOps } from '../../../src/vmm/firecracker/storage.js';
+import { createLaunchPlanner } from '../../../src/vmm/planner.js';
+import { createQemuStorage } from '../../../src/vmm/qemu/storage.js';
+import { createSshGuestReady } from '../../../src/vmm/ssh-guest-ready.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 import { firstMissing, missingBinaries, skipReason } from '../../helpers/vmm-capabilities.js';
 
 const missing = firstMissing(missingBinaries('qemu-img', 'mkfs.ext4', 'e2fsck', 'resize2fs', 'debugfs'));
 
-describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
+describe.skipIf(skipReason(missing))('VMM backend ports on real files', () => {
   const t = tempLayout('banger-vmports-');
   const layout = t.layout;
   const image: Image = {
@@ -180,7 +177,7 @@ describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
   describe('launch planner', () => {
     it('puts kernel, initrd, ip= config (the gateway as DNS server too), net.ifnames=0, the tap and the MAC it is given into the spec', async () => {
       const v = vm();
-      const planner = createLaunchPlanner({ vmm: 'qemu', images, bridgeCidr: '172.16.0.1/24' });
+      const planner = createLaunchPlanner({ images, bridgeCidr: '172.16.0.1/24' });
       const storage = { rootDisk: { path: '/r', format: 'qcow2' as const }, workDisk: { path: '/w', format: 'raw' as const } };
       const spec = await planner.launchSpec(v, { storage, tap: 'bgtap3', mac: '06:00:ac:10:00:07' });
       expect(spec).toEqual({
@@ -189,9 +186,9 @@ describe.skipIf(skipReason(missing))('vm-runtime ports on real files', () => {
         rootDisk: storage.rootDisk, workDisk: storage.workDisk, network: { tap: 'bgtap3', mac: '06:00:ac:10:00:07' },
         apiSockPath: v.runtime.apiSockPath, agentSockPath: v.runtime.agentSockPath, logPath: v.runtime.logPath,
       });
-      const fc = await createLaunchPlanner({ vmm: 'firecracker', images, bridgeCidr: '10.9.0.1/16' }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: '06:00:0a:09:00:02' });
+      const fc = await createLaunchPlanner({ images, bridgeCidr: '10.9.0.1/16', extraKernelArgs: FIRECRACKER_KERNEL_ARGS }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: '06:00:0a:09:00:02' });
       expect(fc.kernelArgs).toMatch(/ip=172\.16\.0\.7::10\.9\.0\.1:255\.255\.0\.0:dev:eth0:off:10\.9\.0\.1 .* reboot=k pci=off$/);
-      const noKernel = createLaunchPlanner({ vmm: 'qemu', images: { get: () => ({ ...image, kernelPath: '/nonexistent/vmlinuz' }) }, bridgeCidr: '172.16.0.1/24' });
+      const noKernel = createLaunchPlanner({ images: { get: () => ({ ...image, kernelPath: '/nonexistent/vmlinuz' }) }, bridgeCidr: '172.16.0.1/24' });
       await expect(noKernel.launchSpec(v, { storage, tap: 't', mac: '06:00:0a:09:00:02' })).rejects.toThrow(/the kernel of image "tiny" is missing/);
     });
   });
