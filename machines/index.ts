@@ -18,10 +18,9 @@ export type {
   Clock,
   Logger,
 } from './ports.js';
-export type { VmService, VmSetParams, VmOp } from './supervisor/service.js';
+export type { VmService, VmOp } from './supervisor/service.js';
 export { failureToError } from './supervisor/service.js';
 export type { ReconcileReport } from './supervisor/events.js';
-export type { InspectRecord, VmTransition } from './inspect.js';
 export { toInspectRecord, stateName } from './inspect.js';
 export { vmMachine, STEP } from './vm/index.js';
 export type { Release, VmFailure } from './vm/index.js';

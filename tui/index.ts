@@ -3,8 +3,6 @@ export type { AppProps } from './app.js';
 export type { TuiSource, VmTransitionEvent, VmStatsEvent, ConnectionState, ConnectionInfo, VmAction } from './source.js';
 export { createDaemonSource } from './daemon-source.js';
 export type { DaemonSourceOptions, DaemonTuiSource } from './daemon-source.js';
-export { DaemonLink, backoffDelay } from './daemon-link.js';
-export type { DaemonLinkOptions, LinkClient, LinkStatus } from './daemon-link.js';
 export { intentFor, HELP_LINE } from './key-bindings.js';
 export type { Mode, KeyIntent } from './key-bindings.js';
 export { reduce, initialState, connectionMessage } from './state.js';

@@ -5,5 +5,5 @@ export type { SupervisorOptions } from './actors.js';
 export { reconcile } from './reconcile.js';
 export type { ReconcilePorts } from './reconcile.js';
 export { createVmService, failureToError } from './service.js';
-export type { VmService, VmSetParams, VmOp } from './service.js';
+export type { VmService, VmOp } from './service.js';
 export type { SupervisorEvent, SupervisorInput, ReconcileOutput, ReconcileReport } from './events.js';

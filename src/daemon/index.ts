@@ -1,7 +1,6 @@
 export { startDaemon, socketAnswers } from './daemon.js';
 export type { StartDaemonOptions, RunningDaemon } from './daemon.js';
-export type { DaemonContext, DaemonServices, VmQueries, ImageQueries, Clock } from './context.js';
-export { storeVmQueries, storeImageQueries } from './queries.js';
+export type { DaemonContext, DaemonServices, VmQueries, Clock } from './context.js';
 export { createDispatcher, lineHandler } from './server.js';
 export { acquireLock, readPid, isDaemonProcess } from './lock.js';
 export type { DaemonLock, LockProbe } from './lock.js';

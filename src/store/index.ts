@@ -5,4 +5,3 @@ export { MIGRATIONS } from './migrations/index.js';
 export type { Migration } from './migrations/index.js';
 export { ImagesRepo } from './images-repo.js';
 export { VmsRepo } from './vms-repo.js';
-export { VmSpecSchema, VmRuntimeSchema, VmStatsSchema, WorkspaceSchema } from './codecs.js';

@@ -8,6 +8,7 @@ import type { VMRecord } from '../../src/model/index.js';
 import { ConflictError } from '../../src/errors/index.js';
 import type { Logger, VmPatch, VmStorePort } from '../../machines/ports.js';
 import { applyPatch } from './apply-patch.js';
+import { resolveVm } from './resolve-vm.js';
 
 export class SqliteVmStore implements VmStorePort {
   private readonly db: Database.Database;
@@ -38,7 +39,10 @@ export class SqliteVmStore implements VmStorePort {
   getByName(name: string): VMRecord | undefined {
     const r = this.stmts.byName.get(name) as { json: string } | undefined;
     return r ? (JSON.parse(r.json) as VMRecord) : undefined;
+  }  resolve(ref: string): VMRecord {
+    return resolveVm(this.list(), ref);
   }
+
   insert(vm: VMRecord): void {
     try {
       this.stmts.insert.run(vm.id, vm.name, vm.state, JSON.stringify(vm));

@@ -1,7 +1,8 @@
 import type { Logger } from 'pino';
 import { ConflictError } from '../../errors/index.js';
 import { createBangerSystem } from '../../../machines/index.js';
-import type { BangerPorts, BangerSystem, HostDnsMode, InspectRecord, VmService, VmStorePort } from '../../../machines/index.js';
+import type { BangerPorts, BangerSystem, HostDnsMode, VmService, VmStorePort } from '../../../machines/index.js';
+import type { InspectRecord } from '../../model/index.js';
 import type { PrivilegedOps } from '../../../helper/index.js';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';

@@ -1,5 +1,5 @@
-export type { Ipv4Cidr } from './cidr.js';
-export { parseCidr, isIpv4, ipToInt, intToIp, cidrContainsHost, allocateGuestIp, macFromIp } from './cidr.js';
+export type { Ipv4Cidr } from '../../model/ipv4.js';
+export { parseCidr, isIpv4, ipToInt, intToIp, cidrContainsHost, allocateGuestIp, macFromIp } from '../../model/ipv4.js';
 export type { LinkInfo } from './links.js';
 export { getLink, listLinks } from './links.js';
 export type { BridgeSpec } from './bridge.js';
