@@ -366,5 +366,3 @@ export const vmMachine = setup({
     },
   },
 });
-
-export type VmMachine = typeof vmMachine;
