@@ -2,6 +2,20 @@
 import tseslint from 'typescript-eslint';
 import unicorn from 'eslint-plugin-unicorn';
 
+const NO_EXEC = [
+  { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn with an argument array.' },
+  { name: 'child_process', message: 'Import node:child_process (and never exec).' },
+];
+
+/**
+ * Layer boundaries. Specifiers are relative, so a regex on them names the
+ * layer: leaving machines/ or helper/ always passes the repo root
+ * (`../../src/host/...`), and src/rpc and src/model have no subfolders, so
+ * any `../` there leaves them. A later block replaces the rule's options, so
+ * each layer repeats NO_EXEC.
+ */
+const layer = (files, patterns, paths = NO_EXEC) => ({ files, rules: { 'no-restricted-imports': ['error', { paths, patterns }] } });
+
 export default tseslint.config(
   { ignores: ['dist/**', '.bench-dist/**', 'node_modules/**', 'coverage/**'] },
   ...tseslint.configs.recommended,
@@ -15,15 +29,7 @@ export default tseslint.config(
         'error',
         { selector: "Property[key.name='shell'][value.value=true]", message: 'No shell strings: spawn with an argument array.' },
       ],
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            { name: 'node:child_process', importNames: ['exec', 'execSync'], message: 'Use execFile/spawn with an argument array.' },
-            { name: 'child_process', message: 'Import node:child_process (and never exec).' },
-          ],
-        },
-      ],
+      'no-restricted-imports': ['error', { paths: NO_EXEC }],
     },
   },
   {
@@ -31,20 +37,25 @@ export default tseslint.config(
     files: ['tui/**/*.tsx'],
     rules: { 'unicorn/filename-case': ['error', { case: 'pascalCase', checkDirectories: false, ignore: [/^index\.tsx$/, /^app\.tsx$/] }] },
   },
-  {
-    // Machines are pure: side effects come in through actors built from ports.
-    files: ['machines/**/*.ts'],
-    rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: ['node:child_process', 'child_process', 'node:fs', 'fs', 'node:fs/promises', 'fs/promises', 'better-sqlite3', 'ssh2'].map(
-            (name) => ({ name, message: 'machines/ stay pure: reach the host through a port passed to the actors.' }),
-          ),
-        },
-      ],
-    },
-  },
+  // Machines are pure: side effects come in through actors built from ports (machines/ports.ts).
+  layer(
+    ['machines/**/*.ts'],
+    [{ regex: String.raw`^(\.\./)+(src/(?!(model|errors)/)|helper/|tui/|test/|scripts/)`, message: 'machines/ import only src/model, src/errors and their own files: reach the rest through a port (machines/ports.ts).' }],
+    ['node:child_process', 'child_process', 'node:fs', 'fs', 'node:fs/promises', 'fs/promises', 'better-sqlite3', 'ssh2'].map(
+      (name) => ({ name, message: 'machines/ stay pure: reach the host through a port passed to the actors.' }),
+    ),
+  ),
+  // The wire contract: both ends compile against it, so it points only at the contract layer.
+  layer(['src/rpc/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors)/)`, message: 'src/rpc imports only src/model and src/errors: move shared shapes to src/model.' }]),
+  // The contract layer: pure shapes, limits and rules; it may throw src/errors' classes, nothing else of banger.
+  layer(['src/model/**/*.ts'], [{ regex: String.raw`^\.\./(?!errors/)`, message: 'src/model imports only src/errors: it is what every other layer builds on.' }]),
+  // The root helper trusts nothing of bangerd's: no daemon, wire handlers, machines, store or CLI.
+  layer(['helper/**/*.ts'], [{ regex: String.raw`^(\.\./)+(src/(daemon|rpc|store|cli)/|machines/|tui/)`, message: 'helper/ must not import bangerd parts (src/daemon, src/rpc, machines, src/store, src/cli).' }]),
+  // Front ends reach machines and the store only through bangerd's RPC.
+  layer(
+    ['src/cli/**/*.ts', 'src/debug/**/*.ts', 'tui/**/*.ts', 'tui/**/*.tsx'],
+    [{ regex: String.raw`^(\.\./)+(src/)?(machines|store)/`, message: 'the CLI, TUI and debug tools reach machines/ and src/store only through the daemon (RPC).' }],
+  ),
   {
     files: ['**/*.js', '**/*.mjs'],
     rules: { '@typescript-eslint/no-require-imports': 'off' },

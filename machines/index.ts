@@ -1,6 +1,6 @@
 /** The actor system's public surface: what bangerd and tools import. */
 export { createBangerSystem } from './system.js';
-export type { BangerSystem, BangerSystemOptions } from './system.js';
+export type { BangerSystem } from './system.js';
 export type {
   BangerPorts,
   VmStorePort,
@@ -8,23 +8,11 @@ export type {
   RuntimeMirror,
   VmRecordFactory,
   StoragePort,
-  PreparedStorage,
-  Announce,
   LaunchPlanner,
   GuestReadyPort,
-  HandlesPort,
-  HostProbePort,
-  DnsServerFactory,
-  Clock,
-  Logger,
 } from './ports.js';
-export type { VmService, VmSetParams, VmOp } from './supervisor/service.js';
-export { failureToError } from './supervisor/service.js';
-export type { ReconcileReport } from './supervisor/events.js';
-export type { InspectRecord, VmTransition } from './inspect.js';
-export { toInspectRecord, stateName } from './inspect.js';
-export { vmMachine, STEP } from './vm/index.js';
-export type { Release, VmFailure } from './vm/index.js';
+export type { VmService } from './supervisor/service.js';
+export { vmMachine } from './vm/index.js';
 export { supervisorMachine } from './supervisor/machine.js';
 export { tapPoolMachine } from './tap-pool/index.js';
 export { dnsMachine } from './dns/index.js';

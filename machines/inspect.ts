@@ -4,29 +4,7 @@
  * names leave: event payloads may hold reply callbacks, never serialised.
  */
 import type { AnyActorRef, InspectionEvent } from 'xstate';
-
-export interface InspectRecord {
-  /** Actor id: `supervisor`, `tapPool`, `dns`, `helperBridge`, `vm:<id>`, or a step id. */
-  actor: string;
-  type: 'actor' | 'event' | 'snapshot';
-  /** Dotted state path (`starting.network`), or the actor status for non-machine actors. */
-  state: string | null;
-  event: string | null;
-  at: number;
-  /** For `event` records: who sent it. */
-  source?: string;
-}
-
-/** A VM's lifecycle transition, streamed to subscribers. */
-export interface VmTransition {
-  vmId: string;
-  name: string;
-  from: string;
-  to: string;
-  event: string;
-  at: string;
-  error?: string;
-}
+import type { InspectRecord, VmTransition } from '../src/model/index.js';
 
 /** `{ starting: 'network' }` → `starting.network`. */
 export function stateName(value: unknown): string | null {

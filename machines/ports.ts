@@ -7,7 +7,7 @@
 import type { VMHandles, VMRecord, VMRuntime, VMSpec, VMState, VMStats, VmmName } from '../src/model/index.js';
 import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/model/vmm.js';
 import type { PrivilegedOps } from '../helper/protocol.js';
-import type { VmCreateParams } from '../src/rpc/methods.js';
+import type { VmCreateParams } from '../src/model/schemas.js';
 import type { Release } from './vm/releases.js';
 
 /** Teardown-critical names mirrored on the VM row (recovery fallbacks). */
@@ -32,6 +32,8 @@ export interface VmStorePort {
   list(): VMRecord[];
   get(id: string): VMRecord | undefined;
   getByName(name: string): VMRecord | undefined;
+  /** By name, id or unambiguous id prefix: the store's one rule (VmsRepo.resolve). @throws NotFoundError, ConflictError */
+  resolve(ref: string): VMRecord;
   /** Inserts a new row. Throws ConflictError when the name or id is taken. */
   insert(vm: VMRecord): void;
   /**

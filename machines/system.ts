@@ -8,7 +8,7 @@ import { createActor, waitFor } from 'xstate';
 import type { Actor, InspectionEvent } from 'xstate';
 import type { HostDnsMode } from './dns/events.js';
 import type { BangerPorts } from './ports.js';
-import type { InspectRecord, VmTransition } from './inspect.js';
+import type { InspectRecord, VmTransition } from '../src/model/index.js';
 import { createTransitionTracker, toInspectRecord } from './inspect.js';
 import { provideSupervisor } from './supervisor/actors.js';
 import type { SupervisorOptions } from './supervisor/actors.js';

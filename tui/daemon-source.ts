@@ -1,6 +1,6 @@
 import type { VMRecord } from '../src/model/index.js';
 import type { Notifications } from '../src/rpc/methods.js';
-import { DaemonLink, type DaemonLinkOptions, type LinkClient } from './daemon-link.js';
+import { DaemonLink, type DaemonLinkOptions, type LinkClient } from '../src/rpc/daemon-link.js';
 import type { ConnectionInfo, ConnectionState, TuiSource, VmAction, VmStatsEvent, VmTransitionEvent } from './source.js';
 
 export interface DaemonSourceOptions {

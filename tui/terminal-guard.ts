@@ -118,5 +118,3 @@ export function guardTerminal(opts: TerminalGuardOptions) {
     stop,
   };
 }
-
-export type TerminalGuard = ReturnType<typeof guardTerminal>;

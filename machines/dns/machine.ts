@@ -90,5 +90,3 @@ export const dnsMachine = setup({
     closed: { type: 'final' },
   },
 });
-
-export type DnsMachine = typeof dnsMachine;

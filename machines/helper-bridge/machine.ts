@@ -40,5 +40,3 @@ export const helperBridgeMachine = setup({
     },
   },
 });
-
-export type HelperBridgeMachine = typeof helperBridgeMachine;

@@ -11,8 +11,8 @@ import { waitFor } from 'xstate';
 import type { Actor, AnyActorRef } from 'xstate';
 import type { VMRecord } from '../../src/model/index.js';
 import { formatSize, parseSize, vmNameProblem } from '../../src/model/index.js';
-import type { VmCreateParams } from '../../src/rpc/methods.js';
-import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, NotFoundError, fromRpcError } from '../../src/errors/index.js';
+import type { VmCreateParams, VmSetParams } from '../../src/model/schemas.js';
+import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, fromRpcError } from '../../src/errors/index.js';
 import type { ErrorKind } from '../../src/errors/index.js';
 import type { BangerPorts } from '../ports.js';
 import type { VmContext } from '../vm/events.js';
@@ -23,18 +23,7 @@ import { vmActorId } from './machine.js';
 
 export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set';
 
-export interface VmSetParams {
-  vcpu?: number;
-  memoryMiB?: number;
-  diskSize?: string;
-  nat?: boolean;
-}
-
 export interface VmService {
-  /** All rows, sorted by name. Reads the store only (no actor round-trip). */
-  list(): VMRecord[];
-  /** By name, full id, or unique id prefix (≥ 4 chars). NotFoundError otherwise. */
-  show(ref: string): VMRecord;
   /** Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors. */
   create(params: VmCreateParams): Promise<VMRecord>;
   /** Idempotent on a running VM. Errors: NotFoundError, BusyError, the failed step's error (VmmError, HelperRefusedError, ...), ConflictError when a stop cancelled it. */
@@ -45,7 +34,7 @@ export interface VmService {
   /** Stops first when needed (`force`: by killing the VMM), then removes disks and the row. */
   delete(ref: string, opts?: StopOptions): Promise<{ deleted: string }>;
   /** Spec changes; applied at the next start when the VM runs. Disks only grow. */
-  set(ref: string, params: VmSetParams): Promise<VMRecord>;
+  set(ref: string, params: Omit<VmSetParams, 'name'>): Promise<VMRecord>;
   /** Marks the VM used now (ssh, exec, ports): keeps the stale sweep away. */
   touch(ref: string): VMRecord;
 }
@@ -76,19 +65,6 @@ export function createVmService(
 
   const ensureReady = () => {
     if (!opts.isReady()) throw new BusyError('bangerd is still reconciling VMs after start', { hint: 'retry in a moment', code: 'daemon.reconciling' });
-  };
-
-  const resolve = (ref: string): VMRecord => {
-    const byName = ports.store.getByName(ref);
-    if (byName) return byName;
-    const byId = ports.store.get(ref);
-    if (byId) return byId;
-    if (ref.length >= 4 && /^[0-9a-f]+$/.test(ref)) {
-      const matches = ports.store.list().filter((v) => v.id.startsWith(ref));
-      if (matches.length === 1) return matches[0]!;
-      if (matches.length > 1) throw new InvalidInputError(`"${ref}" matches ${matches.length} VMs`, { hint: 'use the VM name or a longer id prefix' });
-    }
-    throw new NotFoundError(`VM "${ref}" not found`, { hint: 'banger vm list shows your VMs', code: 'vm.not_found' });
   };
 
   const actorOf = (vm: VMRecord): AnyActorRef => {
@@ -172,10 +148,6 @@ export function createVmService(
   }
 
   return {
-    list: () => ports.store.list().sort((a, b) => a.name.localeCompare(b.name)),
-
-    show: (ref) => resolve(ref),
-
     async create(params) {
       ensureReady();
       if (params.name !== undefined) {
@@ -196,7 +168,7 @@ export function createVmService(
     start(ref) {
       try {
         ensureReady();
-        const vm = resolve(ref);
+        const vm = ports.store.resolve(ref);
         return exclusive(vm, 'start', () => doStart(vm));
       } catch (err) {
         return Promise.reject(err);
@@ -206,7 +178,7 @@ export function createVmService(
     stop(ref, stopOpts) {
       try {
         ensureReady();
-        const vm = resolve(ref);
+        const vm = ports.store.resolve(ref);
         if (stopOpts?.force) escalate(vm, 'stop');
         return exclusive(vm, 'stop', () => doStop(vm, stopOpts?.force), ['start']);
       } catch (err) {
@@ -217,7 +189,7 @@ export function createVmService(
     restart(ref) {
       try {
         ensureReady();
-        const vm = resolve(ref);
+        const vm = ports.store.resolve(ref);
         return exclusive(vm, 'restart', async () => {
           await doStop(vm);
           return doStart(vm);
@@ -230,7 +202,7 @@ export function createVmService(
     delete(ref, stopOpts) {
       try {
         ensureReady();
-        const vm = resolve(ref);
+        const vm = ports.store.resolve(ref);
         if (stopOpts?.force) escalate(vm, 'delete');
         return exclusive(vm, 'delete', async () => {
           const actor = actorOf(vm);
@@ -248,7 +220,7 @@ export function createVmService(
     set(ref, params) {
       try {
         ensureReady();
-        const vm = resolve(ref);
+        const vm = ports.store.resolve(ref);
         return exclusive(vm, 'set', async () => {
           const spec = { ...vm.spec };
           if (params.vcpu !== undefined) spec.vcpuCount = params.vcpu;
@@ -274,7 +246,7 @@ export function createVmService(
     },
 
     touch(ref) {
-      const vm = resolve(ref);
+      const vm = ports.store.resolve(ref);
       ports.store.update(vm.id, { lastTouchedAt: new Date(ports.clock.now()).toISOString() });
       return fresh(vm);
     },

@@ -1,4 +1,1 @@
-export { tapPoolMachine, tapName, tapIndex } from './machine.js';
-export type { TapPoolMachine } from './machine.js';
-export { provideTapPool, acquireTap } from './actors.js';
-export type { TapPoolEvent, TapPoolInput, TapPoolContext, TapGrant } from './events.js';
+export { tapPoolMachine } from './machine.js';

@@ -209,5 +209,3 @@ export const tapPoolMachine = setup({
     },
   },
 });
-
-export type TapPoolMachine = typeof tapPoolMachine;

@@ -28,7 +28,7 @@ import type {
 } from './events.js';
 import { vmMachine } from './machine.js';
 import { handlesFromReleases, mirrorFromReleases } from './releases.js';
-import { macFromIp } from '../../src/host/network/index.js';
+import { macFromIp } from '../../src/model/ipv4.js';
 import type { Release } from './releases.js';
 import { STEP, failureText, tagStep } from './steps.js';
 

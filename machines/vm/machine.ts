@@ -322,5 +322,3 @@ export const vmMachine = setup({
     },
   },
 });
-
-export type VmMachine = typeof vmMachine;

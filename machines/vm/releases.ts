@@ -14,8 +14,6 @@ export type Release =
   /** A VMM process; `pid` is absent when it was announced before launch. */
   | { kind: 'vmm'; apiSockPath: string; pid?: number; pidStartTime?: number };
 
-export type ReleaseKind = Release['kind'];
-
 /** Identity of a release: a later announcement with the same key replaces the earlier one (e.g. the vmm gains its pid). */
 export function releaseKey(r: Release): string {
   switch (r.kind) {
@@ -104,4 +102,3 @@ export function releasesFromHandles(
   out.push(vmm);
   return out;
 }
-

@@ -14,7 +14,6 @@ export const STEP = {
   reconcile: 'reconcile.teardown',
   destroy: 'delete.storage',
 } as const;
-export type StepName = (typeof STEP)[keyof typeof STEP];
 
 /** A failure, as JSON in context and as a typed error at the facade. */
 export interface VmFailure {

@@ -107,5 +107,3 @@ export const ConfigSchema = z
 
 /** Parsed config with defaults applied (snake_case, as in the file). */
 export type Config = z.output<typeof ConfigSchema>;
-export type ConfigInput = z.input<typeof ConfigSchema>;
-export type VmDefaultsInput = z.output<typeof VmDefaultsSchema>;

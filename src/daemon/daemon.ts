@@ -4,12 +4,11 @@ import { loadConfig, type Config } from '../config/index.js';
 import { BusyError, HostError } from '../errors/index.js';
 import { MAX_SOCKET_PATH, resolveLayout, type Env, type Layout } from '../host/layout.js';
 import { RpcClient, RpcSocketServer, packageVersion } from '../rpc/index.js';
-import { openStore, type Store } from '../store/index.js';
+import { openStore } from '../store/index.js';
 import type { Clock, DaemonContext, DaemonServices } from './context.js';
 import { acquireLock, isDaemonProcess, type DaemonLock, type LockProbe } from './lock.js';
 import { createFileLogger } from './logger.js';
 import { METHOD_TABLES, type MethodTable } from './methods/index.js';
-import { storeImageQueries, storeVmQueries } from './queries.js';
 import { createDispatcher, lineHandler } from './server.js';
 import { createImagesService } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './system/index.js';
@@ -21,8 +20,6 @@ export interface StartDaemonOptions {
   logger?: Logger;
   clock?: Clock;
   tables?: readonly MethodTable[];
-  /** Builds services from the store; later issues add the supervisor here. */
-  services?: (store: Store) => DaemonServices;
   lockProbe?: LockProbe;
   /** Replaces the src/vmm registry's runtime for these kinds (see VmSystemOptions.runtimes). */
   runtimes?: VmSystemOptions['runtimes'];
@@ -86,19 +83,19 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     undo.push(() => store.close());
 
     let stopFn: (reason: string) => Promise<void> = async () => undefined;
-    const services = (opts.services ?? defaultServices)(store);
-    if (!opts.services) {
-      const events = new EventHub();
-      services.events = events;
-      const imageAdmin = createImagesService({
-        layout,
-        store,
-        defaultImage: config.default_image,
-        onProgress: (e) => events.publish('image.progress', e),
-      });
-      services.imageAdmin = imageAdmin;
-      services.vmSystem = createVmSystem({
-        ensureDefaultImage: () => imageAdmin.ensureDefaultImage(),
+    const events = new EventHub();
+    const images = createImagesService({
+      layout,
+      store,
+      defaultImage: config.default_image,
+      onProgress: (e) => events.publish('image.progress', e),
+    });
+    const services: DaemonServices = {
+      vms: { list: () => store.vms.list(), get: (ref) => store.vms.resolve(ref), count: () => store.vms.count() },
+      images,
+      events,
+      vmSystem: createVmSystem({
+        ensureDefaultImage: () => images.ensureDefaultImage(),
         layout,
         config,
         store,
@@ -109,8 +106,8 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
         ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
         ...(opts.standinBehaviour ? { standinBehaviour: opts.standinBehaviour } : {}),
         ...(opts.privileged ? { privileged: opts.privileged } : {}),
-      });
-    }
+      }),
+    };
     const ctx: DaemonContext = {
       layout,
       config,
@@ -151,7 +148,7 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
         logger.info({ reason }, 'bangerd stopping');
         await server.close();
         // Running VMs keep running: the next daemon's reconcile re-adopts them.
-        await services.vmSystem?.shutdown().catch((err: unknown) => logger.error({ err }, 'VM system shutdown failed'));
+        await services.vmSystem.shutdown().catch((err: unknown) => logger.error({ err }, 'VM system shutdown failed'));
         store.close();
         removeIfExists(layout.daemonSocket);
         lock.release();
@@ -164,7 +161,7 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     logger.info({ socket: layout.daemonSocket, version: ctx.version, db: store.path, schema: store.schemaVersion() }, 'bangerd ready');
     // Rows to reconcile (VMs left running, or mid-start when a daemon died): start the actors now.
     // Without VMs the system starts on first use, so an idle daemon touches no network state.
-    if (services.vmSystem && store.vms.count() > 0) {
+    if (store.vms.count() > 0) {
       void services.vmSystem.service().catch((err: unknown) => logger.error({ err }, 'VM system failed to start; vm commands will retry'));
     }
     return { ctx, server, stop: stopFn, stopped };
@@ -172,10 +169,6 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     rollback();
     throw err;
   }
-}
-
-function defaultServices(store: Store): DaemonServices {
-  return { vms: storeVmQueries(store), images: storeImageQueries(store) };
 }
 
 /** Creates `dir` as 0700, and tightens it if it already existed looser. */

@@ -1,10 +1,8 @@
 export { startDaemon, socketAnswers } from './daemon.js';
-export type { StartDaemonOptions, RunningDaemon } from './daemon.js';
-export type { DaemonContext, DaemonServices, VmQueries, ImageQueries, Clock } from './context.js';
-export { storeVmQueries, storeImageQueries } from './queries.js';
-export { createDispatcher, lineHandler } from './server.js';
-export { acquireLock, readPid, isDaemonProcess } from './lock.js';
-export type { DaemonLock, LockProbe } from './lock.js';
-export { createFileLogger } from './logger.js';
-export { METHOD_TABLES, daemonMethods, vmMethods, imageMethods } from './methods/index.js';
-export type { MethodTable, MethodEntry, CallInfo } from './methods/index.js';
+export type { RunningDaemon } from './daemon.js';
+export type { DaemonContext } from './context.js';
+export { createDispatcher } from './server.js';
+export { acquireLock, readPid } from './lock.js';
+export type { LockProbe } from './lock.js';
+export { METHOD_TABLES } from './methods/index.js';
+export type { MethodTable, CallInfo } from './methods/index.js';

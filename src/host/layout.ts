@@ -77,10 +77,6 @@ export function vmRuntimeDir(layout: Layout, vmId: string): string {
   return join(layout.runtimeDir, 'vms', vmId.slice(0, 12));
 }
 
-export function imageDir(layout: Layout, imageId: string): string {
-  return join(layout.imagesDir, imageId);
-}
-
 export function handlesPath(layout: Layout, vmId: string): string {
   return join(vmDir(layout, vmId), 'handles.json');
 }

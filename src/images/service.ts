@@ -1,6 +1,6 @@
 import { rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
+import { ConflictError, InvalidInputError } from '../errors/index.js';
 import type { Layout } from '../host/layout.js';
 import type { Image, VMRecord } from '../model/index.js';
 import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
@@ -19,8 +19,9 @@ export interface ImageProgressEvent {
 export interface ImagesStorePort {
   images: {
     list(): Image[];
-    getById(id: string): Image | undefined;
     getByName(name: string): Image | undefined;
+    find(ref: string): Image | undefined;
+    resolve(ref: string): Image;
     insert(image: Image): void;
     delete(id: string): boolean;
   };
@@ -106,7 +107,6 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
   const importer = opts.importer ?? importImage;
   const inFlight = new Map<string, Promise<Image>>();
 
-  const find = (ref: string): Image | undefined => store.images.getByName(ref) ?? store.images.getById(ref);
   const usersOf = (image: Image): VMRecord[] => store.vms.list().filter((v) => v.imageId === image.id);
 
   function progressFor(name: string, local?: ProgressFn): ProgressFn {
@@ -180,11 +180,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
   const service: ImagesService = {
     list: () => store.images.list(),
 
-    get(ref) {
-      const image = find(ref);
-      if (!image) throw new NotFoundError(`no image named "${ref}"`, { code: 'image.not_found', hint: 'see the names with: banger image list' });
-      return image;
-    },
+    get: (ref) => store.images.resolve(ref),
 
     async delete(ref) {
       const image = service.get(ref);
@@ -241,7 +237,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
     },
 
     async ensureDefaultImage(onProgress = noProgress, signal) {
-      const existing = find(opts.defaultImage);
+      const existing = store.images.find(opts.defaultImage);
       if (existing) return existing;
       checkName(opts.defaultImage);
       onProgress('default-image', `building "${opts.defaultImage}" (${opts.defaultProfile ?? 'minimal'} profile) on first use`);

@@ -11,9 +11,11 @@ export type {
   WorkspacePrepareMode,
   WorkspacePrepareResult,
   FileSyncEntry,
+  PortRow,
 } from './types.js';
 export { VM_STATES } from './types.js';
 export { newId, shortId, nowIso } from './ids.js';
-export { VM_NAME_PATTERN, VM_NAME_MAX, vmNameProblem, isValidVmName, friendlyName } from './names.js';
+export { VM_NAME_PATTERN, vmNameProblem, isValidVmName, friendlyName } from './names.js';
 export { parseSize, formatSize, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';
 export { VCPU_LIMITS, MEMORY_MIB_LIMITS } from './limits.js';
+export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, VmTransition } from './machine-views.js';

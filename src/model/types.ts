@@ -129,3 +129,16 @@ export interface FileSyncEntry {
   /** Octal string, e.g. "0600". Defaults: files 0600, directories 0755. */
   mode?: string;
 }
+
+/** One row of `banger vm ports`. */
+export interface PortRow {
+  /** tcp, udp, or the probed application protocol (http, https). */
+  proto: string;
+  /** NAME.vm:PORT (a URL, http://NAME.vm:PORT/, for a probed web server), or 127.0.0.1:PORT style for loopback-only listeners. */
+  endpoint: string;
+  port: number;
+  process: string;
+  command: string;
+  /** Bound to loopback only: not reachable from the host. */
+  loopbackOnly: boolean;
+}

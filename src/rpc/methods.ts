@@ -1,10 +1,6 @@
 import { z } from 'zod';
-import { WorkspaceSchema } from '../store/codecs.js';
-import type { Image, VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
-import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from '../model/limits.js';
-import type { PortRow } from '../guest/ports/types.js';
-import type { MachineGraph } from '../../machines/graph.js';
-import type { InspectRecord, VmTransition } from '../../machines/inspect.js';
+import type { Image, InspectRecord, MachineGraph, PortRow, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
+import { VmCreateParams, VmSetParams, WorkspaceSchema, vmName } from '../model/schemas.js';
 
 /**
  * The JSON-RPC contract between `banger` (client) and `bangerd` (server).
@@ -13,37 +9,10 @@ import type { InspectRecord, VmTransition } from '../../machines/inspect.js';
  * so a renamed method or changed param fails to compile on both ends.
  */
 
-const vmName = z.string().min(1).max(253);
-/** Bounded like the CLI's flags and the record factory (src/model/limits.ts). */
-const vcpuCount = z.number().int().min(VCPU_LIMITS.min).max(VCPU_LIMITS.max);
-const memoryMiB = z.number().int().min(MEMORY_MIB_LIMITS.min).max(MEMORY_MIB_LIMITS.max);
-
-export const VmCreateParams = z
-  .object({
-    name: z.string().optional(),
-    image: z.string().optional(),
-    vcpu: vcpuCount.optional(),
-    memoryMiB: memoryMiB.optional(),
-    /** Size strings as the user typed them ("8G"); parsed and bounded by the daemon. */
-    diskSize: z.string().optional(),
-    overlaySize: z.string().optional(),
-    nat: z.boolean().optional(),
-    noStart: z.boolean().optional(),
-  })
-  .strict();
-export type VmCreateParams = z.infer<typeof VmCreateParams>;
+export { VmCreateParams, VmSetParams };
 
 export const VmRefParams = z.object({ name: vmName }).strict();
 export const VmStopParams = z.object({ name: vmName, force: z.boolean().optional() }).strict();
-export const VmSetParams = z
-  .object({
-    name: vmName,
-    vcpu: vcpuCount.optional(),
-    memoryMiB: memoryMiB.optional(),
-    diskSize: z.string().optional(),
-    nat: z.boolean().optional(),
-  })
-  .strict();
 export const VmLogsParams = z.object({ name: vmName, tailBytes: z.number().int().nonnegative().optional() }).strict();
 export const ImageRefParams = z.object({ name: z.string().min(1).max(253) }).strict();
 export const ImageBuildParams = z
@@ -172,7 +141,6 @@ export interface Notifications {
   'image.progress': { image: string; step: string; detail?: string; fraction?: number };
   'debug.inspect': InspectRecord;
 }
-export type { WorkspacePrepareResult }
 
 export type MethodName = keyof typeof METHOD_PARAMS & keyof MethodResults;
 export type MethodParams<M extends MethodName> = z.input<(typeof METHOD_PARAMS)[M]>;

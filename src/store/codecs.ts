@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { InternalError } from '../errors/index.js';
-import { VM_STATES, type VMRuntime, type VMSpec, type VMStats, type WorkspacePrepareResult } from '../model/index.js';
+import { VM_STATES, type VMRuntime, type VMSpec, type VMStats } from '../model/index.js';
 
 /**
  * Schemas for the JSON columns. Rows are validated on read so a hand-edited or
@@ -44,18 +44,6 @@ export const VmStatsSchema = z.object({
   systemOverlayBytes: z.number().optional(),
   workDiskBytes: z.number().optional(),
 }) satisfies z.ZodType<VMStats>;
-
-export const WorkspaceSchema = z.object({
-  vmId: z.string(),
-  sourcePath: z.string(),
-  repoRoot: z.string(),
-  repoName: z.string(),
-  guestPath: z.string(),
-  mode: z.enum(['shallow_overlay', 'full_copy', 'metadata_only']),
-  headCommit: z.string().optional(),
-  currentBranch: z.string().optional(),
-  preparedAt: z.string(),
-}) satisfies z.ZodType<WorkspacePrepareResult>;
 
 export const VmStateSchema = z.enum(VM_STATES);
 export const VmmNameSchema = z.enum(['firecracker', 'qemu', 'standin']);

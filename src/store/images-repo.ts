@@ -1,5 +1,5 @@
 import type { Database, Statement } from 'better-sqlite3';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { Image } from '../model/index.js';
 import { decodeEnum, ImageProfileSchema } from './codecs.js';
 import { isUniqueViolation } from './sqlite-errors.js';
@@ -43,6 +43,18 @@ export class ImagesRepo {
   getByName(name: string): Image | undefined {
     const row = this.sql('SELECT * FROM images WHERE name = ?').get(name) as ImageRow | undefined;
     return row && toImage(row);
+  }
+
+  /** By name or id: the one image lookup (vm.create, image.show/delete, the images service). */
+  find(ref: string): Image | undefined {
+    return this.getByName(ref) ?? this.getById(ref);
+  }
+
+  /** find, or NotFoundError naming `banger image list`. */
+  resolve(ref: string): Image {
+    const image = this.find(ref);
+    if (!image) throw new NotFoundError(`no image named "${ref}"`, { code: 'image.not_found', hint: 'see the names with: banger image list, or build one: banger image build' });
+    return image;
   }
 
   /** @throws ConflictError when the name or id is taken. */

@@ -1,8 +1,4 @@
 export { openStore, openReadOnly, LATEST_SCHEMA_VERSION } from './open.js';
-export type { Store, OpenStoreOptions } from './open.js';
+export type { Store } from './open.js';
 export { migrate, schemaVersion } from './migrate.js';
 export { MIGRATIONS } from './migrations/index.js';
-export type { Migration } from './migrations/index.js';
-export { ImagesRepo } from './images-repo.js';
-export { VmsRepo } from './vms-repo.js';
-export { VmSpecSchema, VmRuntimeSchema, VmStatsSchema, WorkspaceSchema } from './codecs.js';

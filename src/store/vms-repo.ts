@@ -9,8 +9,8 @@ import {
   VmSpecSchema,
   VmStateSchema,
   VmStatsSchema,
-  WorkspaceSchema,
 } from './codecs.js';
+import { WorkspaceSchema } from '../model/schemas.js';
 import { isForeignKeyViolation, isUniqueViolation, uniqueColumn } from './sqlite-errors.js';
 import { statementCache } from './statements.js';
 

@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { VmTransition } from '../../machines/index.js';
+import type { VmTransition } from '../../src/model/index.js';
 import type { RpcClient } from '../../src/rpc/index.js';
 import { NetnsDaemon } from '../helpers/netns-daemon.js';
 

@@ -2,6 +2,7 @@ import type { VMRecord } from '../../src/model/index.js';
 import { ConflictError } from '../../src/errors/index.js';
 import type { VmPatch, VmStorePort } from '../../machines/ports.js';
 import { applyPatch } from '../helpers/apply-patch.js';
+import { resolveVm } from '../helpers/resolve-vm.js';
 
 /** In-memory VmStorePort for unit tests; records every state write for assertions. */
 export class MemoryVmStore implements VmStorePort {
@@ -18,7 +19,10 @@ export class MemoryVmStore implements VmStorePort {
   getByName(name: string): VMRecord | undefined {
     for (const r of this.rows.values()) if (r.name === name) return structuredClone(r);
     return undefined;
+  }  resolve(ref: string): VMRecord {
+    return resolveVm(this.list(), ref);
   }
+
   insert(vm: VMRecord): void {
     if (this.rows.has(vm.id) || this.getByName(vm.name)) throw new ConflictError(`VM "${vm.name}" already exists`);
     this.rows.set(vm.id, structuredClone(vm));

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createNetnsRunner, type CommandRunner } from '../../src/host/exec/index.js';
 import { randomSuffix } from './host-caps.js';
@@ -60,7 +60,3 @@ export function createTestNetns(tag = 'test'): TestNetns {
   };
 }
 
-/** The hosts file as processes in the namespace see it (what `getent hosts` reads there). */
-export function readNetnsHosts(ns: TestNetns): string {
-  return readFileSync(ns.hostsFile, 'utf8');
-}

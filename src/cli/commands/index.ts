@@ -1,6 +1,6 @@
 import type { CommandGroup } from './types.js';
 
-export type { CommandGroup, CommandEntry, CommandModule, CommandInput, CommandOutput, CliContext, RegisterGroup, RegisterIo } from './types.js';
+export type { CommandGroup, CommandModule, CliContext } from './types.js';
 
 /**
  * Every CLI group and command. Adding a command is one file under

@@ -2,11 +2,10 @@ import { dnsMachine, helperBridgeMachine, supervisorMachine, tapPoolMachine, vmM
 import { machineToGraph } from '../../../machines/graph.js';
 import { Empty } from '../../rpc/methods.js';
 import type { MethodTable } from './types.js';
-import { vmSystemOf } from './vm-system.js';
 
 const MACHINES = [supervisorMachine, vmMachine, tapPoolMachine, dnsMachine, helperBridgeMachine];
 
 export const debugMethods = {
   'debug.machines': { params: Empty, handler: () => MACHINES.map((m) => machineToGraph(m)) },
-  'debug.actors': { params: Empty, handler: (_params, ctx) => vmSystemOf(ctx).actors() },
+  'debug.actors': { params: Empty, handler: (_params, ctx) => ctx.services.vmSystem.actors() },
 } satisfies MethodTable;

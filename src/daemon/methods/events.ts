@@ -1,4 +1,3 @@
-import { InternalError } from '../../errors/index.js';
 import { SubscribeParams } from '../../rpc/methods.js';
 import type { MethodTable } from './types.js';
 
@@ -10,10 +9,6 @@ import type { MethodTable } from './types.js';
 export const eventMethods = {
   'events.subscribe': {
     params: SubscribeParams,
-    handler: (params, ctx, call) => {
-      const hub = ctx.services.events;
-      if (!hub) throw new InternalError('this bangerd has no event stream', { code: 'daemon.no_events', hint: 'restart bangerd: banger daemon stop' });
-      return { topics: hub.subscribe(call.conn, params.topics) };
-    },
+    handler: (params, ctx, call) => ({ topics: ctx.services.events.subscribe(call.conn, params.topics) }),
   },
 } satisfies MethodTable;

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { VmRecordFactory } from '../../../machines/index.js';
 import type { Config } from '../../config/index.js';
 import { resolveVmDefaults } from '../../config/index.js';
-import { InvalidInputError, NotFoundError } from '../../errors/index.js';
+import { InvalidInputError } from '../../errors/index.js';
 import type { Layout } from '../../host/layout.js';
 import { vmDir, vmRuntimeDir } from '../../host/layout.js';
 import { allocateGuestIp } from '../../host/network/index.js';
@@ -55,10 +55,8 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
 
   const imageFor = async (params: VmCreateParams): Promise<Image> => {
     const ref = params.image ?? deps.config.default_image;
-    const found = deps.store.images.getByName(ref) ?? deps.store.images.getById(ref);
-    if (found) return found;
-    if (params.image === undefined && deps.vmmKind !== 'standin' && deps.ensureDefaultImage) await deps.ensureDefaultImage();
-    return resolveImage(deps.store, ref, params.image === undefined);
+    if (!deps.store.images.find(ref) && params.image === undefined && deps.vmmKind !== 'standin' && deps.ensureDefaultImage) await deps.ensureDefaultImage();
+    return deps.store.images.resolve(ref);
   };
 
   return {
@@ -111,15 +109,6 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
       };
     },
   };
-}
-
-function resolveImage(store: Store, ref: string, isDefault: boolean): Image {
-  const image = store.images.getByName(ref) ?? store.images.getById(ref);
-  if (image) return image;
-  throw new NotFoundError(isDefault ? `the default image "${ref}" does not exist yet` : `no image named "${ref}"`, {
-    code: 'image.not_found',
-    hint: isDefault ? 'build it with: banger image build (or pass --image; see banger image list)' : 'see the names with: banger image list',
-  });
 }
 
 function size(raw: string, flag: string): number {

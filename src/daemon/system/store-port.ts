@@ -43,6 +43,7 @@ export function createVmStorePort(store: Store, logger: Pick<Logger, 'error'>, c
     list: () => store.vms.list(),
     get: (id) => store.vms.getById(id),
     getByName: (name) => store.vms.getByName(name),
+    resolve: (ref) => store.vms.resolve(ref),
     insert: (vm) => store.vms.insert(vm),
     update(id, patch) {
       try {

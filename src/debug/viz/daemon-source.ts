@@ -1,6 +1,6 @@
-import type { MachineGraph } from '../../../machines/graph.js';
+import type { MachineGraph } from '../../model/index.js';
 import type { Notifications } from '../../rpc/methods.js';
-import { DaemonLink, type DaemonLinkOptions, type LinkClient, type LinkStatus } from '../../../tui/daemon-link.js';
+import { DaemonLink, type DaemonLinkOptions, type LinkClient, type LinkStatus } from '../../rpc/daemon-link.js';
 import type { VizActor, VizEvent, VizSource } from './types.js';
 
 export interface DaemonVizSourceOptions {

@@ -1,5 +1,5 @@
 import dagre from '@dagrejs/dagre';
-import type { MachineGraph } from '../../../machines/graph.js';
+import type { MachineGraph } from '../../model/index.js';
 import type { PositionedGraph, PositionedNode } from './types.js';
 
 const CHAR_W = 7.5;

@@ -1,4 +1,4 @@
-import type { MachineGraph } from '../../../machines/graph.js';
+import type { MachineGraph } from '../../model/index.js';
 
 /** A live actor as the visualizer shows it. */
 export interface VizActor {

@@ -1,2 +1,1 @@
 export { stageFileSync, guestRelative } from './stage.js';
-export type { FileSyncOutcome } from './stage.js';

@@ -1,4 +1,4 @@
-import type { PortRow } from './types.js';
+import type { PortRow } from '../../model/index.js';
 
 /** Plain-text table: PROTO ENDPOINT PROCESS COMMAND. */
 export function formatPortsTable(rows: readonly PortRow[]): string {

@@ -1,5 +1,4 @@
-export type { GuestListener, PortRow } from './types.js';
+export type { GuestListener } from './types.js';
 export { mergeListeners } from './merge.js';
 export { probeHttp, labelHttpRows } from './probe.js';
-export type { HttpKind } from './probe.js';
 export { formatPortsTable } from './format.js';

@@ -1,4 +1,5 @@
-import type { GuestListener, PortRow } from './types.js';
+import type { PortRow } from '../../model/index.js';
+import type { GuestListener } from './types.js';
 
 const LOOPBACK = new Set(['127.0.0.1', '::1']);
 const WILDCARD = new Set(['0.0.0.0', '::', '*']);

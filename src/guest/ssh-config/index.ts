@@ -1,9 +1,6 @@
-export { renderSshConfig, quoteForSshConfig } from './render.js';
-export type { SshConfigInputs } from './render.js';
+export { renderSshConfig } from './render.js';
 export {
   BEGIN_MARKER,
-  END_MARKER,
-  userSshConfigPath,
   includeBlock,
   withInclude,
   withoutInclude,
@@ -14,4 +11,3 @@ export {
   includeStatus,
   createdByInstall,
 } from './install.js';
-export type { IncludeCreated } from './install.js';

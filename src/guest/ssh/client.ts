@@ -1,5 +1,5 @@
 import { connect, type Socket } from 'node:net';
-import { Client, type ClientChannel } from 'ssh2';
+import { Client } from 'ssh2';
 import { GuestError } from '../../errors/index.js';
 import { hostKeyFromBlob, type HostKey, type KnownHosts } from './known-hosts.js';
 
@@ -112,5 +112,3 @@ export function connectSsh(target: SshTarget, opts: { signal?: AbortSignal; read
     });
   });
 }
-
-export type { ClientChannel };

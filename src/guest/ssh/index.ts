@@ -1,11 +1,7 @@
 export { shellQuote, commandLine } from './quote.js';
-export { KnownHosts, hostKeyFromBlob, parseKnownHosts } from './known-hosts.js';
-export type { HostKey, HostKeyVerdict } from './known-hosts.js';
+export { KnownHosts, hostKeyFromBlob } from './known-hosts.js';
 export { connectSsh } from './client.js';
 export type { SshTarget, SshSession } from './client.js';
 export { execStream, execCapture } from './exec.js';
-export type { ExecOptions, ExecResult } from './exec.js';
 export { runInteractive } from './shell.js';
-export type { LocalTerminal } from './shell.js';
 export { waitForSsh } from './wait.js';
-export type { WaitOptions } from './wait.js';

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { basename, join } from 'node:path';
-import { cidrContainsHost, parseCidr } from './cidr.js';
+import { cidrContainsHost, parseCidr } from '../../model/ipv4.js';
 import { bridgeHolder, tagInstance } from './instance.js';
 
 /**

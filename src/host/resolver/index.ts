@@ -1,11 +1,1 @@
-export type { ResolvedProbe, ResolvedDetection } from './resolved.js';
-export {
-  VM_DOMAIN,
-  realProbe,
-  detectResolved,
-  buildRouteCommands,
-  buildUnrouteCommands,
-  manualQueryHint,
-  routeVmDomain,
-  unrouteVmDomain,
-} from './resolved.js';
+export { detectResolved, buildRouteCommands, manualQueryHint, routeVmDomain, unrouteVmDomain } from './resolved.js';

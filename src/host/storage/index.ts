@@ -1,10 +1,7 @@
 export { createOverlay, removeOverlay } from './overlay.js';
-export type { CreateOverlayOptions, Overlay, OverlayKind } from './overlay.js';
 export { createWorkDisk, growWorkDisk, removeWorkDisk } from './work-disk.js';
-export type { CreateWorkDiskOptions } from './work-disk.js';
-export { makeExt4, checkExt4, growExt4, allocatedBytes, copyTreeIntoExt4 } from './ext4.js';
-export type { MakeExt4Options } from './ext4.js';
-export { hostOwnership, recordedOwnership, ownershipForCaller } from './ownership.js';
+export { makeExt4, allocatedBytes } from './ext4.js';
+export { recordedOwnership, ownershipForCaller } from './ownership.js';
 export type { OwnershipSink } from './ownership.js';
-export { fakerootLine, makedev, runUnderFakeroot, FAKEROOT_HINT } from './fakeroot.js';
+export { fakerootLine, makedev } from './fakeroot.js';
 export type { FakerootEntry } from './fakeroot.js';

@@ -1,5 +1,4 @@
 export { importImage } from './import.js';
 export type { ImportImageOptions } from './import.js';
 export type { ImportFormat } from './layers.js';
-export { ImportRefusedError } from './entry-path.js';
 export { unpackTar } from './layers.js';

@@ -103,7 +103,7 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout)).toEqual({
       ok: false,
-      error: { kind: 'not_found', code: 'image.not_found', message: 'no image named "ghost"', hint: 'see the names with: banger image list' },
+      error: { kind: 'not_found', code: 'image.not_found', message: 'no image named "ghost"', hint: 'see the names with: banger image list, or build one: banger image build' },
     });
     expect((await rig.cli(['vm', 'show'])).code).toBe(2);
     expect((await rig.cli(['image', 'list', '--json'])).stdout).toBe('[]\n');

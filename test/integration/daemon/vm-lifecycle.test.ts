@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { VmTransition } from '../../../machines/index.js';
+import type { VmTransition } from '../../../src/model/index.js';
 import { BusyError, NotFoundError } from '../../../src/errors/index.js';
 import { buildDist } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';

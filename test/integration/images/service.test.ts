@@ -3,7 +3,6 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startDaemon, type RunningDaemon } from '../../../src/daemon/index.js';
-import { storeImageQueries, storeVmQueries } from '../../../src/daemon/queries.js';
 import { ConflictError, HostError } from '../../../src/errors/index.js';
 import { vmDir, vmRuntimeDir, type Layout } from '../../../src/host/layout.js';
 import { buildImage, createImagesService, type BuildImageOptions, type ImageProgressEvent } from '../../../src/images/index.js';
@@ -178,14 +177,7 @@ describe.skipIf(skipReason(missing))('images service over a real store (issue 5)
     });
 
     it('image.build forwards image.progress to the caller; image.delete removes it', async () => {
-      daemon = await startDaemon({
-        layout,
-        services: (s) => ({
-          vms: storeVmQueries(s),
-          images: storeImageQueries(s),
-          imageAdmin: createImagesService({ layout, store: s, defaultImage: 'default' }),
-        }),
-      });
+      daemon = await startDaemon({ layout });
       const client = await RpcClient.connect(layout.daemonSocket);
       try {
         const got: unknown[] = [];

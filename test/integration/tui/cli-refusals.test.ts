@@ -17,12 +17,11 @@ describe('banger tui / debug without a terminal', () => {
     expect(rig.daemonPid()).toBeUndefined();
   }, 30_000);
 
-  it('prints the machine definitions with no daemon', async () => {
+  it('prints the machine definitions bangerd runs, without a terminal', async () => {
     rig = new CliRig();
     const r = await rig.cli(['debug', 'machines', '--format', 'json'], { timeoutMs: 20_000 });
     expect(r.code).toBe(0);
     const ids = (JSON.parse(r.stdout) as Array<{ id: string }>).map((g) => g.id);
     expect(ids).toEqual(['supervisor', 'vm', 'tapPool', 'dns', 'helperBridge']);
-    expect(rig.daemonPid()).toBeUndefined();
   }, 30_000);
 });

@@ -8,6 +8,8 @@ import { resolveLayout } from '../../../src/host/layout.js';
 import { Empty, VmRefParams } from '../../../src/rpc/methods.js';
 import type { RpcConnection } from '../../../src/rpc/index.js';
 import type { Store } from '../../../src/store/index.js';
+import type { ImagesService } from '../../../src/images/index.js';
+import type { EventHub, VmSystem } from '../../../src/daemon/system/index.js';
 import { makeVm } from '../../helpers/index.js';
 
 function fakeCtx(over: Partial<DaemonContext> = {}): DaemonContext {
@@ -28,7 +30,10 @@ function fakeCtx(over: Partial<DaemonContext> = {}): DaemonContext {
         },
         count: () => 1,
       },
-      images: { list: () => [], get: () => { throw new NotFoundError('x'); } },
+      images: { list: () => [], get: () => { throw new NotFoundError('x'); } } as Partial<ImagesService> as ImagesService,
+      // Handlers tested here never reach the actor system or the event stream.
+      vmSystem: {} as VmSystem,
+      events: {} as EventHub,
     },
     pid: 42,
     version: '9.9.9',

@@ -1,6 +1,7 @@
 import { createMachine } from 'xstate';
 import { describe, expect, it } from 'vitest';
-import { edgeLabel, graphToMermaid, machineToGraph } from '../../../machines/graph.js';
+import { edgeLabel, machineToGraph } from '../../../machines/graph.js';
+import { graphToMermaid } from '../../../src/cli/commands/debug/mermaid.js';
 import { dnsMachine, helperBridgeMachine, supervisorMachine, tapPoolMachine, vmMachine } from '../../../machines/index.js';
 import { parseStateDiagram, undeclaredEndpoints } from './mermaid-states.js';
 

@@ -237,7 +237,7 @@ describe('VmService serialisation', () => {
   it('unknown names are NotFoundError; ids and unique id prefixes resolve', { timeout: 10_000 }, async () => {
     const vm = await sys.service.create({ name: 'a', noStart: true });
     await expect(sys.service.start('zzz')).rejects.toBeInstanceOf(NotFoundError);
-    expect(sys.service.show(vm.id).name).toBe('a');
-    expect(sys.service.show(vm.id.slice(0, 6)).name).toBe('a');
+    expect(sys.service.touch(vm.id).name).toBe('a');
+    expect(sys.service.touch(vm.id.slice(0, 6)).name).toBe('a');
   });
 });

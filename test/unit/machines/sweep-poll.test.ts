@@ -47,7 +47,7 @@ describe('stale auto-stop sweep', () => {
     now += 30_000;
     vi.advanceTimersByTime(1000);
     await until(() => true, 'tick');
-    expect(s.service.show('idle').state).toBe('running'); // 30 s is not stale yet
+    expect(b.store.get(idle.id)!.state).toBe('running'); // 30 s is not stale yet
 
     now += 31_000;
     s.service.touch('busy'); // ssh/exec/ports keep it alive

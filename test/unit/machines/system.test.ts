@@ -2,7 +2,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createBangerSystem } from '../../../machines/system.js';
 import type { BangerSystem } from '../../../machines/system.js';
-import type { InspectRecord, VmTransition } from '../../../machines/inspect.js';
+import type { InspectRecord, VmTransition } from '../../../src/model/index.js';
 import { GuestError } from '../../../src/errors/index.js';
 import { createFakePorts } from '../../fakes/index.js';
 

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { RpcClient } from '../../../src/rpc/index.js';
-import { backoffDelay, createDaemonSource, type ConnectionInfo, type ConnectionState, type DaemonTuiSource, type VmStatsEvent, type VmTransitionEvent } from '../../../tui/index.js';
+import { backoffDelay } from '../../../src/rpc/daemon-link.js';
+import { createDaemonSource, type ConnectionInfo, type ConnectionState, type DaemonTuiSource, type VmStatsEvent, type VmTransitionEvent } from '../../../tui/index.js';
 import { fakeVm } from '../../fakes/fake-tui-source.js';
 import { FakeDaemon, until } from './fake-daemon.js';
 

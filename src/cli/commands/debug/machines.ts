@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../../errors/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
+import { graphToMermaid } from './mermaid.js';
 
 export const describe = 'Print every state machine definition (mermaid or JSON)';
 
@@ -16,11 +17,11 @@ export function parseFormat(value: unknown): Format {
   throw new UsageError(`unknown format "${String(value)}"`, { code: 'debug.format', hint: `use --format ${FORMATS.join(' or --format ')}` });
 }
 
-/** Reads the definitions in-process (no daemon): they are code, not state. */
-export async function run({ opts }: CommandInput): Promise<CommandOutput> {
+/** Asks bangerd (debug.machines), so the CLI never loads XState or the machines. */
+export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   const format = parseFormat(opts.format);
-  const { allMachineGraphs, graphToMermaid } = await import('./graphs.js');
-  const graphs = allMachineGraphs();
+  const client = await cli.daemon();
+  const graphs = await client.call('debug.machines', {}).finally(() => client.close());
   const human =
     format === 'json'
       ? JSON.stringify(graphs, null, 2)

@@ -1,2 +1,1 @@
-export type { SystemCommandDeps } from './register.js';
 export { registerSystemCommands } from './register.js';

@@ -5,16 +5,23 @@ import { assertTerminal, tuiCrashError } from '../../../../src/cli/commands/tui/
 import { reportError } from '../../../../src/cli/report-error.js';
 import type { CliContext } from '../../../../src/cli/commands/index.js';
 import { type BangerError } from '../../../../src/errors/index.js';
-import type { MachineGraph } from '../../../../machines/graph.js';
+import type { MachineGraph } from '../../../../src/model/index.js';
+import { machineToGraph } from '../../../../machines/graph.js';
+import { dnsMachine, helperBridgeMachine, supervisorMachine, tapPoolMachine, vmMachine } from '../../../../machines/index.js';
 
+// The graphs bangerd's debug.machines answers with.
 const cli = {
-  daemon: () => {
-    throw new Error('debug machines must not need the daemon');
-  },
+  daemon: async () => ({
+    call: async (method: string) => {
+      expect(method).toBe('debug.machines');
+      return [supervisorMachine, vmMachine, tapPoolMachine, dnsMachine, helperBridgeMachine].map((m) => machineToGraph(m));
+    },
+    close: () => undefined,
+  }),
 } as unknown as CliContext;
 
 describe('banger debug machines', () => {
-  it('prints every machine as mermaid by default, with no daemon', async () => {
+  it('prints every machine bangerd runs as mermaid by default', async () => {
     const out = await runMachines({ args: [], opts: { format: 'mermaid' }, cli });
     for (const id of ['supervisor', 'vm', 'tapPool', 'dns', 'helperBridge']) expect(out.human).toContain(`%% machine: ${id}\nstateDiagram-v2`);
     expect(out.human).toMatch(/vm_starting_storage/);

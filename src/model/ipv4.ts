@@ -1,4 +1,4 @@
-import { InvalidInputError, ConflictError } from '../../errors/index.js';
+import { InvalidInputError, ConflictError } from '../errors/index.js';
 
 /** A parsed IPv4 CIDR with the host address given (e.g. 172.16.0.1/24: gateway .1). */
 export interface Ipv4Cidr {

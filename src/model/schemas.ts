@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from './limits.js';
+import type { WorkspacePrepareResult } from './types.js';
+
+/**
+ * zod shapes more than one layer validates against: the RPC params the actor
+ * system also takes (vm.create, vm.set) and the workspace the store keeps.
+ */
+
+export const vmName = z.string().min(1).max(253);
+/** Bounded like the CLI's flags and the record factory (limits.ts). */
+const vcpuCount = z.number().int().min(VCPU_LIMITS.min).max(VCPU_LIMITS.max);
+const memoryMiB = z.number().int().min(MEMORY_MIB_LIMITS.min).max(MEMORY_MIB_LIMITS.max);
+
+export const VmCreateParams = z
+  .object({
+    name: z.string().optional(),
+    image: z.string().optional(),
+    vcpu: vcpuCount.optional(),
+    memoryMiB: memoryMiB.optional(),
+    /** Size strings as the user typed them ("8G"); parsed and bounded by the daemon. */
+    diskSize: z.string().optional(),
+    overlaySize: z.string().optional(),
+    nat: z.boolean().optional(),
+    noStart: z.boolean().optional(),
+  })
+  .strict();
+export type VmCreateParams = z.infer<typeof VmCreateParams>;
+
+export const VmSetParams = z
+  .object({
+    name: vmName,
+    vcpu: vcpuCount.optional(),
+    memoryMiB: memoryMiB.optional(),
+    diskSize: z.string().optional(),
+    nat: z.boolean().optional(),
+  })
+  .strict();
+export type VmSetParams = z.infer<typeof VmSetParams>;
+
+export const WorkspaceSchema = z.object({
+  vmId: z.string(),
+  sourcePath: z.string(),
+  repoRoot: z.string(),
+  repoName: z.string(),
+  guestPath: z.string(),
+  mode: z.enum(['shallow_overlay', 'full_copy', 'metadata_only']),
+  headCommit: z.string().optional(),
+  currentBranch: z.string().optional(),
+  preparedAt: z.string(),
+}) satisfies z.ZodType<WorkspacePrepareResult>;
