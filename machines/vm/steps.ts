@@ -15,6 +15,8 @@ export const STEP = {
   destroy: 'delete.storage',
 } as const;
 
+export type StepName = (typeof STEP)[keyof typeof STEP];
+
 /** A failure, as JSON in context and as a typed error at the facade. */
 export interface VmFailure {
   step: string;
