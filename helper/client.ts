@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { BangerError, DaemonUnavailableError, HelperRefusedError, fromRpcError } from '../src/errors/index.js';
 import { encodeLine, readMessages } from '../src/wire/index.js';
-import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from './protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../src/model/helper-ops.js';
 
 export interface HelperClientOptions {
   /** Token for helper.hello; read from `tokenFile` when not given. */

@@ -3,7 +3,7 @@ import { HelperRefusedError, toBangerError } from '../src/errors/index.js';
 import { createExecFileRunner, type CommandRunner } from '../src/host/exec/index.js';
 import { createTapBatcher, instanceTag } from '../src/host/network/index.js';
 import { OP_HANDLERS, realHost, type HostPort, type OpContext, type OpHandler } from './ops/index.js';
-import { HELPER_OPS, type HelperOpName, type HelperOpParams, type HelperOpResult, type PrivilegedOps } from './protocol.js';
+import { HELPER_OPS, type HelperOpName, type HelperOpParams, type HelperOpResult, type PrivilegedOps } from '../src/model/helper-ops.js';
 import { normaliseRoots, policyProblem, refuse, validateOpParams, type HelperPolicy } from './validate/index.js';
 import { HELPER_VERSION } from './version.js';
 

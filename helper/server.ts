@@ -7,7 +7,7 @@ import { RPC_APP_ERROR, toBangerError } from '../src/errors/index.js';
 import { INSTANCE_ID_RE } from '../src/host/network/instance.js';
 import { receiveLine, RpcSocketServer, type RpcConnection } from '../src/wire/index.js';
 import type { OpExecutor } from './executor.js';
-import { HELPER_OPS } from './protocol.js';
+import { HELPER_OPS } from '../src/model/helper-ops.js';
 import { refuse } from './validate/index.js';
 
 /**

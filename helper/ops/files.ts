@@ -1,5 +1,5 @@
 import { HostError } from '../../src/errors/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { HelperOpName, HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 import { socketChown } from './files.js';
 import { hostsSync } from './hosts.js';

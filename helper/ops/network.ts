@@ -1,5 +1,5 @@
 import { deleteBridge, dnsRedirectDown, dnsRedirectUp, ensureBridge, natDown, natUp, parseCidr, setIpForward } from '../../src/host/network/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 
 export const bridgeEnsure = (ctx: OpContext, p: HelperOpParams<'bridge.ensure'>): Promise<HelperOpResult<'bridge.ensure'>> =>

@@ -1,4 +1,4 @@
-import type { HelperOpName, HelperOpParams } from '../protocol.js';
+import type { HelperOpName, HelperOpParams } from '../../src/model/helper-ops.js';
 import { checkDnsPort, checkHostsEntries, checkHostsInstance } from './hosts.js';
 import { checkBridgeAddress, checkDnsServer, checkGuestIp } from './ips.js';
 import { assertNoMetachar } from './metachar.js';

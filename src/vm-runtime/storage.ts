@@ -1,6 +1,6 @@
 import { access, mkdir, mkdtemp, open, readFile, rm, stat, truncate } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../model/helper-ops.js';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
 import { HostError } from '../errors/index.js';
 import { diskFullError } from '../host/disk-full.js';

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELPER_OPS } from '../../helper/protocol.js';
+import { HELPER_OPS } from '../../src/model/helper-ops.js';
 import { MAX_LINE_BYTES } from '../../src/wire/framing.js';
 import { METHOD_PARAMS } from '../../src/rpc/methods.js';
 import { ensureDist } from './support/dist.js';

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sym
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHelperClient, type HelperClient, type HelperOpName } from '../../../helper/index.js';
-import { HOSTS_MAX_ENTRIES } from '../../../helper/protocol.js';
+import { HOSTS_MAX_ENTRIES } from '../../../src/model/helper-ops.js';
 import { HelperRefusedError } from '../../../src/errors/index.js';
 import { buildDist, REPO_ROOT } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';

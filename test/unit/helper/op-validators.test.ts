@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELPER_OPS } from '../../../helper/protocol.js';
+import { HELPER_OPS } from '../../../src/model/helper-ops.js';
 import { OP_VALIDATORS } from '../../../helper/validate/op-params.js';
 import { HELPER_VERSION } from '../../../helper/version.js';
 import { packageVersion } from '../../../src/wire/version.js';

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * The typed operations of the root helper: the contract between bangerd's
- * helper-bridge actor (client) and `banger-helper` (server, root). Schemas here
+ * helper-bridge actor (client) and `banger-helper` (server, root), kept in the
+ * contract layer so machines/ and helper/ share it without importing each
+ * other. Schemas here
  * check shape only; `helper/validate/` checks meaning (name prefixes, paths
  * inside banger's layout, IPs inside the CIDR) before anything touches the host.
  *
