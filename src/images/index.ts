@@ -13,5 +13,4 @@ export type { BuildImageOptions, BuildProfile } from './build.js';
 export { importImage, ImportRefusedError } from './import/index.js';
 export type { ImportImageOptions, ImportFormat } from './import/index.js';
 export type { ProgressFn } from './progress.js';
-export { isDiskFull, mountOf } from './disk-full.js';
 export { assetPath, agentScriptPath, minimalAssetPath } from './assets.js';
