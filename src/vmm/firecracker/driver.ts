@@ -5,7 +5,7 @@ import { VmmError } from '../../errors/index.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findProcesses, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { fcCall, fcRequest } from './api-client.js';
 import { bootSequence, flattenMetrics } from './config.js';
 
@@ -46,7 +46,7 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     async prepare(spec: VmmLaunchSpec): Promise<void> {
       await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
       await mkdir(dirname(spec.logPath), { recursive: true });
-      if (await findPidByCmdline(spec.apiSockPath, 'firecracker')) return;
+      if ((await findProcesses(spec.apiSockPath, 'firecracker')).length > 0) return;
       // Both sockets are bound by Firecracker, which fails if the files exist.
       await rm(spec.apiSockPath, { force: true });
       await rm(spec.agentSockPath, { force: true });
@@ -120,8 +120,8 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     },
 
     async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
-      const pid = await findPidByCmdline(apiSockPath, 'firecracker');
-      return pid ? { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath } : undefined;
+      const [p] = await findProcesses(apiSockPath, 'firecracker');
+      return p ? { pid: p.pid, pidStartTime: p.startTime, apiSockPath } : undefined;
     },
 
     async metrics(h: VmmProcessHandle, metricsPath?: string): Promise<VmmMetrics | undefined> {

@@ -6,7 +6,7 @@ import type { Accel } from '../accel.js';
 import type {
   StopOutcome, VmmDriver, VmmIntrospection, VmmLaunchSpec, VmmMetrics, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findProcesses, isProcessAlive, processMetrics, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';
 
@@ -52,7 +52,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
       await mkdir(dirname(spec.agentSockPath), { recursive: true, mode: 0o700 });
       await mkdir(dirname(spec.logPath), { recursive: true });
       // A live VMM on this socket means the VM is already running: leave it alone.
-      if (await findPidByCmdline(spec.apiSockPath, 'qemu')) return;
+      if ((await findProcesses(spec.apiSockPath, 'qemu')).length > 0) return;
       await removeRuntimeFiles(spec.apiSockPath, spec.agentSockPath);
     },
 
@@ -159,9 +159,8 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver & VmmIntros
     },
 
     async findPid(apiSockPath: string): Promise<VmmProcessHandle | undefined> {
-      const pid = await findPidByCmdline(`unix:${apiSockPath},`, 'qemu');
-      if (!pid) return undefined;
-      return { pid, pidStartTime: (await readProcStat(pid))?.startTime, apiSockPath };
+      const [p] = await findProcesses(`unix:${apiSockPath},`, 'qemu');
+      return p ? { pid: p.pid, pidStartTime: p.startTime, apiSockPath } : undefined;
     },
 
     async metrics(h: VmmProcessHandle): Promise<VmmMetrics | undefined> {

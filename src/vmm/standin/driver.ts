@@ -10,7 +10,7 @@ import { dirname } from 'node:path';
 import type { VMRecord } from '../../model/index.js';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
-import { processStartTime, readCmdline } from '../../host/process-probe.js';
+import { processStartTime, readCmdline } from '../../host/proc/index.js';
 import type { StopOutcome, VmmDriver, VmmInfo, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
 
 export interface StandinStep {

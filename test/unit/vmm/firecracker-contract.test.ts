@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
 import { bootSequence, flattenMetrics } from '../../../src/vmm/firecracker/config.js';
 import { configureAndStart, createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
-import { isProcessAlive } from '../../../src/vmm/process.js';
+import { isProcessAlive } from '../../../src/host/proc/index.js';
 
 /**
  * Contract test for the Firecracker driver (no firecracker binary here): a
