@@ -1,6 +1,6 @@
 import type { RpcClient } from '../src/rpc/index.js';
 import type { EventTopic, MethodName, MethodParams, MethodResult } from '../src/rpc/methods.js';
-import { packageVersion } from '../src/rpc/version.js';
+import { packageVersion } from '../src/wire/version.js';
 
 /** The part of RpcClient a link uses; tests may hand in a real client to a fake peer. */
 export type LinkClient = Pick<RpcClient, 'call' | 'onNotification' | 'onClose' | 'close'>;
