@@ -72,7 +72,7 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
         const parsed = HELPER_OPS[name].safeParse(rawParams ?? {});
         if (!parsed.success) {
           const issue = parsed.error.issues[0];
-          throw refuse('arg.schema', `bad params for ${op}: ${issue ? `${issue.path.join('.') || 'params'}: ${issue.message}` : 'invalid'}`, 'see helper/protocol.ts for the operation\'s parameters');
+          throw refuse('arg.schema', `bad params for ${op}: ${issue ? `${issue.path.join('.') || 'params'}: ${issue.message}` : 'invalid'}`, 'see src/model/helper-ops.ts for the operation\'s parameters');
         }
         const params = validateOpParams(name, parsed.data as HelperOpParams<typeof name>, policy);
         // The handler table is keyed by op, so this lookup pairs each op with its own params type.

@@ -3,7 +3,7 @@ export { parseCidr, isIpv4, ipToInt, intToIp, cidrContainsHost, allocateGuestIp,
 export type { LinkInfo } from './links.js';
 export { getLink, listLinks } from './links.js';
 export type { BridgeSpec } from './bridge.js';
-export { ensureBridge, deleteBridge, OWN_NETWORK_HINT } from './bridge.js';
+export { ensureBridge, OWN_NETWORK_HINT } from './bridge.js';
 export type { TapSpec } from './tap.js';
 export { createTap, deleteTap, assertOwnTap } from './tap.js';
 export { INSTANCE_ID_RE, instanceId, instanceTag, tagInstance } from './instance.js';

@@ -194,7 +194,7 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
     symlinkSync('/etc', join(stateDir, 'escape'));
     await expectRefused('loop.attach', { path: join(stateDir, 'escape', 'passwd'), readOnly: true }, 'path.outside_layout');
     // A file that does not exist yet behind a symlinked parent is refused too.
-    await expectRefused('socket.chown', { path: join(stateDir, 'escape', 'new.sock') }, 'path.outside_layout');
+    await expectRefused('loop.attach', { path: join(stateDir, 'escape', 'new.img'), readOnly: false }, 'path.outside_layout');
   });
 
   it('refuses an IP outside the CIDR', { timeout: 20_000 }, async () => {

@@ -12,8 +12,6 @@ const silent = pino({ level: 'silent' });
 const noDm: HostPort = {
   exists: () => false,
   readText: () => 'misc 200 tun\n',
-  lstat: () => Promise.reject(new Error('unused')),
-  chown: () => Promise.resolve(),
 };
 
 describe('in-process PrivilegedOps (validation + handlers, recorded commands)', () => {
