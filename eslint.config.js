@@ -10,7 +10,7 @@ const NO_EXEC = [
 /**
  * Layer boundaries. Specifiers are relative, so a regex on them names the
  * layer: leaving machines/ or helper/ always passes the repo root
- * (`../../src/host/...`), and src/rpc and src/model have no subfolders, so
+ * (`../../src/host/...`), and src/rpc, src/wire and src/model have no subfolders, so
  * any `../` there leaves them. A later block replaces the rule's options, so
  * each layer repeats NO_EXEC.
  */
@@ -46,7 +46,9 @@ export default tseslint.config(
     ),
   ),
   // The wire contract: both ends compile against it, so it points only at the contract layer.
-  layer(['src/rpc/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors)/)`, message: 'src/rpc imports only src/model and src/errors: move shared shapes to src/model.' }]),
+  layer(['src/rpc/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors|wire)/)`, message: 'src/rpc imports only src/model, src/errors and src/wire: move shared shapes to src/model.' }]),
+  // The NDJSON wire is shared by bangerd, the CLI and the root helper: it knows no method and no VM.
+  layer(['src/wire/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors)/)`, message: 'src/wire imports only src/model and src/errors: it carries messages, it does not know them.' }]),
   // The contract layer: pure shapes, limits and rules; it may throw src/errors' classes, nothing else of banger.
   layer(['src/model/**/*.ts'], [{ regex: String.raw`^\.\./(?!errors/)`, message: 'src/model imports only src/errors: it is what every other layer builds on.' }]),
   // The root helper trusts nothing of bangerd's: no daemon, wire handlers, machines, store or CLI.

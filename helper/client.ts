@@ -2,8 +2,8 @@ import { readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { BangerError, DaemonUnavailableError, HelperRefusedError, fromRpcError } from '../src/errors/index.js';
-import { readLines, writeLine } from './ndjson.js';
-import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from './protocol.js';
+import { encodeLine, readMessages } from '../src/wire/index.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../src/model/helper-ops.js';
 
 export interface HelperClientOptions {
   /** Token for helper.hello; read from `tokenFile` when not given. */
@@ -46,7 +46,9 @@ export function createHelperClient(socketPath: string, opts: HelperClientOptions
   const open = () =>
     new Promise<{ socket: Socket; client: JSONRPCClient }>((resolve, reject) => {
       const socket = connect(socketPath);
-      const client = new JSONRPCClient((payload) => writeLine(socket, payload));
+      const client = new JSONRPCClient((payload) => {
+        if (!socket.destroyed) socket.write(encodeLine(payload));
+      });
       socket.once('connect', () => resolve({ socket, client }));
       socket.once('error', (err: NodeJS.ErrnoException) => {
         conn = null;
@@ -57,11 +59,7 @@ export function createHelperClient(socketPath: string, opts: HelperClientOptions
         conn = null;
         client.rejectAllPendingRequests('helper connection closed');
       });
-      readLines(
-        socket,
-        (line) => client.receive(JSON.parse(line) as JSONRPCResponse),
-        () => socket.destroy(),
-      );
+      readMessages(socket, (msg) => client.receive(msg as JSONRPCResponse));
     });
 
   const connection = () => {

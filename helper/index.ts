@@ -1,5 +1,5 @@
-export type { HelperOpName, HelperOpParams, HelperOpResult, HelperOpResults, PrivilegedOps } from './protocol.js';
-export { HELPER_OPS } from './protocol.js';
+export type { HelperOpName, HelperOpParams, HelperOpResult, HelperOpResults, PrivilegedOps } from '../src/model/helper-ops.js';
+export { HELPER_OPS } from '../src/model/helper-ops.js';
 export type { ExecutorOptions, CallerInfo, OpExecutor } from './executor.js';
 export { createOpExecutor, createInProcessOps } from './executor.js';
 export type { HelperServerOptions, HelperServer } from './server.js';

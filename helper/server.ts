@@ -1,15 +1,13 @@
 import { timingSafeEqual } from 'node:crypto';
-import { chmod, chown, lstat, mkdir, unlink } from 'node:fs/promises';
-import { createServer, type Server, type Socket } from 'node:net';
+import { lstat, mkdir, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { Logger } from 'pino';
 import { RPC_APP_ERROR, toBangerError } from '../src/errors/index.js';
 import { INSTANCE_ID_RE } from '../src/host/network/instance.js';
-import { receiveLine } from '../src/rpc/index.js';
+import { receiveLine, RpcSocketServer, type RpcConnection } from '../src/wire/index.js';
 import type { OpExecutor } from './executor.js';
-import { readLines, writeLine } from './ndjson.js';
-import { HELPER_OPS } from './protocol.js';
+import { HELPER_OPS } from '../src/model/helper-ops.js';
 import { refuse } from './validate/index.js';
 
 /**
@@ -18,7 +16,7 @@ import { refuse } from './validate/index.js';
  * Threat model: the helper runs as root; the only legitimate caller is the
  * owner's bangerd. Other local users must not be able to make it do anything.
  *  1. The kernel is the gate: the socket is owned by the owner uid with mode
- *     0600 (created under umask 0177, so it is never briefly wider), in a
+ *     0600 (bound under umask 0177, so it is never briefly wider), in a
  *     root-owned 0755 directory. connect(2) needs write permission on the
  *     socket inode, so any other non-root user gets EACCES before a byte is
  *     read. Root can always connect, and root is trusted anyway.
@@ -50,7 +48,7 @@ export interface HelperServer {
 }
 
 interface ConnState {
-  id: number;
+  conn: number;
   authed: boolean;
   /** The bangerd instance on this connection (helper.hello), whose tag its links carry. */
   instance?: string;
@@ -61,47 +59,25 @@ export async function startHelperServer(opts: HelperServerOptions): Promise<Help
   await mkdir(dirname(opts.socketPath), { recursive: true, mode: 0o755 });
   await removeStaleSocket(opts.socketPath);
 
-  const sockets = new Set<Socket>();
-  let nextId = 1;
-  const server: Server = createServer((socket) => {
-    const state: ConnState = { id: nextId++, authed: opts.token === undefined };
-    sockets.add(socket);
-    socket.on('close', () => sockets.delete(socket));
-    socket.on('error', () => socket.destroy());
-    readLines(
-      socket,
-      (line) => {
-        // receiveLine screens the envelope and never rejects (an unhandled rejection would end the helper).
-        void receiveLine(rpc, line, state).then((res) => {
-          if (res) writeLine(socket, res);
-        });
-      },
-      () => socket.destroy(),
-    );
+  // The same wire as bangerd's socket (src/wire): same line limit, same answers to garbage and overlong lines.
+  const states = new WeakMap<RpcConnection, ConnState>();
+  const server = new RpcSocketServer({
+    path: opts.socketPath,
+    owner: { uid: opts.ownerUid, gid: opts.ownerGid },
+    handle: (line, conn) => {
+      let state = states.get(conn);
+      if (!state) states.set(conn, (state = { conn: conn.id, authed: opts.token === undefined }));
+      return receiveLine(rpc, line, state);
+    },
+    onConnectionError: (conn, reason) => opts.logger.warn({ conn: conn.id, reason }, 'helper connection dropped'),
   });
-
-  // umask makes the socket 0600 from its first instant; chown then hands it to the owner.
-  const oldMask = process.umask(0o177);
-  try {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(opts.socketPath, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-  } finally {
-    process.umask(oldMask);
-  }
-  await chown(opts.socketPath, opts.ownerUid, opts.ownerGid);
-  await chmod(opts.socketPath, 0o600);
+  await server.listen();
   opts.logger.info({ socket: opts.socketPath, ownerUid: opts.ownerUid, token: opts.token !== undefined }, 'helper listening');
 
   return {
     socketPath: opts.socketPath,
     async close() {
-      for (const s of sockets) s.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close(0);
       await unlink(opts.socketPath).catch(() => undefined);
     },
   };
@@ -123,7 +99,7 @@ function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
     if (opts.token !== undefined) {
       const ok = typeof token === 'string' && token.length === opts.token.length && timingSafeEqual(Buffer.from(token), Buffer.from(opts.token));
       if (!ok) {
-        opts.logger.warn({ conn: state.id, op: 'helper.hello', outcome: 'refused', code: 'caller.not_owner' }, 'helper hello refused');
+        opts.logger.warn({ conn: state.conn, op: 'helper.hello', outcome: 'refused', code: 'caller.not_owner' }, 'helper hello refused');
         throw toRpcError(refuse('caller.not_owner', 'the helper token does not match', "run bangerd as the helper's owner user, which can read the token file"));
       }
     }
@@ -136,7 +112,7 @@ function buildRpcServer(opts: HelperServerOptions): JSONRPCServer<ConnState> {
     rpc.addMethod(op, async (params, state) => {
       try {
         if (!state.authed) throw refuse('caller.not_owner', `call ${op} refused: this connection has not proved it is the owner`, 'call helper.hello with the token first');
-        return await opts.executor.execute(op, params, { uid: opts.ownerUid, conn: state.id, ...(state.instance ? { instance: state.instance } : {}) });
+        return await opts.executor.execute(op, params, { uid: opts.ownerUid, conn: state.conn, ...(state.instance ? { instance: state.instance } : {}) });
       } catch (err) {
         throw toRpcError(err);
       }

@@ -6,7 +6,7 @@
  */
 import type { VMHandles, VMRecord, VMRuntime, VMSpec, VMState, VMStats, VmmName } from '../src/model/index.js';
 import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/model/vmm.js';
-import type { PrivilegedOps } from '../helper/protocol.js';
+import type { PrivilegedOps } from '../src/model/helper-ops.js';
 import type { VmCreateParams } from '../src/model/schemas.js';
 import type { Release } from './vm/releases.js';
 

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { chown, lstat } from 'node:fs/promises';
 import type { CommandRunner } from '../../src/host/exec/index.js';
 import type { TapBatcher } from '../../src/host/network/index.js';
 import type { HelperPolicy } from '../validate/index.js';
@@ -9,8 +8,6 @@ export interface HostPort {
   exists(path: string): boolean;
   /** File contents, or null when unreadable. */
   readText(path: string): string | null;
-  lstat(path: string): Promise<{ uid: number; gid: number; isSocket(): boolean }>;
-  chown(path: string, uid: number, gid: number): Promise<void>;
 }
 
 export const realHost: HostPort = {
@@ -22,8 +19,6 @@ export const realHost: HostPort = {
       return null;
     }
   },
-  lstat: (p) => lstat(p),
-  chown: (p, u, g) => chown(p, u, g),
 };
 
 export interface OpContext {

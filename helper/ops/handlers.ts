@@ -1,8 +1,7 @@
-import type { HelperOpName, HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
-import { socketChown } from './files.js';
 import { hostsSync } from './hosts.js';
-import { bridgeDelete, bridgeEnsure, dnsRedirect, dnsUnredirect, ipForward, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
+import { bridgeEnsure, dnsRedirect, dnsUnredirect, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
 import { resolverRoute, resolverUnroute } from './resolver.js';
 import { dmSnapshotCreate, dmSnapshotRemove, loopAttach, loopDetach } from './storage.js';
 
@@ -13,17 +12,14 @@ export const OP_HANDLERS: { [O in HelperOpName]: OpHandler<O> } = {
   'helper.ping': (ctx) =>
     Promise.resolve({ version: ctx.version, uid: process.getuid?.() ?? -1, ownerUid: ctx.policy.ownerUid, ...(ctx.facts.tun ? { tun: ctx.facts.tun } : {}) }),
   'bridge.ensure': bridgeEnsure,
-  'bridge.delete': bridgeDelete,
   'tap.create': tapCreate,
   'tap.delete': tapDelete,
   'nat.up': natUpOp,
   'nat.down': natDownOp,
-  'sysctl.ipForward': ipForward,
   'loop.attach': loopAttach,
   'loop.detach': loopDetach,
   'dm.snapshotCreate': dmSnapshotCreate,
   'dm.snapshotRemove': dmSnapshotRemove,
-  'socket.chown': socketChown,
   'resolver.route': resolverRoute,
   'resolver.unroute': resolverUnroute,
   'dns.redirect': dnsRedirect,

@@ -1,5 +1,5 @@
 import { syncHostsBlock } from '../../src/host/hosts/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import { DEFAULT_HOSTS_FILE } from '../validate/index.js';
 import type { OpContext } from './context.js';
 

@@ -1,11 +1,9 @@
-import { deleteBridge, dnsRedirectDown, dnsRedirectUp, ensureBridge, natDown, natUp, parseCidr, setIpForward } from '../../src/host/network/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import { dnsRedirectDown, dnsRedirectUp, ensureBridge, natDown, natUp, parseCidr, setIpForward } from '../../src/host/network/index.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 
 export const bridgeEnsure = (ctx: OpContext, p: HelperOpParams<'bridge.ensure'>): Promise<HelperOpResult<'bridge.ensure'>> =>
   ensureBridge(ctx.runner, { name: p.name, address: p.address, tag: ctx.tag });
-
-export const bridgeDelete = (ctx: OpContext, p: HelperOpParams<'bridge.delete'>): Promise<HelperOpResult<'bridge.delete'>> => deleteBridge(ctx.runner, p.name);
 
 export const tapCreate = (ctx: OpContext, p: HelperOpParams<'tap.create'>): Promise<HelperOpResult<'tap.create'>> =>
   ctx.taps.create({ name: p.name, bridge: p.bridge, ownerUid: ctx.policy.ownerUid, ownerGid: ctx.policy.ownerGid, tag: ctx.tag, ...owner(ctx) });
@@ -25,8 +23,6 @@ export async function natUpOp(ctx: OpContext, p: HelperOpParams<'nat.up'>): Prom
 }
 
 export const natDownOp = (ctx: OpContext, p: HelperOpParams<'nat.down'>): Promise<HelperOpResult<'nat.down'>> => natDown(ctx.runner, p);
-
-export const ipForward = (ctx: OpContext, p: HelperOpParams<'sysctl.ipForward'>): Promise<HelperOpResult<'sysctl.ipForward'>> => setIpForward(ctx.runner, p.enable);
 
 const owner = (ctx: OpContext) => (ctx.policy.ownerName ? { ownerName: ctx.policy.ownerName } : {});
 /** The redirect targets the policy's bridge address: the caller names only the bridge and the port. */

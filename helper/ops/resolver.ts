@@ -1,5 +1,5 @@
 import { routeVmDomain, unrouteVmDomain } from '../../src/host/resolver/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 
 export const resolverRoute = (ctx: OpContext, p: HelperOpParams<'resolver.route'>): Promise<HelperOpResult<'resolver.route'>> =>

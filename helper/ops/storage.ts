@@ -1,6 +1,6 @@
 import { HostError } from '../../src/errors/index.js';
 import { runChecked } from '../../src/host/exec/index.js';
-import type { HelperOpParams, HelperOpResult } from '../protocol.js';
+import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import { refuse, resolveInsideRoots } from '../validate/index.js';
 import type { OpContext } from './context.js';
 

@@ -1,4 +1,4 @@
-import type { HelperOpName, HelperOpParams } from '../protocol.js';
+import type { HelperOpName, HelperOpParams } from '../../src/model/helper-ops.js';
 import { checkDnsPort, checkHostsEntries, checkHostsInstance } from './hosts.js';
 import { checkBridgeAddress, checkDnsServer, checkGuestIp } from './ips.js';
 import { assertNoMetachar } from './metachar.js';
@@ -33,12 +33,10 @@ const none = checked<HelperOpName>(() => undefined);
 
 export const OP_VALIDATORS: { [O in HelperOpName]: Validator<O> } = {
   'helper.ping': none,
-  'sysctl.ipForward': none,
   'bridge.ensure': checked((p, policy) => {
     checkBridgeName(p.name, policy);
     checkBridgeAddress(p.address, policy);
   }),
-  'bridge.delete': checked((p, policy) => checkBridgeName(p.name, policy)),
   'tap.create': checked((p, policy) => {
     checkTapName(p.name, policy);
     checkBridgeName(p.bridge, policy);
@@ -47,7 +45,6 @@ export const OP_VALIDATORS: { [O in HelperOpName]: Validator<O> } = {
   'nat.up': nat,
   'nat.down': nat,
   'loop.attach': (p, policy) => ({ ...p, path: resolveInsideRoots(p.path, policy.roots) }),
-  'socket.chown': (p, policy) => ({ ...p, path: resolveInsideRoots(p.path, policy.roots) }),
   'loop.detach': checked((p) => checkLoopDevice(p.device)),
   'dm.snapshotCreate': checked((p) => {
     checkDmName(p.name);

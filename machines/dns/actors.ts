@@ -1,6 +1,6 @@
 import { fromCallback } from 'xstate';
 import type { AnyActorRef } from 'xstate';
-import { HOSTS_MAX_ENTRIES } from '../../helper/protocol.js';
+import { HOSTS_MAX_ENTRIES } from '../../src/model/helper-ops.js';
 import { callPrivileged } from '../helper-bridge/actors.js';
 import type { DnsServerFactory, Logger } from '../ports.js';
 import type { DnsEvent, DnsInput } from './events.js';

@@ -1,6 +1,6 @@
 import { fromPromise } from 'xstate';
 import type { AnyActorRef } from 'xstate';
-import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../../helper/protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../../src/model/helper-ops.js';
 import { HelperRefusedError, InvalidInputError, UsageError } from '../../src/errors/index.js';
 import { ask, safeReply } from '../ask.js';
 import type { Reply } from '../ask.js';

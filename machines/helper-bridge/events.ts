@@ -1,4 +1,4 @@
-import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../helper/protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { Reply } from '../ask.js';
 
 /** Any privileged call; `reply` receives the typed result or the typed failure. */

@@ -6,7 +6,7 @@ import type { Env, Layout } from '../host/layout.js';
 // Direct modules, not the rpc barrel: it pulls in the server side, ~25 ms of module loading for every CLI call.
 import { RpcClient } from '../rpc/client.js';
 import { PROTOCOL_VERSION } from '../rpc/protocol.js';
-import { packageVersion } from '../rpc/version.js';
+import { packageVersion } from '../wire/version.js';
 
 export interface EnsureDaemonOptions {
   env: Env;

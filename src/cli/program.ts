@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UsageError } from '../errors/index.js';
 import { resolveLayout, type Env } from '../host/layout.js';
 import type { RpcClient } from '../rpc/client.js';
-import { packageVersion } from '../rpc/version.js';
+import { packageVersion } from '../wire/version.js';
 import { GROUPS } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
 import { ensureDaemon } from './daemon-client.js';

@@ -1,7 +1,7 @@
 import { JSONRPCErrorCode, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import type { z } from 'zod';
 import { RPC_APP_ERROR, toBangerError, type RpcErrorData } from '../errors/index.js';
-import { receiveLine, type LineHandler } from '../rpc/index.js';
+import { receiveLine, type LineHandler } from '../wire/index.js';
 import type { MethodName } from '../rpc/methods.js';
 import type { DaemonContext } from './context.js';
 import type { CallInfo, MethodEntry, MethodTable } from './methods/index.js';

@@ -8,7 +8,7 @@ import { loadConfig, resolveVmDefaults, type Config } from '../config/index.js';
 import { BangerError } from '../errors/index.js';
 import type { Env, Layout } from '../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag } from '../host/network/index.js';
-import { which } from '../host/proc/index.js';
+import { which } from '../host/exec/index.js';
 import { includeStatus } from '../guest/ssh-config/index.js';
 import { probeUnshare, unshareProblems } from '../images/debian/unshare.js';
 import { formatSize } from '../model/index.js';

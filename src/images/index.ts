@@ -2,4 +2,3 @@ export { createImagesService } from './service.js';
 export type { ImagesService, ImageProgressEvent } from './service.js';
 export { buildImage } from './build.js';
 export type { BuildImageOptions, BuildProfile } from './build.js';
-export { isDiskFull, mountOf } from './disk-full.js';

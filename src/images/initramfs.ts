@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import { createGzip } from 'node:zlib';
 import { HostError } from '../errors/index.js';
-import { run } from '../host/proc/index.js';
+import { run } from '../host/exec/index.js';
 import { parseModuleIndex, planModuleLoad, moduleName } from './kernel/module-deps.js';
 import { minimalAssetPath } from './assets.js';
 

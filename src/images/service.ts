@@ -4,7 +4,7 @@ import { ConflictError, InvalidInputError } from '../errors/index.js';
 import type { Layout } from '../host/layout.js';
 import type { Image, VMRecord } from '../model/index.js';
 import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
-import { diskFullError, isDiskFull } from './disk-full.js';
+import { diskFullError } from '../host/disk-full.js';
 import { importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
 import { noProgress, type ProgressFn } from './progress.js';
 
@@ -164,8 +164,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
     try {
       return await fn();
     } catch (e) {
-      if (isDiskFull(e)) throw await diskFullError(what, layout.imagesDir, e);
-      throw e;
+      throw diskFullError(e, [layout.imagesDir], what) ?? e;
     }
   }
 

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { DaemonUnavailableError, fromRpcError, type BangerError } from '../errors/index.js';
-import { encodeLine, LineDecoder } from './framing.js';
+import { encodeLine, readMessages } from '../wire/index.js';
 import type { MethodName, MethodParams, MethodResult } from './methods.js';
 
 export interface ConnectOptions {
@@ -18,7 +18,6 @@ export type NotificationHandler = (method: string, params: unknown) => void;
  */
 export class RpcClient {
   private readonly rpc: JSONRPCClient;
-  private readonly decoder = new LineDecoder();
   private readonly handlers = new Set<NotificationHandler>();
   private readonly closeHandlers = new Set<(err: BangerError) => void>();
   private closedError: BangerError | undefined;
@@ -28,7 +27,7 @@ export class RpcClient {
       if (this.closedError) throw this.closedError;
       socket.write(encodeLine(payload));
     });
-    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    readMessages(socket, (msg) => this.onMessage(msg));
     const onGone = (why: string) => {
       if (this.closedError) return;
       this.closedError = new DaemonUnavailableError(`connection to bangerd lost (${why})`, {
@@ -105,27 +104,12 @@ export class RpcClient {
     this.socket.destroy();
   }
 
-  private onData(chunk: Buffer): void {
-    let lines: string[];
-    try {
-      lines = this.decoder.push(chunk);
-    } catch {
-      this.socket.destroy();
-      return;
-    }
-    for (const line of lines) {
-      let msg: unknown;
-      try {
-        msg = JSON.parse(line);
-      } catch {
-        continue; // a server never sends this; ignore rather than crash the CLI
-      }
-      if (msg && typeof msg === 'object' && 'method' in msg && !('id' in msg)) {
-        const { method, params } = msg as { method: string; params?: unknown };
-        for (const h of this.handlers) h(method, params);
-      } else {
-        this.rpc.receive(msg as JSONRPCResponse);
-      }
+  private onMessage(msg: unknown): void {
+    if (msg && typeof msg === 'object' && 'method' in msg && !('id' in msg)) {
+      const { method, params } = msg as { method: string; params?: unknown };
+      for (const h of this.handlers) h(method, params);
+    } else {
+      this.rpc.receive(msg as JSONRPCResponse);
     }
   }
 }

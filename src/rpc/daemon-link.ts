@@ -1,6 +1,6 @@
 import type { RpcClient } from './client.js';
 import type { EventTopic, MethodName, MethodParams, MethodResult } from './methods.js';
-import { packageVersion } from './version.js';
+import { packageVersion } from '../wire/version.js';
 
 /** The part of RpcClient a link uses; tests may hand in a real client to a fake peer. */
 export type LinkClient = Pick<RpcClient, 'call' | 'onNotification' | 'onClose' | 'close'>;

@@ -3,7 +3,7 @@ import { GuestError } from '../errors/index.js';
 import { ensureSshKey, type SshKey } from '../guest/keys.js';
 import { KnownHosts, waitForSsh } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
-import { isProcessAlive } from './process.js';
+import { isProcessAlive } from '../host/proc/index.js';
 
 export interface GuestReadyOptions {
   layout: Pick<Layout, 'sshDir' | 'sshKeyPath' | 'knownHostsPath'>;

@@ -21,7 +21,7 @@ import { buildImage, type BuildProfile } from '../../src/images/index.js';
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../src/model/index.js';
 import { VMM_BACKENDS } from '../../src/vmm/registry.js';
 import { buildKernelArgs } from '../../src/vmm/kernel-args.js';
-import { waitForExit } from '../../src/vmm/process.js';
+import { waitForExit } from '../../src/host/proc/index.js';
 import { createQemuDriver } from '../../src/vmm/qemu/driver.js';
 import { tempLayout } from '../helpers/test-layout.js';
 import { createRoutedNetns, type RoutedNetns } from '../integration/vmm/routed-netns.js';

@@ -6,7 +6,7 @@
  * kill -9 test's "host" outlives its daemon).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../../helper/protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult, PrivilegedOps } from '../../src/model/helper-ops.js';
 
 export interface HostModel {
   bridges: string[];

@@ -1,8 +1,9 @@
-import { findPidByCmdline } from '../../src/vmm/process.js';
+import { findProcesses } from '../../src/host/proc/index.js';
 
 /** Pid of the live VMM serving this control socket, if any (tests check launch and stop against /proc). */
 export async function findVmmPid(kind: 'qemu' | 'firecracker', apiSockPath: string): Promise<number | undefined> {
-  return findPidByCmdline(kind === 'qemu' ? `unix:${apiSockPath},` : apiSockPath, kind);
+  const [p] = await findProcesses(kind === 'qemu' ? `unix:${apiSockPath},` : apiSockPath, kind);
+  return p?.pid;
 }
 
 /** Flattens Firecracker's metrics JSON (last line of the file) to "group.key" → number. */

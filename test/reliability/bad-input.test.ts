@@ -1,8 +1,7 @@
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELPER_OPS } from '../../helper/protocol.js';
-import { MAX_LINE_BYTES as HELPER_MAX_LINE } from '../../helper/ndjson.js';
-import { MAX_LINE_BYTES as DAEMON_MAX_LINE } from '../../src/rpc/framing.js';
+import { HELPER_OPS } from '../../src/model/helper-ops.js';
+import { MAX_LINE_BYTES } from '../../src/wire/framing.js';
 import { METHOD_PARAMS } from '../../src/rpc/methods.js';
 import { ensureDist } from './support/dist.js';
 import { useOwnedHelper } from './support/owned-helper.js';
@@ -66,7 +65,7 @@ describe('bangerd under 1,000 malformed messages', () => {
       knownMethods: Object.keys(METHOD_PARAMS),
       forbidden: ['daemon.shutdown'],
       harmlessCall: { method: 'vm.list', params: {} },
-      maxLineBytes: DAEMON_MAX_LINE,
+      maxLineBytes: MAX_LINE_BYTES,
     });
     const problems: string[] = [];
     for (let base = 0; base < MESSAGES; base += BURST) {
@@ -109,7 +108,7 @@ describe.skipIf(missing !== null)(gated('banger-helper under 1,000 malformed mes
       knownMethods: [...Object.keys(HELPER_OPS), 'helper.hello'],
       forbidden: [],
       harmlessCall: { method: 'helper.ping', params: {} },
-      maxLineBytes: HELPER_MAX_LINE,
+      maxLineBytes: MAX_LINE_BYTES,
     });
     const problems: string[] = [];
     // Odd-numbered cases come after a successful hello, so they reach the op validation, not just the auth gate.

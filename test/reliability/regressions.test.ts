@@ -41,7 +41,7 @@ describe('bangerd regressions', () => {
     expect(await survives(daemon.layout.daemonSocket, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
     expect(daemon.alive).toBe(true);
     expect(await survives(daemon.layout.daemonSocket, '{"jsonrpc":"2.0","id":1,"method":"vm.list"}\n')).toMatchObject({ id: 1, result: [] });
-    count('defectsFound', 1, 'bangerd: deep request id crashed the daemon (src/rpc/envelope.ts, src/rpc/connection.ts)');
+    count('defectsFound', 1, 'bangerd: deep request id crashed the daemon (src/wire/envelope.ts, src/wire/connection.ts)');
   });
 
   it('fault: image.build with a 4 MB name echoed the whole name in its error (a 4-million-character "one-line" message; found by bad-input seed 1110027536)', { timeout: 30_000 }, async () => {
@@ -68,7 +68,7 @@ describe.skipIf(missing !== null)(gated('banger-helper regressions', missing), (
   it('fault: a request id nested 100,000 arrays deep overflowed JSON.stringify and killed banger-helper', { timeout: 30_000 }, async () => {
     expect(await survives(h.helper.socketPath, deepId(100_000))).toMatchObject({ id: null, error: { code: -32600 } });
     expect(h.helper.alive).toBe(true);
-    count('defectsFound', 1, 'banger-helper: deep request id crashed the helper (helper/ndjson.ts, src/rpc/envelope.ts)');
+    count('defectsFound', 1, 'banger-helper: deep request id crashed the helper (src/wire/connection.ts, src/wire/envelope.ts)');
   });
 
   it('fault: a bare null line became an unhandled rejection, which ends a Node 20 process (banger-helper)', { timeout: 30_000 }, async () => {

@@ -315,7 +315,7 @@ describe.skipIf(rootMissing !== null)(gated('no secret lands in a log', rootMiss
         good.write(`${helper.helloLine()}\n`);
         await good.nextMessage();
         await good.call('loop.attach', { path: key.privateKeyPath, readOnly: true }, 5);
-        await good.call('socket.chown', { path: key.privateKeyPath }, 6);
+        await good.call('loop.detach', { device: key.privateKeyPath }, 6);
       } finally {
         good.end();
       }

@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { RpcConnection } from '../../rpc/index.js';
+import type { RpcConnection } from '../../wire/index.js';
 import type { METHOD_PARAMS, MethodName, MethodResults } from '../../rpc/methods.js';
 import type { DaemonContext } from '../context.js';
 

@@ -5,7 +5,7 @@ import { labelHttpRows, mergeListeners, type GuestListener } from '../../guest/p
 import { ConflictError } from '../../errors/index.js';
 import { readHandlesFile } from '../../host/handles-file.js';
 import { handlesPath } from '../../host/layout.js';
-import { processStartTime } from '../../host/process-probe.js';
+import { processStartTime } from '../../host/proc/index.js';
 import type { VMRecord } from '../../model/index.js';
 import {
   Empty,

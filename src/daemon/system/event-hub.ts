@@ -1,4 +1,4 @@
-import type { RpcConnection } from '../../rpc/index.js';
+import type { RpcConnection } from '../../wire/index.js';
 import type { EventTopic, Notifications } from '../../rpc/methods.js';
 
 /** A sink for one subscriber (an RPC connection in bangerd; an array in tests). */

@@ -13,7 +13,7 @@ import { detectResolved } from '../../host/resolver/index.js';
 import { createHandlesStore } from '../../host/handles-file.js';
 import type { Env, Layout } from '../../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag, listOwnTaps, OWN_NETWORK_HINT, tapState, type NetworkClaim } from '../../host/network/index.js';
-import { findPidsByArg, sampleProcess } from '../../host/process-probe.js';
+import { findPidsByArg, sampleProcess } from '../../host/proc/index.js';
 import type { DebugActor } from '../../rpc/methods.js';
 import type { VmmName } from '../../model/index.js';
 import type { Store } from '../../store/index.js';

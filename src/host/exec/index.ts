@@ -1,4 +1,3 @@
-export type { CommandRunner, CommandResult, RunOptions, RecordedCommand, ScriptedReply } from './runner.js';
-export { CommandSpawnError, createExecFileRunner, createNetnsRunner, createRecordingRunner, describeCommand } from './runner.js';
-export { runChecked } from './checked.js';
+export type { CommandRunner, CommandResult, RunResult, RunOptions, RecordedCommand, ScriptedReply } from './runner.js';
+export { run, runStatus, runChecked, createExecFileRunner, createNetnsRunner, createRecordingRunner, describeCommand, which, whichTool, toolEnv } from './runner.js';
 export { SBIN_DIRS, ensureToolPath, withSbinDirs } from './tool-path.js';

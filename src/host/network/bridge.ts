@@ -49,11 +49,3 @@ export async function ensureBridge(runner: CommandRunner, spec: BridgeSpec): Pro
   await runChecked(runner, 'ip', ['link', 'set', 'dev', spec.name, 'up', ...(existing?.alias === spec.tag ? [] : ['alias', spec.tag])]);
   return { created: !existing };
 }
-
-/** Deletes the bridge; `deleted: false` when it was already gone. */
-export async function deleteBridge(runner: CommandRunner, name: string): Promise<{ deleted: boolean }> {
-  const existing = await getLink(runner, name);
-  if (!existing) return { deleted: false };
-  await runChecked(runner, 'ip', ['link', 'del', 'dev', name]);
-  return { deleted: true };
-}

@@ -1,6 +1,6 @@
 export { parseCidr, cidrContainsHost, allocateGuestIp, macFromIp } from '../../model/ipv4.js';
 export { listLinks } from './links.js';
-export { ensureBridge, deleteBridge, OWN_NETWORK_HINT } from './bridge.js';
+export { ensureBridge, OWN_NETWORK_HINT } from './bridge.js';
 export { createTap, deleteTap } from './tap.js';
 export { instanceId, instanceTag } from './instance.js';
 export type { TapBatcher } from './tap-batch.js';

@@ -1,7 +1,7 @@
 import { lstat, open, readdir, readlink, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run, runStatus } from '../proc/index.js';
+import { run, runStatus } from '../exec/index.js';
 import { runUnderFakeroot } from './fakeroot.js';
 import { ownershipForCaller, type OwnershipSink } from './ownership.js';
 
@@ -53,7 +53,7 @@ export async function makeExt4(opts: MakeExt4Options): Promise<void> {
 export async function checkExt4(path: string, signal?: AbortSignal): Promise<void> {
   const res = await runStatus('e2fsck', ['-f', '-y', path], { signal, hint: E2FS_HINT });
   // 0 = clean, 1 = errors corrected; anything else means it is not safe to use.
-  if (res.code > 1) {
+  if (res.exitCode !== 0 && res.exitCode !== 1) {
     throw new HostError(`e2fsck found errors it could not fix in ${path}`, {
       hint: 'the disk is damaged; recreate it or repair it by hand with e2fsck',
       code: 'storage.fsck_failed',

@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { runStatus } from '../proc/index.js';
+import { runStatus } from '../exec/index.js';
 
 /**
  * fakeroot's LD_PRELOAD answers stat() from its daemon's table: for a host
@@ -60,8 +60,8 @@ export async function runUnderFakeroot(
       killSignal: 'SIGINT',
       hint: FAKEROOT_HINT,
     });
-    if (res.code !== 0) {
-      const line = res.stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${res.code}`;
+    if (res.exitCode !== 0) {
+      const line = res.stderr.split('\n').map((l) => l.trim()).filter(Boolean).at(-1) ?? `exit code ${res.exitCode ?? 'by signal'}`;
       throw new HostError(`${cmd} (under fakeroot) failed: ${line}`, { code: 'host.command_failed', hint: opts.hint });
     }
   } finally {

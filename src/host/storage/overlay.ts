@@ -1,7 +1,7 @@
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run, which } from '../proc/index.js';
+import { run, which } from '../exec/index.js';
 
 /**
  * Per-VM copy-on-write system overlay over an image's read-only rootfs.

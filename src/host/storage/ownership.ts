@@ -1,7 +1,7 @@
 import { chmod, lchown, link, lstat, rm, writeFile } from 'node:fs/promises';
 import { sep } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run } from '../proc/index.js';
+import { run } from '../exec/index.js';
 import { makedev, type FakerootEntry } from './fakeroot.js';
 
 /**

@@ -1,6 +1,6 @@
 import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { run } from '../proc/index.js';
+import { run } from '../exec/index.js';
 import { copyTreeIntoExt4, growExt4, makeExt4 } from './ext4.js';
 
 /**

@@ -1,6 +1,6 @@
 import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { run } from '../../host/proc/index.js';
+import { run } from '../../host/exec/index.js';
 import { makeExt4, ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { GiB, type Image } from '../../model/index.js';
 import { agentScriptPath, debianAssetPath } from '../assets.js';

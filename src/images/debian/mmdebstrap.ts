@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run } from '../../host/proc/index.js';
+import { run } from '../../host/exec/index.js';
 
 /**
  * Bootstraps Debian with mmdebstrap. As root (`--mode=root`) it writes the

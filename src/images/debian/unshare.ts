@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { userInfo } from 'node:os';
 import { HostError } from '../../errors/index.js';
-import { runStatus, whichTool } from '../../host/proc/index.js';
+import { runStatus, whichTool } from '../../host/exec/index.js';
 
 /**
  * What `mmdebstrap --mode=unshare` needs from the host to build the debian
@@ -95,7 +95,7 @@ async function probeUserns(signal?: AbortSignal): Promise<UnshareFacts['userns']
     };
   }
   const res = await runStatus('unshare', ['--user', '--map-root-user', 'true'], { signal }).catch(() => undefined);
-  if (res?.code === 0) return undefined;
+  if (res?.exitCode === 0) return undefined;
   const detail = res?.stderr.trim().split('\n').at(-1) ?? 'unshare is not installed';
   return {
     why: `cannot create a user namespace (${detail})`,

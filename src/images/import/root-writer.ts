@@ -3,7 +3,7 @@ import { lstat, lutimes, mkdir, readdir, readlink, symlink, utimes } from 'node:
 import { join, sep } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import type { Header as Headers } from 'tar-stream';
-import { run } from '../../host/proc/index.js';
+import { run } from '../../host/exec/index.js';
 import type { OwnershipSink } from '../../host/storage/index.js';
 import { ImportRefusedError, checkSegment, entrySegments, whiteoutOf } from './entry-path.js';
 

@@ -1,7 +1,7 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile, mkdtemp, access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run, runStatus } from '../../host/proc/index.js';
+import { run, runStatus } from '../../host/exec/index.js';
 import { noProgress, type ProgressFn } from '../progress.js';
 
 /**
@@ -90,7 +90,7 @@ export async function ensureDebianKernel(opts: EnsureKernelOptions): Promise<Ker
 
 async function resolveVersionedPackage(meta: string, signal?: AbortSignal): Promise<string | undefined> {
   const res = await runStatus('apt-cache', ['depends', meta], { signal }).catch(() => undefined);
-  if (!res || res.code !== 0) return undefined;
+  if (!res || res.exitCode !== 0) return undefined;
   const m = /Depends:\s+(linux-image-[0-9][^\s]*)/.exec(res.stdout);
   return m?.[1];
 }

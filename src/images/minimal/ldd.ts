@@ -1,4 +1,4 @@
-import { run } from '../../host/proc/index.js';
+import { run } from '../../host/exec/index.js';
 
 /** Absolute paths of the shared objects an ELF binary needs, from `ldd` output (vdso excluded). */
 export function parseLddOutput(out: string): string[] {

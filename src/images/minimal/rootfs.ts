@@ -1,7 +1,7 @@
 import { chmod, copyFile, mkdir, symlink, writeFile, lstat, realpath } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
-import { run, whichTool } from '../../host/proc/index.js';
+import { run, whichTool } from '../../host/exec/index.js';
 import { agentScriptPath, minimalAssetPath } from '../assets.js';
 import { sharedLibs } from './ldd.js';
 

@@ -5,7 +5,7 @@ import { VmmError } from '../../errors/index.js';
 import type {
   StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { fcCall, fcRequest } from './api-client.js';
 import { bootSequence } from './config.js';
 
@@ -45,7 +45,7 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     async prepare(spec: VmmLaunchSpec): Promise<void> {
       await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
       await mkdir(dirname(spec.logPath), { recursive: true });
-      if (await findPidByCmdline(spec.apiSockPath, 'firecracker')) return;
+      if ((await findProcesses(spec.apiSockPath, 'firecracker')).length > 0) return;
       // Both sockets are bound by Firecracker, which fails if the files exist.
       await rm(spec.apiSockPath, { force: true });
       await rm(spec.agentSockPath, { force: true });

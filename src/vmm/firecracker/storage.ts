@@ -1,6 +1,6 @@
 import { access, mkdir, open, readFile, stat, truncate } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../../helper/protocol.js';
+import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../model/helper-ops.js';
 import type { StoragePort } from '../../../machines/ports.js';
 import { createOverlay } from '../../host/storage/index.js';
 import type { VMRecord } from '../../model/index.js';

@@ -6,7 +6,7 @@ import type { Accel } from '../accel.js';
 import type {
   StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus,
 } from '../../model/vmm.js';
-import { findPidByCmdline, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../process.js';
+import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';
 
@@ -51,7 +51,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
       await mkdir(dirname(spec.agentSockPath), { recursive: true, mode: 0o700 });
       await mkdir(dirname(spec.logPath), { recursive: true });
       // A live VMM on this socket means the VM is already running: leave it alone.
-      if (await findPidByCmdline(spec.apiSockPath, 'qemu')) return;
+      if ((await findProcesses(spec.apiSockPath, 'qemu')).length > 0) return;
       await removeRuntimeFiles(spec.apiSockPath, spec.agentSockPath);
     },
 

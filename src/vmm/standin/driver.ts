@@ -9,7 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
-import { processStartTime, readCmdline } from '../../host/process-probe.js';
+import { processStartTime, readCmdline } from '../../host/proc/index.js';
 import type { GuestReadyPort } from '../../../machines/ports.js';
 import type { StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
 

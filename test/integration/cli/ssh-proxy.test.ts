@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ConflictError, NotFoundError, RPC_APP_ERROR, type BangerError } from '../../../src/errors/index.js';
-import { PROTOCOL_VERSION, RpcSocketServer, packageVersion, type MethodResults } from '../../../src/rpc/index.js';
+import { PROTOCOL_VERSION, type MethodResults } from '../../../src/rpc/index.js';
+import { RpcSocketServer, packageVersion } from '../../../src/wire/index.js';
 import { CLI_MAIN, CliRig } from '../../helpers/index.js';
 
 /**

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { RpcClient, RpcSocketServer } from '../../../src/rpc/index.js';
+import { RpcClient } from '../../../src/rpc/index.js';
+import { RpcSocketServer } from '../../../src/wire/index.js';
 import { createTempRoot, waitFor, type TempRoot } from '../../helpers/index.js';
 
 let temp: TempRoot;

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CheckResult } from '../../../src/doctor/index.js';
-import { which } from '../../../src/host/proc/index.js';
+import { which } from '../../../src/host/exec/index.js';
 import { chooseAccel } from '../../../src/vmm/accel.js';
 import { CliRig, processesUnder } from '../../helpers/index.js';
 import { gated } from '../../helpers/host-caps.js';

@@ -4,7 +4,7 @@ import { chmodSync, chownSync, mkdirSync, mkdtempSync, readFileSync, rmSync, sym
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHelperClient, type HelperClient, type HelperOpName } from '../../../helper/index.js';
-import { HOSTS_MAX_ENTRIES } from '../../../helper/protocol.js';
+import { HOSTS_MAX_ENTRIES } from '../../../src/model/helper-ops.js';
 import { HelperRefusedError } from '../../../src/errors/index.js';
 import { buildDist, REPO_ROOT } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
@@ -194,7 +194,7 @@ describe.skipIf(missing !== null)(gated('banger-helper as a real process on a re
     symlinkSync('/etc', join(stateDir, 'escape'));
     await expectRefused('loop.attach', { path: join(stateDir, 'escape', 'passwd'), readOnly: true }, 'path.outside_layout');
     // A file that does not exist yet behind a symlinked parent is refused too.
-    await expectRefused('socket.chown', { path: join(stateDir, 'escape', 'new.sock') }, 'path.outside_layout');
+    await expectRefused('loop.attach', { path: join(stateDir, 'escape', 'new.img'), readOnly: false }, 'path.outside_layout');
   });
 
   it('refuses an IP outside the CIDR', { timeout: 20_000 }, async () => {

@@ -11,7 +11,7 @@ import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src
 import { openStore, type Store } from '../../../src/store/index.js';
 import { VMM_BACKENDS } from '../../../src/vmm/registry.js';
 import type { VmmProcessHandle } from '../../../src/model/vmm.js';
-import { isProcessAlive } from '../../../src/vmm/process.js';
+import { isProcessAlive } from '../../../src/host/proc/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 import { findVmmPid } from '../../helpers/vmm-introspect.js';

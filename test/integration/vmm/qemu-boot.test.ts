@@ -12,7 +12,7 @@ import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
 import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/model/vmm.js';
-import { isProcessAlive, processMetrics } from '../../../src/vmm/process.js';
+import { isProcessAlive, processMetrics } from '../../../src/host/proc/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createTestNet, linkExists, type TestNet } from '../../helpers/test-net.js';
 import { tempLayout } from '../../helpers/test-layout.js';

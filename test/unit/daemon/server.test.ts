@@ -6,7 +6,7 @@ import { createDispatcher, METHOD_TABLES, type CallInfo, type MethodTable } from
 import { InternalError, NotFoundError } from '../../../src/errors/index.js';
 import { resolveLayout } from '../../../src/host/layout.js';
 import { Empty, VmRefParams } from '../../../src/rpc/methods.js';
-import type { RpcConnection } from '../../../src/rpc/index.js';
+import type { RpcConnection } from '../../../src/wire/index.js';
 import type { Store } from '../../../src/store/index.js';
 import type { ImagesService } from '../../../src/images/index.js';
 import type { EventHub, VmSystem } from '../../../src/daemon/system/index.js';

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createInProcessOps } from '../../../helper/index.js';
-import { HOSTS_MAX_ENTRIES } from '../../../helper/protocol.js';
+import { HOSTS_MAX_ENTRIES } from '../../../src/model/helper-ops.js';
 import type { HostPort } from '../../../helper/ops/index.js';
 import { HelperRefusedError, HostError } from '../../../src/errors/index.js';
 import { createRecordingRunner } from '../../../src/host/exec/index.js';
@@ -12,8 +12,6 @@ const silent = pino({ level: 'silent' });
 const noDm: HostPort = {
   exists: () => false,
   readText: () => 'misc 200 tun\n',
-  lstat: () => Promise.reject(new Error('unused')),
-  chown: () => Promise.resolve(),
 };
 
 describe('in-process PrivilegedOps (validation + handlers, recorded commands)', () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HELPER_OPS } from '../../../helper/protocol.js';
+import { HELPER_OPS } from '../../../src/model/helper-ops.js';
 import { OP_VALIDATORS } from '../../../helper/validate/op-params.js';
 import { HELPER_VERSION } from '../../../helper/version.js';
-import { packageVersion } from '../../../src/rpc/version.js';
+import { packageVersion } from '../../../src/wire/version.js';
 
 describe('helper validators fail closed (issue 14)', () => {
   it('every operation has its own validator, and the table has nothing else', () => {

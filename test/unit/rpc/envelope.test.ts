@@ -1,6 +1,6 @@
 import { JSONRPCServer } from 'json-rpc-2.0';
 import { describe, expect, it } from 'vitest';
-import { MAX_BATCH, receiveLine, serialiseReply } from '../../../src/rpc/envelope.js';
+import { MAX_BATCH, receiveLine, serialiseReply } from '../../../src/wire/envelope.js';
 
 /** Regression tests for faults the reliability suite's malformed-input run found (issue 8). */
 function server() {

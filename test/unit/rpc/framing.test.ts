@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encodeLine, LineDecoder, LineTooLongError } from '../../../src/rpc/index.js';
+import { encodeLine, LineDecoder, LineTooLongError } from '../../../src/wire/index.js';
 
 describe('LineDecoder', () => {
   it('splits lines across and within chunks', () => {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RpcSocketServer } from '../../../src/rpc/index.js';
+import { RpcSocketServer } from '../../../src/wire/index.js';
 
 export type FakeMethod = (params: Record<string, unknown>) => unknown;
 

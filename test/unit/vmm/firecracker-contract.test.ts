@@ -6,7 +6,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
 import { bootSequence } from '../../../src/vmm/firecracker/config.js';
 import { configureAndStart, createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
-import { isProcessAlive, processMetrics } from '../../../src/vmm/process.js';
+import { isProcessAlive, processMetrics } from '../../../src/host/proc/index.js';
 import { findVmmPid, flattenMetrics } from '../../helpers/vmm-introspect.js';
 
 /**

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { UsageError } from '../../../errors/index.js';
 import { installInclude, isIncludeInstalled, renderSshConfig, uninstallInclude } from '../../../guest/ssh-config/index.js';
 import type { Env, Layout } from '../../../host/layout.js';
-import { which } from '../../../host/proc/index.js';
+import { which } from '../../../host/exec/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = "Print banger's ssh_config for NAME.vm; --install adds an Include to ~/.ssh/config";

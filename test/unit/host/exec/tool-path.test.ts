@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withSbinDirs } from '../../../../src/host/exec/index.js';
-import { toolEnv } from '../../../../src/host/proc/index.js';
+import { toolEnv, withSbinDirs } from '../../../../src/host/exec/index.js';
 
 describe('withSbinDirs / toolEnv', () => {
   it("appends the sbin dirs an ordinary user's PATH lacks, after the user's own dirs", () => {

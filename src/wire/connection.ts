@@ -89,7 +89,7 @@ export class RpcConnection {
           (reply) => {
             if (reply !== null) this.write(reply);
           },
-          () => this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InternalError, 'Internal error: the request failed; see bangerd.log')),
+          () => this.write(createJSONRPCErrorResponse(null, JSONRPCErrorCode.InternalError, 'Internal error: the request failed; see the server log')),
         );
     }
   }

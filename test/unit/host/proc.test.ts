@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { listSysLinks } from '../../../src/host/network/index.js';
-import { findPidsByArg, parseProcStat, processStartTime, readCmdline, sampleProcess } from '../../../src/host/process-probe.js';
+import { findPidsByArg, findProcesses, isProcessAlive, parseProcStat, processStartTime, readCmdline, sampleProcess } from '../../../src/host/proc/index.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -25,15 +25,16 @@ function marked(marker: string): ChildProcess {
 
 const exited = (c: ChildProcess) => new Promise<void>((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('exit', () => r())));
 
-describe('process-probe', () => {
+describe('host/proc', () => {
   it('parses /proc/PID/stat even when comm holds spaces and parentheses', () => {
     const fields = Array.from({ length: 50 }, (_, i) => String(i));
     fields[0] = 'S'; // field 3
     fields[11] = '150'; // utime (field 14)
     fields[12] = '50'; // stime
     fields[19] = '123456'; // starttime (field 22)
+    fields[21] = '300'; // rss pages (field 24)
     const text = `4242 (qemu (x) y) ${fields.join(' ')}`;
-    expect(parseProcStat(text)).toEqual({ state: 'S', utimeTicks: 150, stimeTicks: 50, startTime: 123456 });
+    expect(parseProcStat(text)).toEqual({ state: 'S', utimeTicks: 150, stimeTicks: 50, startTime: 123456, rssPages: 300 });
     expect(parseProcStat('garbage')).toBeNull();
   });
 
@@ -50,6 +51,12 @@ describe('process-probe', () => {
     const c = marked(marker);
     for (let i = 0; i < 100 && !(readCmdline(c.pid!) ?? []).includes(marker); i++) await new Promise((r) => setTimeout(r, 10));
     expect(await findPidsByArg(marker)).toEqual([c.pid]);
+    const start = processStartTime(c.pid!)!;
+    expect(await findProcesses(marker, 'node')).toEqual([{ pid: c.pid, startTime: start }]);
+    expect(await findProcesses(marker, 'qemu')).toEqual([]);
+    // The pid alone is not the process: another start time is another process.
+    expect(await isProcessAlive(c.pid!, start)).toBe(true);
+    expect(await isProcessAlive(c.pid!, start - 1)).toBe(false);
     c.kill('SIGKILL');
     await exited(c);
     expect(await findPidsByArg(marker)).toEqual([]);

@@ -2,7 +2,9 @@ import { z } from 'zod';
 
 /**
  * The typed operations of the root helper: the contract between bangerd's
- * helper-bridge actor (client) and `banger-helper` (server, root). Schemas here
+ * helper-bridge actor (client) and `banger-helper` (server, root), kept in the
+ * contract layer so machines/ and helper/ share it without importing each
+ * other. Schemas here
  * check shape only; `helper/validate/` checks meaning (name prefixes, paths
  * inside banger's layout, IPs inside the CIDR) before anything touches the host.
  *
@@ -22,24 +24,21 @@ export const HELPER_OPS = {
   'helper.ping': z.object({}).strict(),
   /** Create the bridge if missing, set its address (CIDR form, e.g. 172.16.0.1/24), bring it up. */
   'bridge.ensure': z.object({ name: ifname, address: z.string().min(9).max(18) }).strict(),
-  /** Delete the bridge (only when no taps are attached). */
-  'bridge.delete': z.object({ name: ifname }).strict(),
   /** Create a tap owned by the owner uid, attached to the bridge, up. */
   'tap.create': z.object({ name: ifname, bridge: ifname }).strict(),
   'tap.delete': z.object({ name: ifname }).strict(),
-  /** MASQUERADE + FORWARD rules for one guest IP behind one tap. */
-  /** Also turns net.ipv4.ip_forward on when it is off (and leaves it on, as docker and libvirt do). */
+  /**
+   * MASQUERADE + FORWARD rules for one guest IP behind one tap. Also turns net.ipv4.ip_forward on when
+   * it is off (and leaves it on, as docker and libvirt do): forwarding is part of NAT, not an op of its own.
+   */
   'nat.up': z.object({ guestIP: ipv4, tap: ifname, bridge: ifname }).strict(),
   'nat.down': z.object({ guestIP: ipv4, tap: ifname, bridge: ifname }).strict(),
-  'sysctl.ipForward': z.object({ enable: z.boolean() }).strict(),
   'loop.attach': z.object({ path: absPath, readOnly: z.boolean() }).strict(),
   'loop.detach': z.object({ device: z.string().min(1).max(32) }).strict(),
   'dm.snapshotCreate': z
     .object({ name: z.string().min(1).max(64), originDevice: z.string().max(64), cowDevice: z.string().max(64), sectors: z.number().int().positive() })
     .strict(),
   'dm.snapshotRemove': z.object({ name: z.string().min(1).max(64) }).strict(),
-  /** Give a VMM socket to the owner so bangerd can talk to a VMM the helper started. */
-  'socket.chown': z.object({ path: absPath }).strict(),
   /** Route the `vm` DNS domain to bangerd's DNS server via systemd-resolved on the bridge link. */
   'resolver.route': z.object({ bridge: ifname, server: z.string().min(9).max(21) }).strict(),
   'resolver.unroute': z.object({ bridge: ifname }).strict(),
@@ -62,18 +61,15 @@ export type HelperOpParams<O extends HelperOpName> = z.infer<(typeof HELPER_OPS)
 export interface HelperOpResults {
   'helper.ping': { version: string; uid: number; ownerUid: number; /** How the owner reaches /dev/net/tun (helper/tun-access.ts). */ tun?: string };
   'bridge.ensure': { created: boolean };
-  'bridge.delete': { deleted: boolean };
   'tap.create': { created: boolean };
   'tap.delete': { deleted: boolean };
   /** `ipForwardEnabled`: this call turned net.ipv4.ip_forward on (it was off). */
   'nat.up': { added: number; ipForwardEnabled: boolean };
   'nat.down': { removed: number };
-  'sysctl.ipForward': { previous: boolean };
   'loop.attach': { device: string };
   'loop.detach': { detached: boolean };
   'dm.snapshotCreate': { device: string };
   'dm.snapshotRemove': { removed: boolean };
-  'socket.chown': { changed: boolean };
   'resolver.route': { routed: boolean };
   'resolver.unroute': { unrouted: boolean };
   'dns.redirect': { added: number };

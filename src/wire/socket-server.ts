@@ -1,4 +1,4 @@
-import { chmodSync } from 'node:fs';
+import { chmodSync, chownSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { RpcConnection, type LineHandler } from './connection.js';
 
@@ -6,15 +6,18 @@ export interface RpcSocketServerOptions {
   /** Unix socket path; the caller makes sure no stale socket is in the way. */
   path: string;
   handle: LineHandler;
-  /** Socket file mode. @default 0o600 */
+  /** Socket file mode, held from the socket's first instant (umask). @default 0o600 */
   mode?: number;
+  /** Hands the socket to this user: a root server (banger-helper) serving one owner. */
+  owner?: { uid: number; gid: number };
   maxLineBytes?: number;
   onConnectionError?: (conn: RpcConnection, reason: string) => void;
 }
 
 /**
- * A Unix-socket NDJSON server with a registry of live connections, so the
- * daemon can broadcast notifications and close every client on shutdown.
+ * A Unix-socket NDJSON server (bangerd's and banger-helper's) with a registry
+ * of live connections, so the daemon can broadcast notifications and close
+ * every client on shutdown.
  */
 export class RpcSocketServer {
   private readonly server: Server;
@@ -30,21 +33,29 @@ export class RpcSocketServer {
     return this.live;
   }
 
-  /** Starts listening; the socket file gets `mode` before the promise resolves. */
+  /** Starts listening; the socket file has `mode` (and `owner`) before the promise resolves. */
   listen(): Promise<void> {
+    const mode = this.opts.mode ?? 0o600;
     return new Promise((resolve, reject) => {
       const onError = (err: Error) => reject(err);
       this.server.once('error', onError);
-      this.server.listen(this.opts.path, () => {
-        this.server.off('error', onError);
-        try {
-          chmodSync(this.opts.path, this.opts.mode ?? 0o600);
-        } catch (err) {
-          reject(err as Error);
-          return;
-        }
-        resolve();
-      });
+      // bind(2) runs synchronously inside listen(), so the umask is back before any other code runs.
+      const oldMask = process.umask(0o777 & ~mode);
+      try {
+        this.server.listen(this.opts.path, () => {
+          this.server.off('error', onError);
+          try {
+            if (this.opts.owner) chownSync(this.opts.path, this.opts.owner.uid, this.opts.owner.gid);
+            chmodSync(this.opts.path, mode);
+          } catch (err) {
+            reject(err as Error);
+            return;
+          }
+          resolve();
+        });
+      } finally {
+        process.umask(oldMask);
+      }
     });
   }
 

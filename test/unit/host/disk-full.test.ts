@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HostError } from '../../../src/errors/index.js';
-import { isDiskFull, mountOf } from '../../../src/images/disk-full.js';
+import { diskFullError, isDiskFull, mountOf } from '../../../src/host/disk-full.js';
 
 const MOUNTS = [
   '/dev/vda1 / ext4 rw 0 0',
@@ -28,5 +28,16 @@ describe('isDiskFull', () => {
     expect(isDiskFull(new Error('build failed', { cause: Object.assign(new Error('x'), { code: 'ENOSPC' }) }))).toBe(true);
     expect(isDiskFull(new Error('permission denied'))).toBe(false);
     expect(isDiskFull(undefined)).toBe(false);
+  });
+});
+
+describe('diskFullError', () => {
+  it('names the disk holding the dirs and the fix for an out-of-space error, and nothing else', () => {
+    const err = diskFullError(Object.assign(new Error('write'), { code: 'EDQUOT' }), ['/tmp', '/var/tmp'], 'importing image x');
+    expect(err).toBeInstanceOf(HostError);
+    expect(err?.code).toBe('host.disk_full');
+    expect(err?.message).toMatch(/^importing image x failed: the disk \S+ \(mounted at \/\S*, holding \/tmp and \/var\/tmp\) is full \(.+ free\)$/);
+    expect(err?.hint).toContain('df -h /tmp');
+    expect(diskFullError(new Error('permission denied'), ['/tmp'], 'x')).toBeUndefined();
   });
 });

@@ -1,7 +1,10 @@
+import type { Socket } from 'node:net';
+
 /**
- * NDJSON framing: one JSON-RPC message per line, `\n`-terminated, both ways.
- * The decoder bounds the buffered line so a peer that never sends a newline
- * cannot grow the daemon's memory without limit.
+ * NDJSON framing for bangerd's and banger-helper's sockets: one JSON-RPC
+ * message per line, `\n`-terminated, both ways. The decoder bounds the
+ * buffered line so a peer that never sends a newline cannot grow either
+ * process's memory without limit.
  */
 
 /** Longest line accepted (bytes, excluding the newline). */
@@ -60,4 +63,31 @@ export class LineDecoder {
 /** Serialises one message as a line. JSON.stringify never emits a raw newline. */
 export function encodeLine(message: unknown): string {
   return `${JSON.stringify(message)}\n`;
+}
+
+/**
+ * Client side: hands each JSON message `socket` sends to `onMessage`. A line
+ * that is not JSON is skipped and an overlong one drops the connection: a
+ * server never sends either, and neither may crash the client.
+ */
+export function readMessages(socket: Socket, onMessage: (message: unknown) => void): void {
+  const decoder = new LineDecoder();
+  socket.on('data', (chunk: Buffer) => {
+    let lines: string[];
+    try {
+      lines = decoder.push(chunk);
+    } catch {
+      socket.destroy();
+      return;
+    }
+    for (const line of lines) {
+      let message: unknown;
+      try {
+        message = JSON.parse(line);
+      } catch {
+        continue;
+      }
+      onMessage(message);
+    }
+  });
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 
 /**
  * banger's package version, read from the package.json above this module. The
- * compiled file sits one level deeper (dist/src/rpc) than the source (src/rpc),
+ * compiled file sits one level deeper (dist/src/wire) than the source (src/wire),
  * so walk up until a package.json named "banger" appears.
  */
 export function packageVersion(): string {
