@@ -1,13 +1,7 @@
-export type { HelperOpName, HelperOpParams, HelperOpResult, HelperOpResults, PrivilegedOps } from '../src/model/helper-ops.js';
-export { HELPER_OPS } from '../src/model/helper-ops.js';
-export type { ExecutorOptions, CallerInfo, OpExecutor } from './executor.js';
+export type { HelperOpName, PrivilegedOps } from '../src/model/helper-ops.js';
 export { createOpExecutor, createInProcessOps } from './executor.js';
-export type { HelperServerOptions, HelperServer } from './server.js';
+export type { HelperServer } from './server.js';
 export { startHelperServer } from './server.js';
-export type { HelperClientOptions, HelperClient } from './client.js';
+export type { HelperClient } from './client.js';
 export { createHelperClient } from './client.js';
-export type { HelperConfig } from './args.js';
-export { parseHelperArgs, readToken, HELPER_USAGE } from './args.js';
-export type { HelperPolicy, RefusalCode } from './validate/index.js';
-export { DEFAULT_BRIDGE, DEFAULT_TAP_PREFIX, DEFAULT_CIDR } from './validate/index.js';
-export { HELPER_VERSION } from './version.js';
+export { parseHelperArgs } from './args.js';

@@ -121,5 +121,3 @@ export function createTunAccess(deps: TunAccessDeps) {
     },
   };
 }
-
-export type TunAccessManager = ReturnType<typeof createTunAccess>;

@@ -1,16 +1,7 @@
 /** The actor system's public surface: what bangerd and tools import. */
 export { createBangerSystem } from './system.js';
 export type { BangerSystem } from './system.js';
-export type {
-  BangerPorts,
-  VmStorePort,
-  VmPatch,
-  RuntimeMirror,
-  VmRecordFactory,
-  StoragePort,
-  LaunchPlanner,
-  GuestReadyPort,
-} from './ports.js';
+export type { BangerPorts, VmStorePort, VmPatch, RuntimeMirror, VmRecordFactory } from './ports.js';
 export type { VmService } from './supervisor/service.js';
 export { vmMachine } from './vm/index.js';
 export { supervisorMachine } from './supervisor/machine.js';

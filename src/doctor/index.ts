@@ -1,21 +1,7 @@
-export type {
-  CheckStatus,
-  CheckResult,
-  AcceleratorReport,
-  VmDefaultReport,
-  DoctorPorts,
-  VmmSetting,
-  VmmConfigReport,
-  DeviceMapperReport,
-  TunAccessReport,
-  OwnerImagesReport,
-} from './types.js';
-export type { DoctorCheck } from './checks.js';
+export type { CheckResult, AcceleratorReport, DoctorPorts, VmmConfigReport, DeviceMapperReport } from './types.js';
 export type { HostDoctorOptions } from './host-ports.js';
 export { createHostDoctorPorts, acceleratorReport } from './host-ports.js';
 export {
-  HOST_TOOLS,
-  ALL_CHECKS,
   runDoctor,
   doctorPassed,
   formatDoctor,

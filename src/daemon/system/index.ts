@@ -1,8 +1,5 @@
 export { createVmSystem } from './vm-system.js';
 export type { VmSystem, VmSystemOptions } from './vm-system.js';
 export { EventHub } from './event-hub.js';
-export type { EventSink } from './event-hub.js';
 export { createVmRecordFactory } from './record-factory.js';
-export type { RecordFactoryDeps } from './record-factory.js';
 export { createVmStorePort, applyVmPatch } from './store-port.js';
-export { createPrivilegedOps } from './privileged.js';

@@ -12,4 +12,3 @@ export {
   sampleProcess,
   stopThenKill,
 } from './process.js';
-export type { ProcStat, ProcessMetrics } from './process.js';
