@@ -4,7 +4,7 @@ import type { Layout } from '../host/layout.js';
 import type { ImagesService } from '../images/index.js';
 import type { VMRecord } from '../model/index.js';
 import type { Store } from '../store/index.js';
-import type { EventHub, VmSystem } from './system/index.js';
+import type { EventHub, VmSystem } from './wiring/index.js';
 
 /** VM reads, straight from SQLite (rows are the durable truth); lifecycle goes through vmSystem. */
 export interface VmQueries {

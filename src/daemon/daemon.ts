@@ -12,7 +12,7 @@ import { createFileLogger } from './logger.js';
 import { METHOD_TABLES, type MethodTable } from './methods/index.js';
 import { createDispatcher, lineHandler } from './server.js';
 import { createImagesService } from '../images/index.js';
-import { createVmSystem, EventHub, type VmSystemOptions } from './system/index.js';
+import { createVmSystem, EventHub, type VmSystemOptions } from './wiring/index.js';
 
 export interface StartDaemonOptions {
   env?: Env;

@@ -19,7 +19,6 @@ import {
 import { VMM_BACKENDS } from '../../vmm/registry.js';
 import type { DaemonContext } from '../context.js';
 import type { MethodTable } from './types.js';
-import { vmService } from './vm-system.js';
 
 const DEFAULT_LOG_TAIL = 64 * 1024;
 
@@ -32,7 +31,7 @@ const DEFAULT_LOG_TAIL = 64 * 1024;
 export const vmMethods = {
   'vm.list': { params: Empty, handler: (_params, ctx) => ctx.services.vms.list() },
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
-  'vm.create': { params: VmCreateParams, handler: async (params, ctx) => (await vmService(ctx)).create(params) },
+  'vm.create': { params: VmCreateParams, handler: async (params, ctx) => (await ctx.services.vmSystem.service()).create(params) },
   'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).start(params.name) },
   'vm.stop': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).stop(name, { force: force === true }) },
   'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).restart(params.name) },
@@ -62,7 +61,7 @@ export const vmMethods = {
     handler: async (params, ctx) => {
       const vm = requireRunning(ctx.services.vms.get(params.name), 'ssh into');
       const key = await ensureSshKey(ctx.layout);
-      (await vmService(ctx)).touch(vm.id);
+      (await ctx.services.vmSystem.service()).touch(vm.id);
       return {
         name: vm.name,
         host: vm.runtime.guestIP,
@@ -94,7 +93,7 @@ export const vmMethods = {
       } finally {
         agent.close();
       }
-      (await vmService(ctx)).touch(vm.id);
+      (await ctx.services.vmSystem.service()).touch(vm.id);
       const rows = mergeListeners(vm.name, listeners.map(toGuestListener));
       return { name: vm.name, rows: await labelHttpRows(rows, vm.runtime.guestIP) };
     },
@@ -107,7 +106,7 @@ export const vmMethods = {
  */
 async function serviceFor(ctx: DaemonContext, ref: string) {
   ctx.services.vms.get(ref);
-  return vmService(ctx);
+  return ctx.services.vmSystem.service();
 }
 
 function requireRunning(vm: VMRecord, what: string): VMRecord {

@@ -9,7 +9,7 @@ import { Empty, VmRefParams } from '../../../src/rpc/methods.js';
 import type { RpcConnection } from '../../../src/wire/index.js';
 import type { Store } from '../../../src/store/index.js';
 import type { ImagesService } from '../../../src/images/index.js';
-import type { EventHub, VmSystem } from '../../../src/daemon/system/index.js';
+import type { EventHub, VmSystem } from '../../../src/daemon/wiring/index.js';
 import { makeVm } from '../../helpers/index.js';
 
 function fakeCtx(over: Partial<DaemonContext> = {}): DaemonContext {

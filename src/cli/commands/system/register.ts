@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { createExecFileRunner, type CommandRunner } from '../../../host/exec/index.js';
-import { createSystemService, type SystemService } from '../../../system/index.js';
+import { createSystemService, type SystemService } from '../../../install/index.js';
 
 export interface SystemCommandDeps {
   /** @default createSystemService over the real runner and process.env */

@@ -1,6 +1,6 @@
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { applyVmPatch, createVmStorePort } from '../../../../src/daemon/system/index.js';
+import { applyVmPatch, createVmStorePort } from '../../../../src/daemon/wiring/index.js';
 import { openStore, type Store } from '../../../../src/store/index.js';
 import { createTempRoot, makeImage, makeVm, type TempRoot } from '../../../helpers/index.js';
 

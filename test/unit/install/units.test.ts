@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createRecordingRunner } from '../../../src/host/exec/index.js';
-import { createSystemService, renderDaemonUnit, renderHelperUnit, systemctlPlans } from '../../../src/system/index.js';
+import { createSystemService, renderDaemonUnit, renderHelperUnit, systemctlPlans } from '../../../src/install/index.js';
 
 const p = {
   ownerUser: 'ann', ownerUid: 1000, ownerGid: 1000, nodePath: '/usr/bin/node', distDir: '/opt/banger/dist',

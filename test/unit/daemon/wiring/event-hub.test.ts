@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventHub } from '../../../../src/daemon/system/index.js';
+import { EventHub } from '../../../../src/daemon/wiring/index.js';
 
 describe('EventHub', () => {
   const sink = (id: number) => {

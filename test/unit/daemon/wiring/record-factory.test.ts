@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../../src/config/index.js';
-import { createVmRecordFactory } from '../../../../src/daemon/system/index.js';
+import { createVmRecordFactory } from '../../../../src/daemon/wiring/index.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../../../../src/errors/index.js';
 import { GiB } from '../../../../src/model/index.js';
 import type { VMRecord } from '../../../../src/model/index.js';

@@ -4,7 +4,7 @@ import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSystemCommands } from '../../../src/cli/commands/system/index.js';
 import { createExecFileRunner } from '../../../src/host/exec/index.js';
-import { createSystemService, METADATA_PATH } from '../../../src/system/index.js';
+import { createSystemService, METADATA_PATH } from '../../../src/install/index.js';
 
 /** path → type, mode and content hash-ish: everything uninstall must restore. */
 function snapshotTree(root: string): Record<string, string> {
