@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSize } from '../model/index.js';
+import { parseSize, VMM_NAMES } from '../model/index.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -65,7 +65,7 @@ export const ConfigSchema = z
   .object({
     log_level: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal']).default('info'),
     /** `standin` is for tests and development only (see StandinSchema). */
-    vmm: z.enum(['auto', 'qemu', 'firecracker', 'standin']).default('auto'),
+    vmm: z.enum(['auto', ...VMM_NAMES]).default('auto'),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
     bridge_name: z
       .string()

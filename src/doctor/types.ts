@@ -1,3 +1,5 @@
+import type { VmmName } from '../model/index.js';
+
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
 export interface CheckResult {
@@ -29,7 +31,7 @@ export interface VmDefaultReport {
 }
 
 /** The `vmm` key of config.toml (`auto` picks Firecracker only with usable KVM and its binary on PATH). */
-export type VmmSetting = 'auto' | 'qemu' | 'firecracker' | 'standin';
+export type VmmSetting = VmmName | 'auto';
 
 export interface VmmConfigReport {
   setting: VmmSetting;

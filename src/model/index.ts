@@ -13,7 +13,7 @@ export type {
   FileSyncEntry,
   PortRow,
 } from './types.js';
-export { VM_STATES } from './types.js';
+export { VM_STATES, VMM_NAMES } from './types.js';
 export { newId, shortId, nowIso } from './ids.js';
 export { VM_NAME_PATTERN, vmNameProblem, isValidVmName, friendlyName } from './names.js';
 export { parseSize, formatSize, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';

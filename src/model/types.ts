@@ -87,7 +87,9 @@ export interface VMHandles {
 }
 
 /** `standin` is a test/dev backend (a plain child process, no guest); never use it for real work. */
-export type VmmName = 'firecracker' | 'qemu' | 'standin';
+/** Every VMM kind; src/vmm/registry.ts must have a backend for each (a compile error otherwise). */
+export const VMM_NAMES = ['firecracker', 'qemu', 'standin'] as const;
+export type VmmName = (typeof VMM_NAMES)[number];
 export type ImageProfile = 'debian' | 'minimal' | 'imported';
 
 export interface Image {

@@ -18,7 +18,8 @@ import type { DebugActor } from '../../rpc/methods.js';
 import type { VmmName } from '../../model/index.js';
 import type { Store } from '../../store/index.js';
 import { chooseAccel } from '../../vmm/accel.js';
-import { chooseVmmKind, onPath } from '../../vmm/choose.js';
+import { chooseVmmKind } from '../../vmm/choose.js';
+import { which } from '../../host/exec/index.js';
 import { createVmmPorts, type VmmRuntime } from '../../vmm/registry.js';
 import { standinBehaviourFromConfig } from '../../vmm/standin/backend.js';
 import type { StandinBehaviours } from '../../vmm/standin/driver.js';
@@ -118,7 +119,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       },
       opts.runtimes,
     );
-    const vmmKind = chooseVmmKind(config.vmm, { kvmUsable: accel.kvm === 'usable', firecrackerInstalled: onPath('firecracker') });
+    const vmmKind = chooseVmmKind(config.vmm, { kvmUsable: accel.kvm === 'usable', firecrackerInstalled: (await which('firecracker')) !== undefined });
     // Names outside .vm go to default_dns or the host's resolvers; never back to the gateway (guests' port 53 is us).
     const gateway = parseCidr(config.bridge_cidr).address;
     const forwarder = createForwarder({

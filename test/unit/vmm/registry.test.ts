@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import { GuestError } from '../../../src/errors/index.js';
-import { chooseVmmKind, onPath } from '../../../src/vmm/choose.js';
+import { chooseVmmKind } from '../../../src/vmm/choose.js';
 import { createVmmPorts, VMM_BACKENDS, type VmmDeps, type VmmRuntime } from '../../../src/vmm/registry.js';
 import { standinBehaviourFromConfig } from '../../../src/vmm/standin/backend.js';
 import { makeVm } from '../../helpers/index.js';
 
 const tcg = { kvmUsable: false, firecrackerInstalled: true };
-const kvm = { kvmUsable: true, firecrackerInstalled: onPath('firecracker', '/nonexistent') };
+const kvm = { kvmUsable: true, firecrackerInstalled: false };
 
 describe('chooseVmmKind', () => {
   it('keeps an explicit setting, standin included', () => {
