@@ -101,10 +101,10 @@ export interface HostProbePort {
    * `foreign` (the name now belongs to someone else). Never throws.
    */
   tapState(name: string): Promise<'ok' | 'missing' | 'detached' | 'foreign'>;
-  /** Pids whose command line contains `needle` (finds a VMM by its socket path when no pid was recorded). */
-  findPidsByArg(needle: string): Promise<number[]>;
-  /** Cumulative CPU time (ms) and RSS (bytes) of a process, or null when it is gone. */
-  sampleProcess(pid: number): Promise<{ cpuMs: number; rssBytes: number } | null>;
+  /** Processes whose command line contains `needle`, with start times (finds a VMM by its socket path when no pid was recorded). */
+  findProcesses(needle: string): Promise<{ pid: number; startTime: number }[]>;
+  /** Cumulative CPU time (ms) and RSS (bytes) of a process, or undefined when it is gone. */
+  processMetrics(pid: number): Promise<{ cpuTimeMs: number; rssBytes: number } | undefined>;
 }
 
 /** Starts the UDP server for `NAME.vm` (src/host/dns `startDnsServer` fits). */

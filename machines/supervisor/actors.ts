@@ -94,7 +94,7 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
             const ref = system.get(vmActorId(vm.id));
             const pid = vmmPidOf(ref);
             if (pid === undefined) continue;
-            if (!(await ports.host.sampleProcess(pid))) {
+            if (!(await ports.host.processMetrics(pid))) {
               sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
               continue;
             }
@@ -120,7 +120,7 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
       pollStats: fromCallback<SupervisorEvent, SupervisorInput>(({ input, sendBack, system }) => {
         if (input.statsPollIntervalMs <= 0) return () => {};
         // Keyed by VM, remembering the pid: a restart between two polls is a new process whose CPU time starts over.
-        const previous = new Map<string, { pid: number; cpuMs: number; at: number }>();
+        const previous = new Map<string, { pid: number; cpuTimeMs: number; at: number }>();
         let busy = false;
         const poll = async () => {
           for (const vm of ports.store.list()) {
@@ -130,7 +130,7 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
             }
             const pid = vmmPidOf(system.get(vmActorId(vm.id)));
             if (pid === undefined) continue;
-            const sample = await ports.host.sampleProcess(pid);
+            const sample = await ports.host.processMetrics(pid);
             if (!sample) {
               sendBack({ type: 'vm.lost', vmId: vm.id, reason: lostReason(pid, vm.runtime.logPath) });
               continue;
@@ -138,13 +138,13 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
             const now = ports.clock.now();
             const last = previous.get(vm.id);
             const prev = last?.pid === pid ? last : undefined;
-            previous.set(vm.id, { pid, cpuMs: sample.cpuMs, at: now });
+            previous.set(vm.id, { pid, cpuTimeMs: sample.cpuTimeMs, at: now });
             const disk = await ports.storage.diskUsage(vm).catch(() => null);
             ports.store.update(vm.id, {
               stats: {
                 collectedAt: new Date(now).toISOString(),
                 rssBytes: sample.rssBytes,
-                ...(prev && now > prev.at ? { cpuPercent: Math.round(((sample.cpuMs - prev.cpuMs) / (now - prev.at)) * 1000) / 10 } : {}),
+                ...(prev && now > prev.at ? { cpuPercent: Math.round(((sample.cpuTimeMs - prev.cpuTimeMs) / (now - prev.at)) * 1000) / 10 } : {}),
                 ...(disk ?? {}),
               },
             });

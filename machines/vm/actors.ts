@@ -205,7 +205,7 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
           return;
         }
         // No pid recorded (crash or abort mid-launch): the socket path in its argv identifies our process.
-        for (const pid of await ports.host.findPidsByArg(r.apiSockPath)) await driver.kill({ pid, apiSockPath: r.apiSockPath });
+        for (const p of await ports.host.findProcesses(r.apiSockPath)) await driver.kill({ pid: p.pid, pidStartTime: p.startTime, apiSockPath: r.apiSockPath });
         return;
       }
       case 'nat':

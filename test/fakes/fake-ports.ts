@@ -90,8 +90,8 @@ export function createFakePorts(over: Partial<BangerPorts> & { helper?: FakeHelp
     host: {
       listTaps: async (prefix) => helper.state().taps.filter((t) => t.startsWith(prefix)),
       tapState: async (name) => (helper.state().taps.includes(name) ? 'ok' : 'missing'),
-      findPidsByArg: async (needle) => [...vmm.alive].filter(([, sock]) => sock === needle).map(([pid]) => pid),
-      sampleProcess: async (pid) => (vmm.alive.has(pid) ? { cpuMs: 10, rssBytes: 1 << 20 } : null),
+      findProcesses: async (needle) => [...vmm.alive].filter(([, sock]) => sock === needle).map(([pid]) => ({ pid, startTime: 1 })),
+      processMetrics: async (pid) => (vmm.alive.has(pid) ? { cpuTimeMs: 10, rssBytes: 1 << 20 } : undefined),
     },
     privileged: helper,
     startDnsServer: nullDnsServer,

@@ -13,7 +13,7 @@ import { detectResolved } from '../../host/resolver/index.js';
 import { createHandlesStore } from '../../host/handles-file.js';
 import type { Env, Layout } from '../../host/layout.js';
 import { findNetworkConflicts, instanceId, instanceTag, listOwnTaps, OWN_NETWORK_HINT, tapState, type NetworkClaim } from '../../host/network/index.js';
-import { findPidsByArg, sampleProcess } from '../../host/proc/index.js';
+import { findProcesses, processMetrics } from '../../host/proc/index.js';
 import type { DebugActor } from '../../rpc/methods.js';
 import type { VmmName } from '../../model/index.js';
 import type { Store } from '../../store/index.js';
@@ -145,8 +145,8 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       host: {
         listTaps: async (prefix) => listOwnTaps(prefix, tag),
         tapState: async (name) => tapState(name, config.bridge_name, tag),
-        findPidsByArg,
-        sampleProcess,
+        findProcesses: (needle) => findProcesses(needle),
+        processMetrics,
       },
       privileged,
       startDnsServer: (o) => startDnsServer({ ...o, forward: forwarder.forward }),

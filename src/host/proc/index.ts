@@ -5,10 +5,8 @@ export {
   isProcessAlive,
   readCmdline,
   findProcesses,
-  findPidsByArg,
   waitForExit,
   signalProcess,
   processMetrics,
-  sampleProcess,
   stopThenKill,
 } from './process.js';

@@ -78,11 +78,6 @@ export async function findProcesses(needle: string, exe?: string): Promise<{ pid
   return found;
 }
 
-/** Pids only, for the host port (machines/ports.ts) that kills leftovers by socket path. */
-export async function findPidsByArg(needle: string): Promise<number[]> {
-  return (await findProcesses(needle)).map((p) => p.pid);
-}
-
 /** Resolves true once the process is gone, false when timeoutMs passes first (or the signal fires). */
 export async function waitForExit(pid: number, startTime: number | undefined, timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
@@ -113,12 +108,6 @@ export interface ProcessMetrics {
 export async function processMetrics(pid: number): Promise<ProcessMetrics | undefined> {
   const st = readProcStat(pid);
   return st ? { cpuTimeMs: ((st.utimeTicks + st.stimeTicks) * 1000) / TICKS_PER_SEC, rssBytes: st.rssPages * PAGE_SIZE } : undefined;
-}
-
-/** processMetrics in the host port's shape (machines/ports.ts). */
-export async function sampleProcess(pid: number): Promise<{ cpuMs: number; rssBytes: number } | null> {
-  const m = await processMetrics(pid);
-  return m ? { cpuMs: m.cpuTimeMs, rssBytes: m.rssBytes } : null;
 }
 
 /**

@@ -3,7 +3,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { listSysLinks } from '../../../src/host/network/index.js';
-import { findPidsByArg, findProcesses, isProcessAlive, parseProcStat, processStartTime, readCmdline, sampleProcess } from '../../../src/host/proc/index.js';
+import { findProcesses, isProcessAlive, parseProcStat, processMetrics, processStartTime, readCmdline } from '../../../src/host/proc/index.js';
 
 const children: ChildProcess[] = [];
 afterEach(() => {
@@ -50,7 +50,7 @@ describe('host/proc', () => {
     const marker = `/tmp/banger-probe-${randomBytes(6).toString('hex')}/api.sock`;
     const c = marked(marker);
     for (let i = 0; i < 100 && !(readCmdline(c.pid!) ?? []).includes(marker); i++) await new Promise((r) => setTimeout(r, 10));
-    expect(await findPidsByArg(marker)).toEqual([c.pid]);
+    expect((await findProcesses(marker)).map((p) => p.pid)).toEqual([c.pid]);
     const start = processStartTime(c.pid!)!;
     expect(await findProcesses(marker, 'node')).toEqual([{ pid: c.pid, startTime: start }]);
     expect(await findProcesses(marker, 'qemu')).toEqual([]);
@@ -59,17 +59,17 @@ describe('host/proc', () => {
     expect(await isProcessAlive(c.pid!, start - 1)).toBe(false);
     c.kill('SIGKILL');
     await exited(c);
-    expect(await findPidsByArg(marker)).toEqual([]);
+    expect(await findProcesses(marker)).toEqual([]);
   });
 
-  it('samples CPU time and RSS of a live process, null for a dead pid', { timeout: 10_000 }, async () => {
-    const s = await sampleProcess(process.pid);
+  it('samples CPU time and RSS of a live process, undefined for a dead pid', { timeout: 10_000 }, async () => {
+    const s = await processMetrics(process.pid);
     expect(s!.rssBytes).toBeGreaterThan(1 << 20);
-    expect(s!.cpuMs).toBeGreaterThan(0);
+    expect(s!.cpuTimeMs).toBeGreaterThan(0);
     const c = sleeper();
     c.kill('SIGKILL');
     await exited(c);
-    expect(await sampleProcess(c.pid!)).toBeNull();
+    expect(await processMetrics(c.pid!)).toBeUndefined();
   });
 
   it('lists network devices by prefix (none for an unused prefix)', async () => {

@@ -71,7 +71,7 @@ describe('stale auto-stop sweep', () => {
 describe('stats poll', () => {
   it('records CPU %, RSS and disk bytes of running VMs', { timeout: 10_000 }, async () => {
     let cpuMs = 1000;
-    b.ports.host.sampleProcess = async (pid) => (b.vmm.alive.has(pid) ? { cpuMs, rssBytes: 300 << 20 } : null);
+    b.ports.host.processMetrics = async (pid) => (b.vmm.alive.has(pid) ? { cpuTimeMs: cpuMs, rssBytes: 300 << 20 } : undefined);
     const s = await boot({ statsPollIntervalMs: 5000 });
     const vm = await s.service.create({ name: 'hot' });
 
@@ -91,7 +91,7 @@ describe('stats poll', () => {
 
   it('never reports a negative CPU % when the VM restarted between two polls (new process)', { timeout: 10_000 }, async () => {
     const cpu = new Map<number, number>();
-    b.ports.host.sampleProcess = async (pid) => (b.vmm.alive.has(pid) ? { cpuMs: cpu.get(pid) ?? 0, rssBytes: 1 } : null);
+    b.ports.host.processMetrics = async (pid) => (b.vmm.alive.has(pid) ? { cpuTimeMs: cpu.get(pid) ?? 0, rssBytes: 1 } : undefined);
     const s = await boot({ statsPollIntervalMs: 1000 });
     const vm = await s.service.create({ name: 'again' });
     cpu.set(b.store.get(vm.id)!.runtime.vmmPid!, 90_000); // an old, busy process
@@ -139,10 +139,10 @@ describe('stats poll', () => {
     let calls = 0;
     let release!: () => void;
     const slow = new Promise<void>((r) => (release = r));
-    b.ports.host.sampleProcess = async () => {
+    b.ports.host.processMetrics = async () => {
       calls++;
       await slow;
-      return { cpuMs: 1, rssBytes: 1 };
+      return { cpuTimeMs: 1, rssBytes: 1 };
     };
     const s = await boot({ statsPollIntervalMs: 1000 });
     await s.service.create({ name: 'a' });

@@ -37,8 +37,8 @@ async function startPool(opts: { size?: number; held?: Record<string, string>; h
   const host = {
     listTaps: async (prefix: string) => helper.state().taps.filter((t) => t.startsWith(prefix)),
     tapState: async (name: string) => (helper.state().taps.includes(name) ? ('ok' as const) : ('missing' as const)),
-    findPidsByArg: async () => [],
-    sampleProcess: async () => null,
+    findProcesses: async () => [],
+    processMetrics: async () => undefined,
   };
   const root = setup({
     actors: { helperBridge: provideHelperBridge(helper, { attempts: 1, baseDelayMs: 1 }), tapPool: provideTapPool(host) },
@@ -229,7 +229,7 @@ describe('tap-pool', () => {
 
   it('refuses acquisitions before init with a typed BusyError', { timeout: 5000 }, async () => {
     const helper = new FakeHelper();
-    const root = setup({ actors: { helperBridge: provideHelperBridge(helper), tapPool: provideTapPool({ listTaps: async () => [], tapState: async () => 'ok' as const, findPidsByArg: async () => [], sampleProcess: async () => null }) } }).createMachine({
+    const root = setup({ actors: { helperBridge: provideHelperBridge(helper), tapPool: provideTapPool({ listTaps: async () => [], tapState: async () => 'ok' as const, findProcesses: async () => [], processMetrics: async () => undefined }) } }).createMachine({
       entry: [
         spawnChild('helperBridge', { id: 'helperBridge', systemId: 'helperBridge' }),
         spawnChild('tapPool', { id: 'tapPool', systemId: 'tapPool', input: { bridge: 'br', bridgeAddress: '172.16.0.1/24', prefix: PREFIX, size: 1 } }),
