@@ -10,7 +10,7 @@
 import { waitFor } from 'xstate';
 import type { Actor, AnyActorRef } from 'xstate';
 import type { VMRecord } from '../../src/model/index.js';
-import { formatSize, parseSize, vmNameProblem } from '../../src/model/index.js';
+import { formatSize, parseSize, vmNameProblem, vmNameTaken } from '../../src/model/index.js';
 import type { VmCreateParams, VmSetParams } from '../../src/model/schemas.js';
 import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, fromRpcError } from '../../src/errors/index.js';
 import type { ErrorKind } from '../../src/errors/index.js';
@@ -155,7 +155,7 @@ export function createVmService(
         // The hint is what the CLI prints as `hint:`; without it a client calling the RPC directly got no fix.
         if (problem) throw new InvalidInputError(problem, { code: 'vm.name_invalid', hint: 'use 1-63 lowercase letters, digits and inner hyphens, e.g. --name dev-1' });
         if (ports.store.getByName(params.name)) {
-          throw new ConflictError(`VM "${params.name}" already exists`, { hint: 'pick another --name, or banger vm delete it first', code: 'vm.name_taken' });
+          throw vmNameTaken(params.name);
         }
       }
       const record = await ports.records.build(params);

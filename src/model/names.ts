@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { ConflictError } from '../errors/index.js';
 
 /**
  * VM names become DNS labels (`NAME.vm`) and hostnames, so they follow RFC 1123
@@ -51,4 +52,9 @@ export function friendlyName(taken: (name: string) => boolean = () => false, ran
     const name = `${ADJECTIVES[rand(ADJECTIVES.length)]}-${NOUNS[rand(NOUNS.length)]}-${n}`;
     if (!taken(name)) return name;
   }
+}
+
+/** The one answer to a create that reuses a name (the service checks first; the store's unique index is the backstop). */
+export function vmNameTaken(name: string): ConflictError {
+  return new ConflictError(`a VM named "${name}" already exists`, { code: 'vm.exists', hint: `pick another --name, or delete it first: banger vm delete ${name}` });
 }

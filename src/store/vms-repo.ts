@@ -1,6 +1,7 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../errors/index.js';
 import type { VMRecord, VMState, VMStats, WorkspacePrepareResult } from '../model/index.js';
+import { vmNameTaken } from '../model/index.js';
 import {
   decodeColumn,
   decodeEnum,
@@ -168,10 +169,7 @@ function mapWriteError(err: unknown, vm: VMRecord): unknown {
         hint: 'this is a bug in IP allocation; retry the create',
       });
     }
-    return new ConflictError(`a VM named "${vm.name}" already exists`, {
-      code: 'vm.exists',
-      hint: `pick another --name, or delete it first: banger vm delete ${vm.name}`,
-    });
+    return vmNameTaken(vm.name);
   }
   if (isForeignKeyViolation(err)) {
     return new NotFoundError(`image ${vm.imageId} does not exist`, { code: 'image.not_found', hint: 'see: banger image list' });

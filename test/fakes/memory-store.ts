@@ -1,5 +1,5 @@
 import type { VMRecord } from '../../src/model/index.js';
-import { ConflictError } from '../../src/errors/index.js';
+import { vmNameTaken } from '../../src/model/index.js';
 import type { VmPatch, VmStorePort } from '../../machines/ports.js';
 import { applyPatch } from '../helpers/apply-patch.js';
 import { resolveVm } from '../helpers/resolve-vm.js';
@@ -24,7 +24,7 @@ export class MemoryVmStore implements VmStorePort {
   }
 
   insert(vm: VMRecord): void {
-    if (this.rows.has(vm.id) || this.getByName(vm.name)) throw new ConflictError(`VM "${vm.name}" already exists`);
+    if (this.rows.has(vm.id) || this.getByName(vm.name)) throw vmNameTaken(vm.name);
     this.rows.set(vm.id, structuredClone(vm));
   }
   update(id: string, patch: VmPatch): boolean {
