@@ -23,6 +23,8 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     ['src/cli/commands/debug/x.ts', "import { vmMachine } from '../../../../machines/index.js';"],
     ['tui/x.ts', "import { openStore } from '../src/store/index.js';"],
     ['src/debug/viz/x.ts', "import type { MachineGraph } from '../../../machines/graph.js';"],
+    ['helper/x.ts', "import { RpcClient } from '../src/rpc/index.js';"],
+    ['src/wire/x.ts', "import type { MethodName } from '../rpc/methods.js';"],
   ])('%s: refuses %s', async (file, code) => {
     expect(await restricted(file, `${code}\nexport {};\n`)).toHaveLength(1);
   });
@@ -35,6 +37,8 @@ describe('layer boundaries (eslint no-restricted-imports)', () => {
     ['src/model/x.ts', "import { InvalidInputError } from '../errors/index.js';"],
     ['helper/ops/x.ts', "import { parseCidr } from '../../src/host/network/index.js';"],
     ['src/cli/commands/x.ts', "import type { MethodName } from '../../rpc/index.js';"],
+    ['helper/x.ts', "import { RpcSocketServer } from '../src/wire/index.js';"],
+    ['src/rpc/x.ts', "import { readMessages } from '../wire/index.js';"],
   ])('%s: allows %s', async (file, code) => {
     expect(await restricted(file, `${code}\nexport {};\n`)).toEqual([]);
   });
