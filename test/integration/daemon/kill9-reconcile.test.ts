@@ -35,7 +35,7 @@ async function expectConsistent(d: NetnsDaemon, vms: VMRecord[]): Promise<void> 
   expect(d.standinPids().sort()).toEqual(running.map((v) => v.runtime.vmmPid!).sort());
   // Taps: the running VMs' plus at most the pool's ready ones (surplus deletion is asynchronous).
   const held = new Set(running.map((v) => v.runtime.tapDevice!));
-  expect(await waitFor(() => d.taps().filter((t) => !held.has(t)).length <= POOL, 10_000), `taps: ${d.taps().join(' ')}`).toBe(true);
+  expect(await waitFor(() => d.taps().filter((t) => !held.has(t)).length <= POOL, 30_000), `taps: ${d.taps().join(' ')}`).toBe(true);
   for (const t of held) expect(d.taps()).toContain(t);
 }
 

@@ -125,7 +125,7 @@ describe.skipIf(skipReason(missing))('images as an ordinary user', () => {
     const kernelFrom = { kernelPath: kernel, kernelArgs: 'root=/dev/vda rw' };
     const before = existsSync(fx.layout.imagesDir) ? readdirSync(fx.layout.imagesDir) : [];
     const res = await fx.run(
-      `const { importImage } = await import(dist + '/images/index.js');
+      `const { importImage } = await import(dist + '/images/import/index.js');
        const refused = await importImage({ layout, name: 'bad', source: ${JSON.stringify(hostile)}, kernelFrom: ${JSON.stringify(kernelFrom)} }).then(() => 'imported', (e) => e.message);
        const image = await importImage({ layout, name: 'tar', source: ${JSON.stringify(tar)}, kernelFrom: ${JSON.stringify(kernelFrom)} });
        console.log(JSON.stringify({ image, refused }));`,
