@@ -112,7 +112,7 @@ describe.skipIf(netnsMissing !== null)(gated('vm create on a full disk (stand-in
     }
     expect(await invariantProblems(d, vms.filter((v) => v.state !== 'error'), { names: [], pool: 1, label: 'vm create on a full disk' })).toEqual([]);
     expect(d.standinPids()).toEqual([]);
-    count('defectsFound', 1, 'vm create on a full disk: bare ENOENT, no disk named (src/daemon/wiring/standin-runtime.ts)');
+    count('defectsFound', 1, 'vm create on a full disk: bare ENOENT, no disk named (src/vmm/standin/backend.ts)');
     await d.stop();
   });
 });
