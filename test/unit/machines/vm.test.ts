@@ -28,7 +28,7 @@ import type { GateMode } from '../../helpers/gates.js';
 type Snap = SnapshotFrom<typeof vmMachine>;
 type Step = { event: AnyEventObject; state: Snap };
 
-const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage'] as const;
+const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage', 'pauseVmm', 'resumeVmm'] as const;
 const base = makeRecord('model-vm', 0);
 const ip = base.runtime.guestIP;
 
@@ -59,6 +59,8 @@ function eventsFor(s: Snap): AnyEventObject[] {
     { type: 'vm.stop' },
     { type: 'vm.stop', force: true },
     { type: 'vm.delete' },
+    { type: 'vm.pause' },
+    { type: 'vm.resume' },
     { type: 'vm.exited', reason: 'VMM process exited' },
     { type: 'vm.configure', spec: { ...s.context.spec, vcpuCount: s.context.spec.vcpuCount + 1 } },
     ...STEP_IDS.filter((id) => running.has(id)).flatMap((id) => [
@@ -134,6 +136,11 @@ const inputs: Array<[string, VmInput, VmHarnessOptions]> = [
     'adopted at reconcile',
     { record: { ...base, state: 'running' }, recover: { mode: 'adopt', releases: adoptReleases } },
     { record: base, state: 'running', recover: { mode: 'adopt', releases: adoptReleases } },
+  ],
+  [
+    'adopted paused at reconcile',
+    { record: { ...base, state: 'paused' }, recover: { mode: 'adopt', releases: adoptReleases } },
+    { record: base, state: 'paused', recover: { mode: 'adopt', releases: adoptReleases } },
   ],
   [
     'torn down at reconcile',
