@@ -75,6 +75,10 @@ export function App({ source, now = Date.now, logRefreshMs = 1000 }: AppProps) {
       case 'toggle-start':
         if (vm) run(vm.state === 'running' || vm.state === 'starting' ? 'stop' : 'start', vm.name);
         return;
+      case 'toggle-pause':
+        if (vm?.state === 'running') run('pause', vm.name);
+        else if (vm?.state === 'paused') run('resume', vm.name);
+        return;
       case 'restart':
         if (vm) run('restart', vm.name);
         return;

@@ -88,6 +88,12 @@ export function createDaemonSource(opts: DaemonSourceOptions): DaemonTuiSource {
         case 'restart':
           await link.call('vm.restart', { name });
           return;
+        case 'pause':
+          await link.call('vm.pause', { name });
+          return;
+        case 'resume':
+          await link.call('vm.resume', { name });
+          return;
         case 'delete':
           await link.call('vm.delete', { name });
           return;

@@ -10,6 +10,7 @@ export type KeyIntent =
   | { type: 'open-logs' }
   | { type: 'back' }
   | { type: 'toggle-start' }
+  | { type: 'toggle-pause' }
   | { type: 'restart' }
   | { type: 'ask-delete' }
   | { type: 'confirm-delete' }
@@ -40,10 +41,11 @@ export function intentFor(mode: Mode, input: string, key: KeyInfo): KeyIntent {
   if (key.downArrow || input === 'j') return { type: 'move', delta: 1 };
   if (key.return) return { type: 'open-details' };
   if (input === 's') return { type: 'toggle-start' };
+  if (input === 'p') return { type: 'toggle-pause' };
   if (input === 'r') return { type: 'restart' };
   if (input === 'd') return { type: 'ask-delete' };
   if (input === 'l') return { type: 'open-logs' };
   return { type: 'none' };
 }
 
-export const HELP_LINE = '↑/↓ select  enter details  s start/stop  r restart  d delete  l log  q quit';
+export const HELP_LINE = '↑/↓ select  enter details  s start/stop  p pause/resume  r restart  d delete  l log  q quit';

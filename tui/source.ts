@@ -28,7 +28,7 @@ export interface ConnectionInfo {
   error?: string;
 }
 
-export type VmAction = 'start' | 'stop' | 'restart' | 'delete';
+export type VmAction = 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'delete';
 
 /**
  * What the TUI needs from the daemon, as an interface so component tests can

@@ -18,7 +18,10 @@ export interface SupervisorOptions extends VmOptions {
 }
 
 /** States a vm actor can rest in; anything else is an operation in progress. */
-export const STABLE_VM_STATES = ['created', 'running', 'stopped', 'error'] as const;
+export const STABLE_VM_STATES = ['created', 'running', 'paused', 'stopped', 'error'] as const;
+
+/** Row states in which a VMM process exists and must be watched. */
+const hasVmm = (state: string) => state === 'running' || state === 'paused';
 
 export function isStable(ref: AnyActorRef): boolean {
   const snap = ref.getSnapshot() as { status: string; value?: unknown };
@@ -90,7 +93,7 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
         let busy = false;
         const check = async () => {
           for (const vm of ports.store.list()) {
-            if (vm.state !== 'running') continue;
+            if (!hasVmm(vm.state)) continue;
             const ref = system.get(vmActorId(vm.id));
             const pid = vmmPidOf(ref);
             if (pid === undefined) continue;
@@ -124,7 +127,7 @@ export function provideSupervisor(ports: BangerPorts, opts: SupervisorOptions) {
         let busy = false;
         const poll = async () => {
           for (const vm of ports.store.list()) {
-            if (vm.state !== 'running') {
+            if (!hasVmm(vm.state)) {
               previous.delete(vm.id);
               continue;
             }

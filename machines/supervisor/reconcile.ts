@@ -37,7 +37,8 @@ async function verdict(vm: VMRecord, ports: ReconcilePorts): Promise<{ plan: VmI
   const tap = handles.tapDevice;
   const pid = handles.pid ?? (handles as { vmmPid?: number }).vmmPid;
   let reason: string;
-  if (vm.state === 'running' && pid !== undefined) {
+  const live = vm.state === 'running' || vm.state === 'paused';
+  if (live && pid !== undefined) {
     let alive = false;
     try {
       const handle = { pid, apiSockPath: handles.apiSockPath ?? vm.runtime.apiSockPath };
@@ -47,8 +48,8 @@ async function verdict(vm: VMRecord, ports: ReconcilePorts): Promise<{ plan: VmI
     }
     if (alive) return { plan: { record: vm, recover: { mode: 'adopt', releases } }, ...(tap ? { tap } : {}), kept: true };
     reason = `VMM process ${pid} is gone (or its pid was reused) after a daemon restart${source}`;
-  } else if (vm.state === 'running') {
-    reason = `no VMM pid recorded for a running VM${source}`;
+  } else if (live) {
+    reason = `no VMM pid recorded for a ${vm.state} VM${source}`;
   } else {
     reason = `daemon restarted while the VM was ${vm.state}${source}`;
   }

@@ -21,7 +21,7 @@ import { isStable } from './actors.js';
 import type { SupervisorMachine } from './machine.js';
 import { vmActorId } from './machine.js';
 
-export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set';
+export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set' | 'pause' | 'resume';
 
 export interface VmService {
   /** Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors. */
@@ -35,6 +35,10 @@ export interface VmService {
   delete(ref: string, opts?: StopOptions): Promise<{ deleted: string }>;
   /** Spec changes; applied at the next start when the VM runs. Disks only grow. */
   set(ref: string, params: Omit<VmSetParams, 'name'>): Promise<VMRecord>;
+  /** Freezes a running VM (memory and devices kept, no CPU). Idempotent on a paused VM; ConflictError in any other state. */
+  pause(ref: string): Promise<VMRecord>;
+  /** Lets a paused VM run on. Idempotent on a running VM; ConflictError in any other state. */
+  resume(ref: string): Promise<VMRecord>;
   /** Marks the VM used now (ssh, exec, ports): keeps the stale sweep away. */
   touch(ref: string): VMRecord;
 }
@@ -47,7 +51,7 @@ export interface StopOptions {
 type VmSnap = { status: string; value: unknown; context: VmContext };
 
 /** States in which the vm machine acts on vm.stop, or has nothing to stop. */
-const acceptsStop = (state: string) => ['starting', 'running', 'error', 'stopped', 'created'].includes(state);
+const acceptsStop = (state: string) => ['starting', 'running', 'paused', 'error', 'stopped', 'created'].includes(state);
 
 const TERMINAL = { start: ['running', 'error', 'stopped'], stop: ['stopped', 'error'] } as const;
 
@@ -117,6 +121,8 @@ export function createVmService(
   async function doStart(vm: VMRecord): Promise<VMRecord> {
     const ref = actorOf(vm);
     if (stateOf(ref) === 'running') return fresh(vm);
+    // Starting a paused VM means letting it run on.
+    if (stateOf(ref) === 'paused') return doControl(vm, 'resume');
     ports.store.update(vm.id, { lastTouchedAt: new Date(ports.clock.now()).toISOString() });
     ref.send({ type: 'vm.start' });
     const s = await settle(ref, TERMINAL.start);
@@ -134,6 +140,26 @@ export function createVmService(
     (supervisor.system.get(vmActorId(vm.id)) as AnyActorRef | undefined)?.send({ type: 'vm.stop', force: true });
   }
 
+  /** pause: running → paused; resume: paused → running. A failure leaves the VM as it was and says why. */
+  async function doControl(vm: VMRecord, op: 'pause' | 'resume'): Promise<VMRecord> {
+    const ref = actorOf(vm);
+    const [from, to] = op === 'pause' ? (['running', 'paused'] as const) : (['paused', 'running'] as const);
+    const state = stateOf(ref);
+    if (state === to) return fresh(vm);
+    if (state !== from) {
+      throw new ConflictError(`cannot ${op} VM ${vm.name}: it is ${state}`, {
+        code: `vm.not_${from}`,
+        hint: op === 'pause' ? `start it first: banger vm start ${vm.name}` : `see its state: banger vm show ${vm.name}`,
+      });
+    }
+    ref.send({ type: op === 'pause' ? 'vm.pause' : 'vm.resume' });
+    const s = await settle(ref, [from, to, 'error', 'stopped']);
+    if (s.value === to) return fresh(vm);
+    if (s.value === from && s.context.opFailure) throw failureToError(s.context.opFailure);
+    if (s.context.failure) throw failureToError(s.context.failure);
+    throw new ConflictError(`${op} of VM ${vm.name} did not finish: it is ${stateOf(ref)}`, { code: `vm.${op}_interrupted`, hint: `see: banger vm show ${vm.name}` });
+  }
+
   async function doStop(vm: VMRecord, force = false): Promise<VMRecord> {
     const ref = actorOf(vm);
     // Some transitional states ignore vm.stop (a rollback or a reclaim running its releases): wait for
@@ -145,6 +171,16 @@ export function createVmService(
     const s = await settle(ref, TERMINAL.stop);
     if (s.value === 'error' && s.context.failure) throw failureToError(s.context.failure);
     return fresh(vm);
+  }
+
+  function control(ref: string, op: 'pause' | 'resume'): Promise<VMRecord> {
+    try {
+      ensureReady();
+      const vm = ports.store.resolve(ref);
+      return exclusive(vm, op, () => doControl(vm, op));
+    } catch (err) {
+      return Promise.reject(err);
+    }
   }
 
   return {
@@ -243,6 +279,14 @@ export function createVmService(
       } catch (err) {
         return Promise.reject(err);
       }
+    },
+
+    pause(ref) {
+      return control(ref, 'pause');
+    },
+
+    resume(ref) {
+      return control(ref, 'resume');
     },
 
     touch(ref) {

@@ -12,7 +12,7 @@ import type { ActorSystem, AnyActorRef } from 'xstate';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyActorSystem = ActorSystem<any>;
 import type { VMRecord, VMState } from '../../src/model/index.js';
-import { NotFoundError } from '../../src/errors/index.js';
+import { ConflictError, NotFoundError } from '../../src/errors/index.js';
 import { callPrivileged } from '../helper-bridge/actors.js';
 import { acquireTap } from '../tap-pool/actors.js';
 import type { BangerPorts } from '../ports.js';
@@ -24,6 +24,7 @@ import type {
   StepInput,
   StorageStepOutput,
   VmContext,
+  VmmControlInput,
   VmmStepOutput,
 } from './events.js';
 import { vmMachine } from './machine.js';
@@ -71,6 +72,15 @@ async function inStep<T>(step: string, fn: () => Promise<T>): Promise<T> {
 function vmmHandleOf(r: Extract<Release, { kind: 'vmm' }>): VmmProcessHandle | null {
   if (r.pid === undefined) return null;
   return { pid: r.pid, apiSockPath: r.apiSockPath, ...(r.pidStartTime !== undefined ? { pidStartTime: r.pidStartTime } : {}) };
+}
+
+/** The running VMM's handle; a VM that got here always recorded its pid. */
+function vmmHandle(input: VmmControlInput): VmmProcessHandle {
+  for (const r of input.releases) {
+    const handle = r.kind === 'vmm' ? vmmHandleOf(r) : null;
+    if (handle) return handle;
+  }
+  throw new ConflictError(`VM ${input.vmId} has no VMM process on record`, { code: 'vm.no_vmm', hint: 'stop and start it again' });
 }
 
 /** The step functions, exported for tests that wrap them (gates, fault injection). */
@@ -189,6 +199,15 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
       return { failed };
     },
 
+    /** QMP stop / Firecracker Paused on the VMM the undo stack names. */
+    async pauseVmm({ input }: StepArgs<VmmControlInput>): Promise<void> {
+      await inStep(STEP.pause, () => ports.driverFor(input.vmm).pause(vmmHandle(input)));
+    },
+
+    async resumeVmm({ input }: StepArgs<VmmControlInput>): Promise<void> {
+      await inStep(STEP.resume, () => ports.driverFor(input.vmm).resume(vmmHandle(input)));
+    },
+
     async destroyStorage({ input }: StepArgs<{ vmId: string }>): Promise<void> {
       const vm = ports.store.get(input.vmId);
       if (vm) await inStep(STEP.destroy, () => ports.storage.destroy(vm));
@@ -245,6 +264,8 @@ export function provideVmMachine(ports: VmPorts, opts: VmOptions) {
       waitForGuest: fromPromise(steps.waitForGuest),
       releaseResources: fromPromise(steps.releaseResources),
       destroyStorage: fromPromise(steps.destroyStorage),
+      pauseVmm: fromPromise(steps.pauseVmm),
+      resumeVmm: fromPromise(steps.resumeVmm),
     },
     actions: {
       ...vmActions(ports),

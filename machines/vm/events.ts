@@ -9,6 +9,9 @@ export type VmEvent =
   /** force: kill the VMM instead of a graceful shutdown. */
   | { type: 'vm.stop'; force?: boolean }
   | { type: 'vm.delete' }
+  /** Freeze a running guest (memory and devices kept) / let a paused one run on. */
+  | { type: 'vm.pause' }
+  | { type: 'vm.resume' }
   | { type: 'vm.configure'; spec: VMSpec }
   /** Announced by a step before it acquires something (write-ahead for abort and crash). */
   | { type: 'vm.acquired'; release: Release }
@@ -37,6 +40,8 @@ export interface VmContext {
   tap: string | null;
   pid: number | null;
   failure: VmFailure | null;
+  /** Why the last pause or resume failed; the VM stays as it was, so this never becomes lastError. */
+  opFailure: VmFailure | null;
   /** Why reconcile tore this VM down; becomes lastError. */
   recoverReason: string | null;
   recoverMode: 'adopt' | 'teardown' | 'hold' | null;
@@ -67,6 +72,12 @@ export interface NetworkStepOutput {
 export interface VmmStepOutput {
   releases: Release[];
   pid: number;
+}
+/** Input of pause and resume: the VMM handle lives on the undo stack. */
+export interface VmmControlInput {
+  vmId: string;
+  vmm: VmmName;
+  releases: Release[];
 }
 export interface ReleaseInput {
   vmId: string;

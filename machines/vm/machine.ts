@@ -16,6 +16,7 @@ import type {
   VmContext,
   VmEvent,
   VmInput,
+  VmmControlInput,
   VmmStepOutput,
 } from './events.js';
 import { pushRelease, pushReleases } from './releases.js';
@@ -33,6 +34,10 @@ function tell(ref: AnyActorRef | undefined, event: AnyEventObject): void {
   } catch {
     // a stopped resource actor is not the vm's problem
   }
+}
+
+function controlInput({ context }: { context: VmContext }): VmmControlInput {
+  return { vmId: context.vmId, vmm: context.vmm, releases: context.releases };
 }
 
 function stepInput({ context }: { context: VmContext }): StepInput {
@@ -76,6 +81,8 @@ export const vmMachine = setup({
     waitForGuest: unwired('waitForGuest') as unknown as ReturnType<typeof fromPromise<void, StepInput & { pid: number }>>,
     releaseResources: unwired('releaseResources') as unknown as ReturnType<typeof fromPromise<ReleaseOutput, ReleaseInput>>,
     destroyStorage: unwired('destroyStorage') as unknown as ReturnType<typeof fromPromise<void, { vmId: string }>>,
+    pauseVmm: unwired('pauseVmm') as unknown as ReturnType<typeof fromPromise<void, VmmControlInput>>,
+    resumeVmm: unwired('resumeVmm') as unknown as ReturnType<typeof fromPromise<void, VmmControlInput>>,
   },
   actions: {
     /** Writes state, lastError and the teardown mirror to the row (sync; the port never throws). */
@@ -96,6 +103,10 @@ export const vmMachine = setup({
     recordAnnounced: assign({
       releases: ({ context, event }) => (event.type === 'vm.acquired' ? pushRelease(context.releases, event.release) : context.releases),
     }),
+    recordOpFailure: assign({
+      opFailure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
+    }),
+    clearOpFailure: assign({ opFailure: null }),
     recordFailure: assign({
       failure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
     }),
@@ -123,6 +134,7 @@ export const vmMachine = setup({
   },
   guards: {
     bootAdopt: ({ context }) => context.recoverMode === 'adopt',
+    bootAdoptPaused: ({ context }) => context.recoverMode === 'adopt' && context.bootState === 'paused',
     bootTeardown: ({ context }) => context.recoverMode === 'teardown',
     bootWas: ({ context }, params: { state: VMState }) => context.bootState === params.state,
     releaseFailed: ({ event }) => ((event as { output?: ReleaseOutput }).output?.failed.length ?? 0) > 0,
@@ -145,6 +157,7 @@ export const vmMachine = setup({
       return v?.kind === 'vmm' && v.pid !== undefined ? v.pid : null;
     })(),
     // A row that rests in error keeps its message across daemon restarts (persistState rewrites lastError on entry).
+    opFailure: null,
     failure: input.record.state === 'error' && (!input.recover || input.recover.mode === 'hold') ? failureFromText(input.record.runtime.lastError) : null,
     recoverReason:
       input.recover?.mode === 'teardown' ? input.recover.reason : input.record.state === 'stopped' ? (input.record.runtime.lastError ?? null) : null,
@@ -160,6 +173,7 @@ export const vmMachine = setup({
   states: {
     boot: {
       always: [
+        { guard: 'bootAdoptPaused', target: 'paused', actions: 'clearRecover' },
         { guard: 'bootAdopt', target: 'running', actions: 'clearRecover' },
         { guard: 'bootTeardown', target: 'recovering', actions: 'clearRecover' },
         { guard: { type: 'bootWas', params: { state: 'stopped' } }, target: 'stopped' },
@@ -254,6 +268,44 @@ export const vmMachine = setup({
         'vm.stop': { target: 'stopping', actions: 'noteStopMode' },
         'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
         'vm.configure': { actions: 'configure' },
+        'vm.pause': { target: 'pausing', actions: 'clearOpFailure' },
+      },
+    },
+    // pausing, paused and resuming keep the DNS record: the guest still owns its name and address.
+    pausing: {
+      entry: 'addDnsRecord',
+      exit: 'removeDnsRecord',
+      on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' } },
+      invoke: {
+        id: 'pauseVmm',
+        src: 'pauseVmm',
+        input: controlInput,
+        onDone: { target: 'paused' },
+        // The VM carries on running; the caller hears why.
+        onError: { target: 'running', actions: { type: 'recordOpFailure', params: { step: STEP.pause } } },
+      },
+    },
+    paused: {
+      entry: [{ type: 'persistState', params: { state: 'paused' } }, 'checkpoint', 'addDnsRecord'],
+      exit: ['removeDnsRecord'],
+      on: {
+        'vm.resume': { target: 'resuming', actions: 'clearOpFailure' },
+        // The driver's stop resumes the guest first, so it still shuts down cleanly.
+        'vm.stop': { target: 'stopping', actions: 'noteStopMode' },
+        'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
+        'vm.configure': { actions: 'configure' },
+      },
+    },
+    resuming: {
+      entry: 'addDnsRecord',
+      exit: 'removeDnsRecord',
+      on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' } },
+      invoke: {
+        id: 'resumeVmm',
+        src: 'resumeVmm',
+        input: controlInput,
+        onDone: { target: 'running' },
+        onError: { target: 'paused', actions: { type: 'recordOpFailure', params: { step: STEP.resume } } },
       },
     },
     stopping: {

@@ -13,6 +13,8 @@ export const STEP = {
   exited: 'running.vmm.exited',
   reconcile: 'reconcile.teardown',
   destroy: 'delete.storage',
+  pause: 'running.vmm.pause',
+  resume: 'paused.vmm.resume',
 } as const;
 
 export type StepName = (typeof STEP)[keyof typeof STEP];

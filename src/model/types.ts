@@ -4,7 +4,7 @@
  */
 
 /** Durable lifecycle state of a VM, as stored in SQLite. */
-export const VM_STATES = ['created', 'starting', 'running', 'stopping', 'stopped', 'error'] as const;
+export const VM_STATES = ['created', 'starting', 'running', 'paused', 'stopping', 'stopped', 'error'] as const;
 export type VMState = (typeof VM_STATES)[number];
 
 /** What the user asked for: sizing and options. Changes only through `vm set`. */

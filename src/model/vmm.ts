@@ -73,11 +73,20 @@ export interface VmmDriver {
   /**
    * Asks the guest to power off (SendCtrlAltDel / system_powerdown), waits up
    * to timeoutMs for the process to exit, then kills it. Safe on a process that
-   * is already gone ('already-stopped').
+   * is already gone ('already-stopped'). A paused guest is resumed first, so it
+   * can shut down cleanly.
    */
   stop(handle: VmmProcessHandle, opts?: { timeoutMs?: number; signal?: AbortSignal }): Promise<StopOutcome>;
   /** SIGKILL and reap. Idempotent. */
   kill(handle: VmmProcessHandle): Promise<void>;
   /** Is the process ours and alive, and what does the VMM report? */
   inspect(handle: VmmProcessHandle): Promise<VmmStatus>;
+  /**
+   * Freezes the guest's vCPUs (QMP `stop`, Firecracker `PATCH /vm` Paused):
+   * memory and devices stay, the VMM uses no CPU. Idempotent on a paused VM;
+   * VmmError when the process is gone.
+   */
+  pause(handle: VmmProcessHandle): Promise<void>;
+  /** Lets a paused guest run on (QMP `cont`, `PATCH /vm` Resumed). Idempotent on a running VM. */
+  resume(handle: VmmProcessHandle): Promise<void>;
 }

@@ -65,6 +65,8 @@ export const METHOD_PARAMS = {
   'vm.start': VmRefParams,
   'vm.stop': VmStopParams,
   'vm.restart': VmRefParams,
+  'vm.pause': VmRefParams,
+  'vm.resume': VmRefParams,
   'vm.delete': VmStopParams,
   'vm.set': VmSetParams,
   'vm.touch': VmRefParams,
@@ -94,6 +96,8 @@ export interface MethodResults {
   'vm.start': VMRecord;
   'vm.stop': VMRecord;
   'vm.restart': VMRecord;
+  'vm.pause': VMRecord;
+  'vm.resume': VMRecord;
   'vm.delete': { deleted: string };
   'vm.set': VMRecord;
   'vm.touch': VMRecord;

@@ -10,6 +10,8 @@ export interface FakeVmmOverrides {
   stop?: VmmDriver['stop'];
   kill?: VmmDriver['kill'];
   inspect?: VmmDriver['inspect'];
+  pause?: VmmDriver['pause'];
+  resume?: VmmDriver['resume'];
 }
 
 export type FakeVmm = VmmDriver & {
@@ -51,6 +53,14 @@ export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
       rec('inspect', handle);
       if (overrides.inspect) return overrides.inspect(handle);
       return { alive: alive.has(handle.pid) };
+    },
+    async pause(handle) {
+      rec('pause', handle);
+      return overrides.pause?.(handle);
+    },
+    async resume(handle) {
+      rec('resume', handle);
+      return overrides.resume?.(handle);
     },
   };
 }

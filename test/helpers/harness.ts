@@ -87,6 +87,14 @@ export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHar
         await gate.enter('destroyStorage');
         return steps.destroyStorage(a);
       }),
+      pauseVmm: fromPromise(async (a: Parameters<typeof steps.pauseVmm>[0]) => {
+        await gate.enter('pauseVmm', a.signal);
+        return steps.pauseVmm(a);
+      }),
+      resumeVmm: fromPromise(async (a: Parameters<typeof steps.resumeVmm>[0]) => {
+        await gate.enter('resumeVmm', a.signal);
+        return steps.resumeVmm(a);
+      }),
     },
     actions: vmActions(bundle.ports),
   });

@@ -4,6 +4,9 @@ import { KnownHosts, waitForSsh, type SshSession } from '../../guest/ssh/index.j
 import type { RpcClient } from '../../rpc/index.js';
 import type { Notifications, SshTarget as RpcSshTarget } from '../../rpc/methods.js';
 
+/** vm states the session lives through. */
+const STAYS = new Set(['running', 'pausing', 'paused', 'resuming']);
+
 /**
  * Opens an SSH session to a VM as the daemon describes it (`vm.ssh`): guest IP,
  * banger's key, banger's own known_hosts with the key pinned under NAME.vm.
@@ -32,7 +35,8 @@ export async function openGuestSession(
   let opened: SshSession | undefined;
   const off = client.onNotification((method, params) => {
     const t = params as Partial<Notifications['vm.transition']> | undefined;
-    if (method !== 'vm.transition' || t?.name !== target.name || t.to === undefined || t.to === 'running') return;
+    // A pause keeps the guest and its connections: only leaving running-or-paused ends the session.
+    if (method !== 'vm.transition' || t?.name !== target.name || t.to === undefined || STAYS.has(t.to)) return;
     left ??= t.to;
     // destroy, not end: a polite disconnect waits for a peer that may be gone.
     opened?.destroy();

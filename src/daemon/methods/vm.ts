@@ -35,6 +35,8 @@ export const vmMethods = {
   'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).start(params.name) },
   'vm.stop': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).stop(name, { force: force === true }) },
   'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).restart(params.name) },
+  'vm.pause': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).pause(params.name) },
+  'vm.resume': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).resume(params.name) },
   'vm.delete': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).delete(name, { force: force === true }) },
   'vm.set': {
     params: VmSetParams,
@@ -111,7 +113,8 @@ async function serviceFor(ctx: DaemonContext, ref: string) {
 
 function requireRunning(vm: VMRecord, what: string): VMRecord {
   if (vm.state !== 'running') {
-    throw new ConflictError(`cannot ${what} VM ${vm.name}: it is ${vm.state}`, { code: 'vm.not_running', hint: `start it first: banger vm start ${vm.name}` });
+    const hint = vm.state === 'paused' ? `resume it first: banger vm resume ${vm.name}` : `start it first: banger vm start ${vm.name}`;
+    throw new ConflictError(`cannot ${what} VM ${vm.name}: it is ${vm.state}`, { code: 'vm.not_running', hint });
   }
   return vm;
 }

@@ -28,17 +28,43 @@ export async function sendCtrlAltDel(apiSockPath: string, signal?: AbortSignal):
   await fcCall(apiSockPath, 'PUT', '/actions', { action_type: 'SendCtrlAltDel' }, { signal });
 }
 
+/** Pauses or resumes the vCPUs (`PATCH /vm`); Firecracker answers 400 before InstanceStart. */
+async function setVmState(apiSockPath: string, state: 'Paused' | 'Resumed', signal?: AbortSignal): Promise<void> {
+  await fcCall(apiSockPath, 'PATCH', '/vm', { state }, { signal });
+}
+
 const fcLogPath = (spec: VmmLaunchSpec): string => join(dirname(spec.logPath), 'firecracker.log');
 
 /**
  * Firecracker backend: spawn with --api-sock (detached), wait until GET /
- * answers, PUT the boot sequence, InstanceStart. Stop = SendCtrlAltDel, then
- * SIGKILL after the bound. Needs an uncompressed vmlinux with virtio-mmio
- * (ACPI, Firecracker >= 1.8) and a raw root disk.
+ * answers, PUT the boot sequence, InstanceStart. Stop = Resumed (a paused guest
+ * cannot see the key press), SendCtrlAltDel, then SIGKILL after the bound.
+ * pause/resume = PATCH /vm Paused/Resumed. Needs an uncompressed vmlinux
+ * with virtio-mmio (ACPI, Firecracker >= 1.8) and a raw root disk.
  */
 export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): VmmDriver {
   const binary = opts.binary ?? 'firecracker';
   const launchTimeoutMs = opts.launchTimeoutMs ?? 10_000;
+
+  async function changeState(h: VmmProcessHandle, state: 'Paused' | 'Resumed', what: string): Promise<void> {
+    if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
+      throw new VmmError(`cannot ${what} VM: firecracker pid ${h.pid} is not running`, {
+        code: 'vmm.not_running',
+        hint: 'the VM has stopped; start it again (banger vm start)',
+      });
+    }
+    try {
+      await setVmState(h.apiSockPath, state);
+    } catch (e) {
+      // fcCall's rejections already carry Firecracker's fault and a hint; socket errors do not.
+      if (e instanceof VmmError && e.hint) throw e;
+      throw new VmmError(`cannot ${what} VM (firecracker pid ${h.pid}): ${(e as Error).message}`, {
+        cause: e,
+        code: 'vmm.api_failed',
+        hint: 'the VMM may be hung; stop the VM with --force',
+      });
+    }
+  }
 
   const driver = {
 
@@ -98,7 +124,11 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       if (!(await isProcessAlive(h.pid, h.pidStartTime))) return 'already-stopped';
       const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
       return stopThenKill(h, {
-        request: () => sendCtrlAltDel(h.apiSockPath, so.signal),
+        request: async () => {
+          // Idempotent on a running VM; failure (e.g. not started yet) must not block the stop.
+          await setVmState(h.apiSockPath, 'Resumed', so.signal).catch(() => undefined);
+          await sendCtrlAltDel(h.apiSockPath, so.signal);
+        },
         timeoutMs,
         signal: so.signal,
         cleanup: () => rm(h.apiSockPath, { force: true }),
@@ -116,6 +146,14 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       if (!(await isProcessAlive(h.pid, h.pidStartTime))) return { alive: false };
       const res = await fcRequest(h.apiSockPath, 'GET', '/', undefined, { timeoutMs: 2000 }).catch(() => undefined);
       return { alive: true, status: (res?.body as { state?: string } | undefined)?.state ?? 'unreachable' };
+    },
+
+    async pause(h: VmmProcessHandle): Promise<void> {
+      await changeState(h, 'Paused', 'pause');
+    },
+
+    async resume(h: VmmProcessHandle): Promise<void> {
+      await changeState(h, 'Resumed', 'resume');
     },
   } satisfies VmmDriver;
   return driver;

@@ -31,7 +31,8 @@ export interface QemuDriverOptions {
  * QEMU backend. launch = spawn detached (the VM outlives a daemon restart),
  * then wait for QMP and check the machine is running. stop = QMP
  * system_powerdown (ACPI power button, the guest syncs and powers off;
- * -no-reboot makes QEMU exit), then SIGKILL after the bound.
+ * -no-reboot makes QEMU exit), then SIGKILL after the bound. pause/resume =
+ * QMP stop/cont (both idempotent in QEMU).
  */
 export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
   const binary = opts.binary ?? 'qemu-system-x86_64';
@@ -42,6 +43,29 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
     await rm(apiSockPath, { force: true });
     await rm(join(dirname(apiSockPath), 'qemu.pid'), { force: true });
     if (agentSockPath) await rm(agentSockPath, { force: true });
+  }
+
+  /** Runs one QMP command on a live VMM; VmmError with a hint when the process is gone or QMP fails. */
+  async function command(h: VmmProcessHandle, cmd: 'stop' | 'cont', what: string): Promise<void> {
+    if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
+      throw new VmmError(`cannot ${what} VM: qemu pid ${h.pid} is not running`, {
+        code: 'vmm.not_running',
+        hint: 'the VM has stopped; start it again (banger vm start)',
+      });
+    }
+    let qmp: QmpClient | undefined;
+    try {
+      qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: 5000 });
+      await qmp.execute(cmd);
+    } catch (e) {
+      throw new VmmError(`cannot ${what} VM (qemu pid ${h.pid}): ${(e as Error).message}`, {
+        cause: e,
+        code: 'vmm.qmp_failed',
+        hint: 'the VMM may be hung; stop the VM with --force',
+      });
+    } finally {
+      qmp?.close();
+    }
   }
 
   const driver = {
@@ -122,6 +146,9 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
         request: async () => {
           const qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: Math.min(5000, timeoutMs), signal: so.signal });
           try {
+            // A paused guest cannot see the power button: let it run first. A failure
+            // here (e.g. a machine in a state cont refuses) must not block the powerdown.
+            await qmp.execute('cont').catch(() => undefined);
             await qmp.execute('system_powerdown');
           } finally {
             qmp.close();
@@ -155,6 +182,14 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
       } catch {
         return { alive: true, status: 'unreachable' };
       }
+    },
+
+    async pause(h: VmmProcessHandle): Promise<void> {
+      await command(h, 'stop', 'pause');
+    },
+
+    async resume(h: VmmProcessHandle): Promise<void> {
+      await command(h, 'cont', 'resume');
     },
   } satisfies VmmDriver;
   return driver;

@@ -2,14 +2,15 @@
  * Stand-in VMM for tests and benches: each "VM" is a real long-lived process
  * (`sleep`, renamed via `exec -a` so its argv carries the API socket path like
  * a real VMM's does), so pids, kill -9, pid-reuse checks and reconcile are
- * real. Every step can be made slow or failing per VM.
+ * real. Every step can be made slow or failing per VM. pause/resume are
+ * SIGSTOP/SIGCONT, so a paused stand-in is a stopped process (state 'T').
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
-import { processStartTime, readCmdline } from '../../host/proc/index.js';
+import { processStartTime, readCmdline, readProcStat } from '../../host/proc/index.js';
 import type { GuestReadyPort } from '../../../machines/ports.js';
 import type { StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
 
@@ -81,6 +82,21 @@ async function waitGone(pid: number, startTime: number | undefined, timeoutMs: n
   return !isAlive({ pid, pidStartTime: startTime });
 }
 
+/** SIGSTOP'd (job-control stop, /proc state 'T'). */
+function isStopped(pid: number): boolean {
+  return readProcStat(pid)?.state === 'T';
+}
+
+/** Signal delivery is asynchronous: wait (briefly) until /proc shows the wanted state. */
+async function waitStopped(pid: number, stopped: boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (isStopped(pid) === stopped) return true;
+    if (Date.now() >= deadline) return false;
+    await sleep(5);
+  }
+}
+
 export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): VmmDriver {
   // apiSockPath → VM name, for the stop behaviour (a handle carries no name).
   const names = new Map<string, string>();
@@ -95,6 +111,24 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
     if (!(await waitGone(handle.pid, handle.pidStartTime, 5_000))) throw new VmmError(`process ${handle.pid} survived SIGKILL`, { hint: 'check for a D-state process' });
   };
 
+  const setPaused = async (handle: VmmProcessHandle, paused: boolean): Promise<void> => {
+    const what = paused ? 'pause' : 'resume';
+    if (!isAlive(handle)) {
+      throw new VmmError(`cannot ${what} VM: stand-in pid ${handle.pid} is not running`, {
+        code: 'vmm.not_running',
+        hint: 'the VM has stopped; start it again (banger vm start)',
+      });
+    }
+    try {
+      process.kill(handle.pid, paused ? 'SIGSTOP' : 'SIGCONT');
+    } catch (err) {
+      throw new VmmError(`${what} stand-in pid ${handle.pid}: ${(err as Error).message}`, { cause: err, hint: 'the process exited meanwhile; start the VM again' });
+    }
+    if (!(await waitStopped(handle.pid, paused, 5_000)) && isAlive(handle)) {
+      throw new VmmError(`stand-in pid ${handle.pid} did not ${paused ? 'stop' : 'continue'}`, { hint: 'check the process state (ps -o stat)' });
+    }
+  };
+
   return {
     async prepare(spec: VmmLaunchSpec) {
       await runStep(behaviour(spec.name).prepare, 'prepare');
@@ -103,7 +137,8 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     async launch(spec: VmmLaunchSpec, { signal } = {}) {
       if (signal?.aborted) throw abortErr();
-      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${STANDIN_MARKER}:${spec.apiSockPath}`], {
+      const marker = `${STANDIN_MARKER}:${spec.apiSockPath}`;
+      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', marker], {
         detached: true, // its own process group: survives the daemon, like a real VMM
         stdio: 'ignore',
       });
@@ -112,6 +147,9 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
         child.once('spawn', () => resolve(child.pid!));
       });
       child.unref();
+      // 'spawn' fires before bash has exec'd the renamed sleep: wait for the argv a real VMM would show,
+      // so a pause, stop or argv check right after launch sees the VMM and not its shell.
+      for (let i = 0; i < 200 && readCmdline(pid)?.[0] !== marker && processStartTime(pid) !== null; i++) await sleep(5);
       const handle: VmmProcessHandle = { pid, apiSockPath: spec.apiSockPath };
       names.set(spec.apiSockPath, spec.name);
       const start = processStartTime(pid);
@@ -128,6 +166,12 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     async stop(handle, { timeoutMs = 10_000, signal } = {}): Promise<StopOutcome> {
       if (!isAlive(handle)) return 'already-stopped';
+      // A stopped process leaves SIGTERM pending: continue it first, like a paused guest is resumed.
+      try {
+        process.kill(handle.pid, 'SIGCONT');
+      } catch {
+        return 'already-stopped';
+      }
       const b = behaviour(names.get(handle.apiSockPath) ?? '').stop;
       // A slow shutdown is a wait on the process like a real guest's: a kill meanwhile (stop --force) ends it.
       if (b?.delayMs && (await waitGone(handle.pid, handle.pidStartTime, b.delayMs))) return 'killed';
@@ -150,13 +194,17 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     async inspect(handle): Promise<VmmStatus> {
       const alive = isAlive(handle);
+      const state = (): string => (isStopped(handle.pid) ? 'paused' : 'running');
       // Without a recorded start time, the argv (which names the socket) proves the process is ours.
       if (alive && handle.pidStartTime === undefined) {
         const ours = (readCmdline(handle.pid)?.[0] ?? '').includes(handle.apiSockPath);
-        return { alive: ours, status: ours ? 'running' : 'foreign' };
+        return { alive: ours, status: ours ? state() : 'foreign' };
       }
-      return { alive, status: alive ? 'running' : 'gone' };
+      return { alive, status: alive ? state() : 'gone' };
     },
+
+    pause: (handle) => setPaused(handle, true),
+    resume: (handle) => setPaused(handle, false),
   };
 }
 

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VmTransition } from '../../../src/model/index.js';
 import { BusyError, NotFoundError } from '../../../src/errors/index.js';
@@ -8,6 +8,9 @@ import { NetnsDaemon } from '../../helpers/netns-daemon.js';
 import { waitFor } from '../../helpers/rig.js';
 
 const missing = requiresNetns();
+
+/** /proc/PID/stat's state letter (T: stopped by a signal). */
+const procState = (pid: number) => /\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
 
 describe.skipIf(missing !== null)(gated('bangerd with stand-in VMs in a netns', missing), () => {
   let d: NetnsDaemon;
@@ -119,6 +122,34 @@ describe.skipIf(missing !== null)(gated('bangerd with stand-in VMs in a netns', 
     await c.call('vm.stop', { name: 'rt-dns' });
     expect(d.dig('rt-dns.vm')).toEqual({ ip: null, status: 'NXDOMAIN' });
     await c.call('vm.delete', { name: 'rt-dns' });
+  }, 60_000);
+
+  it('pause freezes the VMM process and keeps its name; resume lets it run; wrong states are refused naming the fix', async () => {
+    const c = await d.client();
+    const vm = await c.call('vm.create', { name: 'rt-pause' });
+    const pid = vm.runtime.vmmPid!;
+    const paused = await c.call('vm.pause', { name: 'rt-pause' });
+    expect(paused.state).toBe('paused');
+    expect(procState(pid)).toBe('T'); // stopped: no CPU
+    expect(d.dig('rt-pause.vm')).toEqual({ ip: vm.runtime.guestIP, status: 'NOERROR' });
+    expect((await c.call('vm.pause', { name: 'rt-pause' })).state).toBe('paused'); // idempotent
+    expect((await c.call('vm.list', {})).find((v) => v.name === 'rt-pause')?.state).toBe('paused');
+    await expect(c.call('vm.ports', { name: 'rt-pause' })).rejects.toThrow(/it is paused/);
+
+    const resumed = await c.call('vm.resume', { name: 'rt-pause' });
+    expect(resumed.state).toBe('running');
+    expect(resumed.runtime.vmmPid).toBe(pid); // the same process, not a restart
+    expect(procState(pid)).not.toBe('T');
+
+    // start of a paused VM resumes it; stop of a paused VM shuts it down.
+    await c.call('vm.pause', { name: 'rt-pause' });
+    expect((await c.call('vm.start', { name: 'rt-pause' })).runtime.vmmPid).toBe(pid);
+    await c.call('vm.pause', { name: 'rt-pause' });
+    expect((await c.call('vm.stop', { name: 'rt-pause' })).state).toBe('stopped');
+    expect(d.standinPids()).not.toContain(pid);
+    await expect(c.call('vm.pause', { name: 'rt-pause' })).rejects.toThrow(/cannot pause VM rt-pause: it is stopped/);
+    await expect(c.call('vm.resume', { name: 'rt-pause' })).rejects.toThrow(/cannot resume VM rt-pause: it is stopped/);
+    await c.call('vm.delete', { name: 'rt-pause' });
   }, 60_000);
 
   it('vm.ssh, vm.stats, vm.workspace, vm.ports and debug.* answer', async () => {

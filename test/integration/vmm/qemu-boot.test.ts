@@ -12,7 +12,8 @@ import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
 import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/model/vmm.js';
-import { isProcessAlive, processMetrics } from '../../../src/host/proc/index.js';
+import { VmmError } from '../../../src/errors/index.js';
+import { isProcessAlive, processMetrics, readProcStat } from '../../../src/host/proc/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createTestNet, linkExists, type TestNet } from '../../helpers/test-net.js';
 import { tempLayout } from '../../helpers/test-layout.js';
@@ -55,7 +56,7 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
     expect(image.sshKeyFingerprint).toMatch(/^SHA256:/);
   });
 
-  it('boots to SSH, runs uname -a, stops gracefully and leaves nothing behind', async () => {
+  it('boots to SSH, runs uname -a, pauses and resumes, stops gracefully and leaves nothing behind', async () => {
     net = createTestNet();
     const dir = vmDir(layout, vmId);
     const run = vmRuntimeDir(layout, vmId);
@@ -110,12 +111,39 @@ describe.skipIf(skipReason(missing))('QEMU/TCG boot of the minimal image (issue 
     const m = await processMetrics(handle.pid);
     expect(m?.rssBytes).toBeGreaterThan(0);
 
+    // Pause (#15): QMP reports paused and the VMM burns no CPU while frozen.
+    await driver.pause(handle);
+    expect(await driver.inspect(handle)).toEqual({ alive: true, status: 'paused' });
+    await driver.pause(handle); // idempotent
+    const cpuTicks = (): number => {
+      const st = readProcStat(handle!.pid);
+      return st ? st.utimeTicks + st.stimeTicks : Number.NaN;
+    };
+    const before = cpuTicks();
+    await new Promise((r) => setTimeout(r, 1000));
+    const after = cpuTicks();
+    // Ticks are 10 ms; allow a few for QEMU's main loop (timers, the QMP sessions above).
+    expect(after - before).toBeLessThanOrEqual(5);
+
+    await driver.resume(handle);
+    expect(await driver.inspect(handle)).toEqual({ alive: true, status: 'running' });
+    await driver.resume(handle); // idempotent
+    // The guest really runs again: its agent answers.
+    expect((await waitForAgent(agentT, { timeoutMs: 30_000 })).hostname).toBe('boot-test');
+
+    // Stop of a paused guest resumes it first, so the powerdown below is still graceful.
+    await driver.pause(handle);
+    expect(await driver.inspect(handle)).toEqual({ alive: true, status: 'paused' });
+
     const outcome = await driver.stop(handle, { timeoutMs: 30_000 });
     expect(outcome).toBe('graceful');
     expect(await isProcessAlive(handle.pid, handle.pidStartTime)).toBe(false);
     expect(await findVmmPid('qemu', spec.apiSockPath)).toBeUndefined();
     expect(existsSync(spec.apiSockPath)).toBe(false);
+    const gone = handle;
     handle = undefined;
+    await expect(driver.pause(gone)).rejects.toBeInstanceOf(VmmError);
+    await expect(driver.resume(gone)).rejects.toThrow(/not running/);
 
     // The guest synced and unmounted: the work disk is clean ext4.
     expect(readFileSync(spec.logPath, 'utf8')).not.toMatch(/Kernel panic/);

@@ -144,6 +144,17 @@ describe('reconcile (through the system)', () => {
     expect(b.store.get(vm.id)!.state).toBe('running');
   });
 
+  it('re-adopts a paused VM as paused (DNS still answers), and resume lets it run', { timeout: 10_000 }, async () => {
+    const { vm, pid } = await leftover('frozen', 0, 'paused', { alive: true });
+    const { sys, report } = await boot();
+    expect(report.kept).toEqual(['frozen']);
+    await settle(sys, vm.id, 'paused');
+    const dns = sys.dnsAddress()!;
+    expect(await queryDns(dns.host, dns.port, 'frozen.vm')).toMatchObject({ rcode: 'NOERROR', a: [vm.runtime.guestIP] });
+    expect((await sys.service.resume('frozen')).state).toBe('running');
+    expect(b.vmm.calls.filter((c) => c.method === 'resume').map((c) => (c.arg as { pid: number }).pid)).toEqual([pid]);
+  });
+
   it('tears a dead VM down and demotes it to stopped, leaving nothing behind', { timeout: 10_000 }, async () => {
     const { vm, tap } = await leftover('gone', 0, 'running', { alive: false, handles: 'missing' });
     const { sys, report } = await boot();

@@ -8,7 +8,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBangerSystem } from '../../../machines/system.js';
 import type { BangerSystem } from '../../../machines/system.js';
-import { BusyError, ConflictError, GuestError, HostError, NotFoundError } from '../../../src/errors/index.js';
+import { BusyError, ConflictError, GuestError, HostError, NotFoundError, VmmError } from '../../../src/errors/index.js';
 import { createFakePorts } from '../../fakes/index.js';
 import type { FakePortsBundle } from '../../fakes/index.js';
 
@@ -172,6 +172,29 @@ describe('VmService serialisation', () => {
     expect(g.state).toBe('stopped');
     expect(f.state).toBe('stopped');
     expectNothingHeld('a');
+  });
+
+  it('pause and resume: idempotent, refused with a fix in other states; a failed pause leaves the VM running', { timeout: 10_000 }, async () => {
+    await createRunning('p');
+    await expect(sys.service.pause('p')).resolves.toMatchObject({ state: 'paused' });
+    await expect(sys.service.pause('p')).resolves.toMatchObject({ state: 'paused' });
+    expect(b.vmm.calls.filter((c) => c.method === 'pause')).toHaveLength(1);
+    // start of a paused VM resumes it rather than launching a second VMM.
+    await expect(sys.service.start('p')).resolves.toMatchObject({ state: 'running' });
+    expect(b.vmm.calls.filter((c) => c.method === 'launch')).toHaveLength(1);
+    await expect(sys.service.resume('p')).resolves.toMatchObject({ state: 'running' });
+
+    b.vmm.pause = async () => {
+      throw new VmmError('QMP stop failed: socket closed', { code: 'qmp.closed', hint: 'see console.log' });
+    };
+    await expect(sys.service.pause('p')).rejects.toThrow(/running\.vmm\.pause: QMP stop failed/);
+    await waitState('p', 'running');
+    expect(b.store.getByName('p')!.state).toBe('running');
+    expect(b.store.getByName('p')!.runtime.lastError).toBeUndefined();
+
+    await sys.service.stop('p');
+    await expect(sys.service.pause('p')).rejects.toMatchObject({ code: 'vm.not_running', hint: 'start it first: banger vm start p' });
+    await expect(sys.service.resume('p')).rejects.toMatchObject({ code: 'vm.not_paused' });
   });
 
   it('operations on different VMs run side by side', { timeout: 10_000 }, async () => {

@@ -28,7 +28,7 @@ import type { GateMode } from '../../helpers/gates.js';
 type Snap = SnapshotFrom<typeof vmMachine>;
 type Step = { event: AnyEventObject; state: Snap };
 
-const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage'] as const;
+const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage', 'pauseVmm', 'resumeVmm'] as const;
 const base = makeRecord('model-vm', 0);
 const ip = base.runtime.guestIP;
 
@@ -59,6 +59,8 @@ function eventsFor(s: Snap): AnyEventObject[] {
     { type: 'vm.stop' },
     { type: 'vm.stop', force: true },
     { type: 'vm.delete' },
+    { type: 'vm.pause' },
+    { type: 'vm.resume' },
     { type: 'vm.exited', reason: 'VMM process exited' },
     { type: 'vm.configure', spec: { ...s.context.spec, vcpuCount: s.context.spec.vcpuCount + 1 } },
     ...STEP_IDS.filter((id) => running.has(id)).flatMap((id) => [
@@ -136,6 +138,11 @@ const inputs: Array<[string, VmInput, VmHarnessOptions]> = [
     { record: base, state: 'running', recover: { mode: 'adopt', releases: adoptReleases } },
   ],
   [
+    'adopted paused at reconcile',
+    { record: { ...base, state: 'paused' }, recover: { mode: 'adopt', releases: adoptReleases } },
+    { record: base, state: 'paused', recover: { mode: 'adopt', releases: adoptReleases } },
+  ],
+  [
     'torn down at reconcile',
     { record: { ...base, state: 'starting' }, recover: { mode: 'teardown', releases: adoptReleases, reason: 'daemon restarted' } },
     { record: base, state: 'starting', recover: { mode: 'teardown', releases: adoptReleases, reason: 'daemon restarted' } },
@@ -183,7 +190,7 @@ function declaredTransitions(): Set<string> {
 }
 
 type Ctx = Snap['context'];
-const REST = ['created', 'running', 'stopped', 'error'];
+const REST = ['created', 'running', 'paused', 'stopped', 'error'];
 const ctxOf = (h: VmHarness) => (h.vm.getSnapshot() as Snap).context;
 
 /** Holds at every step: one tap, one VMM at most, and the books agree with each other. */
@@ -238,9 +245,10 @@ function checkFinal(h: VmHarness): void {
     return;
   }
   const at = stateName(snap.value)!;
-  if (at === 'running') {
+  if (['running', 'pausing', 'paused', 'resuming'].includes(at)) {
+    // A paused guest keeps everything a running one holds; the row says paused once the pause took.
     expect(now.dns).toBe(snap.context.guestIP);
-    expect(row?.state).toBe('running');
+    expect(row?.state).toBe(at === 'paused' || at === 'resuming' ? 'paused' : 'running');
     expect(now.handlesFile).toBe(true);
     expect(row?.runtime.tapDevice).toBe(snap.context.tap);
     expect(now.tapsHeld).toEqual([snap.context.tap]);

@@ -52,6 +52,23 @@ describe('TUI app', () => {
     unmount();
   });
 
+  it('pauses the selected running VM with p and resumes a paused one', async () => {
+    const fake = createFakeTuiSource([fakeVm('alpha'), fakeVm('beta', { state: 'paused' })]);
+    const { lastFrame, stdin, unmount } = render(<App source={fake.source} now={now} />);
+    await waitForFrame(lastFrame, (x) => /beta\s+paused/.test(x));
+    stdin.write('p');
+    await waitForFrame(lastFrame, (x) => x.includes('pause alpha: done'));
+    stdin.write('\u001B[B');
+    await waitForFrame(lastFrame, (x) => x.includes('> beta'));
+    stdin.write('p');
+    await waitForFrame(lastFrame, (x) => x.includes('resume beta: done'));
+    expect(fake.actions).toEqual([
+      { action: 'pause', name: 'alpha' },
+      { action: 'resume', name: 'beta' },
+    ]);
+    unmount();
+  });
+
   it('updates a row live from a transition event and keeps it in the details history', async () => {
     const vm = fakeVm('alpha');
     const fake = createFakeTuiSource([vm]);

@@ -8,6 +8,7 @@ describe('key bindings', () => {
     ['list', '', { upArrow: true }, 'move'],
     ['list', '', { return: true }, 'open-details'],
     ['list', 's', {}, 'toggle-start'],
+    ['list', 'p', {}, 'toggle-pause'],
     ['list', 'r', {}, 'restart'],
     ['list', 'd', {}, 'ask-delete'],
     ['confirm-delete', 'y', {}, 'confirm-delete'],

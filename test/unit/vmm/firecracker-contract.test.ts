@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { VmmError } from '../../../src/errors/index.js';
 import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
 import { bootSequence } from '../../../src/vmm/firecracker/config.js';
 import { configureAndStart, createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
@@ -64,6 +65,7 @@ function contractServer(opts: { onCtrlAltDel?: () => void; fault?: string } = {}
   const seen: Recorded[] = [];
   const problems: string[] = [];
   let started = false;
+  let paused = false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
@@ -75,13 +77,26 @@ function contractServer(opts: { onCtrlAltDel?: () => void; fault?: string } = {}
         res.writeHead(status, payload ? { 'Content-Type': 'application/json' } : {});
         res.end(payload ? JSON.stringify(payload) : undefined);
       };
-      if (req.method === 'GET' && req.url === '/') return reply(200, { app_name: 'Firecracker', id: 'x', state: started ? 'Running' : 'Not started', vmm_version: '1.16.1' });
+      if (req.method === 'GET' && req.url === '/') return reply(200, { app_name: 'Firecracker', id: 'x', state: started ? (paused ? 'Paused' : 'Running') : 'Not started', vmm_version: '1.16.1' });
       if (opts.fault && req.url === opts.fault) return reply(400, { fault_message: `Invalid request for ${opts.fault}` });
+      // PATCH /vm {"state":"Paused"|"Resumed"}: post-boot only; a paused or resumed VM accepts the same state again.
+      if (req.method === 'PATCH' && req.url === '/vm') {
+        if (!started) return reply(400, { fault_message: 'The requested operation is not supported before starting the microVM.' });
+        const state = (body as { state?: unknown } | undefined)?.state;
+        if (JSON.stringify(body) !== JSON.stringify({ state }) || (state !== 'Paused' && state !== 'Resumed')) {
+          problems.push(`PATCH /vm: body ${text}`);
+          return reply(400, { fault_message: 'An error occurred when deserializing the json body of a request' });
+        }
+        paused = state === 'Paused';
+        return reply(204);
+      }
       const action = (body as { action_type?: string } | undefined)?.action_type;
       if (req.url === '/actions' && action === 'SendCtrlAltDel') {
         if (!started) problems.push('SendCtrlAltDel before InstanceStart');
         reply(204);
-        opts.onCtrlAltDel?.();
+        // Frozen vCPUs never see the key press: the guest does not react.
+        if (paused) problems.push('SendCtrlAltDel to a paused VM');
+        else opts.onCtrlAltDel?.();
         return;
       }
       if (req.url === '/actions' && action === 'FlushMetrics') return reply(204);
@@ -146,6 +161,85 @@ describe('Firecracker driver against a contract server', () => {
     } finally {
       await driver.kill(h);
     }
+  }, 20_000);
+
+  it('pauses and resumes with PATCH /vm, idempotently, and inspect reports the state (#15)', async () => {
+    const driver = createFirecrackerDriver({ binary: fakeBin, launchTimeoutMs: 5000 });
+    srv = contractServer();
+    await listen(srv.server);
+    const h = await driver.launch(spec);
+    try {
+      const before = srv.seen.length;
+      await driver.pause(h);
+      expect(await driver.inspect(h)).toEqual({ alive: true, status: 'Paused' });
+      await driver.pause(h);
+      await driver.resume(h);
+      expect(await driver.inspect(h)).toEqual({ alive: true, status: 'Running' });
+      await driver.resume(h);
+      expect(srv.problems).toEqual([]);
+      expect(srv.seen.slice(before).filter((s) => s.method !== 'GET').map((s) => [s.method, s.url, s.body, s.contentType])).toEqual([
+        ['PATCH', '/vm', { state: 'Paused' }, 'application/json'],
+        ['PATCH', '/vm', { state: 'Paused' }, 'application/json'],
+        ['PATCH', '/vm', { state: 'Resumed' }, 'application/json'],
+        ['PATCH', '/vm', { state: 'Resumed' }, 'application/json'],
+      ]);
+    } finally {
+      await driver.kill(h);
+    }
+  }, 20_000);
+
+  it('stops a paused VM: Resumed, then SendCtrlAltDel, gracefully (#15)', async () => {
+    const driver = createFirecrackerDriver({ binary: fakeBin, launchTimeoutMs: 5000 });
+    let pid = 0;
+    srv = contractServer({ onCtrlAltDel: () => process.kill(pid, 'SIGTERM') });
+    await listen(srv.server);
+    const h = await driver.launch(spec);
+    pid = h.pid;
+    try {
+      const before = srv.seen.length;
+      await driver.pause(h);
+      expect(await driver.stop(h, { timeoutMs: 5000 })).toBe('graceful');
+      expect(srv.problems).toEqual([]);
+      expect(srv.seen.slice(before).filter((s) => s.method !== 'GET').map((s) => [s.method, s.url, s.body])).toEqual([
+        ['PATCH', '/vm', { state: 'Paused' }],
+        ['PATCH', '/vm', { state: 'Resumed' }],
+        ['PUT', '/actions', { action_type: 'SendCtrlAltDel' }],
+      ]);
+      expect(await isProcessAlive(h.pid, h.pidStartTime)).toBe(false);
+    } finally {
+      await driver.kill(h);
+    }
+  }, 20_000);
+
+  it('fails pause with the fault message when Firecracker rejects it (#15)', async () => {
+    const driver = createFirecrackerDriver({ binary: fakeBin, launchTimeoutMs: 5000 });
+    srv = contractServer({ fault: '/vm' });
+    await listen(srv.server);
+    const h = await driver.launch(spec);
+    try {
+      const err = await driver.pause(h).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(VmmError);
+      expect((err as VmmError).message).toMatch(/firecracker rejected PATCH \/vm: Invalid request for \/vm/);
+      expect((err as VmmError).hint).toBeTruthy();
+    } finally {
+      await driver.kill(h);
+    }
+  }, 20_000);
+
+  it('refuses pause and resume of a dead VMM with a hint, sending nothing (#15)', async () => {
+    const driver = createFirecrackerDriver({ binary: fakeBin, launchTimeoutMs: 5000 });
+    srv = contractServer();
+    await listen(srv.server);
+    const h = await driver.launch(spec);
+    await driver.kill(h);
+    const before = srv.seen.length;
+    for (const call of [() => driver.pause(h), () => driver.resume(h)]) {
+      const err = await call().then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(VmmError);
+      expect((err as VmmError).code).toBe('vmm.not_running');
+      expect((err as VmmError).hint).toMatch(/start/);
+    }
+    expect(srv.seen.length).toBe(before);
   }, 20_000);
 
   it('kills after the bound when the guest ignores ctrl-alt-del', async () => {

@@ -5,11 +5,11 @@ import { withProgress } from '../../progress.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 /**
- * `vm start|stop|restart|delete NAME...`: one module shape, one daemon call
+ * `vm start|stop|restart|pause|resume|delete NAME...`: one module shape, one daemon call
  * per name in order. All names are attempted; the first failure is rethrown
  * after the others ran, so one bad name does not hide the rest.
  */
-export type LifecycleOp = 'start' | 'stop' | 'restart' | 'delete';
+export type LifecycleOp = 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'delete';
 
 export function lifecycleOptions(op: LifecycleOp) {
   return (cmd: Command): void => {
@@ -24,6 +24,10 @@ async function callOne(client: RpcClient, op: LifecycleOp, name: string, force: 
       return client.call('vm.start', { name });
     case 'restart':
       return client.call('vm.restart', { name });
+    case 'pause':
+      return client.call('vm.pause', { name });
+    case 'resume':
+      return client.call('vm.resume', { name });
     case 'stop':
       return client.call('vm.stop', { name, ...(force ? { force } : {}) });
     case 'delete':
