@@ -78,26 +78,8 @@ export function createDaemonSource(opts: DaemonSourceOptions): DaemonTuiSource {
       };
     },
     async act(action: VmAction, name: string): Promise<void> {
-      switch (action) {
-        case 'start':
-          await link.call('vm.start', { name });
-          return;
-        case 'stop':
-          await link.call('vm.stop', { name });
-          return;
-        case 'restart':
-          await link.call('vm.restart', { name });
-          return;
-        case 'pause':
-          await link.call('vm.pause', { name });
-          return;
-        case 'resume':
-          await link.call('vm.resume', { name });
-          return;
-        case 'delete':
-          await link.call('vm.delete', { name });
-          return;
-      }
+      // Every action is the RPC method of the same name, taking the VM's name.
+      await link.call(`vm.${action}`, { name });
     },
     async logs(name: string, tailBytes: number): Promise<string> {
       return (await link.call('vm.logs', { name, tailBytes }, { timeoutMs: 10_000 })).text;

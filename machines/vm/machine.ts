@@ -68,6 +68,16 @@ function releasing<Done extends object>(mode: (context: VmContext) => ReleaseInp
   };
 }
 
+/** pausing / resuming: one driver call; the VMM may still exit under it. */
+function controlling(src: 'pauseVmm' | 'resumeVmm', step: StepName, done: 'paused' | 'running', back: 'running' | 'paused') {
+  return {
+    entry: 'addDnsRecord' as const,
+    exit: 'removeDnsRecord' as const,
+    on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' as const } },
+    invoke: { id: src, src, input: controlInput, onDone: { target: done }, onError: { target: back, actions: { type: 'recordOpFailure' as const, params: { step } } } },
+  };
+}
+
 export const vmMachine = setup({
   types: {
     context: {} as VmContext,
@@ -272,19 +282,8 @@ export const vmMachine = setup({
       },
     },
     // pausing, paused and resuming keep the DNS record: the guest still owns its name and address.
-    pausing: {
-      entry: 'addDnsRecord',
-      exit: 'removeDnsRecord',
-      on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' } },
-      invoke: {
-        id: 'pauseVmm',
-        src: 'pauseVmm',
-        input: controlInput,
-        onDone: { target: 'paused' },
-        // The VM carries on running; the caller hears why.
-        onError: { target: 'running', actions: { type: 'recordOpFailure', params: { step: STEP.pause } } },
-      },
-    },
+    // A failed pause or resume leaves the VM as it was; the caller hears why.
+    pausing: controlling('pauseVmm', STEP.pause, 'paused', 'running'),
     paused: {
       entry: [{ type: 'persistState', params: { state: 'paused' } }, 'checkpoint', 'addDnsRecord'],
       exit: ['removeDnsRecord'],
@@ -296,18 +295,7 @@ export const vmMachine = setup({
         'vm.configure': { actions: 'configure' },
       },
     },
-    resuming: {
-      entry: 'addDnsRecord',
-      exit: 'removeDnsRecord',
-      on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' } },
-      invoke: {
-        id: 'resumeVmm',
-        src: 'resumeVmm',
-        input: controlInput,
-        onDone: { target: 'running' },
-        onError: { target: 'paused', actions: { type: 'recordOpFailure', params: { step: STEP.resume } } },
-      },
-    },
+    resuming: controlling('resumeVmm', STEP.resume, 'running', 'paused'),
     stopping: {
       ...releasing((c) => (c.forceStop ? 'kill' : 'stop'), STEP.stop, { target: 'stopped' }),
       on: {
