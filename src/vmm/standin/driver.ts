@@ -119,6 +119,9 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
         hint: 'the VM has stopped; start it again (banger vm start)',
       });
     }
+    // A launch returns at 'spawn', before bash has exec'd the renamed sleep: freezing bash mid-exec
+    // would leave a process that is not the VMM. Wait (briefly) for the argv a real VMM shows.
+    for (let i = 0; i < 200 && !(readCmdline(handle.pid)?.[0] ?? '').includes(handle.apiSockPath) && isAlive(handle); i++) await sleep(5);
     try {
       process.kill(handle.pid, paused ? 'SIGSTOP' : 'SIGCONT');
     } catch (err) {
@@ -137,8 +140,7 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     async launch(spec: VmmLaunchSpec, { signal } = {}) {
       if (signal?.aborted) throw abortErr();
-      const marker = `${STANDIN_MARKER}:${spec.apiSockPath}`;
-      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', marker], {
+      const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${STANDIN_MARKER}:${spec.apiSockPath}`], {
         detached: true, // its own process group: survives the daemon, like a real VMM
         stdio: 'ignore',
       });
@@ -147,9 +149,6 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
         child.once('spawn', () => resolve(child.pid!));
       });
       child.unref();
-      // 'spawn' fires before bash has exec'd the renamed sleep: wait for the argv a real VMM would show,
-      // so a pause, stop or argv check right after launch sees the VMM and not its shell.
-      for (let i = 0; i < 200 && readCmdline(pid)?.[0] !== marker && processStartTime(pid) !== null; i++) await sleep(5);
       const handle: VmmProcessHandle = { pid, apiSockPath: spec.apiSockPath };
       names.set(spec.apiSockPath, spec.name);
       const start = processStartTime(pid);
