@@ -161,7 +161,18 @@ export class NetnsDaemon {
 
   /** `dig` inside the namespace: the A record, or null with the status (NXDOMAIN...). */
   dig(name: string): { ip: string | null; status: string } {
-    const out = this.netns.exec('dig', ['@127.0.0.1', '-p', String(this.dnsPort), '+tries=2', '+time=2', name, 'A']);
+    // No reply at all (dig exits non-zero) right after a restart means bangerd's DNS is still coming up
+    // (rows already say running): ask again, a bounded number of times, rather than read it as an answer.
+    let out = '';
+    for (let attempt = 1; ; attempt++) {
+      try {
+        out = this.netns.exec('dig', ['@127.0.0.1', '-p', String(this.dnsPort), '+tries=2', '+time=2', name, 'A']);
+        break;
+      } catch (err) {
+        if (attempt >= 5) throw err;
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500); // dig is sync, so is the pause
+      }
+    }
     const status = /status: ([A-Z]+)/.exec(out)?.[1] ?? 'unknown';
     const ip = new RegExp(`^${name.replace(/\./g, '\\.')}\\.\\s+\\d+\\s+IN\\s+A\\s+(\\S+)`, 'm').exec(out)?.[1] ?? null;
     return { ip, status };
