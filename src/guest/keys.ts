@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 // ssh2 is CommonJS and Node's ESM loader cannot see `utils` as a named export (Client it can).
 import ssh2 from 'ssh2';
@@ -29,12 +29,15 @@ export async function ensureSshKey(layout: Pick<Layout, 'sshDir' | 'sshKeyPath'>
 
   await mkdir(layout.sshDir, { recursive: true, mode: 0o700 });
   const pair = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'banger' });
-  const tmp = `${privateKeyPath}.tmp-${process.pid}`;
+  // Unique per call: two creators in one process (e.g. two image builds at once) shared `.tmp-PID` and
+  // renamed a file the other was still writing, leaving a malformed key.
+  const suffix = `.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+  const tmp = `${privateKeyPath}${suffix}`;
   await writeFile(tmp, pair.private, { mode: 0o600 });
-  await writeFile(`${publicKeyPath}.tmp-${process.pid}`, `${pair.public}\n`, { mode: 0o644 });
+  await writeFile(`${publicKeyPath}${suffix}`, `${pair.public}\n`, { mode: 0o644 });
   await chmod(tmp, 0o600);
   // Rename the public half first: a reader that sees the private key also sees its public key.
-  await rename(`${publicKeyPath}.tmp-${process.pid}`, publicKeyPath);
+  await rename(`${publicKeyPath}${suffix}`, publicKeyPath);
   await rename(tmp, privateKeyPath);
   const made = await readPair(privateKeyPath, publicKeyPath);
   if (!made) throw new HostError(`could not create SSH key at ${privateKeyPath}`, { hint: `check permissions of ${layout.sshDir}` });
