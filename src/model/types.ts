@@ -44,6 +44,10 @@ export interface VMRuntime {
   dmName?: string;
   vmmPid?: number;
   lastError?: string;
+  /** The snapshot whose frozen disks this VM's disks are layered on (a fork, a restore, or after `vm snapshot`). */
+  baseSnapshotId?: string;
+  /** The next start resumes this snapshot's saved state (a fork or restore not yet started), then clears it. */
+  restoreFrom?: string;
 }
 
 export interface VMStats {

@@ -43,6 +43,47 @@ export interface VmmLaunchSpec {
   logPath: string;
   metricsPath?: string;
   vsockCID?: number;
+  /**
+   * A fresh VM generation ID (a UUID) for every launch: QEMU's vmgenid device
+   * (Firecracker sets its own on restore). A guest restored from a snapshot
+   * sees it change and reseeds its random pool at once (Linux 5.18+).
+   */
+  vmGenId?: string;
+  /** Start from a snapshot's saved state instead of booting the kernel; the disks above are already layered on its frozen disks. */
+  restore?: VmmRestore;
+}
+
+/** The saved state a launch resumes from. The launched guest runs (resumed) when launch returns. */
+export interface VmmRestore {
+  /** Device state: the QEMU migration stream, or Firecracker's vmstate file. */
+  statePath: string;
+  /** Guest memory (Firecracker's memory file; QEMU keeps memory in the state stream). */
+  memoryPath?: string;
+}
+
+/** One disk to freeze at the snapshot instant. */
+export interface VmmDiskFreeze {
+  /** Which of the launch's disks: `root` (rootDisk) or `work` (workDisk). */
+  drive: 'root' | 'work';
+  /** Where the running VM's disk is now; after the snapshot it is a new, empty layer there the VM writes to. */
+  activePath: string;
+  /** Where the frozen content goes (in the snapshot's dir). Read-only from then on: later layers are built on it. */
+  frozenPath: string;
+}
+
+export interface VmmSnapshotRequest {
+  /** Device (and for QEMU, memory) state file to write. */
+  statePath: string;
+  /** Firecracker's separate guest memory file. */
+  memoryPath: string;
+  disks: VmmDiskFreeze[];
+}
+
+export interface VmmSnapshotResult {
+  /** How long the guest's vCPUs were stopped for the snapshot (0 when it was paused already). */
+  pausedMs: number;
+  /** Size of the state (and memory) files written. */
+  stateBytes: number;
 }
 
 /** What a launched VMM leaves behind; persisted in handles.json. */
@@ -89,4 +130,14 @@ export interface VmmDriver {
   pause(handle: VmmProcessHandle): Promise<void>;
   /** Lets a paused guest run on (QMP `cont`, `PATCH /vm` Resumed). Idempotent on a running VM. */
   resume(handle: VmmProcessHandle): Promise<void>;
+  /**
+   * Takes a consistent snapshot of a live VM: its memory and device state to
+   * `statePath` (and `memoryPath`), and each disk frozen at the same instant
+   * into `frozenPath` without copying it (QEMU: an external qcow2 snapshot,
+   * the VM goes on writing a new layer at `activePath`), with the guest
+   * stopped for as short a time as the VMM allows. The guest runs on
+   * afterwards unless it was paused before. On failure the VM runs on as it
+   * was, and whatever files were started are removed; VmmError says why.
+   */
+  snapshot(handle: VmmProcessHandle, req: VmmSnapshotRequest, opts?: { signal?: AbortSignal }): Promise<VmmSnapshotResult>;
 }

@@ -35,6 +35,8 @@ export const VmRuntimeSchema = z.object({
   dmName: z.string().optional(),
   vmmPid: z.number().int().optional(),
   lastError: z.string().optional(),
+  baseSnapshotId: z.string().optional(),
+  restoreFrom: z.string().optional(),
 }) satisfies z.ZodType<VMRuntime>;
 
 export const VmStatsSchema = z.object({
