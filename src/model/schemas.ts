@@ -23,6 +23,8 @@ export const VmCreateParams = z
     overlaySize: z.string().optional(),
     nat: z.boolean().optional(),
     noStart: z.boolean().optional(),
+    /** Boot the kernel even when a warm snapshot of the image fits. */
+    cold: z.boolean().optional(),
   })
   .strict();
 export type VmCreateParams = z.infer<typeof VmCreateParams>;

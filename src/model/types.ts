@@ -46,6 +46,8 @@ export interface VMRuntime {
   lastError?: string;
   /** The snapshot whose frozen disks this VM's disks are layered on (a fork, a restore, or after `vm snapshot`). */
   baseSnapshotId?: string;
+  /** How the VM last started: a kernel boot, a warm image snapshot, or a restored snapshot (a fork or `vm restore`). */
+  startPath?: 'cold' | 'warm' | 'restore';
   /** The next start resumes this snapshot's saved state (a fork or restore not yet started), then clears it. */
   restoreFrom?: string;
 }

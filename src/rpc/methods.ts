@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Image, InspectRecord, MachineGraph, PortRow, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
+import type { Image, InspectRecord, SnapshotRecord, MachineGraph, PortRow, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
 import { VmCreateParams, VmSetParams, WorkspaceSchema, vmName } from '../model/schemas.js';
 
 /**
@@ -14,6 +14,16 @@ export { VmCreateParams, VmSetParams };
 export const VmRefParams = z.object({ name: vmName }).strict();
 export const VmStopParams = z.object({ name: vmName, force: z.boolean().optional() }).strict();
 export const VmLogsParams = z.object({ name: vmName, tailBytes: z.number().int().nonnegative().optional() }).strict();
+const snapshotName = z.string().min(1).max(63);
+export const VmSnapshotCreateParams = z.object({ name: vmName, snapshot: snapshotName.optional() }).strict();
+export const VmSnapshotListParams = z.object({ name: vmName.optional() }).strict();
+export const SnapshotRefParams = z.object({ snapshot: snapshotName }).strict();
+export const VmRestoreParams = z.object({ name: vmName, snapshot: snapshotName }).strict();
+/** `source` is a VM (running or stopped) or a snapshot; a VM name wins over a snapshot of the same name. */
+export const VmForkParams = z.object({ source: z.string().min(1).max(253), name: vmName, nat: z.boolean().optional(), noStart: z.boolean().optional() }).strict();
+export const ImageWarmParams = z
+  .object({ name: z.string().min(1).max(253), vcpu: z.number().int().positive().optional(), memoryMiB: z.number().int().positive().optional(), diskSize: z.string().optional() })
+  .strict();
 export const ImageRefParams = z.object({ name: z.string().min(1).max(253) }).strict();
 export const ImageBuildParams = z
   .object({
@@ -69,6 +79,12 @@ export const METHOD_PARAMS = {
   'vm.resume': VmRefParams,
   'vm.delete': VmStopParams,
   'vm.set': VmSetParams,
+  'vm.snapshot.create': VmSnapshotCreateParams,
+  'vm.snapshot.list': VmSnapshotListParams,
+  'vm.snapshot.delete': SnapshotRefParams,
+  'vm.restore': VmRestoreParams,
+  'vm.fork': VmForkParams,
+  'image.warm': ImageWarmParams,
   'vm.touch': VmRefParams,
   'vm.logs': VmLogsParams,
   'image.list': Empty,
@@ -100,6 +116,16 @@ export interface MethodResults {
   'vm.resume': VMRecord;
   'vm.delete': { deleted: string };
   'vm.set': VMRecord;
+  /** Memory snapshots report how long the guest was stopped (`pausedMs`). */
+  'vm.snapshot.create': SnapshotRecord;
+  /** One VM's snapshots, or every user and fork snapshot (warm ones too, marked by purpose). */
+  'vm.snapshot.list': SnapshotRecord[];
+  'vm.snapshot.delete': { deleted: string };
+  /** The VM rolled back: running when the snapshot has memory (or the VM was running), else stopped. */
+  'vm.restore': VMRecord;
+  'vm.fork': VMRecord;
+  /** The image's warm snapshot for that sizing (made now, or the current one). */
+  'image.warm': SnapshotRecord;
   'vm.touch': VMRecord;
   'vm.logs': { path: string; text: string };
   'image.list': Image[];

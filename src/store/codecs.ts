@@ -37,6 +37,7 @@ export const VmRuntimeSchema = z.object({
   lastError: z.string().optional(),
   baseSnapshotId: z.string().optional(),
   restoreFrom: z.string().optional(),
+  startPath: z.enum(['cold', 'warm', 'restore']).optional(),
 }) satisfies z.ZodType<VMRuntime>;
 
 export const VmStatsSchema = z.object({
