@@ -1,4 +1,4 @@
-import { access, mkdir, rename, rm, stat } from 'node:fs/promises';
+import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, which } from '../exec/index.js';
@@ -16,6 +16,8 @@ export type OverlayKind = 'qcow2' | 'sparse-copy';
 export interface CreateOverlayOptions {
   /** Absolute path of the image's raw rootfs (never written). */
   backingPath: string;
+  /** The backing file's format: an image rootfs is raw, a snapshot's frozen layer may be qcow2. @default 'raw' */
+  backingFormat?: 'raw' | 'qcow2';
   overlayPath: string;
   /** Virtual size of the overlay; defaults to the backing file's size. Never smaller than it. */
   sizeBytes?: number;
@@ -60,7 +62,7 @@ export async function createOverlay(opts: CreateOverlayOptions): Promise<Overlay
     if (kind === 'qcow2') {
       await run(
         'qemu-img',
-        ['create', '-q', '-f', 'qcow2', '-F', 'raw', '-b', opts.backingPath, tmp, String(size)],
+        ['create', '-q', '-f', 'qcow2', '-F', opts.backingFormat ?? 'raw', '-b', opts.backingPath, tmp, String(size)],
         { signal: opts.signal, hint: 'install qemu-utils (apt-get install qemu-utils)' },
       );
     } else {
@@ -73,6 +75,20 @@ export async function createOverlay(opts: CreateOverlayOptions): Promise<Overlay
     throw e;
   }
   return { path: opts.overlayPath, kind, format };
+}
+
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+/** A disk file's real format, read from its header ("QFI\xfb" is qcow2; anything else is used raw). */
+export async function diskFormat(path: string): Promise<'qcow2' | 'raw'> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(4);
+    await fh.read(buf, 0, 4, 0);
+    return buf.equals(QCOW2_MAGIC) ? 'qcow2' : 'raw';
+  } finally {
+    await fh.close();
+  }
 }
 
 /** Removes an overlay. Idempotent. */

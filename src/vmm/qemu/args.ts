@@ -47,6 +47,9 @@ export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): strin
       '-device', `${dev('net')},netdev=net0,mac=${spec.network.mac}`,
     );
   }
+  // Every launch has a generation ID, so a saved state fits the device set it is restored into;
+  // microvm has no fw_cfg DMA for it (KVM restores rely on the agent's seed, see docs).
+  if (!kvm && spec.vmGenId) args.push('-device', `vmgenid,guid=${spec.vmGenId}`);
   args.push(
     '-device', `${dev('rng')}`,
     '-chardev', `socket,id=agent,path=${qemuEscape(spec.agentSockPath)},server=on,wait=off`,
@@ -57,6 +60,8 @@ export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): strin
     '-qmp', `unix:${qemuEscape(spec.apiSockPath)},server=on,wait=off`,
     '-pidfile', opts.pidFile,
   );
+  // The saved state arrives over QMP (migrate-incoming) once the socket is up.
+  if (spec.restore) args.push('-incoming', 'defer');
   return args;
 }
 

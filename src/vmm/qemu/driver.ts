@@ -9,6 +9,7 @@ import type {
 import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { buildQemuArgs } from './args.js';
 import { QmpClient } from './qmp-client.js';
+import { qemuIncoming, qemuSnapshot } from './snapshot.js';
 
 export interface QemuDriverOptions {
   /** Decided by the accelerator probe (chooseAccel). */
@@ -56,6 +57,11 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
     let qmp: QmpClient | undefined;
     try {
       qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: 5000 });
+      // A snapshot cut short (bangerd killed mid-way) leaves a migration waiting with the guest stopped: end it first.
+      if (cmd === 'cont') {
+        const m = await qmp.execute<{ status?: string }>('query-migrate');
+        if (m.status && !['completed', 'failed', 'cancelled', 'none'].includes(m.status)) await qmp.execute('migrate_cancel');
+      }
       await qmp.execute(cmd);
     } catch (e) {
       throw new VmmError(`cannot ${what} VM (qemu pid ${h.pid}): ${(e as Error).message}`, {
@@ -126,9 +132,19 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
         }
       }
       try {
-        const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
-        if (!st.running) return await fail(`qemu started but the machine is ${st.status}`);
+        if (spec.restore) {
+          await qemuIncoming(qmp, dirname(spec.apiSockPath), spec.restore.statePath, { signal: lo.signal, timeoutMs: launchTimeoutMs * 4 });
+        } else {
+          const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
+          if (!st.running) return await fail(`qemu started but the machine is ${st.status}`);
+        }
       } catch (e) {
+        if (spec.restore) {
+          // A stream QEMU cannot read makes it exit: its own words are in the log.
+          await new Promise((r) => setTimeout(r, 100));
+          const why = exited ? await logTail(spec.logPath) : (e as Error).message;
+          return fail(`cannot restore snapshot ${spec.restore.statePath}: ${why}`, (e as VmmError).hint ?? 'the snapshot file is damaged or was made by another QEMU: delete the snapshot and take a new one');
+        }
         return fail(`qemu QMP query-status failed: ${(e as Error).message}`);
       } finally {
         qmp.close();
@@ -190,6 +206,13 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
 
     async resume(h: VmmProcessHandle): Promise<void> {
       await command(h, 'cont', 'resume');
+    },
+
+    async snapshot(h, req, so = {}) {
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
+        throw new VmmError(`cannot snapshot VM: qemu pid ${h.pid} is not running`, { code: 'vmm.not_running', hint: 'the VM has stopped; start it again (banger vm start)' });
+      }
+      return qemuSnapshot(h, req, so);
     },
   } satisfies VmmDriver;
   return driver;
