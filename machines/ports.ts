@@ -5,7 +5,7 @@
  * `machines/` touches the host except through these.
  */
 import type { VMHandles, VMRecord, VMRuntime, VMSpec, VMState, VMStats, VmmName } from '../src/model/index.js';
-import type { VmmDisk, VmmDriver, VmmLaunchSpec } from '../src/model/vmm.js';
+import type { VmmDisk, VmmDiskFreeze, VmmDriver, VmmLaunchSpec } from '../src/model/vmm.js';
 import type { PrivilegedOps } from '../src/model/helper-ops.js';
 import type { VmCreateParams } from '../src/model/schemas.js';
 import type { Release } from './vm/releases.js';
@@ -22,6 +22,8 @@ export interface VmPatch {
   spec?: VMSpec;
   stats?: VMStats;
   lastTouchedAt?: string;
+  /** Snapshot links on the runtime; `null` clears one. */
+  links?: { baseSnapshotId?: string | null; restoreFrom?: string | null; startPath?: 'cold' | 'warm' | 'restore' | null };
 }
 
 /**
@@ -65,6 +67,8 @@ export interface StoragePort {
    * acquiring it. Honours `signal`.
    */
   prepare(vm: VMRecord, opts: { signal: AbortSignal; announce: Announce }): Promise<PreparedStorage>;
+  /** A stopped VM's disks frozen for a snapshot: each moves to its `frozenPath`, the VM goes on with a new empty layer on it. */
+  freeze(vm: VMRecord, disks: readonly VmmDiskFreeze[]): Promise<void>;
   /** Removes the VM's disks and directory at delete. Missing files are fine. */
   destroy(vm: VMRecord): Promise<void>;
   /** Allocated bytes of the overlay and work disk (for stats). */

@@ -16,11 +16,12 @@ import { ConflictError, NotFoundError } from '../../src/errors/index.js';
 import { callPrivileged } from '../helper-bridge/actors.js';
 import { acquireTap } from '../tap-pool/actors.js';
 import type { BangerPorts } from '../ports.js';
-import type { VmmProcessHandle } from '../../src/model/vmm.js';
+import type { VmmProcessHandle, VmmSnapshotResult } from '../../src/model/vmm.js';
 import type {
   NetworkStepOutput,
   ReleaseInput,
   ReleaseOutput,
+  SnapshotInput,
   StepInput,
   StorageStepOutput,
   VmContext,
@@ -208,6 +209,16 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
       await inStep(STEP.resume, () => ports.driverFor(input.vmm).resume(vmmHandle(input)));
     },
 
+    /** driver.snapshot on the running VMM: memory, devices and disks at one instant. */
+    async snapshotVmm({ input, signal }: StepArgs<SnapshotInput>): Promise<VmmSnapshotResult> {
+      return inStep(STEP.snapshot, () => ports.driverFor(input.vmm).snapshot(vmmHandle(input), input.plan, { signal }));
+    },
+
+    /** A stopped VM: its disks move into the snapshot and it goes on with new layers on them. */
+    async snapshotDisks({ input }: StepArgs<SnapshotInput>): Promise<void> {
+      await inStep(STEP.snapshot, () => ports.storage.freeze(record(input.vmId), input.plan.disks));
+    },
+
     async destroyStorage({ input }: StepArgs<{ vmId: string }>): Promise<void> {
       const vm = ports.store.get(input.vmId);
       if (vm) await inStep(STEP.destroy, () => ports.storage.destroy(vm));
@@ -266,6 +277,8 @@ export function provideVmMachine(ports: VmPorts, opts: VmOptions) {
       destroyStorage: fromPromise(steps.destroyStorage),
       pauseVmm: fromPromise(steps.pauseVmm),
       resumeVmm: fromPromise(steps.resumeVmm),
+      snapshotVmm: fromPromise(steps.snapshotVmm),
+      snapshotDisks: fromPromise(steps.snapshotDisks),
     },
     actions: {
       ...vmActions(ports),

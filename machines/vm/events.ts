@@ -1,4 +1,5 @@
 import type { VMRecord, VMSpec, VmmName } from '../../src/model/index.js';
+import type { VmmDiskFreeze, VmmSnapshotResult } from '../../src/model/vmm.js';
 import type { PreparedStorage } from '../ports.js';
 import type { Release } from './releases.js';
 import type { VmFailure } from './steps.js';
@@ -13,10 +14,20 @@ export type VmEvent =
   | { type: 'vm.pause' }
   | { type: 'vm.resume' }
   | { type: 'vm.configure'; spec: VMSpec }
+  /** Take a snapshot: live (running or paused, memory and disks) or of a stopped VM's disks. */
+  | { type: 'vm.snapshot'; plan: VmSnapshotPlan }
   /** Announced by a step before it acquires something (write-ahead for abort and crash). */
   | { type: 'vm.acquired'; release: Release }
   /** The VMM process is gone while the VM was running (stats poll noticed). */
   | { type: 'vm.exited'; reason: string };
+
+/** Where a snapshot's files go; made by the snapshot service, carried out by the vm actor (so it never overlaps a start or stop). */
+export interface VmSnapshotPlan {
+  snapshotId: string;
+  statePath: string;
+  memoryPath: string;
+  disks: VmmDiskFreeze[];
+}
 
 /** How a vm actor comes to life: from its row, or from reconcile's verdict. */
 export interface VmInput {
@@ -47,6 +58,9 @@ export interface VmContext {
   recoverMode: 'adopt' | 'teardown' | 'hold' | null;
   /** The stop in progress was `--force`: the VMM is killed, not shut down. */
   forceStop: boolean;
+  /** The snapshot being taken, the state to go back to, and what the last one measured. */
+  snapshot: { plan: VmSnapshotPlan; from: 'running' | 'paused' | 'stopped' } | null;
+  snapshotResult: VmmSnapshotResult | null;
   /** Row state at spawn, used once by `boot`. */
   bootState: VMRecord['state'];
 }
@@ -78,6 +92,9 @@ export interface VmmControlInput {
   vmId: string;
   vmm: VmmName;
   releases: Release[];
+}
+export interface SnapshotInput extends VmmControlInput {
+  plan: VmSnapshotPlan;
 }
 export interface ReleaseInput {
   vmId: string;

@@ -11,6 +11,7 @@ import type {
   NetworkStepOutput,
   ReleaseInput,
   ReleaseOutput,
+  SnapshotInput,
   StepInput,
   StorageStepOutput,
   VmContext,
@@ -19,6 +20,7 @@ import type {
   VmmControlInput,
   VmmStepOutput,
 } from './events.js';
+import type { VmmSnapshotResult } from '../../src/model/vmm.js';
 import { pushRelease, pushReleases } from './releases.js';
 import { STEP, failureFromText, toFailure, type StepName } from './steps.js';
 
@@ -93,6 +95,8 @@ export const vmMachine = setup({
     destroyStorage: unwired('destroyStorage') as unknown as ReturnType<typeof fromPromise<void, { vmId: string }>>,
     pauseVmm: unwired('pauseVmm') as unknown as ReturnType<typeof fromPromise<void, VmmControlInput>>,
     resumeVmm: unwired('resumeVmm') as unknown as ReturnType<typeof fromPromise<void, VmmControlInput>>,
+    snapshotVmm: unwired('snapshotVmm') as unknown as ReturnType<typeof fromPromise<VmmSnapshotResult, SnapshotInput>>,
+    snapshotDisks: unwired('snapshotDisks') as unknown as ReturnType<typeof fromPromise<void, SnapshotInput>>,
   },
   actions: {
     /** Writes state, lastError and the teardown mirror to the row (sync; the port never throws). */
@@ -117,6 +121,14 @@ export const vmMachine = setup({
       opFailure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
     }),
     clearOpFailure: assign({ opFailure: null }),
+    beginSnapshot: assign({
+      snapshot: ({ event }, params: { from: 'running' | 'paused' | 'stopped' }) => (event.type === 'vm.snapshot' ? { plan: event.plan, from: params.from } : null),
+      snapshotResult: null,
+      opFailure: null,
+    }),
+    recordSnapshot: assign({
+      snapshotResult: ({ event }) => (event as { output?: VmmSnapshotResult }).output ?? { pausedMs: 0, stateBytes: 0 },
+    }),
     recordFailure: assign({
       failure: ({ event }, params: { step: string }) => toFailure(params.step, (event as { error?: unknown }).error),
     }),
@@ -150,6 +162,7 @@ export const vmMachine = setup({
     releaseFailed: ({ event }) => ((event as { output?: ReleaseOutput }).output?.failed.length ?? 0) > 0,
     holdsResources: ({ context }) => context.releases.length > 0,
     forced: ({ event }) => event.type === 'vm.stop' && event.force === true,
+    snapshotFromPaused: ({ context }) => context.snapshot?.from === 'paused',
   },
 }).createMachine({
   id: 'vm',
@@ -173,6 +186,8 @@ export const vmMachine = setup({
       input.recover?.mode === 'teardown' ? input.recover.reason : input.record.state === 'stopped' ? (input.record.runtime.lastError ?? null) : null,
     recoverMode: input.recover?.mode ?? null,
     forceStop: false,
+    snapshot: null,
+    snapshotResult: null,
     bootState: input.record.state,
   }),
   initial: 'boot',
@@ -279,6 +294,36 @@ export const vmMachine = setup({
         'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
         'vm.configure': { actions: 'configure' },
         'vm.pause': { target: 'pausing', actions: 'clearOpFailure' },
+        'vm.snapshot': { target: 'snapshotting', actions: { type: 'beginSnapshot', params: { from: 'running' } } },
+      },
+    },
+    // Live: memory, devices and disks at one instant; the guest goes back to what it was doing (running or paused).
+    // A failure leaves the VM as it was and says why, like pause.
+    snapshotting: {
+      entry: 'addDnsRecord',
+      exit: 'removeDnsRecord',
+      on: { 'vm.exited': { target: 'rollingBack', actions: 'recordExit' } },
+      invoke: {
+        id: 'snapshotVmm',
+        src: 'snapshotVmm',
+        input: ({ context }) => ({ ...controlInput({ context }), plan: context.snapshot!.plan }),
+        onDone: [
+          { guard: 'snapshotFromPaused', target: 'paused', actions: 'recordSnapshot' },
+          { target: 'running', actions: 'recordSnapshot' },
+        ],
+        onError: [
+          { guard: 'snapshotFromPaused', target: 'paused', actions: { type: 'recordOpFailure', params: { step: STEP.snapshot } } },
+          { target: 'running', actions: { type: 'recordOpFailure', params: { step: STEP.snapshot } } },
+        ],
+      },
+    },
+    snapshottingDisks: {
+      invoke: {
+        id: 'snapshotDisks',
+        src: 'snapshotDisks',
+        input: ({ context }) => ({ ...controlInput({ context }), plan: context.snapshot!.plan }),
+        onDone: { target: 'stopped', actions: 'recordSnapshot' },
+        onError: { target: 'stopped', actions: { type: 'recordOpFailure', params: { step: STEP.snapshot } } },
       },
     },
     // pausing, paused and resuming keep the DNS record: the guest still owns its name and address.
@@ -289,6 +334,7 @@ export const vmMachine = setup({
       exit: ['removeDnsRecord'],
       on: {
         'vm.resume': { target: 'resuming', actions: 'clearOpFailure' },
+        'vm.snapshot': { target: 'snapshotting', actions: { type: 'beginSnapshot', params: { from: 'paused' } } },
         // The driver's stop resumes the guest first, so it still shuts down cleanly.
         'vm.stop': { target: 'stopping', actions: 'noteStopMode' },
         'vm.exited': { target: 'rollingBack', actions: 'recordExit' },
@@ -330,6 +376,7 @@ export const vmMachine = setup({
         'vm.start': 'starting',
         'vm.delete': 'deleting',
         'vm.configure': { actions: 'configure' },
+        'vm.snapshot': { target: 'snapshottingDisks', actions: { type: 'beginSnapshot', params: { from: 'stopped' } } },
       },
     },
     error: {

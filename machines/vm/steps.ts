@@ -15,6 +15,7 @@ export const STEP = {
   destroy: 'delete.storage',
   pause: 'running.vmm.pause',
   resume: 'paused.vmm.resume',
+  snapshot: 'snapshot.take',
 } as const;
 
 export type StepName = (typeof STEP)[keyof typeof STEP];

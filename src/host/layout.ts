@@ -22,6 +22,8 @@ export interface Layout {
   daemonLock: string;
   imagesDir: string;
   vmsDir: string;
+  /** One directory per snapshot: frozen disks and saved state (src/snapshots). */
+  snapshotsDir: string;
   sshDir: string;
   sshKeyPath: string;
   knownHostsPath: string;
@@ -59,6 +61,7 @@ export function resolveLayout(env: Env = process.env): Layout {
     daemonLock: join(runtimeDir, 'bangerd.lock'),
     imagesDir: join(stateDir, 'images'),
     vmsDir: join(stateDir, 'vms'),
+    snapshotsDir: join(stateDir, 'snapshots'),
     sshDir,
     sshKeyPath: join(sshDir, 'id_ed25519'),
     knownHostsPath: join(sshDir, 'known_hosts'),

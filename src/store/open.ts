@@ -5,6 +5,7 @@ import { HostError, NotFoundError } from '../errors/index.js';
 import { ImagesRepo } from './images-repo.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
+import { SnapshotsRepo } from './snapshots-repo.js';
 import { VmsRepo } from './vms-repo.js';
 
 /** An open database with its repositories. `close()` is idempotent. */
@@ -13,6 +14,7 @@ export interface Store {
   readonly db: Database.Database;
   readonly images: ImagesRepo;
   readonly vms: VmsRepo;
+  readonly snapshots: SnapshotsRepo;
   readonly readOnly: boolean;
   schemaVersion(): number;
   /** Runs `fn` in one SQLite transaction (all or nothing). */
@@ -81,6 +83,7 @@ function wrap(path: string, db: Database.Database, readOnly: boolean): Store {
     readOnly,
     images: new ImagesRepo(db),
     vms: new VmsRepo(db),
+    snapshots: new SnapshotsRepo(db),
     schemaVersion: () => schemaVersion(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close() {

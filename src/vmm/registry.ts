@@ -66,6 +66,7 @@ export function createVmmPorts(deps: VmmDeps, given: Partial<Record<VmmName, Vmm
     driverFor: (kind) => of(kind).driver,
     storage: {
       prepare: (vm, step) => of(vm.vmm).storage.prepare(vm, step),
+      freeze: (vm, disks) => of(vm.vmm).storage.freeze(vm, disks),
       destroy: (vm) => of(vm.vmm).storage.destroy(vm),
       diskUsage: (vm) => of(vm.vmm).storage.diskUsage(vm),
     },

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 import type { PreparedStorage, StoragePort } from '../../machines/ports.js';
 import { HostError } from '../errors/index.js';
@@ -6,8 +6,9 @@ import { diskFullError } from '../host/disk-full.js';
 import { stageFileSync } from '../guest/file-sync/index.js';
 import { KnownHosts } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
-import { allocatedBytes, createWorkDisk, removeOverlay, removeWorkDisk } from '../host/storage/index.js';
-import type { FileSyncEntry, Image, VMRecord } from '../model/index.js';
+import { allocatedBytes, createOverlay, createWorkDisk, diskFormat, removeOverlay, removeWorkDisk } from '../host/storage/index.js';
+import type { FileSyncEntry, Image, SnapshotRecord, VMRecord } from '../model/index.js';
+import type { VmmDiskFreeze } from '../model/vmm.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 
 /**
@@ -20,6 +21,8 @@ import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 export interface StorageOptions {
   layout: Pick<Layout, 'vmsDir' | 'runtimeDir' | 'knownHostsPath'>;
   images: ImageSource;
+  /** Snapshot rows by id: a fork's or restore's disks are layered on one. */
+  snapshots?: { get(id: string): SnapshotRecord | undefined };
   /** Config `[[file_sync]]`: copied onto each new work disk (src/guest/file-sync confines host paths to `home`). */
   fileSync?: { entries: readonly FileSyncEntry[]; home: string; onWarning?: (vm: VMRecord, message: string) => void };
 }
@@ -32,6 +35,10 @@ export function throwIfAborted(signal: AbortSignal): void {
 }
 
 async function prepareWorkDisk(opts: StorageOptions, vm: VMRecord, image: Image, signal: AbortSignal): Promise<PreparedStorage['workDisk']> {
+  // A work disk layered on a snapshot is a qcow2 file: it keeps the size it was frozen at.
+  if ((await stat(vm.runtime.workDiskPath).catch(() => undefined)) && (await diskFormat(vm.runtime.workDiskPath)) === 'qcow2') {
+    return { path: vm.runtime.workDiskPath, format: 'qcow2' };
+  }
   if (image.workSeedPath) await requireArtifact(image, 'work-disk seed', image.workSeedPath);
   const sync = opts.fileSync;
   const fresh = !(await stat(vm.runtime.workDiskPath).catch(() => undefined));
@@ -89,6 +96,41 @@ function inside(parent: string, child: string): boolean {
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
 }
 
+/**
+ * A fork or restore not yet started: its system and work disks become new,
+ * empty qcow2 layers on the snapshot's frozen files (O(1) in disk size).
+ * Nothing is done when the layers exist already (a retried start).
+ */
+async function layerOnSnapshot(opts: StorageOptions, vm: VMRecord, signal: AbortSignal): Promise<void> {
+  const id = vm.runtime.restoreFrom;
+  if (!id) return;
+  const snap = opts.snapshots?.get(id);
+  if (!snap) {
+    throw new HostError(`VM ${vm.name} is to start from snapshot ${id}, which no longer exists`, {
+      code: 'snapshot.missing',
+      hint: `delete the VM (banger vm delete ${vm.name}) or restore it from another snapshot`,
+    });
+  }
+  for (const [backing, path] of [[snap.files.systemDisk, vm.runtime.systemOverlayPath], [snap.files.workDisk, vm.runtime.workDiskPath]] as const) {
+    if (await stat(path).catch(() => undefined)) continue;
+    await createOverlay({ backingPath: backing, backingFormat: await diskFormat(backing), overlayPath: path, signal });
+  }
+}
+
+/** A stopped VM's disks frozen into a snapshot: each moves to `frozenPath` and the VM gets a new empty layer on it. */
+export async function freezeStoppedDisks(disks: readonly VmmDiskFreeze[]): Promise<void> {
+  for (const d of disks) {
+    const format = await diskFormat(d.activePath);
+    await rename(d.activePath, d.frozenPath);
+    try {
+      await createOverlay({ backingPath: d.frozenPath, backingFormat: format, overlayPath: d.activePath });
+    } catch (err) {
+      await rename(d.frozenPath, d.activePath).catch(() => undefined);
+      throw err;
+    }
+  }
+}
+
 /** StoragePort for a real VMM: VM dir, then `rootDisk`, then the work disk; prepare is idempotent. */
 export function createDiskStorage(opts: StorageOptions, rootDisk: RootDiskMaker): StoragePort {
   const knownHosts = new KnownHosts(opts.layout.knownHostsPath);
@@ -100,6 +142,7 @@ export function createDiskStorage(opts: StorageOptions, rootDisk: RootDiskMaker)
       return namingFullDisk(opts, vm, async () => {
         await makeVmDir(vm);
         await forgetHostKeyIfNewSystemDisk(opts, vm);
+        await layerOnSnapshot(opts, vm, step.signal);
         const root = await rootDisk(vm, image, step);
         throwIfAborted(step.signal);
         return { rootDisk: root, workDisk: await prepareWorkDisk(opts, vm, image, step.signal) };
@@ -114,6 +157,7 @@ export function createDiskStorage(opts: StorageOptions, rootDisk: RootDiskMaker)
       // The VM is gone: a future VM reusing its name or IP must not trip the host-key check.
       await knownHosts.forget([vm.runtime.dnsName, vm.runtime.guestIP]);
     },
+    freeze: (_vm, disks) => freezeStoppedDisks(disks),
     async diskUsage(vm: VMRecord) {
       const bytes = (p: string) => allocatedBytes(p).catch(() => 0);
       return { systemOverlayBytes: await bytes(vm.runtime.systemOverlayPath), workDiskBytes: await bytes(vm.runtime.workDiskPath) };

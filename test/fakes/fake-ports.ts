@@ -41,6 +41,7 @@ export function createFakeStorage(helper?: FakeHelper): StoragePort & { destroye
       }
       return { rootDisk: { path: vm.runtime.systemOverlayPath, format: 'qcow2' } };
     },
+    async freeze() {},
     async destroy(vm) {
       destroyed.push(vm.id);
     },

@@ -12,6 +12,7 @@ export interface FakeVmmOverrides {
   inspect?: VmmDriver['inspect'];
   pause?: VmmDriver['pause'];
   resume?: VmmDriver['resume'];
+  snapshot?: VmmDriver['snapshot'];
 }
 
 export type FakeVmm = VmmDriver & {
@@ -53,6 +54,11 @@ export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
       rec('inspect', handle);
       if (overrides.inspect) return overrides.inspect(handle);
       return { alive: alive.has(handle.pid) };
+    },
+    async snapshot(handle, req, o) {
+      rec('snapshot', { handle, req });
+      if (overrides.snapshot) return overrides.snapshot(handle, req, o);
+      return { pausedMs: 1, stateBytes: 1024 };
     },
     async pause(handle) {
       rec('pause', handle);

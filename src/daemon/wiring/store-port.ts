@@ -5,6 +5,11 @@ import type { Store } from '../../store/index.js';
 
 const MIRROR_KEYS = ['tapDevice', 'baseLoop', 'cowLoop', 'dmName', 'vmmPid'] as const satisfies readonly (keyof RuntimeMirror)[];
 
+function setOrClear<K extends 'baseSnapshotId' | 'restoreFrom' | 'startPath'>(runtime: VMRuntime, key: K, value: VMRuntime[K] | null): void {
+  if (value === null) delete runtime[key];
+  else runtime[key] = value;
+}
+
 /** Applies a patch to a record (pure; exported for unit tests). */
 export function applyVmPatch(vm: VMRecord, patch: VmPatch, at: string): VMRecord {
   const runtime: VMRuntime = { ...vm.runtime };
@@ -15,6 +20,12 @@ export function applyVmPatch(vm: VMRecord, patch: VmPatch, at: string): VMRecord
   if (patch.mirror !== undefined) {
     for (const k of MIRROR_KEYS) delete runtime[k];
     if (patch.mirror) Object.assign(runtime, patch.mirror);
+  }
+  if (patch.links) {
+    const { baseSnapshotId, restoreFrom, startPath } = patch.links;
+    if (baseSnapshotId !== undefined) setOrClear(runtime, 'baseSnapshotId', baseSnapshotId);
+    if (restoreFrom !== undefined) setOrClear(runtime, 'restoreFrom', restoreFrom);
+    if (startPath !== undefined) setOrClear(runtime, 'startPath', startPath);
   }
   return {
     ...vm,

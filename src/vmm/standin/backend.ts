@@ -1,4 +1,4 @@
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
@@ -40,6 +40,13 @@ export const standinBackend: VmmBackend = {
           rootDisk: { path: vm.runtime.systemOverlayPath, format: 'raw' },
           workDisk: { path: vm.runtime.workDiskPath, format: 'raw' },
         };
+      },
+      // Stand-in disks are sparse placeholders: the frozen copy is the file itself, the VM gets a fresh one.
+      async freeze(vm, disks) {
+        for (const d of disks) {
+          await rename(d.activePath, d.frozenPath);
+          await sparseFile(d.activePath, d.drive === 'root' ? vm.spec.systemOverlaySizeBytes : vm.spec.workDiskSizeBytes);
+        }
       },
       async destroy(vm) {
         await rm(vm.runtime.vmDir, { recursive: true, force: true });

@@ -29,6 +29,7 @@ describe('createVmmPorts', () => {
     driver: {} as VmmRuntime['driver'],
     storage: {
       prepare: async () => (calls.push(`${tag}.prepare`), { rootDisk: { path: '/x', format: 'raw' } }),
+      freeze: async () => void calls.push(`${tag}.freeze`),
       destroy: async () => void calls.push(`${tag}.destroy`),
       diskUsage: async () => ({ systemOverlayBytes: 0, workDiskBytes: 0 }),
     },
