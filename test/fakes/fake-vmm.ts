@@ -12,6 +12,7 @@ export interface FakeVmmOverrides {
   inspect?: VmmDriver['inspect'];
   pause?: VmmDriver['pause'];
   resume?: VmmDriver['resume'];
+  snapshot?: VmmDriver['snapshot'];
 }
 
 export type FakeVmm = VmmDriver & {
@@ -61,6 +62,11 @@ export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
     async resume(handle) {
       rec('resume', handle);
       return overrides.resume?.(handle);
+    },
+    async snapshot(handle, req, o) {
+      rec('snapshot', { handle, req });
+      if (overrides.snapshot) return overrides.snapshot(handle, req, o);
+      return { pausedMs: 0, stateBytes: 0 };
     },
   };
 }
