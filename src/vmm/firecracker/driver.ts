@@ -3,11 +3,13 @@ import { mkdir, open, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import type {
-  StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus,
+  StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult, VmmStatus,
 } from '../../model/vmm.js';
 import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { fcCall, fcRequest } from './api-client.js';
-import { bootSequence } from './config.js';
+import { bootSequence, restoreMemoryPath, restoreSequence, type FcCall } from './config.js';
+import { reflinkFile, type CloneFile } from './reflink.js';
+import { takeSnapshot } from './snapshot.js';
 
 export interface FirecrackerDriverOptions {
   /** @default 'firecracker' */
@@ -16,11 +18,22 @@ export interface FirecrackerDriverOptions {
   launchTimeoutMs?: number;
   /** @default 30000 */
   stopTimeoutMs?: number;
+  /** How snapshot freezes a disk. @default a reflink clone (tests inject one: this host's filesystem has none) */
+  cloneFile?: CloneFile;
+}
+
+async function send(apiSockPath: string, calls: FcCall[], signal?: AbortSignal): Promise<void> {
+  for (const c of calls) await fcCall(apiSockPath, c.method, c.path, c.body, { signal, ...(c.timeoutMs ? { timeoutMs: c.timeoutMs } : {}) });
 }
 
 /** Sends the boot sequence to an API socket that is already listening. Exported for the contract test. */
 export async function configureAndStart(spec: VmmLaunchSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
-  for (const c of bootSequence(spec, fcLogPath(spec))) await fcCall(spec.apiSockPath, c.method, c.path, c.body, { signal: opts.signal });
+  await send(spec.apiSockPath, bootSequence(spec, fcLogPath(spec)), opts.signal);
+}
+
+/** Loads spec.restore into a fresh, listening Firecracker and resumes it. Exported for the contract test. */
+export async function restoreAndResume(spec: VmmLaunchSpec, opts: { signal?: AbortSignal } = {}): Promise<void> {
+  await send(spec.apiSockPath, restoreSequence(spec, fcLogPath(spec)), opts.signal);
 }
 
 /** Asks the guest to reboot via the i8042 controller; Firecracker exits when it resets. */
@@ -39,20 +52,27 @@ const fcLogPath = (spec: VmmLaunchSpec): string => join(dirname(spec.logPath), '
  * Firecracker backend: spawn with --api-sock (detached), wait until GET /
  * answers, PUT the boot sequence, InstanceStart. Stop = Resumed (a paused guest
  * cannot see the key press), SendCtrlAltDel, then SIGKILL after the bound.
- * pause/resume = PATCH /vm Paused/Resumed. Needs an uncompressed vmlinux
- * with virtio-mmio (ACPI, Firecracker >= 1.8) and a raw root disk.
+ * pause/resume = PATCH /vm Paused/Resumed. A launch with `restore` loads the
+ * snapshot instead of booting (see restoreSequence); snapshot = snapshot.ts.
+ * Needs an uncompressed vmlinux with virtio-mmio (ACPI, Firecracker >= 1.8)
+ * and a raw root disk.
  */
 export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): VmmDriver {
   const binary = opts.binary ?? 'firecracker';
   const launchTimeoutMs = opts.launchTimeoutMs ?? 10_000;
+  const cloneFile = opts.cloneFile ?? reflinkFile;
 
-  async function changeState(h: VmmProcessHandle, state: 'Paused' | 'Resumed', what: string): Promise<void> {
+  async function assertAlive(h: VmmProcessHandle, what: string): Promise<void> {
     if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
       throw new VmmError(`cannot ${what} VM: firecracker pid ${h.pid} is not running`, {
         code: 'vmm.not_running',
         hint: 'the VM has stopped; start it again (banger vm start)',
       });
     }
+  }
+
+  async function changeState(h: VmmProcessHandle, state: 'Paused' | 'Resumed', what: string): Promise<void> {
+    await assertAlive(h, what);
     try {
       await setVmState(h.apiSockPath, state);
     } catch (e) {
@@ -78,6 +98,8 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     },
 
     async launch(spec: VmmLaunchSpec, lo: { signal?: AbortSignal } = {}): Promise<VmmProcessHandle> {
+      // A restore that cannot work is refused before any process starts.
+      if (spec.restore) restoreMemoryPath(spec);
       const log = await open(spec.logPath, 'a');
       let child;
       try {
@@ -92,14 +114,14 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       });
       child.unref();
       const pid = child.pid;
-      const fail = async (msg: string, hint?: string): Promise<never> => {
+      const fail = async (msg: string, hint?: string, code = 'vmm.launch_failed'): Promise<never> => {
         if (pid) {
           await signalProcess(pid, undefined, 'SIGKILL');
           await waitForExit(pid, undefined, 5000);
         }
         await rm(spec.apiSockPath, { force: true });
         await rm(spec.agentSockPath, { force: true });
-        throw new VmmError(msg, { hint: hint ?? `see ${spec.logPath}`, code: 'vmm.launch_failed' });
+        throw new VmmError(msg, { hint: hint ?? `see ${spec.logPath}`, code });
       };
       if (!pid) return fail(`cannot start ${binary}: ${(await spawnErr).message}`, 'install firecracker and put it on PATH, or use vmm = "qemu"');
       const startTime = (await readProcStat(pid))?.startTime;
@@ -113,9 +135,14 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
         await new Promise((r) => setTimeout(r, 25));
       }
       try {
-        await configureAndStart(spec, lo);
+        await (spec.restore ? restoreAndResume(spec, lo) : configureAndStart(spec, lo));
       } catch (e) {
-        return fail((e as Error).message);
+        if (!spec.restore) return fail((e as Error).message);
+        return fail(
+          `restore of ${spec.name} failed: ${(e as Error).message}`,
+          `see ${fcLogPath(spec)}; a snapshot loads only into the Firecracker version, host kernel and CPU that took it, with the snapshotted VM's disk files still in place`,
+          'vmm.restore_failed',
+        );
       }
       return { pid, pidStartTime: startTime, apiSockPath: spec.apiSockPath };
     },
@@ -154,6 +181,11 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
 
     async resume(h: VmmProcessHandle): Promise<void> {
       await changeState(h, 'Resumed', 'resume');
+    },
+
+    async snapshot(h: VmmProcessHandle, req: VmmSnapshotRequest, so: { signal?: AbortSignal } = {}): Promise<VmmSnapshotResult> {
+      await assertAlive(h, 'snapshot');
+      return takeSnapshot(h, req, { clone: cloneFile, signal: so.signal });
     },
   } satisfies VmmDriver;
   return driver;

@@ -4,15 +4,19 @@
  * a real VMM's does), so pids, kill -9, pid-reuse checks and reconcile are
  * real. Every step can be made slow or failing per VM. pause/resume are
  * SIGSTOP/SIGCONT, so a paused stand-in is a stopped process (state 'T').
+ * snapshot writes a small JSON state file and copies the (tiny placeholder)
+ * disks while the process is stopped; a restore launch only checks the state
+ * file is there.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { constants as fsConstants, mkdirSync } from 'node:fs';
+import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
 import { processStartTime, readCmdline, readProcStat } from '../../host/proc/index.js';
 import type { GuestReadyPort } from '../../../machines/ports.js';
-import type { StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmStatus } from '../../model/vmm.js';
+import type { StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult, VmmStatus } from '../../model/vmm.js';
 
 export interface StandinStep {
   /** Wait this long first (honours abort). */
@@ -28,6 +32,8 @@ export interface StandinBehaviour {
   guestReady?: StandinStep;
   /** `ignoreGraceful`: the "guest" ignores the powerdown request, so stop must kill after its timeout. */
   stop?: StandinStep & { ignoreGraceful?: boolean };
+  /** Runs while the process is stopped, after the files are written (a failure removes them). */
+  snapshot?: StandinStep;
 }
 
 /** Consulted at every call, so tests can change behaviour mid-run. Keyed by VM name. */
@@ -98,8 +104,9 @@ async function waitStopped(pid: number, stopped: boolean, timeoutMs: number): Pr
 }
 
 export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): VmmDriver {
-  // apiSockPath → VM name, for the stop behaviour (a handle carries no name).
+  // apiSockPath → VM name and id, for the stop behaviour and snapshot files (a handle carries neither).
   const names = new Map<string, string>();
+  const vmIds = new Map<string, string>();
 
   const kill = async (handle: VmmProcessHandle): Promise<void> => {
     if (!isAlive(handle)) return;
@@ -132,6 +139,39 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
     }
   };
 
+  const snapshot = async (handle: VmmProcessHandle, req: VmmSnapshotRequest, signal?: AbortSignal): Promise<VmmSnapshotResult> => {
+    const wasPaused = isAlive(handle) && isStopped(handle.pid);
+    if (!wasPaused) await setPaused(handle, true); // throws vmm.not_running for a gone process
+    const t0 = performance.now();
+    const written: string[] = [];
+    // Exclusive creates: a file that was there before is neither overwritten nor removed on failure.
+    const create = async (path: string, make: () => Promise<void>): Promise<void> => {
+      try {
+        await make();
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'EEXIST') await rm(path, { force: true });
+        throw e;
+      }
+      written.push(path);
+    };
+    try {
+      const state = { vmId: vmIds.get(handle.apiSockPath), pid: handle.pid, takenAt: new Date().toISOString() };
+      await create(req.statePath, () => writeFile(req.statePath, JSON.stringify(state) + '\n', { flag: 'wx' }));
+      for (const d of req.disks) {
+        if (!(await stat(d.activePath).catch(() => undefined))) continue;
+        await create(d.frozenPath, () => copyFile(d.activePath, d.frozenPath, fsConstants.COPYFILE_EXCL));
+      }
+      await runStep(behaviour(names.get(handle.apiSockPath) ?? '').snapshot, 'snapshot', signal);
+      if (signal?.aborted) throw abortErr();
+    } catch (err) {
+      await Promise.all(written.map((p) => rm(p, { force: true })));
+      if (!wasPaused) await setPaused(handle, false).catch(() => {});
+      throw err instanceof VmmError ? err : new VmmError(`stand-in snapshot: ${(err as Error).message}`, { cause: err, code: 'vmm.snapshot_failed', hint: 'check the snapshot directory exists and is writable' });
+    }
+    if (!wasPaused) await setPaused(handle, false);
+    return { pausedMs: wasPaused ? 0 : Math.round(performance.now() - t0), stateBytes: (await stat(req.statePath)).size };
+  };
+
   return {
     async prepare(spec: VmmLaunchSpec) {
       await runStep(behaviour(spec.name).prepare, 'prepare');
@@ -140,6 +180,12 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     async launch(spec: VmmLaunchSpec, { signal } = {}) {
       if (signal?.aborted) throw abortErr();
+      if (spec.restore && !(await stat(spec.restore.statePath).catch(() => undefined))) {
+        throw new VmmError(`cannot restore ${spec.name}: no saved state at ${spec.restore.statePath}`, {
+          code: 'vmm.restore_failed',
+          hint: 'the snapshot\'s files are gone; delete the snapshot and take it again',
+        });
+      }
       const child = spawn('bash', ['-c', 'exec -a "$0" sleep 2147483647', `${STANDIN_MARKER}:${spec.apiSockPath}`], {
         detached: true, // its own process group: survives the daemon, like a real VMM
         stdio: 'ignore',
@@ -151,6 +197,7 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
       child.unref();
       const handle: VmmProcessHandle = { pid, apiSockPath: spec.apiSockPath };
       names.set(spec.apiSockPath, spec.name);
+      vmIds.set(spec.apiSockPath, spec.vmId);
       const start = processStartTime(pid);
       if (start !== null) handle.pidStartTime = start;
       try {
@@ -204,6 +251,7 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
 
     pause: (handle) => setPaused(handle, true),
     resume: (handle) => setPaused(handle, false),
+    snapshot: (handle, req, { signal } = {}) => snapshot(handle, req, signal),
   };
 }
 
