@@ -15,17 +15,31 @@ import type { VmCreateParams, VmSetParams } from '../../src/model/schemas.js';
 import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, fromRpcError } from '../../src/errors/index.js';
 import type { ErrorKind } from '../../src/errors/index.js';
 import type { BangerPorts } from '../ports.js';
-import type { VmContext } from '../vm/events.js';
+import type { VmContext, VmSnapshotPlan } from '../vm/events.js';
+import type { VmmSnapshotResult } from '../../src/model/vmm.js';
 import type { VmFailure } from '../vm/steps.js';
 import { isStable } from './actors.js';
 import type { SupervisorMachine } from './machine.js';
 import { vmActorId } from './machine.js';
 
-export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set' | 'pause' | 'resume';
+export type VmOp = 'create' | 'start' | 'stop' | 'restart' | 'delete' | 'set' | 'pause' | 'resume' | 'snapshot' | 'restore';
 
 export interface VmService {
-  /** Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors. */
-  create(params: VmCreateParams): Promise<VMRecord>;
+  /**
+   * Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors.
+   * `shape` may change the built row before it is inserted (a fork or warm start links it to its snapshot).
+   */
+  create(params: VmCreateParams, opts?: { shape?: (record: VMRecord) => VMRecord }): Promise<VMRecord>;
+  /**
+   * Takes a snapshot through the VM's actor, so it never overlaps a start or stop: live for a running or paused VM,
+   * of the disks for a stopped one. ConflictError for a VM that never started; BusyError while another operation runs.
+   */
+  snapshot(ref: string, plan: VmSnapshotPlan): Promise<{ vm: VMRecord; from: 'running' | 'paused' | 'stopped'; result: VmmSnapshotResult | null }>;
+  /**
+   * Holds the VM (stopped at once if it runs: its state is being thrown away) while `reset` rewrites its disks
+   * and links, then starts it when `start` says so.
+   */
+  reset(ref: string, reset: (vm: VMRecord, wasRunning: boolean) => Promise<{ start: boolean }>): Promise<VMRecord>;
   /** Idempotent on a running VM. Errors: NotFoundError, BusyError, the failed step's error (VmmError, HelperRefusedError, ...), ConflictError when a stop cancelled it. */
   start(ref: string): Promise<VMRecord>;
   /** Idempotent on a stopped/created VM; cancels a start in progress. `force` kills the VMM instead of shutting it down. */
@@ -183,8 +197,53 @@ export function createVmService(
     }
   }
 
+  async function doSnapshot(vm: VMRecord, plan: VmSnapshotPlan): ReturnType<VmService['snapshot']> {
+    const ref = actorOf(vm);
+    const from = stateOf(ref);
+    if (from !== 'running' && from !== 'paused' && from !== 'stopped') {
+      throw new ConflictError(`cannot snapshot VM ${vm.name}: it is ${from}`, {
+        code: 'snapshot.bad_state',
+        hint: from === 'created' ? `it has no disks until its first start: banger vm start ${vm.name}` : `see its state: banger vm show ${vm.name}`,
+      });
+    }
+    ref.send({ type: 'vm.snapshot', plan });
+    const s = await settle(ref, [from, 'error', 'stopped']);
+    if (s.value === from && !s.context.opFailure && s.context.snapshot?.plan.snapshotId === plan.snapshotId) {
+      return { vm: fresh(vm), from, result: from === 'stopped' ? null : s.context.snapshotResult };
+    }
+    if (s.context.opFailure) throw failureToError(s.context.opFailure);
+    if (s.context.failure) throw failureToError(s.context.failure);
+    throw new ConflictError(`snapshot of VM ${vm.name} did not finish: it is ${stateOf(ref)}`, { code: 'snapshot.interrupted', hint: `see: banger vm show ${vm.name}` });
+  }
+
   return {
-    async create(params) {
+    snapshot(ref, plan) {
+      try {
+        ensureReady();
+        const vm = ports.store.resolve(ref);
+        return exclusive(vm, 'snapshot', () => doSnapshot(vm, plan));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    reset(ref, reset) {
+      try {
+        ensureReady();
+        const vm = ports.store.resolve(ref);
+        return exclusive(vm, 'restore', async () => {
+          const state = stateOf(actorOf(vm));
+          const wasRunning = state === 'running' || state === 'paused';
+          if (state !== 'stopped' && state !== 'created') await doStop(vm, true);
+          const { start } = await reset(fresh(vm), wasRunning);
+          return start ? doStart(fresh(vm)) : fresh(vm);
+        });
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    },
+
+    async create(params, createOpts) {
       ensureReady();
       if (params.name !== undefined) {
         const problem = vmNameProblem(params.name);
@@ -194,7 +253,8 @@ export function createVmService(
           throw vmNameTaken(params.name);
         }
       }
-      const record = await ports.records.build(params);
+      const built = await ports.records.build(params);
+      const record = createOpts?.shape ? createOpts.shape(built) : built;
       ports.store.insert(record);
       supervisor.send({ type: 'vm.spawn', input: { record } });
       if (params.noStart) return fresh(record);
