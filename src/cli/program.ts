@@ -13,6 +13,8 @@ export interface RunCliOptions {
   env?: Env;
   io?: ReportIo;
   groups?: readonly CommandGroup[];
+  /** Connects to bangerd; tests pass a fake. @default ensureDaemon on the layout's socket */
+  daemon?: () => Promise<RpcClient>;
 }
 
 const defaultIo: ReportIo = {
@@ -39,7 +41,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     layout,
     json: flags.json,
     debug: flags.debug,
-    daemon: (): Promise<RpcClient> => ensureDaemon(layout, { env }),
+    daemon: opts.daemon ?? ((): Promise<RpcClient> => ensureDaemon(layout, { env })),
   };
 
   const program = new Command('banger')
@@ -84,6 +86,16 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       continue;
     }
     for (const entry of group.commands) {
+      if ('commands' in entry) {
+        // Declared whole (names only, for --help and dispatch); the one commander dispatches to is loaded just before it parses.
+        const sub = g.command(entry.name).description(entry.describe);
+        for (const child of entry.commands) sub.command(child.name, child.isDefault ? { isDefault: true } : {}).description(child.describe);
+        sub.hook('preSubcommand', async (_parent, leaf) => {
+          const child = entry.commands.find((x) => x.name === leaf.name());
+          if (child) attach(leaf, await child.load());
+        });
+        continue;
+      }
       const c = g.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.describe);
       const invoked = entry.name === cmdName || (entry.isDefault === true && !group.commands.some((x) => x.name === cmdName));
       if (group.name !== groupName || !invoked) continue;
@@ -111,14 +123,16 @@ function scanFlags(argv: readonly string[]): { json: boolean; debug: boolean } {
   return { json: head.includes('--json'), debug: head.includes('--debug') };
 }
 
-function positionals(argv: readonly string[]): [string | undefined, string | undefined] {
+function positionals(argv: readonly string[]): [string | undefined, string | undefined, string | undefined] {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return [words[0], words[1]];
+  return [words[0], words[1], words[2]];
 }
 
 function usagePath(argv: readonly string[], groups: readonly CommandGroup[]): string {
-  const [g, c] = positionals(argv);
+  const [g, c, sub] = positionals(argv);
   const group = groups.find((x) => x.name === g);
   if (!group) return '';
-  return group.commands.some((x) => x.name === c) ? `${g} ${c} ` : `${g} `;
+  const entry = group.commands.find((x) => x.name === c);
+  if (!entry) return `${g} `;
+  return 'commands' in entry && entry.commands.some((x) => x.name === sub) ? `${g} ${c} ${sub} ` : `${g} ${c} `;
 }

@@ -5,7 +5,8 @@ export type { CommandGroup, CommandModule, CliContext } from './types.js';
 /**
  * Every CLI group and command. Adding a command is one file under
  * `commands/<group>/` plus one line here; `describe` is repeated here so
- * `--help` lists commands without importing them.
+ * `--help` lists commands without importing them. A command with subcommands
+ * of its own (`vm snapshot`) keeps them in `commands/<group>/<command>/`.
  */
 export const GROUPS: readonly CommandGroup[] = [
   {
@@ -22,6 +23,17 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'restart', describe: 'Restart VMs', load: () => import('./vm/restart.js') },
       { name: 'pause', describe: 'Pause VMs (memory kept, no CPU used)', load: () => import('./vm/pause.js') },
       { name: 'resume', describe: 'Resume paused VMs', load: () => import('./vm/resume.js') },
+      {
+        name: 'snapshot',
+        describe: 'Snapshot a VM (vm snapshot NAME), or list and delete snapshots',
+        commands: [
+          { name: 'create', describe: 'Snapshot a VM: memory and disks while it runs, disks only when stopped (the default)', isDefault: true, load: () => import('./vm/snapshot/create.js') },
+          { name: 'list', describe: "List snapshots (a VM's, or all of them)", load: () => import('./vm/snapshot/list.js') },
+          { name: 'delete', describe: 'Delete a snapshot and its files', load: () => import('./vm/snapshot/delete.js') },
+        ],
+      },
+      { name: 'restore', describe: 'Roll a VM back to one of its snapshots', load: () => import('./vm/restore.js') },
+      { name: 'fork', describe: 'Make a new VM from a VM or a snapshot', load: () => import('./vm/fork.js') },
       { name: 'delete', describe: 'Delete VMs and their disks', load: () => import('./vm/delete.js') },
       { name: 'set', describe: 'Change vcpu, memory, disk size or NAT of a VM', load: () => import('./vm/set.js') },
       { name: 'ports', describe: 'List listening ports in a VM', load: () => import('./vm/ports.js') },
@@ -38,6 +50,7 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'build', describe: 'Build an image (minimal or debian profile)', load: () => import('./image/build.js') },
       { name: 'import', describe: 'Import an OCI, docker save or rootfs tarball', load: () => import('./image/import.js') },
       { name: 'delete', describe: 'Delete an image', load: () => import('./image/delete.js') },
+      { name: 'warm', describe: 'Snapshot an image booted and ready, so new VMs start warm', load: () => import('./image/warm.js') },
     ],
   },
   {

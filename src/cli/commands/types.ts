@@ -47,6 +47,17 @@ export interface CommandEntry {
   load: () => Promise<CommandModule>;
 }
 
+/**
+ * A command word with subcommands of its own (`banger vm snapshot list`). One
+ * of them may be `isDefault`: it runs when the next word is none of theirs
+ * (`banger vm snapshot dev` is `banger vm snapshot create dev`).
+ */
+export interface CommandSubgroup {
+  name: string;
+  describe: string;
+  commands: readonly CommandEntry[];
+}
+
 /** Where a self-registering group writes and which environment it sees. */
 export interface RegisterIo {
   env: Env;
@@ -68,7 +79,7 @@ export type RegisterGroup = (program: Command, io: RegisterIo) => void;
 export interface CommandGroup {
   name: string;
   describe: string;
-  commands: readonly CommandEntry[];
+  commands: readonly (CommandEntry | CommandSubgroup)[];
   load?: () => Promise<CommandModule>;
   register?: () => Promise<RegisterGroup>;
 }

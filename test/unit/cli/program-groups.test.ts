@@ -18,6 +18,29 @@ function groups(loaded: string[]): CommandGroup[] {
       },
     },
     {
+      name: 'box',
+      describe: 'A group with a command that has subcommands',
+      commands: [
+        {
+          name: 'snap',
+          describe: 'Snapshot things',
+          commands: (['take', 'list'] as const).map((name) => ({
+            name,
+            describe: `${name} snapshots`,
+            ...(name === 'take' ? { isDefault: true } : {}),
+            load: async () => {
+              loaded.push(name);
+              return {
+                describe: name,
+                options: (c) => void (name === 'take' ? c.argument('<thing>').option('--name <n>') : c.argument('[thing]')),
+                run: async ({ args, opts }) => ({ data: { name, args, opts: { name: opts.name } }, human: `${name} ${args.join(' ')}${typeof opts.name === 'string' ? ` as ${opts.name}` : ''}` }),
+              };
+            },
+          })),
+        },
+      ],
+    },
+    {
       name: 'sys',
       describe: 'A self-registering group',
       commands: [],
@@ -65,6 +88,24 @@ describe('runCli registry shapes', () => {
     expect(r.out).toMatch(/check +A top-level command/);
     expect(r.out).toMatch(/sys +A self-registering group/);
     expect(r.loaded).toEqual([]);
+  });
+
+  it('a nested command dispatches to a named subcommand, else to its default one, loading only that one', async () => {
+    expect(await run(['box', 'snap', 'list', 'dev'])).toMatchObject({ code: 0, out: 'list dev\n', loaded: ['list'] });
+    expect(await run(['box', 'snap', 'list'])).toMatchObject({ code: 0, out: 'list \n', loaded: ['list'] });
+    expect(await run(['box', 'snap', 'dev'])).toMatchObject({ code: 0, out: 'take dev\n', loaded: ['take'] });
+    expect(await run(['box', 'snap', '--name', 'list', 'dev'])).toMatchObject({ code: 0, out: 'take dev as list\n', loaded: ['take'] });
+    expect(await run(['box', 'snap', 'take', 'list'])).toMatchObject({ code: 0, out: 'take list\n', loaded: ['take'] });
+    expect(JSON.parse((await run(['box', 'snap', 'dev', '--json'])).out)).toEqual({ name: 'take', args: ['dev'], opts: {} });
+  });
+
+  it('a nested command lists its subcommands in --help and names the subcommand in usage hints', async () => {
+    const help = await run(['box', 'snap', '--help']);
+    expect(help).toMatchObject({ code: 0, loaded: [] });
+    expect(help.out).toMatch(/take +take snapshots/);
+    expect(help.out).toMatch(/list +list snapshots/);
+    expect((await run(['box', 'snap'])).err).toBe("banger: missing required argument 'thing'\n  hint: see banger box snap --help\n");
+    expect((await run(['box', 'snap', 'take'])).err).toBe("banger: missing required argument 'thing'\n  hint: see banger box snap take --help\n");
   });
 
   it('a missing argument of a top-level command is a usage error with its help path', async () => {

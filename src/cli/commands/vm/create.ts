@@ -3,14 +3,17 @@ import { friendlyName } from '../../../model/index.js';
 import { withProgress } from '../../progress.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 import { addSizingOptions, checkName, parseSizing } from './flags.js';
-import { specLine } from './render.js';
+import { renderNewVm } from './render.js';
 
 export const describe = 'Create a VM (and start it unless --no-start)';
 
 export function options(cmd: Command): void {
   cmd.option('--name <name>', 'VM name (a DNS label); a friendly one is picked when omitted').option('--image <image>', 'image name or id (default: the configured default image, built on first use)');
   addSizingOptions(cmd);
-  cmd.option('--overlay-size <size>', 'copy-on-write system overlay size, e.g. 8G').option('--no-start', 'create only; start later with banger vm start');
+  cmd
+    .option('--overlay-size <size>', 'copy-on-write system overlay size, e.g. 8G')
+    .option('--no-start', 'create only; start later with banger vm start')
+    .option('--cold', "boot the kernel even when a warm snapshot of the image fits (see banger image warm)");
 }
 
 export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
@@ -25,10 +28,10 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
         ...(typeof opts.image === 'string' ? { image: opts.image } : {}),
         ...sizing,
         noStart: opts.start === false,
+        ...(opts.cold === true ? { cold: true } : {}),
       }),
     );
-    const next = vm.state === 'running' ? `ssh in: banger vm ssh ${vm.name}` : `start it: banger vm start ${vm.name}`;
-    return { data: vm, human: `${vm.name} ${vm.state} · ${specLine(vm)} · ${vm.runtime.guestIP}\n${next}` };
+    return { data: vm, human: renderNewVm(vm) };
   } finally {
     client.close();
   }

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../../errors/index.js';
-import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SizeParseError, VCPU_LIMITS, parseSize, vmNameProblem } from '../../../model/index.js';
+import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SNAPSHOT_NAME_PATTERN, SizeParseError, VCPU_LIMITS, parseSize, vmNameProblem } from '../../../model/index.js';
 
 /**
  * Sizing flags shared by `vm create`, `vm run` and `vm set`, checked here so a
@@ -11,13 +11,14 @@ const MAX_VCPU = VCPU_LIMITS.max;
 const MAX_MEMORY_MIB = MEMORY_MIB_LIMITS.max;
 const MIN_MEMORY_MIB = MEMORY_MIB_LIMITS.min;
 
-export function addSizingOptions(cmd: Command, opts: { nat: 'flag' | 'both' } = { nat: 'flag' }): void {
+/** `nat: 'none'` for commands that size a VM but give it no network (`image warm`). */
+export function addSizingOptions(cmd: Command, opts: { nat: 'flag' | 'both' | 'none' } = { nat: 'flag' }): void {
   cmd
     .option('--vcpu <n>', `virtual CPUs (1-${MAX_VCPU})`)
     .option('--memory <mib>', 'memory in MiB, or a size like 2G')
     .option('--disk-size <size>', 'work disk (/root) size, e.g. 8G');
   if (opts.nat === 'both') cmd.option('--nat', 'give the VM outbound NAT').option('--no-nat', 'remove outbound NAT');
-  else cmd.option('--nat', 'give the VM outbound NAT');
+  else if (opts.nat === 'flag') cmd.option('--nat', 'give the VM outbound NAT');
 }
 
 export interface Sizing {
@@ -76,4 +77,14 @@ export function checkName(name: string): string {
   const problem = vmNameProblem(name);
   if (problem) throw new InvalidInputError(problem, { code: 'vm.name_invalid', hint: 'e.g. --name dev-1' });
   return name;
+}
+
+/** A new snapshot's name: the same rule as VM names (lowercase, digits, inner hyphens, at most 63). */
+export function checkSnapshotName(name: string): string {
+  if (SNAPSHOT_NAME_PATTERN.test(name)) return name;
+  const lower = name.toLowerCase();
+  const problem = SNAPSHOT_NAME_PATTERN.test(lower)
+    ? `snapshot name "${name}" has uppercase letters; use "${lower}"`
+    : `snapshot name ${JSON.stringify(name)} is not valid; use lowercase letters, digits and inner hyphens (at most 63)`;
+  throw new InvalidInputError(problem, { code: 'snapshot.name_invalid', hint: 'e.g. --name before-upgrade' });
 }

@@ -3,6 +3,7 @@ import type { VMRecord } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
 import { withProgress } from '../../progress.js';
 import type { CommandInput, CommandOutput } from '../types.js';
+import { startPathText } from './render.js';
 
 /**
  * `vm start|stop|restart|pause|resume|delete NAME...`: one module shape, one daemon call
@@ -35,6 +36,12 @@ async function callOne(client: RpcClient, op: LifecycleOp, name: string, force: 
   }
 }
 
+/** "dev running", plus how it came up after a start or restart ("dev running · cold boot"). */
+function lifecycleLine(op: LifecycleOp, vm: VMRecord): string {
+  const how = op === 'start' || op === 'restart' ? startPathText(vm) : undefined;
+  return `${vm.name} ${vm.state}${how ? ` · ${how}` : ''}`;
+}
+
 export function lifecycleRun(op: LifecycleOp) {
   return async ({ args, opts, cli }: CommandInput): Promise<CommandOutput> => {
     const client = await cli.daemon();
@@ -46,7 +53,7 @@ export function lifecycleRun(op: LifecycleOp) {
         try {
           const r = await withProgress(client, name, { quiet: cli.json || op === 'delete' }, () => callOne(client, op, name, opts.force === true));
           results.push(r);
-          lines.push('deleted' in r ? `${name} deleted` : `${r.name} ${r.state}`);
+          lines.push('deleted' in r ? `${name} deleted` : lifecycleLine(op, r));
         } catch (err) {
           firstError ??= err;
         }

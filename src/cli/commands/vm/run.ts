@@ -3,13 +3,13 @@ import { BusyError, UsageError } from '../../../errors/index.js';
 import { commandLine, execStream, runInteractive, shellQuote } from '../../../guest/ssh/index.js';
 import { copyDirToGuest, prepareWorkspace, type PreparedWorkspace } from '../../../guest/workspace/index.js';
 import { friendlyName } from '../../../model/index.js';
-import type { WorkspacePrepareMode } from '../../../model/index.js';
+import type { VMRecord, WorkspacePrepareMode } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
 import { addSizingOptions, checkName, parseSizing } from './flags.js';
-import { specLine } from './render.js';
+import { specLine, startPathText } from './render.js';
 
 export const describe = 'Run a command in a fresh VM with a copy of a git repo: banger vm run [REPO] -- CMD...';
 
@@ -22,7 +22,8 @@ export function options(cmd: Command): void {
     .option('--rm', 'delete the VM afterwards (on success, failure and Ctrl-C)')
     .option('--name <name>', 'VM name (default: a friendly one)')
     .option('--image <image>', 'image name or id')
-    .option('--workspace-mode <mode>', `how the repo is copied: ${MODES.join('|')}`, 'shallow_overlay');
+    .option('--workspace-mode <mode>', `how the repo is copied: ${MODES.join('|')}`, 'shallow_overlay')
+    .option('--cold', 'boot the kernel even when a warm snapshot of the image fits');
   addSizingOptions(cmd);
 }
 
@@ -64,12 +65,20 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   let created = false;
   let exitCode = 1;
   try {
-    const vm = await withProgress(client, name, { quiet: cli.json }, () =>
-      client.call('vm.create', { name, ...(typeof opts.image === 'string' ? { image: opts.image } : {}), ...sizing, noStart: true }),
+    await withProgress(client, name, { quiet: cli.json }, () =>
+      client.call('vm.create', {
+        name,
+        ...(typeof opts.image === 'string' ? { image: opts.image } : {}),
+        ...sizing,
+        noStart: true,
+        // vm.start has no such flag: the choice is made at create, for the start below.
+        ...(opts.cold === true ? { cold: true } : {}),
+      }),
     );
     created = true;
-    if (!cli.json) process.stderr.write(`spec: ${specLine(vm)} · ${vm.name} (${vm.runtime.guestIP})${workspace ? ` · ${workspace.result.repoName} (${mode})` : ''}\n`);
-    await raceAbort(abort.signal, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
+    const started = await raceAbort(abort.signal, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
+    // After the start, so it can say which path the start took.
+    if (!cli.json) process.stderr.write(`${runSpecLine(started, workspace ? `${workspace.result.repoName} (${mode})` : undefined)}\n`);
     exitCode = await runInGuest(client, cli, name, workspace, command, interactive, abort.signal);
   } catch (err) {
     if (abort.signal.aborted) exitCode = 130;
@@ -85,6 +94,12 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     }
   }
   return { data: { name, exitCode }, human: '', exitCode };
+}
+
+/** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
+function runSpecLine(vm: VMRecord, workspace: string | undefined): string {
+  const how = startPathText(vm);
+  return `spec: ${specLine(vm)} · ${vm.name} (${vm.runtime.guestIP})${workspace ? ` · ${workspace}` : ''}${how ? ` · ${how}` : ''}`;
 }
 
 async function runInGuest(
