@@ -3,6 +3,7 @@ export { createBangerSystem } from './system.js';
 export type { BangerSystem } from './system.js';
 export type { BangerPorts, VmStorePort, VmPatch, RuntimeMirror, VmRecordFactory } from './ports.js';
 export type { VmService } from './supervisor/service.js';
+export type { VmSnapshotPlan } from './vm/events.js';
 export { vmMachine } from './vm/index.js';
 export { supervisorMachine } from './supervisor/machine.js';
 export { tapPoolMachine } from './tap-pool/index.js';

@@ -29,7 +29,7 @@ export interface VmService {
    * Inserts the row and spawns its actor; starts it unless `noStart`. InvalidInputError, ConflictError, then start's errors.
    * `shape` may change the built row before it is inserted (a fork or warm start links it to its snapshot).
    */
-  create(params: VmCreateParams, opts?: { shape?: (record: VMRecord) => VMRecord }): Promise<VMRecord>;
+  create(params: VmCreateParams, opts?: { shape?: (record: VMRecord) => VMRecord | Promise<VMRecord> }): Promise<VMRecord>;
   /**
    * Takes a snapshot through the VM's actor, so it never overlaps a start or stop: live for a running or paused VM,
    * of the disks for a stopped one. ConflictError for a VM that never started; BusyError while another operation runs.
@@ -254,7 +254,7 @@ export function createVmService(
         }
       }
       const built = await ports.records.build(params);
-      const record = createOpts?.shape ? createOpts.shape(built) : built;
+      const record = createOpts?.shape ? await createOpts.shape(built) : built;
       ports.store.insert(record);
       supervisor.send({ type: 'vm.spawn', input: { record } });
       if (params.noStart) return fresh(record);

@@ -4,6 +4,7 @@ import { InternalError } from '../errors/index.js';
 import { buildKernelArgs } from './kernel-args.js';
 import type { VmmLaunchSpec } from '../model/vmm.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
+import { restoreFields, type SnapshotSource } from './restore.js';
 
 export interface PlannerOptions {
   images: ImageSource;
@@ -13,6 +14,8 @@ export interface PlannerOptions {
   verboseConsole?: boolean;
   /** The VMM kind's own kernel arguments, appended. */
   extraKernelArgs?: string;
+  /** Snapshot rows: a fork or restore resumes one's saved state. */
+  snapshots?: SnapshotSource;
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -57,6 +60,7 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
         apiSockPath: vm.runtime.apiSockPath,
         agentSockPath: vm.runtime.agentSockPath,
         logPath: vm.runtime.logPath,
+        ...restoreFields(vm, opts.snapshots),
       };
       if (image.initrdPath) spec.initrdPath = image.initrdPath;
       if (storage.workDisk) spec.workDisk = storage.workDisk;

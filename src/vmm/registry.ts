@@ -10,6 +10,7 @@ import type { ImageSource } from './image-lookup.js';
 import { qemuBackend } from './qemu/backend.js';
 import { standinBackend } from './standin/backend.js';
 import type { StandinBehaviours } from './standin/driver.js';
+import type { SnapshotSource } from './restore.js';
 import type { StorageOptions } from './storage.js';
 
 /** What the actors use of one VMM kind: process, disks, launch spec, "the guest is up". */
@@ -30,6 +31,8 @@ export interface VmmDeps {
   accel: Accel;
   /** Root helper, for Firecracker's device-mapper snapshots. */
   privileged?: StoragePrivilegedOps;
+  /** Snapshot rows by id (forks and restores). */
+  snapshots?: SnapshotSource;
   /** Config `[[file_sync]]` for new work disks. */
   fileSync?: StorageOptions['fileSync'];
   /** SSH readiness bound. @default 180000 */

@@ -7,7 +7,8 @@ import { stageFileSync } from '../guest/file-sync/index.js';
 import { KnownHosts } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
 import { allocatedBytes, createOverlay, createWorkDisk, diskFormat, removeOverlay, removeWorkDisk } from '../host/storage/index.js';
-import type { FileSyncEntry, Image, SnapshotRecord, VMRecord } from '../model/index.js';
+import type { FileSyncEntry, Image, VMRecord } from '../model/index.js';
+import type { SnapshotSource } from './restore.js';
 import type { VmmDiskFreeze } from '../model/vmm.js';
 import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
 
@@ -22,7 +23,12 @@ export interface StorageOptions {
   layout: Pick<Layout, 'vmsDir' | 'runtimeDir' | 'knownHostsPath'>;
   images: ImageSource;
   /** Snapshot rows by id: a fork's or restore's disks are layered on one. */
-  snapshots?: { get(id: string): SnapshotRecord | undefined };
+  snapshots?: SnapshotSource;
+  /**
+   * How a fork's or restore's disk is made from a snapshot's frozen one.
+   * @default a new qcow2 layer on it (QEMU); Firecracker, whose disks are raw, passes a reflink clone.
+   */
+  layer?: (frozenPath: string, path: string, signal: AbortSignal) => Promise<void>;
   /** Config `[[file_sync]]`: copied onto each new work disk (src/guest/file-sync confines host paths to `home`). */
   fileSync?: { entries: readonly FileSyncEntry[]; home: string; onWarning?: (vm: VMRecord, message: string) => void };
 }
@@ -99,7 +105,6 @@ function inside(parent: string, child: string): boolean {
 /**
  * A fork or restore not yet started: its system and work disks become new,
  * empty qcow2 layers on the snapshot's frozen files (O(1) in disk size).
- * Nothing is done when the layers exist already (a retried start).
  */
 async function layerOnSnapshot(opts: StorageOptions, vm: VMRecord, signal: AbortSignal): Promise<void> {
   const id = vm.runtime.restoreFrom;
@@ -112,8 +117,10 @@ async function layerOnSnapshot(opts: StorageOptions, vm: VMRecord, signal: Abort
     });
   }
   for (const [backing, path] of [[snap.files.systemDisk, vm.runtime.systemOverlayPath], [snap.files.workDisk, vm.runtime.workDiskPath]] as const) {
-    if (await stat(path).catch(() => undefined)) continue;
-    await createOverlay({ backingPath: backing, backingFormat: await diskFormat(backing), overlayPath: path, signal });
+    // Always fresh: a start that failed after the guest ran has written to the old layers, and a saved state needs the disks as they were.
+    await rm(path, { force: true });
+    if (opts.layer) await opts.layer(backing, path, signal);
+    else await createOverlay({ backingPath: backing, backingFormat: await diskFormat(backing), overlayPath: path, signal });
   }
 }
 

@@ -18,7 +18,7 @@ export const firecrackerBackend: VmmBackend = {
   create: (deps) => ({
     driver: createFirecrackerDriver(),
     storage: createFirecrackerStorage(deps),
-    planner: createLaunchPlanner({ images: deps.images, bridgeCidr: deps.bridgeCidr, extraKernelArgs: FIRECRACKER_KERNEL_ARGS }),
+    planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr, extraKernelArgs: FIRECRACKER_KERNEL_ARGS }),
     guest: createSshGuestReady({ layout: deps.layout, timeoutMs: deps.guestTimeoutMs }),
   }),
 };

@@ -4,6 +4,7 @@ import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../model/h
 import type { StoragePort } from '../../../machines/ports.js';
 import { createOverlay } from '../../host/storage/index.js';
 import type { VMRecord } from '../../model/index.js';
+import { reflinkFile } from './reflink.js';
 import { createDiskStorage, throwIfAborted, type StorageOptions } from '../storage.js';
 
 /** The helper calls the dm path needs (PrivilegedOps fits). */
@@ -46,7 +47,8 @@ export function dmNameFor(vm: Pick<VMRecord, 'id'>): string {
  */
 export function createFirecrackerStorage(opts: FirecrackerStorageOptions): StoragePort {
   const dmAvailable = opts.dmAvailable ?? dmControlExists;
-  return createDiskStorage(opts, async (vm, image, { signal, announce }) => {
+  // Raw disks only: a fork's or restore's disks are reflink clones of the snapshot's (XFS or btrfs).
+  return createDiskStorage({ ...opts, layer: (frozen, path) => reflinkFile(frozen, path) }, async (vm, image, { signal, announce }) => {
     if (!opts.privileged || !(await dmAvailable())) {
       const overlay = await createOverlay({
         backingPath: image.rootfsPath,

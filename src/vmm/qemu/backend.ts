@@ -11,7 +11,7 @@ export const qemuBackend: VmmBackend = {
   create: (deps) => ({
     driver: createQemuDriver({ accel: deps.accel }),
     storage: createQemuStorage(deps),
-    planner: createLaunchPlanner({ images: deps.images, bridgeCidr: deps.bridgeCidr }),
+    planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr }),
     guest: createSshGuestReady({ layout: deps.layout, timeoutMs: deps.guestTimeoutMs }),
   }),
 };

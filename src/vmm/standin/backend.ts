@@ -5,6 +5,7 @@ import { parseDuration } from '../../config/index.js';
 import { GuestError } from '../../errors/index.js';
 import { diskFullError } from '../../host/disk-full.js';
 import type { VmmBackend } from '../registry.js';
+import { restoreFields } from '../restore.js';
 import { createStandinDriver, createStandinGuest, type StandinBehaviour } from './driver.js';
 
 /**
@@ -71,6 +72,7 @@ export const standinBackend: VmmBackend = {
           apiSockPath: vm.runtime.apiSockPath,
           agentSockPath: vm.runtime.agentSockPath,
           logPath: vm.runtime.logPath,
+          ...restoreFields(vm, deps.snapshots),
         };
       },
     },
