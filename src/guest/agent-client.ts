@@ -4,7 +4,7 @@ import { GuestError } from '../errors/index.js';
 
 /**
  * Host side of the guest agent: newline-delimited JSON requests
- * {"id","method"} and responses {"id","ok","result"|"error"}.
+ * {"id","method"[,"params"]} and responses {"id","ok","result"|"error"}.
  * Transports: QEMU's virtio-serial chardev Unix socket (bytes go straight to
  * the guest port), or a Firecracker hybrid-vsock socket, where the first line
  * is `CONNECT <port>\n` answered by `OK <hostport>\n`.
@@ -30,6 +30,39 @@ export interface ListeningPort {
   pid: number | null;
   process: string | null;
   cmdline: string | null;
+}
+
+/**
+ * What a restored guest (fork, warm start) is told about itself before
+ * anything connects to it; build it with guestIdentity() (identity.ts).
+ */
+export interface GuestIdentity {
+  ip: string;
+  /** Prefix length of the guest network, 8-30. */
+  prefix: number;
+  gateway: string;
+  dns: string;
+  /** Lower-case unicast MAC for eth0. */
+  mac: string;
+  /** The VM name (1-63 of a-z, 0-9, -). */
+  hostname: string;
+  /** 64-256 lower-case hex digits, mixed into the guest kernel's entropy pool. */
+  seed: string;
+  /** Unix seconds to set the guest clock to. */
+  time: number;
+}
+
+export interface GuestIdentityResult {
+  hostname: string;
+  ip: string;
+  /** Which SSH server got new host keys ('none': the image has neither). */
+  hostKeys: 'dropbear' | 'openssh' | 'none';
+  /**
+   * Whether the guest kernel's generator was reseeded at once (RNDRESEEDCRNG,
+   * needs perl in the guest). Without it the seed is mixed into the pool but
+   * the generator picks it up only at its next scheduled reseed.
+   */
+  reseeded: boolean;
 }
 
 interface Response {
@@ -94,8 +127,18 @@ export class AgentClient {
     return ((await this.call('ports', timeoutMs)) as { ports: ListeningPort[] }).ports;
   }
 
+  /**
+   * Gives a restored guest its new identity: seed, clock, SSH host keys,
+   * network, hostname. Rejects with GuestError when the agent refuses a field
+   * or a step fails (the message names the step), or when the image's agent
+   * predates this method ("unknown method identity").
+   */
+  async identity(params: GuestIdentity, opts: { timeoutMs?: number } = {}): Promise<GuestIdentityResult> {
+    return (await this.call('identity', opts.timeoutMs ?? 30_000, params)) as GuestIdentityResult;
+  }
+
   /** Sends one request; rejects with GuestError on an agent error, a closed connection or the timeout. */
-  call(method: string, timeoutMs = 5000): Promise<unknown> {
+  call(method: string, timeoutMs = 5000, params?: object): Promise<unknown> {
     if (this.closedErr) return Promise.reject(this.closedErr);
     const id = this.nextId++;
     return new Promise((resolve, reject) => {
@@ -117,7 +160,8 @@ export class AgentClient {
           reject(e);
         },
       });
-      this.sock.write(JSON.stringify({ id, method }) + '\n');
+      // One line: the agent reads line by line and picks fields out with sed.
+      this.sock.write(JSON.stringify(params === undefined ? { id, method } : { id, method, params }) + '\n');
     });
   }
 
