@@ -183,7 +183,10 @@ export function createVmSteps(ports: VmPorts, opts: VmOptions) {
 
     async waitForGuest({ input, signal }: StepArgs<StepInput & { pid: number }>): Promise<void> {
       throwIfAborted(signal, STEP.guestReady);
-      await inStep(STEP.guestReady, () => ports.guest.waitForGuest(record(input.vmId), { signal, pid: input.pid }));
+      const vm = record(input.vmId);
+      await inStep(STEP.guestReady, () => ports.guest.waitForGuest(vm, { signal, pid: input.pid }));
+      // Resumed from its snapshot (or booted cold): from now on it starts from its own disks.
+      ports.store.update(input.vmId, { links: vm.runtime.restoreFrom ? { restoreFrom: null } : { startPath: 'cold' } });
     },
 
     /** Runs the undo stack in reverse; never rejects for a single failed release (it is reported and kept). */

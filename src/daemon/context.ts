@@ -1,3 +1,4 @@
+import type { SnapshotService } from '../snapshots/service.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
 import type { Layout } from '../host/layout.js';
@@ -21,6 +22,8 @@ export interface DaemonServices {
   images: ImagesService;
   /** The actor system (vm.create/start/stop...), started on first use. */
   vmSystem: VmSystem;
+  /** Snapshots, restore, fork and warm starts (vm.create goes through it). */
+  snapshots: SnapshotService;
   /** Subscriptions for events.subscribe. */
   events: EventHub;
 }

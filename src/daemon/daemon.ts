@@ -13,6 +13,8 @@ import { METHOD_TABLES, type MethodTable } from './methods/index.js';
 import { createDispatcher, lineHandler } from './server.js';
 import { createImagesService } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './wiring/index.js';
+import { createVmStorePort } from './wiring/store-port.js';
+import { createSnapshotService } from '../snapshots/service.js';
 
 export interface StartDaemonOptions {
   env?: Env;
@@ -91,11 +93,7 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       defaultImage: config.default_image,
       onProgress: (e) => events.publish('image.progress', e),
     });
-    const services: DaemonServices = {
-      vms: { list: () => store.vms.list(), get: (ref) => store.vms.resolve(ref), count: () => store.vms.count() },
-      images,
-      events,
-      vmSystem: createVmSystem({
+    const vmSystem = createVmSystem({
         ensureDefaultImage: () => images.ensureDefaultImage(),
         layout,
         config,
@@ -107,6 +105,20 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
         ...(opts.runtimes ? { runtimes: opts.runtimes } : {}),
         ...(opts.standinBehaviour ? { standinBehaviour: opts.standinBehaviour } : {}),
         ...(opts.privileged ? { privileged: opts.privileged } : {}),
+      });
+    const services: DaemonServices = {
+      vms: { list: () => store.vms.list(), get: (ref) => store.vms.resolve(ref), count: () => store.vms.count() },
+      images,
+      events,
+      vmSystem,
+      snapshots: createSnapshotService({
+        store,
+        vmStore: createVmStorePort(store, logger, clock),
+        vms: () => vmSystem.service(),
+        snapshotsDir: layout.snapshotsDir,
+        // The work disk of a warm snapshot holds no user files: with file_sync each VM needs its own first boot.
+        warmBlocker: () => (config.file_sync.length > 0 ? '[[file_sync]] in config.toml copies files onto each new work disk' : null),
+        logger,
       }),
     };
     const ctx: DaemonContext = {

@@ -142,6 +142,16 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       deps.logger.info({ vm: vm.name, snapshot: name, kind: ready.kind, pausedMs: ready.pausedMs, bytes: ready.sizeBytes }, 'snapshot taken');
       return { ...planned, ...ready };
     } catch (err) {
+      if ((err as { code?: string }).code === 'vmm.snapshot_state_failed') {
+        // The VM runs on layers over the frozen disks: they are a consistent disk-only snapshot, kept and linked.
+        deps.vmStore.update(vm.id, { links: { baseSnapshotId: planned.id } });
+        await rm(plan.statePath, { force: true });
+        store.snapshots.markReady(planned.id, { kind: 'disk', files: planned.files, sizeBytes: await dirBytes(planned.dir), pausedMs: null });
+        throw new ConflictError(`${(err as Error).message}; the VM runs on, and its disks at that instant are kept as snapshot ${name} (disks only)`, {
+          code: 'snapshot.state_failed',
+          hint: (err as { hint?: string }).hint ?? 'see bangerd.log',
+        });
+      }
       // The VM is as it was (the driver and storage undo a half switch): drop every trace of the snapshot.
       await removeFiles(planned);
       store.snapshots.delete(planned.id);

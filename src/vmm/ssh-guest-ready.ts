@@ -4,9 +4,36 @@ import { ensureSshKey, type SshKey } from '../guest/keys.js';
 import { KnownHosts, waitForSsh } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
 import { isProcessAlive } from '../host/proc/index.js';
+import { AgentClient, waitForAgent, type AgentTransport } from '../guest/agent-client.js';
+import { guestIdentity } from '../guest/identity.js';
+import type { VMRecord } from '../model/index.js';
+
+/** Tells a restored guest who it is now; its host keys are new, so the old pins go first. */
+async function sendIdentity(vm: VMRecord, o: NonNullable<GuestReadyOptions['identity']>, knownHosts: KnownHosts, signal: AbortSignal, timeoutMs: number): Promise<void> {
+  const transport = o.agent(vm);
+  await waitForAgent(transport, { timeoutMs, signal });
+  const agent = await AgentClient.connect(transport, { signal });
+  try {
+    await agent.identity(guestIdentity({ name: vm.name, guestIP: vm.runtime.guestIP, bridgeCidr: o.bridgeCidr }));
+  } catch (err) {
+    if (err instanceof Error && /unknown method identity/.test(err.message)) {
+      throw new GuestError(`the guest agent in ${vm.name}'s image is too old to take a new identity`, { code: 'guest.agent_old', hint: 'rebuild the image (banger image build --force), then take a new snapshot', cause: err });
+    }
+    throw err;
+  } finally {
+    agent.close();
+  }
+  await knownHosts.forget([vm.runtime.dnsName, vm.runtime.guestIP]);
+}
 
 export interface GuestReadyOptions {
   layout: Pick<Layout, 'sshDir' | 'sshKeyPath' | 'knownHostsPath'>;
+  /**
+   * A VM started from a snapshot wakes with the snapshotted guest's address,
+   * host keys, clock and random state: before anything connects, it is told
+   * its own through the guest agent on this transport (with `bridgeCidr`).
+   */
+  identity?: { agent: (vm: VMRecord) => AgentTransport; bridgeCidr: string };
   /** Give up after this long. @default 180000 (a debian image under TCG takes about 40 s) */
   timeoutMs?: number;
   /** How often the VMM process is checked while waiting. @default 500 */
@@ -45,6 +72,7 @@ export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
       }, opts.pidCheckMs ?? 500);
       const logHint = `see the console log: ${vm.runtime.logPath} (banger vm logs ${vm.name})`;
       try {
+        if (vm.runtime.restoreFrom && opts.identity) await sendIdentity(vm, opts.identity, knownHosts, local.signal, timeoutMs);
         const session = await waitForSsh(
           { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
           { timeoutMs, signal: local.signal },

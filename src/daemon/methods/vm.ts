@@ -31,8 +31,11 @@ const DEFAULT_LOG_TAIL = 64 * 1024;
 export const vmMethods = {
   'vm.list': { params: Empty, handler: (_params, ctx) => ctx.services.vms.list() },
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
-  'vm.create': { params: VmCreateParams, handler: async (params, ctx) => (await ctx.services.vmSystem.service()).create(params) },
-  'vm.start': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).start(params.name) },
+  'vm.create': { params: VmCreateParams, handler: (params, ctx) => ctx.services.snapshots.createVm(params) },
+  'vm.start': {
+    params: VmRefParams,
+    handler: async (params, ctx) => ctx.services.snapshots.afterStart(await (await serviceFor(ctx, params.name)).start(params.name)),
+  },
   'vm.stop': { params: VmStopParams, handler: async ({ name, force }, ctx) => (await serviceFor(ctx, name)).stop(name, { force: force === true }) },
   'vm.restart': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).restart(params.name) },
   'vm.pause': { params: VmRefParams, handler: async (params, ctx) => (await serviceFor(ctx, params.name)).pause(params.name) },

@@ -27,6 +27,7 @@ import type { EventHub } from './event-hub.js';
 import { createPrivilegedOps } from './privileged.js';
 import { createVmRecordFactory } from './record-factory.js';
 import { createVmStorePort } from './store-port.js';
+import { recoverPendingSnapshots } from '../../snapshots/recover.js';
 
 export interface VmSystemOptions {
   layout: Layout;
@@ -107,6 +108,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
         layout,
         bridgeCidr: config.bridge_cidr,
         images: { get: (id) => store.images.getById(id) },
+        snapshots: { get: (id) => store.snapshots.getById(id) },
         accel: accel.accel,
         privileged,
         fileSync: {
@@ -128,6 +130,8 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const hostDns = hostDnsMode(config.host_dns);
     const portLogger = logger.child({ component: 'machines' });
     const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
+    // Before reconcile adopts the VMs: a snapshot a crash cut short is finished or removed, and the VM's files put right.
+    await recoverPendingSnapshots(store, vmStore, logger, layout.snapshotsDir);
     const ports: BangerPorts = {
       store: vmStore,
       records: createVmRecordFactory({

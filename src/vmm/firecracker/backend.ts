@@ -19,6 +19,10 @@ export const firecrackerBackend: VmmBackend = {
     driver: createFirecrackerDriver(),
     storage: createFirecrackerStorage(deps),
     planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr, extraKernelArgs: FIRECRACKER_KERNEL_ARGS }),
-    guest: createSshGuestReady({ layout: deps.layout, timeoutMs: deps.guestTimeoutMs }),
+    guest: createSshGuestReady({
+      layout: deps.layout,
+      timeoutMs: deps.guestTimeoutMs,
+      identity: { agent: (vm) => firecrackerBackend.agentTransport(vm), bridgeCidr: deps.bridgeCidr },
+    }),
   }),
 };

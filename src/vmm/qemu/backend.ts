@@ -12,6 +12,10 @@ export const qemuBackend: VmmBackend = {
     driver: createQemuDriver({ accel: deps.accel }),
     storage: createQemuStorage(deps),
     planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr }),
-    guest: createSshGuestReady({ layout: deps.layout, timeoutMs: deps.guestTimeoutMs }),
+    guest: createSshGuestReady({
+      layout: deps.layout,
+      timeoutMs: deps.guestTimeoutMs,
+      identity: { agent: (vm) => qemuBackend.agentTransport(vm), bridgeCidr: deps.bridgeCidr },
+    }),
   }),
 };

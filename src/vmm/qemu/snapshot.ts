@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VmmError } from '../../errors/index.js';
 import type { VmmDiskFreeze, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult } from '../../model/vmm.js';
+import { diskFullError } from '../../host/disk-full.js';
 import { run } from '../../host/exec/index.js';
 import { QmpClient } from './qmp-client.js';
 
@@ -28,31 +29,42 @@ interface MigrateInfo {
 const POLL_MS = 20;
 
 /**
- * Switches one running drive to a new layer and leaves its old content, frozen,
- * at `frozenPath`. The new layer is made by qemu-img with its backing file
- * already named `frozenPath` and attached with `blockdev-snapshot`, so QEMU never
- * rewrites a header under a live VM (`change-backing-file` did, and QEMU then
- * could not hand the disks off at the end of the migration).
+ * Switches the running drives to new layers in one QMP `transaction` (all or
+ * none) and leaves their old content, frozen, at each `frozenPath`. A new
+ * layer is made by qemu-img with its backing file already named `frozenPath`
+ * and attached with `blockdev-snapshot`, so QEMU never rewrites a header under
+ * a live VM (`change-backing-file` did, and QEMU then could not hand the disks
+ * off at the end of the migration). The files then move: `.new` to `.next`
+ * marks "switched" for crash recovery (src/snapshots/recover.ts), then the
+ * old content to the snapshot and the new layer to the VM's own path.
  */
-async function freezeDrive(qmp: QmpClient, d: VmmDiskFreeze, seq: string): Promise<void> {
-  const next = `${d.activePath}.next`;
-  const node = `${d.drive}-${seq}`;
+async function freezeDrives(qmp: QmpClient, disks: readonly VmmDiskFreeze[], seq: string): Promise<void> {
   const blocks = await qmp.execute<{ device: string; inserted?: { image: { 'virtual-size': number; format: string } } }[]>('query-block');
-  const image = blocks.find((b) => b.device === d.drive)?.inserted?.image;
-  if (!image) throw new VmmError(`QEMU has no drive ${d.drive}`, { code: 'vmm.snapshot_failed' });
-  await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-F', image.format, '-b', d.frozenPath, next, String(image['virtual-size'])], {
-    hint: 'install qemu-utils (apt-get install qemu-utils)',
-  });
-  await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': node, file: { driver: 'file', filename: next }, backing: null });
-  await qmp.execute('blockdev-snapshot', { node: d.drive, overlay: node });
-  // QEMU holds both files open: renaming them under it is safe, and leaves the VM's paths stable.
-  await rename(d.activePath, d.frozenPath);
-  await rename(next, d.activePath);
+  const actions: { type: string; data: Record<string, unknown> }[] = [];
+  for (const d of disks) {
+    const image = blocks.find((b) => b.device === d.drive)?.inserted?.image;
+    if (!image) throw new VmmError(`QEMU has no drive ${d.drive}`, { code: 'vmm.snapshot_failed' });
+    const node = `${d.drive}-${seq}`;
+    await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-F', image.format, '-b', d.frozenPath, `${d.activePath}.new`, String(image['virtual-size'])], {
+      hint: 'install qemu-utils (apt-get install qemu-utils)',
+    });
+    await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': node, file: { driver: 'file', filename: `${d.activePath}.new` }, backing: null });
+    actions.push({ type: 'blockdev-snapshot', data: { node: d.drive, overlay: node } });
+  }
+  await qmp.execute('transaction', { actions });
+  // QEMU holds every file open: renaming them under it is safe, and leaves the VM's paths stable.
+  for (const d of disks) await rename(`${d.activePath}.new`, `${d.activePath}.next`);
+  for (const d of disks) {
+    await rename(d.activePath, d.frozenPath);
+    await rename(`${d.activePath}.next`, d.activePath);
+  }
 }
 
 /** Puts a drive whose switch failed halfway back under its own name, so the VM's files stay where its row says. */
 async function undoFreeze(d: VmmDiskFreeze): Promise<void> {
   const next = `${d.activePath}.next`;
+  // Made but never switched to (the transaction failed): nothing uses it.
+  await rm(`${d.activePath}.new`, { force: true });
   const hasFrozen = await stat(d.frozenPath).then(() => true, () => false);
   const hasNext = await stat(next).then(() => true, () => false);
   const hasActive = await stat(d.activePath).then(() => true, () => false);
@@ -90,6 +102,9 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
   let stoppedAt: number | undefined;
   let wasRunning = false;
   const frozen: VmmDiskFreeze[] = [];
+  let switched = false;
+  let qemuDowntime = 0;
+  let sinkError: unknown;
   try {
     qmp = await QmpClient.connect(h.apiSockPath, { timeoutMs: 5000, signal: opts.signal });
     const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
@@ -98,6 +113,7 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
       throw new VmmError(`cannot snapshot: the machine is ${st.status}`, { code: 'vmm.snapshot_failed', hint: 'start the VM again and retry' });
     }
     sink = await receiveTo(sockPath, partial);
+    sink.done.catch((e: unknown) => (sinkError = e));
     // QEMU's default migration bandwidth (32 MiB/s) is meant for a network; this is a local file.
     await qmp.execute('migrate-set-parameters', { 'max-bandwidth': 8 * 1024 ** 3, 'downtime-limit': 100 });
     await qmp.execute('migrate-set-capabilities', { capabilities: [{ capability: 'pause-before-switchover', state: wasRunning }] });
@@ -105,10 +121,9 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
     if (!wasRunning) {
       // Already stopped: the disks can switch now, and every byte goes out with the guest still.
       stoppedAt = Date.now();
-      for (const d of req.disks) {
-        frozen.push(d);
-        await freezeDrive(qmp, d, seq);
-      }
+      frozen.push(...req.disks);
+      await freezeDrives(qmp, req.disks, seq);
+      switched = true;
     }
     await qmp.execute('migrate', { uri: `unix:${sockPath}` });
     for (;;) {
@@ -116,12 +131,12 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
       const info = await qmp.execute<MigrateInfo>('query-migrate');
       if (info.status === 'pre-switchover') {
         stoppedAt = Date.now();
-        for (const d of req.disks) {
-          frozen.push(d);
-          await freezeDrive(qmp, d, seq);
-        }
+        frozen.push(...req.disks);
+        await freezeDrives(qmp, req.disks, seq);
+        switched = true;
         await qmp.execute('migrate-continue', { state: 'pre-switchover' });
       } else if (info.status === 'completed') {
+        qemuDowntime = info.downtime ?? 0;
         break;
       } else if (info.status === 'failed' || info.status === 'cancelled') {
         throw new VmmError(`QEMU could not save the VM state: ${info['error-desc'] ?? JSON.stringify(info)}`, { code: 'vmm.snapshot_failed', hint: 'see the VM console log and bangerd.log' });
@@ -133,7 +148,8 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
     // A paused guest gets its disks back the same way and is stopped again at once (QEMU 7.2 has no other way to reactivate them).
     await qmp.execute('cont');
     if (!wasRunning) await qmp.execute('stop');
-    const pausedMs = stoppedAt === undefined || !wasRunning ? 0 : Date.now() - stoppedAt;
+    // Ours counts from when the poll saw the stop (up to POLL_MS late); QEMU's from the stop itself.
+    const pausedMs = stoppedAt === undefined || !wasRunning ? 0 : Math.max(Date.now() - stoppedAt, qemuDowntime);
     await rename(partial, req.statePath);
     const stateBytes = (await stat(req.statePath)).size;
     return { pausedMs, stateBytes };
@@ -142,8 +158,19 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
       await qmp.execute('migrate_cancel').catch(() => undefined);
       if (wasRunning) await qmp.execute('cont').catch(() => undefined);
     }
-    for (const d of frozen) await undoFreeze(d).catch(() => undefined);
     await rm(partial, { force: true });
+    const full = diskFullError(sinkError ?? err, [dirname(req.statePath)], 'writing the snapshot state');
+    if (switched) {
+      // The disks were frozen at the snapshot instant and the VM already writes to new layers on them:
+      // they stay (the caller keeps a disk-only snapshot) while the VM runs on.
+      throw new VmmError(`the disks were frozen but the memory state could not be saved: ${(full ?? (err as Error)).message}`, {
+        cause: err,
+        code: 'vmm.snapshot_state_failed',
+        hint: full?.hint ?? 'see the VM console log and bangerd.log',
+      });
+    }
+    for (const d of frozen) await undoFreeze(d).catch(() => undefined);
+    if (full) throw full;
     if (err instanceof VmmError) throw err;
     throw new VmmError(`snapshot of qemu pid ${h.pid} failed: ${(err as Error).message}`, { cause: err, code: 'vmm.snapshot_failed', hint: 'see bangerd.log' });
   } finally {

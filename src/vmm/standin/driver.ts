@@ -9,8 +9,8 @@
  * file is there.
  */
 import { spawn } from 'node:child_process';
-import { constants as fsConstants, mkdirSync } from 'node:fs';
-import { copyFile, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { rename, rm, stat, truncate, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { GuestError, VmmError } from '../../errors/index.js';
 import type { BangerError, BangerErrorOptions } from '../../errors/index.js';
@@ -144,6 +144,7 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
     if (!wasPaused) await setPaused(handle, true); // throws vmm.not_running for a gone process
     const t0 = performance.now();
     const written: string[] = [];
+    const moved: VmmSnapshotRequest['disks'] = [];
     // Exclusive creates: a file that was there before is neither overwritten nor removed on failure.
     const create = async (path: string, make: () => Promise<void>): Promise<void> => {
       try {
@@ -158,13 +159,23 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
       const state = { vmId: vmIds.get(handle.apiSockPath), pid: handle.pid, takenAt: new Date().toISOString() };
       await create(req.statePath, () => writeFile(req.statePath, JSON.stringify(state) + '\n', { flag: 'wx' }));
       for (const d of req.disks) {
-        if (!(await stat(d.activePath).catch(() => undefined))) continue;
-        await create(d.frozenPath, () => copyFile(d.activePath, d.frozenPath, fsConstants.COPYFILE_EXCL));
+        const st = await stat(d.activePath).catch(() => undefined);
+        if (!st) continue;
+        if (await stat(d.frozenPath).catch(() => undefined)) throw new VmmError(`${d.frozenPath} already exists`, { code: 'vmm.snapshot_failed' });
+        // Like QEMU's switch: the content moves to the snapshot (no copy) and the VM goes on with a new, empty sparse file.
+        await rename(d.activePath, d.frozenPath);
+        moved.push(d);
+        await writeFile(d.activePath, '');
+        await truncate(d.activePath, st.size);
       }
       await runStep(behaviour(names.get(handle.apiSockPath) ?? '').snapshot, 'snapshot', signal);
       if (signal?.aborted) throw abortErr();
     } catch (err) {
       await Promise.all(written.map((p) => rm(p, { force: true })));
+      for (const d of moved.reverse()) {
+        await rm(d.activePath, { force: true });
+        await rename(d.frozenPath, d.activePath).catch(() => {});
+      }
       if (!wasPaused) await setPaused(handle, false).catch(() => {});
       throw err instanceof VmmError ? err : new VmmError(`stand-in snapshot: ${(err as Error).message}`, { cause: err, code: 'vmm.snapshot_failed', hint: 'check the snapshot directory exists and is writable' });
     }

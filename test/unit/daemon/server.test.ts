@@ -1,6 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
+import type { SnapshotService } from '../../../src/snapshots/service.js';
 import type { DaemonContext } from '../../../src/daemon/index.js';
 import { createDispatcher, METHOD_TABLES, type CallInfo, type MethodTable } from '../../../src/daemon/index.js';
 import { InternalError, NotFoundError } from '../../../src/errors/index.js';
@@ -33,6 +34,7 @@ function fakeCtx(over: Partial<DaemonContext> = {}): DaemonContext {
       images: { list: () => [], get: () => { throw new NotFoundError('x'); } } as Partial<ImagesService> as ImagesService,
       // Handlers tested here never reach the actor system or the event stream.
       vmSystem: {} as VmSystem,
+      snapshots: {} as SnapshotService,
       events: {} as EventHub,
     },
     pid: 42,
