@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { chmodSync, existsSync, mkdirSync, unlinkSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { loadConfig, type Config } from '../config/index.js';
@@ -15,6 +16,7 @@ import { createImagesService } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './wiring/index.js';
 import { createVmStorePort } from './wiring/store-port.js';
 import { createSnapshotService } from '../snapshots/service.js';
+import { fileSyncSalt } from '../snapshots/warm.js';
 
 export interface StartDaemonOptions {
   env?: Env;
@@ -116,8 +118,8 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
         vmStore: createVmStorePort(store, logger, clock),
         vms: () => vmSystem.service(),
         snapshotsDir: layout.snapshotsDir,
-        // The work disk of a warm snapshot holds no user files: with file_sync each VM needs its own first boot.
-        warmBlocker: () => (config.file_sync.length > 0 ? '[[file_sync]] in config.toml copies files onto each new work disk' : null),
+        // A warm snapshot's work disk holds the [[file_sync]] files as they were: a change means a new one.
+        warmSalt: () => fileSyncSalt(config.file_sync, homedir()),
         logger,
       }),
     };

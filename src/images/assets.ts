@@ -26,6 +26,11 @@ export function agentScriptPath(): string {
 }
 
 /** A file of the minimal profile's guest side (src/images/minimal/assets/NAME). */
+/** The guest's RNDRESEEDCRNG tool (static x86-64, no libc; source: banger-reseed.S next to it). */
+export function reseedToolPath(): string {
+  return assetPath('src/guest/assets/banger-reseed');
+}
+
 export function minimalAssetPath(name: string): string {
   return assetPath(join('src/images/minimal/assets', name));
 }

@@ -26,8 +26,8 @@ export interface SnapshotServiceDeps {
   /** The actor system's VM service (started on first use). */
   vms: () => Promise<VmService>;
   snapshotsDir: string;
-  /** Why VMs like this one cannot start warm (e.g. `[[file_sync]]` is set), or null. */
-  warmBlocker?: (vm: VMRecord) => string | null;
+  /** What else a new VM's work disk gets (config `[[file_sync]]`, see fileSyncSalt): part of the warm key. */
+  warmSalt?: () => Promise<string>;
   logger: { info(o: object, m?: string): void; warn(o: object, m?: string): void };
 }
 
@@ -185,20 +185,20 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
   /** The warm snapshot a new VM with this row's image and sizing can start from, if any; stale ones of the image go. */
   async function warmFor(record: VMRecord): Promise<{ key: string; snap?: SnapshotRecord; blocker?: string }> {
     const image = store.images.getById(record.imageId);
-    const key = image ? warmKey(image, record) : '';
-    const blocker = !image ? 'no image' : (deps.warmBlocker?.(record) ?? undefined);
-    if (blocker) return { key, blocker };
-    await sweepStaleWarm();
+    if (!image) return { key: '', blocker: 'its image is gone' };
+    const salt = (await deps.warmSalt?.()) ?? '';
+    const key = warmKey(image, record, salt);
+    await sweepStaleWarm(salt);
     const snap = store.snapshots.byWarmKey(key);
     return snap ? { key, snap } : { key };
   }
 
   /** Warm snapshots of an image that changed (or is gone) are of no use: remove those nothing depends on. */
-  async function sweepStaleWarm(): Promise<void> {
+  async function sweepStaleWarm(salt: string): Promise<void> {
     for (const s of store.snapshots.list()) {
       if (s.purpose !== 'warm' || !s.warmKey) continue;
       const image = store.images.getById(s.imageId);
-      if (image && warmKey(image, { vmm: s.vmm, spec: s.spec }) === s.warmKey) continue;
+      if (image && warmKey(image, { vmm: s.vmm, spec: s.spec }, salt) === s.warmKey) continue;
       if (dependents(s).length > 0) continue;
       await removeFiles(s);
       store.snapshots.delete(s.id);

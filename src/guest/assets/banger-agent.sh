@@ -283,13 +283,17 @@ identity() {
 	esac
 
 	# (a) Random state. Writing mixes the bytes into the input pool; the
-	# RNDRESEEDCRNG ioctl (_IO('R', 7), needs perl, e.g. Debian's perl-base)
-	# makes the kernel's generator use them now rather than at its next reseed.
+	# RNDRESEEDCRNG ioctl (_IO('R', 7)) makes the kernel's generator use them
+	# now rather than at its next reseed (up to a minute later): banger's
+	# images carry banger-reseed (408 bytes, banger-reseed.S) for it; perl
+	# (e.g. Debian's perl-base) does it too in images without it.
 	id_fmt=$(seed_format "$id_seed") || { printf 'seed: cannot decode'; return 1; }
 	# shellcheck disable=SC2059 # the format is octal escapes made by seed_format
 	printf "$id_fmt" 2>/dev/null >"$ROOT/dev/urandom" || { printf 'seed: cannot write /dev/urandom'; return 1; }
 	id_reseeded=false
-	if have perl && run perl -e 'open(my $f, "<", $ARGV[0]) or exit 1; ioctl($f, 0x5207, 0) or exit 1' "$ROOT/dev/urandom" >/dev/null 2>&1 </dev/null; then
+	if have banger-reseed && run banger-reseed >/dev/null 2>&1 </dev/null; then
+		id_reseeded=true
+	elif have perl && run perl -e 'open(my $f, "<", $ARGV[0]) or exit 1; ioctl($f, 0x5207, 0) or exit 1' "$ROOT/dev/urandom" >/dev/null 2>&1 </dev/null; then
 		id_reseeded=true
 	fi
 

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { run } from '../../host/exec/index.js';
 import { makeExt4, ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { GiB, type Image } from '../../model/index.js';
-import { agentScriptPath, debianAssetPath } from '../assets.js';
+import { agentScriptPath, reseedToolPath, debianAssetPath } from '../assets.js';
 import { unpackTar } from '../import/index.js';
 import type { ProfileBuildContext } from '../profile.js';
 import { buildProfileImage } from '../profile-build.js';
@@ -97,6 +97,7 @@ async function configureRootfs(root: string, owners: OwnershipSink, authorizedKe
   await install(owners, debianAssetPath('banger-net.sh'), join(root, 'usr', 'lib', 'banger', 'net'), 0o755);
   await install(owners, debianAssetPath('banger-work.sh'), join(root, 'usr', 'lib', 'banger', 'work'), 0o755);
   await install(owners, agentScriptPath(), join(root, 'usr', 'lib', 'banger', 'agent'), 0o755);
+  await install(owners, reseedToolPath(), join(root, 'usr', 'sbin', 'banger-reseed'), 0o755);
   await install(owners, debianAssetPath('banger-net.service'), join(etc, 'systemd', 'system', 'banger-net.service'), 0o644);
   await install(owners, debianAssetPath('banger-agent.service'), join(etc, 'systemd', 'system', 'banger-agent.service'), 0o644);
   await install(owners, debianAssetPath('banger-work.service'), join(etc, 'systemd', 'system', 'banger-work.service'), 0o644);

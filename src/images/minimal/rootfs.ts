@@ -2,7 +2,7 @@ import { chmod, copyFile, mkdir, symlink, writeFile, lstat, realpath } from 'nod
 import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, whichTool } from '../../host/exec/index.js';
-import { agentScriptPath, minimalAssetPath } from '../assets.js';
+import { agentScriptPath, reseedToolPath, minimalAssetPath } from '../assets.js';
 import { sharedLibs } from './ldd.js';
 
 /**
@@ -69,6 +69,7 @@ export async function assembleMinimalRootfs(opts: MinimalRootfsOptions): Promise
   // busybox acpid's built-in table maps the power button to PWRF/00000080 under its conf dir.
   await install(minimalAssetPath('acpi-power'), join(root, 'etc', 'acpi', 'PWRF', '00000080'), 0o755);
   await install(agentScriptPath(), join(root, 'usr', 'lib', 'banger', 'agent'), 0o755);
+  await install(reseedToolPath(), join(root, 'usr', 'sbin', 'banger-reseed'), 0o755);
 }
 
 /** The work-disk seed tree: /root's initial contents (the key, a profile). */

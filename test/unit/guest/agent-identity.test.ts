@@ -50,6 +50,8 @@ interface RigOptions {
   ssh?: SshKind;
   systemd?: boolean;
   perl?: boolean;
+  /** banger's own reseed tool (banger-reseed) in the image. */
+  reseedTool?: boolean;
 }
 
 interface Rig {
@@ -98,6 +100,7 @@ function makeRig(o: RigOptions = {}): Rig {
     if (name === 'perl' && o.perl === false) continue;
     write(join(bin, name), STUB, 0o755);
   }
+  if (o.reseedTool) write(join(bin, 'banger-reseed'), STUB, 0o755);
   for (const name of STUBS) write(join(trap, name), TRAP, 0o755);
   write(join(root, 'etc', 'hostname'), 'old-1\n');
   write(join(root, 'etc', 'hosts'), '127.0.0.1\tlocalhost\n127.0.1.1\told-1.vm old-1\n10.0.0.9 old-10\n# old-1 stays in comments\n');
@@ -244,6 +247,13 @@ for (const [label, shell] of shells()) {
       const { reply } = runOnce(r, request(VALID), shell);
       expect(reply.result).toEqual({ hostname: 'dev-2', ip: '172.16.0.5', hostKeys: 'none', reseeded: false });
       expect(calls(r)).toEqual([['date', '-u', '-s', '@1764720000'], ...NETWORK, ['hostname', 'dev-2']]);
+    });
+
+    it('banger-reseed, when the image has it, reseeds instead of perl', () => {
+      const r = makeRig({ perl: false, reseedTool: true });
+      const { reply } = runOnce(r, request(VALID), shell);
+      expect(reply.result?.reseeded).toBe(true);
+      expect(calls(r)[0]).toEqual(['banger-reseed']);
     });
 
     it('writes the files: resolv.conf (a symlink becomes a plain file), hostname, hosts', () => {
