@@ -19,5 +19,5 @@ export { VM_NAME_PATTERN, vmNameProblem, vmNameTaken, isValidVmName, friendlyNam
 export { parseSize, formatSize, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';
 export { VCPU_LIMITS, MEMORY_MIB_LIMITS } from './limits.js';
 export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, VmTransition } from './machine-views.js';
-export type { SnapshotRecord, SnapshotKind, SnapshotPurpose, SnapshotFiles } from './snapshot.js';
+export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';
 export { SNAPSHOT_NAME_PATTERN } from './snapshot.js';

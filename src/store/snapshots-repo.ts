@@ -35,7 +35,6 @@ const FilesSchema = z.object({
 }) satisfies z.ZodType<SnapshotFiles>;
 const KindSchema = z.enum(['memory', 'disk']);
 const PurposeSchema = z.enum(['user', 'fork', 'warm']);
-export type SnapshotStatus = 'pending' | 'ready';
 
 /** Typed access to the `snapshots` table; pending rows (being taken) are seen only through `pending()`. */
 export class SnapshotsRepo {

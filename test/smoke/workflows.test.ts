@@ -35,7 +35,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     expect(ok.stderr).toMatch(/^spec: \d+ vcpu · \d+ MiB · \S+ disk/m);
     expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
     const seven = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'exit 7'], { timeoutMs: 300_000 });
-    expect(seven.code).toBe(7);
+    expect(seven.code, seven.stderr).toBe(7);
     const list = await rig.cli(['vm', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
     expect(rig.vmmProcesses()).toEqual([]);
@@ -143,6 +143,67 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
       held.kill('SIGTERM');
     }
   }, 300_000);
+
+  it('(h) snapshot, change, restore: the file is back; fork of the running VM: both answer SSH at their own IPs, with their own host keys and random state', async () => {
+    const ssh = async (vm: string, cmd: string) => {
+      const r = await rig.cli(['vm', 'ssh', vm, '--', 'sh', '-c', cmd], { timeoutMs: 120_000 });
+      expect(r.code, `${vm}: ${cmd}: ${r.stderr}`).toBe(0);
+      return r.stdout.trim();
+    };
+    const show = async (vm: string) => JSON.parse((await rig.cli(['vm', 'show', vm, '--json'])).stdout) as { state: string; runtime: { guestIP: string; startPath?: string } };
+    await ssh('smoke-life', 'echo v1 > /root/file; sync');
+    const snap = await rig.cli(['vm', 'snapshot', 'smoke-life', '--name', 'smoke-s1'], { timeoutMs: 300_000 });
+    expect(snap.code, snap.stderr).toBe(0);
+    expect(snap.stdout).toMatch(/snapshot smoke-s1 of smoke-life taken: memory \+ disks, .*guest paused \d+ ms/);
+    console.log(`smoke (h): ${snap.stdout.trim()}`);
+    expect((await show('smoke-life')).state).toBe('running');
+    await ssh('smoke-life', 'echo v2 > /root/file; sync');
+
+    const restore = await rig.cli(['vm', 'restore', 'smoke-life', '--snapshot', 'smoke-s1'], { timeoutMs: 300_000 });
+    expect(restore.code, restore.stderr).toBe(0);
+    expect(await ssh('smoke-life', 'cat /root/file')).toBe('v1');
+
+    const fork = await rig.cli(['vm', 'fork', 'smoke-life', '--name', 'smoke-fork'], { timeoutMs: 300_000 });
+    expect(fork.code, fork.stderr).toBe(0);
+    const [a, b] = [await show('smoke-life'), await show('smoke-fork')];
+    expect(a.state).toBe('running');
+    expect(b).toMatchObject({ state: 'running', runtime: { startPath: 'restore' } });
+    expect(b.runtime.guestIP).not.toBe(a.runtime.guestIP);
+    // Each answers as itself at its own address, with the file as it was at the fork.
+    expect(await ssh('smoke-fork', 'hostname; ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; cat /root/file')).toBe(`smoke-fork\ninet ${b.runtime.guestIP}\nv1`);
+    expect(await ssh('smoke-life', 'hostname; cat /root/file')).toBe('smoke-life\nv1');
+    await ssh('smoke-fork', 'echo fork-only > /root/only; sync');
+    expect(await ssh('smoke-life', 'test -e /root/only && echo leaked || echo clean')).toBe('clean');
+    // Clones share no secrets: host keys and the kernel's random output differ.
+    const secrets = 'cat /etc/dropbear/*host_key 2>/dev/null /etc/ssh/ssh_host_*_key 2>/dev/null | sha256sum | cut -c1-16; head -c 32 /dev/urandom | od -An -tx1 | tr -d " \\n"';
+    const [sa, sb] = [await ssh('smoke-life', secrets), await ssh('smoke-fork', secrets)];
+    expect(sa.split('\n')[0]).not.toBe(sb.split('\n')[0]);
+    expect(sa.split('\n')[1]).not.toBe(sb.split('\n')[1]);
+
+    // The snapshot the fork and the original stand on cannot go; once the fork is gone the user's can.
+    const del = await rig.cli(['vm', 'snapshot', 'delete', 'smoke-s1']);
+    expect(del.code).not.toBe(0);
+    expect(del.stderr).toMatch(/in use by/);
+    expect((await rig.cli(['vm', 'delete', '--force', 'smoke-fork'], { timeoutMs: 120_000 })).code).toBe(0);
+  }, 900_000);
+
+  it('(i) warm starts: vm run --rm makes the image warm once, then starts from it, each clone with its own host keys and random state', async () => {
+    const first = await rig.cli(['vm', 'run', '--rm', '--', 'true'], { timeoutMs: 300_000 });
+    expect(first.code, first.stderr).toBe(0);
+    const runs: { ms: number; stderr: string; out: string }[] = [];
+    for (let i = 0; i < 2; i++) {
+      const t0 = Date.now();
+      const r = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'cat /etc/dropbear/*host_key | sha256sum | cut -c1-16; head -c 32 /dev/urandom | od -An -tx1 | tr -d " \\n"'], { timeoutMs: 300_000 });
+      expect(r.code, r.stderr).toBe(0);
+      runs.push({ ms: Date.now() - t0, stderr: r.stderr, out: r.stdout.trim() });
+    }
+    for (const r of runs) expect(r.stderr).toMatch(/started warm/);
+    expect(runs[0]!.out.split('\n')[0]).not.toBe(runs[1]!.out.split('\n')[0]);
+    expect(runs[0]!.out.split('\n')[1]).not.toBe(runs[1]!.out.split('\n')[1]);
+    const cold = await rig.cli(['vm', 'run', '--rm', '--cold', '--', 'true'], { timeoutMs: 300_000 });
+    expect(cold.stderr).toMatch(/cold boot/);
+    console.log(`smoke (i): warm vm run --rm ${runs.map((r) => r.ms).join(', ')} ms`);
+  }, 900_000);
 
   it('(f) deleting everything leaves no process, tap, overlay, NAT rule or hosts entry', async () => {
     const del = await rig.cli(['vm', 'delete', '--force', 'smoke-life'], { timeoutMs: 120_000 });

@@ -320,18 +320,18 @@ identity() {
 	step hostname hostname "$id_hostname" || return 1
 	printf '%s\n' "$id_hostname" 2>/dev/null >"$ROOT/etc/hostname" || { printf 'hostname: cannot write /etc/hostname'; return 1; }
 	if valid_hostname "$id_old" && [ "$id_old" != "$id_hostname" ] && [ -f "$ROOT/etc/hosts" ]; then
-		awk -v old="$id_old" -v new="$id_hostname" '
+		id_err=$(awk -v old="$id_old" -v new="$id_hostname" '
 			$1 !~ /^#/ {
 				for (i = 2; i <= NF; i++) {
 					if ($i == old) $i = new
 					else if (index($i, old ".") == 1) $i = new substr($i, length(old) + 1)
 				}
 			}
-			{ print }' "$ROOT/etc/hosts" 2>/dev/null >"$ROOT/etc/hosts.banger-new" &&
-			cat "$ROOT/etc/hosts.banger-new" 2>/dev/null >"$ROOT/etc/hosts"
+			{ print }' "$ROOT/etc/hosts" 2>&1 >"$ROOT/etc/hosts.banger-new") &&
+			id_err=$(cat "$ROOT/etc/hosts.banger-new" 2>&1 >"$ROOT/etc/hosts")
 		id_hosts_rc=$?
 		rm -f "$ROOT/etc/hosts.banger-new"
-		[ $id_hosts_rc = 0 ] || { printf 'hostname: cannot rewrite /etc/hosts'; return 1; }
+		[ $id_hosts_rc = 0 ] || { printf 'hostname: cannot rewrite /etc/hosts: %s' "$(json_str "$id_err")"; return 1; }
 	fi
 
 	printf '{"hostname":"%s","ip":"%s","hostKeys":"%s","reseeded":%s}' "$id_hostname" "$id_ip" "$id_keys" "$id_reseeded"

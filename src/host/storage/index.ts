@@ -1,4 +1,4 @@
-export { createOverlay, diskFormat, removeOverlay } from './overlay.js';
+export { createOverlay, diskFormat, qcow2VirtualSize, removeOverlay } from './overlay.js';
 export { createWorkDisk, growWorkDisk, removeWorkDisk } from './work-disk.js';
 export { makeExt4, allocatedBytes } from './ext4.js';
 export { recordedOwnership, ownershipForCaller } from './ownership.js';

@@ -49,7 +49,9 @@ export async function createOverlay(opts: CreateOverlayOptions): Promise<Overlay
       code: 'storage.backing_missing',
     });
   }
-  const size = Math.max(opts.sizeBytes ?? backing.size, backing.size);
+  // A qcow2 backing (a snapshot's frozen layer) is small on disk: its guest-visible size is in its header.
+  const backingSize = (opts.backingFormat ?? 'raw') === 'qcow2' ? await qcow2VirtualSize(opts.backingPath) : backing.size;
+  const size = Math.max(opts.sizeBytes ?? backingSize, backingSize);
   let kind: OverlayKind = opts.kind ?? 'qcow2';
   if (kind === 'qcow2' && !(await which('qemu-img'))) kind = 'sparse-copy';
   const format = kind === 'qcow2' ? 'qcow2' : 'raw';
@@ -86,6 +88,19 @@ export async function diskFormat(path: string): Promise<'qcow2' | 'raw'> {
     const buf = Buffer.alloc(4);
     await fh.read(buf, 0, 4, 0);
     return buf.equals(QCOW2_MAGIC) ? 'qcow2' : 'raw';
+  } finally {
+    await fh.close();
+  }
+}
+
+/** The disk size a qcow2 image shows its guest (header bytes 24-31, big-endian). */
+export async function qcow2VirtualSize(path: string): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(32);
+    await fh.read(buf, 0, 32, 0);
+    if (!buf.subarray(0, 4).equals(QCOW2_MAGIC)) throw new HostError(`${path} is not a qcow2 image`, { code: 'storage.not_qcow2', hint: 'the snapshot file is damaged: delete the snapshot and take a new one' });
+    return Number(buf.readBigUInt64BE(24));
   } finally {
     await fh.close();
   }

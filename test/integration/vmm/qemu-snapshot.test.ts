@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSshKey } from '../../../src/guest/keys.js';
 import { KnownHosts, execCapture, waitForSsh } from '../../../src/guest/ssh/index.js';
 import { vmDir, vmRuntimeDir } from '../../../src/host/layout.js';
-import { createOverlay, createWorkDisk, diskFormat } from '../../../src/host/storage/index.js';
+import { createOverlay, createWorkDisk, diskFormat, qcow2VirtualSize } from '../../../src/host/storage/index.js';
 import { buildImage } from '../../../src/images/build.js';
 import { GiB, MiB, newId, type Image } from '../../../src/model/index.js';
 import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
@@ -128,6 +128,9 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     const bdir = vmDir(layout, b);
     const root2 = await createOverlay({ backingPath: req.disks[0]!.frozenPath, backingFormat: 'qcow2', overlayPath: join(bdir, 'system.qcow2') });
     const work2 = await createOverlay({ backingPath: req.disks[1]!.frozenPath, backingFormat: 'raw', overlayPath: join(bdir, 'work.qcow2') });
+    // A layer on a frozen qcow2 shows the guest the same disk size, not the frozen file's few megabytes.
+    expect(await qcow2VirtualSize(root2.path)).toBe(await qcow2VirtualSize(req.disks[0]!.frozenPath));
+    expect(await qcow2VirtualSize(work2.path)).toBe(128 * MiB);
     const specB = { ...specFor(b, { root: root2.path, rootFormat: 'qcow2', work: work2.path, workFormat: 'qcow2' }), restore: { statePath: req.statePath } };
     await driver.prepare(specB);
     const t0 = Date.now();
@@ -137,6 +140,8 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     expect(await driver.inspect(hb)).toEqual({ alive: true, status: 'running' });
     // Memory and both disks are as they were at the snapshot.
     expect(await ssh('cat /root/file /etc/sysfile /tmp/mem')).toBe('v1\nv1\n41');
+    // Both disks take new writes across their whole size (an undersized layer gave EIO past its end).
+    await ssh('dd if=/dev/zero of=/root/big bs=1M count=64 2>/dev/null; dd if=/dev/zero of=/big bs=1M count=64 2>/dev/null; sync; rm /root/big /big');
     await driver.kill(hb);
   }, 300_000);
 
