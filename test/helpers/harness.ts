@@ -91,6 +91,14 @@ export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHar
         await gate.enter('pauseVmm', a.signal);
         return steps.pauseVmm(a);
       }),
+      snapshotVmm: fromPromise(async (a: Parameters<typeof steps.snapshotVmm>[0]) => {
+        await gate.enter('snapshotVmm', a.signal);
+        return steps.snapshotVmm(a);
+      }),
+      snapshotDisks: fromPromise(async (a: Parameters<typeof steps.snapshotDisks>[0]) => {
+        await gate.enter('snapshotDisks', a.signal);
+        return steps.snapshotDisks(a);
+      }),
       resumeVmm: fromPromise(async (a: Parameters<typeof steps.resumeVmm>[0]) => {
         await gate.enter('resumeVmm', a.signal);
         return steps.resumeVmm(a);

@@ -28,7 +28,8 @@ import type { GateMode } from '../../helpers/gates.js';
 type Snap = SnapshotFrom<typeof vmMachine>;
 type Step = { event: AnyEventObject; state: Snap };
 
-const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage', 'pauseVmm', 'resumeVmm'] as const;
+const STEP_IDS = ['prepareStorage', 'acquireNetwork', 'launchVmm', 'waitForGuest', 'releaseResources', 'destroyStorage', 'pauseVmm', 'resumeVmm', 'snapshotVmm', 'snapshotDisks'] as const;
+const PLAN = { snapshotId: 'snap-model', statePath: '/s/state.bin', memoryPath: '/s/memory.bin', disks: [] };
 const base = makeRecord('model-vm', 0);
 const ip = base.runtime.guestIP;
 
@@ -43,6 +44,8 @@ function doneOutput(id: string): unknown {
       return { releases: [{ kind: 'vmm', apiSockPath: base.runtime.apiSockPath, pid: 1 }], pid: 1 };
     case 'releaseResources':
       return { failed: [] };
+    case 'snapshotVmm':
+      return { pausedMs: 1, stateBytes: 1 };
     default:
       return undefined;
   }
@@ -61,6 +64,7 @@ function eventsFor(s: Snap): AnyEventObject[] {
     { type: 'vm.delete' },
     { type: 'vm.pause' },
     { type: 'vm.resume' },
+    { type: 'vm.snapshot', plan: PLAN },
     { type: 'vm.exited', reason: 'VMM process exited' },
     { type: 'vm.configure', spec: { ...s.context.spec, vcpuCount: s.context.spec.vcpuCount + 1 } },
     ...STEP_IDS.filter((id) => running.has(id)).flatMap((id) => [
@@ -76,7 +80,8 @@ function eventsFor(s: Snap): AnyEventObject[] {
 
 const held = (releases: readonly Release[]) => releases.length > 0;
 /** State value plus whether something is held: the guards depend on it. */
-const serializeState = (s: Snap) => `${JSON.stringify(s.value)}${held(s.context.releases) ? '+held' : ''}`;
+const serializeState = (s: Snap) =>
+  `${JSON.stringify(s.value)}${held(s.context.releases) ? '+held' : ''}${s.value === 'snapshotting' ? `<${s.context.snapshot?.from}` : ''}`;
 const serializeEvent = (e: AnyEventObject) =>
   `${e.type}${(e as { output?: { failed?: unknown[] } }).output?.failed?.length ? ':partial' : ''}${(e as { force?: boolean }).force ? ':force' : ''}`;
 
@@ -245,10 +250,12 @@ function checkFinal(h: VmHarness): void {
     return;
   }
   const at = stateName(snap.value)!;
-  if (['running', 'pausing', 'paused', 'resuming'].includes(at)) {
+  if (['running', 'pausing', 'paused', 'resuming', 'snapshotting'].includes(at)) {
     // A paused guest keeps everything a running one holds; the row says paused once the pause took.
+    // A live snapshot leaves the row as it was (running or paused) until it is back.
     expect(now.dns).toBe(snap.context.guestIP);
-    expect(row?.state).toBe(at === 'paused' || at === 'resuming' ? 'paused' : 'running');
+    const rowPaused = at === 'paused' || at === 'resuming' || (at === 'snapshotting' && snap.context.snapshot?.from === 'paused');
+    expect(row?.state).toBe(rowPaused ? 'paused' : 'running');
     expect(now.handlesFile).toBe(true);
     expect(row?.runtime.tapDevice).toBe(snap.context.tap);
     expect(now.tapsHeld).toEqual([snap.context.tap]);
