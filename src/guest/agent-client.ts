@@ -234,7 +234,7 @@ export async function waitForAgent(t: AgentTransport, opts: { timeoutMs: number;
     } finally {
       client?.close();
     }
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, 50));
   }
   throw new GuestError(`guest agent did not answer within ${Math.round(opts.timeoutMs / 1000)} s (last: ${last})`, {
     hint: 'check the VM console log; images built before the agent existed need a rebuild',

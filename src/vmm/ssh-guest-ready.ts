@@ -75,7 +75,8 @@ export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
         if (vm.runtime.restoreFrom && opts.identity) await sendIdentity(vm, opts.identity, knownHosts, local.signal, timeoutMs);
         const session = await waitForSsh(
           { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
-          { timeoutMs, signal: local.signal },
+          // A restored guest's sshd is being restarted with its new keys: it is up within moments, so ask often.
+          { timeoutMs, signal: local.signal, ...(vm.runtime.restoreFrom ? { intervalMs: 50 } : {}) },
         );
         session.close();
       } catch (err) {

@@ -376,10 +376,17 @@ case $1 in
 *)
 	# The port reads EOF while no host is connected; reopen and keep serving.
 	# One read-write open: a virtio port refuses a second open (EBUSY).
+	# The port is found once (find_port forks); the reopen loop itself forks at
+	# most `sleep`, so a short period costs an idle guest little, and a guest
+	# restored from a snapshot hears bangerd within 0.2 s.
+	dev=
+	while [ -z "$dev" ]; do
+		dev=$(find_port) || { dev=; sleep 1; }
+	done
 	while :; do
-		dev=$(find_port) || { sleep 1; continue; }
+		[ -e "$dev" ] || dev=$(find_port) || { sleep 1; continue; }
 		serve <>"$dev" >&0
-		sleep 0.5
+		sleep 0.2
 	done
 	;;
 esac
