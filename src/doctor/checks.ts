@@ -220,6 +220,22 @@ export async function checkFreeDisk(p: DoctorPorts): Promise<CheckResult> {
   return { ...base, status: 'pass', detail };
 }
 
+/** Where snapshots go and what they take; Firecracker's disk snapshots need reflinks there. */
+export async function checkSnapshots(p: DoctorPorts): Promise<CheckResult> {
+  const s = await p.snapshots();
+  const base = { id: 'snapshots', title: 'snapshots' };
+  const detail = `${s.count} in ${s.dir}, ${formatSize(s.bytes)} on disk`;
+  const facts = { dir: s.dir, count: s.count, bytes: s.bytes, reflinks: s.reflinks };
+  if (!s.sameFilesystemAsVms) {
+    return { ...base, status: 'fail', detail: `${detail}; not on the same filesystem as the VM disks`, fix: 'keep snapshots/ and vms/ of the state directory on one filesystem (a snapshot moves disks, it never copies them)', facts };
+  }
+  const vmm = await p.vmmConfig().catch(() => undefined);
+  if (vmm?.setting === 'firecracker' && !s.reflinks) {
+    return { ...base, status: 'warn', detail: `${detail}; this filesystem has no reflinks, which Firecracker's disk snapshots need`, fix: 'put the state directory on XFS or btrfs, or use vmm = "qemu"', facts };
+  }
+  return { ...base, status: 'pass', detail: `${detail}${s.reflinks ? ' (reflinks available)' : ''}`, facts };
+}
+
 export async function checkSshInclude(p: DoctorPorts): Promise<CheckResult> {
   const base = { id: 'ssh-include', title: 'ssh NAME.vm' };
   if (await p.sshIncludeInstalled()) return { ...base, status: 'pass', detail: '~/.ssh/config includes banger ssh_config' };
@@ -257,6 +273,7 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'default-image', title: 'default image', run: checkDefaultImage },
   { id: 'owner-images', title: 'images as an ordinary user', run: checkOwnerImages },
   { id: 'disk', title: 'free disk', run: checkFreeDisk },
+  { id: 'snapshots', title: 'snapshots', run: checkSnapshots },
   { id: 'ssh-include', title: 'ssh NAME.vm', run: checkSshInclude },
   { id: 'vm-defaults', title: 'VM defaults', run: checkVmDefaults },
 ];

@@ -17,6 +17,7 @@ export {
   checkDefaultImage,
   checkOwnerImages,
   checkFreeDisk,
+  checkSnapshots,
   checkSshInclude,
   checkVmDefaults,
 } from './checks.js';

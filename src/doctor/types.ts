@@ -74,6 +74,8 @@ export interface DoctorPorts {
   database(): Promise<{ state: 'ok' | 'missing' | 'error'; detail: string }>;
   /** Whether the configured default image exists; if not, whether this host can build it (no network probe). */
   defaultImage(): Promise<{ present: boolean; name: string; buildable: boolean; detail: string; fix?: string }>;
+  /** Where snapshots live, how many and how much they take, and what that filesystem allows. */
+  snapshots(): Promise<SnapshotStoreReport>;
   /** Free bytes on the filesystem holding the state dir. */
   freeBytes(): Promise<{ path: string; free: number }>;
   /** True when ~/.ssh/config includes banger's ssh_config for this layout and that file exists. */
@@ -93,6 +95,16 @@ export interface DoctorPorts {
   tunAccess(): Promise<TunAccessReport>;
   /** Who holds the bridge, tap names and addresses config.toml asks for (src/host/network/sysfs.ts). */
   networkConflicts(): Promise<{ bridge: string; conflicts: Array<{ message: string; key: string }>; configFile: string }>;
+}
+
+export interface SnapshotStoreReport {
+  dir: string;
+  count: number;
+  bytes: number;
+  /** Snapshots take VM disks by renaming them: the snapshots and VM dirs must share a filesystem. */
+  sameFilesystemAsVms: boolean;
+  /** Reflink clones work there (Firecracker's raw disks need them; QEMU uses qcow2 layers instead). */
+  reflinks: boolean;
 }
 
 export interface TunAccessReport {

@@ -13,6 +13,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     database: async () => ({ state: 'ok', detail: 'schema v2' }),
     defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
     freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
+    snapshots: async () => ({ dir: '/s/snapshots', count: 0, bytes: 0, sameFilesystemAsVms: true, reflinks: false }),
     sshIncludeInstalled: async () => true,
     vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
     isRoot: () => true,

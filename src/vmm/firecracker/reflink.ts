@@ -1,6 +1,6 @@
 import { constants } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { copyFile, rm, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 
 /**
@@ -40,5 +40,21 @@ export async function freezeDisk(clone: CloneFile, src: string, dst: string): Pr
       code: 'vmm.snapshot_failed',
       hint: code === 'ENOSPC' ? `free space where ${dirname(dst)} is` : `check that ${src} exists and ${dirname(dst)} is writable`,
     });
+  }
+}
+
+/** Whether `dir`'s filesystem can reflink (a one-byte probe file, removed again). */
+export async function canReflink(dir: string): Promise<boolean> {
+  const a = join(dir, `.banger-reflink-probe-${process.pid}`);
+  const b = `${a}.clone`;
+  try {
+    await writeFile(a, 'x');
+    await reflinkFile(a, b);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await rm(a, { force: true });
+    await rm(b, { force: true });
   }
 }

@@ -11,6 +11,7 @@ import {
   checkNetwork,
   checkOwnerImages,
   checkTun,
+  checkSnapshots,
   checkSshInclude,
   checkVmDefaults,
   doctorPassed,
@@ -34,9 +35,9 @@ describe('doctor checks', () => {
     const r = await runDoctor(ports());
     expect(r.map((c) => c.id)).toEqual([
       'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm',
-      'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'ssh-include', 'vm-defaults',
+      'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
     ]);
-    expect(r.map((c) => c.status)).toEqual(Array(16).fill('pass'));
+    expect(r.map((c) => c.status)).toEqual(Array(17).fill('pass'));
     expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
   });
@@ -117,6 +118,17 @@ describe('doctor checks', () => {
     expect(vlow.fix).toContain('XDG_STATE_HOME');
   });
 
+  it('snapshots: where and how much; another filesystem than the VM disks fails; Firecracker without reflinks warns', async () => {
+    const snaps = { dir: '/s/snapshots', count: 3, bytes: 300 * 1024 * 1024, sameFilesystemAsVms: true, reflinks: false };
+    expect(await checkSnapshots(ports({ snapshots: async () => snaps }))).toMatchObject({ status: 'pass', detail: '3 in /s/snapshots, 300M on disk' });
+    const split = await checkSnapshots(ports({ snapshots: async () => ({ ...snaps, sameFilesystemAsVms: false }) }));
+    expect(split).toMatchObject({ status: 'fail' });
+    expect(split.fix).toMatch(/one filesystem/);
+    const fc = await checkSnapshots(ports({ snapshots: async () => snaps, vmmConfig: async () => ({ setting: 'firecracker', firecrackerInstalled: false }) as never }));
+    expect(fc).toMatchObject({ status: 'warn' });
+    expect(fc.fix).toMatch(/XFS or btrfs/);
+  });
+
   it('ssh include: installed passes, absent warns with the install command', async () => {
     expect((await checkSshInclude(ports())).status).toBe('pass');
     expect(await checkSshInclude(ports({ sshIncludeInstalled: async () => false }))).toMatchObject({ status: 'warn', fix: 'banger ssh-config --install' });
@@ -183,7 +195,7 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(r).toHaveLength(16);
+    expect(r).toHaveLength(17);
     const disk = r.find((c) => c.id === 'disk')!;
     expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
     expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');
