@@ -1,7 +1,7 @@
 import { rename, rm, stat } from 'node:fs/promises';
 import type { VmStorePort } from '../../machines/index.js';
 import { createOverlay, diskFormat } from '../host/storage/index.js';
-import type { SnapshotRecord } from '../model/index.js';
+import type { SnapshotRecord, VMRecord } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { freezeStoppedDisks } from '../vmm/storage.js';
 
@@ -19,8 +19,10 @@ import { freezeStoppedDisks } from '../vmm/storage.js';
 export async function recoverPendingSnapshots(
   store: Pick<Store, 'snapshots' | 'vms'>,
   vmStore: Pick<VmStorePort, 'update'>,
-  log: { info(o: object, m?: string): void },
+  log: { info(o: object, m?: string): void; warn(o: object, m?: string): void },
   snapshotsDir: string,
+  /** Lets a running VM's guest go on: a live snapshot cut short may have left it stopped mid-migration. */
+  unfreeze: (vm: VMRecord) => Promise<void>,
 ): Promise<{ kept: string[]; removed: string[] }> {
   const kept: string[] = [];
   const removed: string[] = [];
@@ -30,6 +32,9 @@ export async function recoverPendingSnapshots(
     const pairs = vm
       ? ([[vm.runtime.systemOverlayPath, snap.files.systemDisk], [vm.runtime.workDiskPath, snap.files.workDisk]] as const)
       : [];
+    if (vm?.state === 'running') {
+      await unfreeze(vm).catch((err: unknown) => log.warn({ vm: vm.name, err: err instanceof Error ? err.message : String(err) }, 'could not resume a VM a crashed snapshot left stopped'));
+    }
     let frozen = 0;
     for (const [active, frozenPath] of pairs) {
       await rm(`${active}.new`, { force: true });

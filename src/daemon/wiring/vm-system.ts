@@ -131,7 +131,10 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     const portLogger = logger.child({ component: 'machines' });
     const vmStore = withStatsEvents(createVmStorePort(store, portLogger, clock), events);
     // Before reconcile adopts the VMs: a snapshot a crash cut short is finished or removed, and the VM's files put right.
-    await recoverPendingSnapshots(store, vmStore, logger, layout.snapshotsDir);
+    await recoverPendingSnapshots(store, vmStore, logger, layout.snapshotsDir, async (vm) => {
+      if (vm.runtime.vmmPid === undefined) return;
+      await vmm.driverFor(vm.vmm).resume({ pid: vm.runtime.vmmPid, apiSockPath: vm.runtime.apiSockPath });
+    });
     const ports: BangerPorts = {
       store: vmStore,
       records: createVmRecordFactory({

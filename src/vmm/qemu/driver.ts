@@ -60,7 +60,14 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
       // A snapshot cut short (bangerd killed mid-way) leaves a migration waiting with the guest stopped: end it first.
       if (cmd === 'cont') {
         const m = await qmp.execute<{ status?: string }>('query-migrate');
-        if (m.status && !['completed', 'failed', 'cancelled', 'none'].includes(m.status)) await qmp.execute('migrate_cancel');
+        if (m.status && !['completed', 'failed', 'cancelled', 'none'].includes(m.status)) {
+          await qmp.execute('migrate_cancel');
+          for (let i = 0; i < 100; i++) {
+            const now = await qmp.execute<{ status?: string }>('query-migrate');
+            if (!now.status || ['failed', 'cancelled', 'completed', 'none'].includes(now.status)) break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+        }
       }
       await qmp.execute(cmd);
     } catch (e) {
