@@ -1,7 +1,7 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ConflictError, InvalidInputError, NotFoundError } from '../../../src/errors/index.js';
+import { BusyError, ConflictError, InvalidInputError, NotFoundError } from '../../../src/errors/index.js';
 import { buildDist } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
@@ -18,7 +18,8 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
 
   beforeAll(async () => {
     buildDist();
-    d = new NetnsDaemon({});
+    // A slow launch leaves a window in which a start is in progress.
+    d = new NetnsDaemon({ extraConfig: '[standin]\nlaunch_delay = "300ms"\n' });
     await d.start();
   }, 180_000);
 
@@ -121,5 +122,27 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
     const again = await c.call('image.warm', { name: warm[0]!.imageId, vcpu: 1, memoryMiB: 256 });
     expect(again.id).toBe(warm[0]!.id);
     for (const n of ['wm-1', 'wm-2', 'wm-3', 'wm-4']) await c.call('vm.delete', { name: n, force: true });
+  }, 60_000);
+
+  it('a snapshot of a VM in a transition is refused at once, saying what is in progress', async () => {
+    const c = await d.client();
+    const creating = c.call('vm.create', { name: 'busy-s', cold: true });
+    await new Promise((r) => setTimeout(r, 100));
+    await expect(c.call('vm.snapshot.create', { name: 'busy-s' })).rejects.toSatisfy((e: unknown) => e instanceof BusyError && /busy: (create|start|starting)/.test(e.message));
+    expect((await creating).state).toBe('running');
+    expect((await c.call('vm.snapshot.list', { name: 'busy-s' })).length).toBe(0);
+    await c.call('vm.delete', { name: 'busy-s', force: true });
+  }, 60_000);
+
+  it('a snapshot whose image was deleted is refused by name for fork and restore', async () => {
+    const c = await d.client();
+    const vm = await c.call('vm.create', { name: 'img-gone', cold: true });
+    await c.call('vm.snapshot.create', { name: 'img-gone', snapshot: 'img-gone-s' });
+    await c.call('vm.delete', { name: 'img-gone', force: true });
+    for (const s of await c.call('vm.snapshot.list', {})) if (s.purpose === 'warm') await c.call('vm.snapshot.delete', { snapshot: s.name });
+    await c.call('image.delete', { name: vm.imageId });
+    await expect(c.call('vm.fork', { source: 'img-gone-s', name: 'img-gone-2' })).rejects.toThrow(/image has since been deleted/);
+    await expect(c.call('vm.show', { name: 'img-gone-2' })).rejects.toBeInstanceOf(NotFoundError);
+    await c.call('vm.snapshot.delete', { snapshot: 'img-gone-s' });
   }, 60_000);
 });
