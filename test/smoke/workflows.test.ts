@@ -1,7 +1,7 @@
 /**
  * Smoke suite (issue 6): real VMs through the built CLI, in the order a user
  * meets them. One rig (daemon, image, namespace) for the file; scenarios run
- * in sequence and share it. CI runs scenario (a): `-t "(a)"`.
+ * in sequence and share it. CI runs (a), (c), (g), (h) and (i) (.ci/run).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
