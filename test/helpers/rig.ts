@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTempRoot, type TempRoot } from './temp-root.js';
 
-export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+// Compiled benches run from .bench-dist/test/helpers: the repo is one level further up.
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url)).replace(/\.bench-dist\/$/, '');
 export const CLI_MAIN = `${REPO_ROOT}dist/src/cli/main.js`;
 export const DAEMON_MAIN = `${REPO_ROOT}dist/src/daemon/main.js`;
 
