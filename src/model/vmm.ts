@@ -59,6 +59,12 @@ export interface VmmRestore {
   statePath: string;
   /** Guest memory (Firecracker's memory file; QEMU keeps memory in the state stream). */
   memoryPath?: string;
+  /**
+   * Resume with the guest's network link down: a copy wakes with the original's
+   * address, and must not answer for it on the bridge before it is told its own
+   * (VmmDriver.setLink brings it up). Where the VMM cannot, it is ignored.
+   */
+  isolated?: boolean;
 }
 
 /** One disk to freeze at the snapshot instant. */
@@ -140,4 +146,6 @@ export interface VmmDriver {
    * was, and whatever files were started are removed; VmmError says why.
    */
   snapshot(handle: VmmProcessHandle, req: VmmSnapshotRequest, opts?: { signal?: AbortSignal }): Promise<VmmSnapshotResult>;
+  /** Plugs or unplugs the guest's network link (QMP `set_link`); a no-op where the VMM has no such control. */
+  setLink(handle: VmmProcessHandle, up: boolean): Promise<void>;
 }

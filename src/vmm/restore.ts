@@ -27,6 +27,7 @@ export function restoreFields(vm: VMRecord, snapshots: SnapshotSource | undefine
       hint: `a saved state needs the sizing it was taken with: banger vm set ${vm.name} --vcpu ${snap.spec.vcpuCount} --memory ${snap.spec.memoryMiB}`,
     });
   }
-  fields.restore = { statePath: snap.files.state, ...(snap.files.memory ? { memoryPath: snap.files.memory } : {}) };
+  // Unplugged until the agent has given it this VM's address (ssh-guest-ready plugs it): a fork wakes with the original's.
+  fields.restore = { statePath: snap.files.state, isolated: true, ...(snap.files.memory ? { memoryPath: snap.files.memory } : {}) };
   return fields;
 }

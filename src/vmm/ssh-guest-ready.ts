@@ -9,7 +9,7 @@ import { guestIdentity } from '../guest/identity.js';
 import type { VMRecord } from '../model/index.js';
 
 /** Tells a restored guest who it is now; its host keys are new, so the old pins go first. */
-async function sendIdentity(vm: VMRecord, o: NonNullable<GuestReadyOptions['identity']>, knownHosts: KnownHosts, signal: AbortSignal, timeoutMs: number): Promise<void> {
+async function sendIdentity(vm: VMRecord, pid: number, o: NonNullable<GuestReadyOptions['identity']>, knownHosts: KnownHosts, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const transport = o.agent(vm);
   await waitForAgent(transport, { timeoutMs, signal });
   const agent = await AgentClient.connect(transport, { signal });
@@ -23,6 +23,7 @@ async function sendIdentity(vm: VMRecord, o: NonNullable<GuestReadyOptions['iden
   } finally {
     agent.close();
   }
+  await o.plug?.(vm, pid);
   await knownHosts.forget([vm.runtime.dnsName, vm.runtime.guestIP]);
 }
 
@@ -33,7 +34,12 @@ export interface GuestReadyOptions {
    * host keys, clock and random state: before anything connects, it is told
    * its own through the guest agent on this transport (with `bridgeCidr`).
    */
-  identity?: { agent: (vm: VMRecord) => AgentTransport; bridgeCidr: string };
+  identity?: {
+    agent: (vm: VMRecord) => AgentTransport;
+    bridgeCidr: string;
+    /** Plugs the network link a restore left unplugged (VmmDriver.setLink), once the guest has its own address. */
+    plug?: (vm: VMRecord, pid: number) => Promise<void>;
+  };
   /** Give up after this long. @default 180000 (a debian image under TCG takes about 40 s) */
   timeoutMs?: number;
   /** How often the VMM process is checked while waiting. @default 500 */
@@ -72,7 +78,7 @@ export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
       }, opts.pidCheckMs ?? 500);
       const logHint = `see the console log: ${vm.runtime.logPath} (banger vm logs ${vm.name})`;
       try {
-        if (vm.runtime.restoreFrom && opts.identity) await sendIdentity(vm, opts.identity, knownHosts, local.signal, timeoutMs);
+        if (vm.runtime.restoreFrom && opts.identity) await sendIdentity(vm, pid, opts.identity, knownHosts, local.signal, timeoutMs);
         const session = await waitForSsh(
           { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
           // A restored guest's sshd is being restarted with its new keys: it is up within moments, so ask often.

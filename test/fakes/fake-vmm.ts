@@ -60,6 +60,9 @@ export function createFakeVmm(overrides: FakeVmmOverrides = {}): FakeVmm {
       if (overrides.snapshot) return overrides.snapshot(handle, req, o);
       return { pausedMs: 1, stateBytes: 1024 };
     },
+    async setLink(handle, up) {
+      rec('setLink', { handle, up });
+    },
     async pause(handle) {
       rec('pause', handle);
       return overrides.pause?.(handle);

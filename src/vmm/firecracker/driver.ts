@@ -187,6 +187,9 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       await assertAlive(h, 'snapshot');
       return takeSnapshot(h, req, { clone: cloneFile, signal: so.signal });
     },
+
+    // Firecracker has no link control: a restored copy comes up on its own new tap (network_overrides).
+    async setLink(): Promise<void> {},
   } satisfies VmmDriver;
   return driver;
 }

@@ -61,7 +61,8 @@ export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): strin
     '-pidfile', opts.pidFile,
   );
   // The saved state arrives over QMP (migrate-incoming) once the socket is up.
-  if (spec.restore) args.push('-incoming', 'defer');
+  // -S: the loaded guest waits, so its link can be unplugged before it runs a single instruction.
+  if (spec.restore) args.push('-incoming', 'defer', '-S');
   return args;
 }
 

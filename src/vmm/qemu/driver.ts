@@ -47,7 +47,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
   }
 
   /** Runs one QMP command on a live VMM; VmmError with a hint when the process is gone or QMP fails. */
-  async function command(h: VmmProcessHandle, cmd: 'stop' | 'cont', what: string): Promise<void> {
+  async function command(h: VmmProcessHandle, cmd: 'stop' | 'cont' | 'set_link', what: string, args?: Record<string, unknown>): Promise<void> {
     if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
       throw new VmmError(`cannot ${what} VM: qemu pid ${h.pid} is not running`, {
         code: 'vmm.not_running',
@@ -69,7 +69,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
           }
         }
       }
-      await qmp.execute(cmd);
+      await qmp.execute(cmd, args);
     } catch (e) {
       throw new VmmError(`cannot ${what} VM (qemu pid ${h.pid}): ${(e as Error).message}`, {
         cause: e,
@@ -140,7 +140,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
       }
       try {
         if (spec.restore) {
-          await qemuIncoming(qmp, dirname(spec.apiSockPath), spec.restore.statePath, { signal: lo.signal, timeoutMs: launchTimeoutMs * 4 });
+          await qemuIncoming(qmp, dirname(spec.apiSockPath), spec.restore.statePath, { signal: lo.signal, timeoutMs: launchTimeoutMs * 4, isolated: spec.restore.isolated === true });
         } else {
           const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
           if (!st.running) return await fail(`qemu started but the machine is ${st.status}`);
@@ -213,6 +213,10 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
 
     async resume(h: VmmProcessHandle): Promise<void> {
       await command(h, 'cont', 'resume');
+    },
+
+    async setLink(h: VmmProcessHandle, up: boolean): Promise<void> {
+      await command(h, 'set_link', up ? 'plug the network of' : 'unplug the network of', { name: 'net0', up });
     },
 
     async snapshot(h, req, so = {}) {

@@ -181,11 +181,11 @@ export async function qemuSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
 }
 
 /**
- * The restore half: a QEMU started with `-incoming defer` takes the saved
- * stream on a Unix socket it listens on; it runs the guest on by itself when
- * the stream ends (no `-S`).
+ * The restore half: a QEMU started with `-incoming defer -S` takes the saved
+ * stream on a Unix socket it listens on and waits when it is loaded; then the
+ * guest's link is unplugged if asked (`isolated`) and the guest runs.
  */
-export async function qemuIncoming(qmp: QmpClient, runtimeDir: string, statePath: string, opts: { signal?: AbortSignal; timeoutMs: number }): Promise<void> {
+export async function qemuIncoming(qmp: QmpClient, runtimeDir: string, statePath: string, opts: { signal?: AbortSignal; timeoutMs: number; isolated?: boolean }): Promise<void> {
   const sockPath = join(runtimeDir, 'incoming.sock');
   await rm(sockPath, { force: true });
   try {
@@ -204,7 +204,13 @@ export async function qemuIncoming(qmp: QmpClient, runtimeDir: string, statePath
       if (opts.signal?.aborted) throw new VmmError('restore cancelled', { code: 'vmm.aborted' });
       const st = await qmp.execute<{ status: string; running: boolean }>('query-status');
       if (st.running) return;
-      if (st.status !== 'inmigrate' && st.status !== 'paused' && st.status !== 'prelaunch') {
+      // Loaded (QEMU runs with -S): unplug the link if asked, then let the guest run.
+      if (st.status === 'paused') {
+        if (opts.isolated) await qmp.execute('set_link', { name: 'net0', up: false });
+        await qmp.execute('cont');
+        continue;
+      }
+      if (st.status !== 'inmigrate' && st.status !== 'prelaunch') {
         throw new VmmError(`QEMU could not load the snapshot (machine ${st.status})`, { code: 'vmm.restore_failed', hint: 'the snapshot file may be truncated or from another QEMU; see the console log' });
       }
       if (Date.now() > deadline) throw new VmmError(`QEMU did not finish loading the snapshot within ${opts.timeoutMs} ms`, { code: 'vmm.restore_failed' });

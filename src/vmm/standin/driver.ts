@@ -263,6 +263,8 @@ export function createStandinDriver(behaviour: StandinBehaviours = () => ({})): 
     pause: (handle) => setPaused(handle, true),
     resume: (handle) => setPaused(handle, false),
     snapshot: (handle, req, { signal } = {}) => snapshot(handle, req, signal),
+    // No network behind a stand-in: nothing to plug.
+    setLink: async () => {},
   };
 }
 

@@ -1,6 +1,7 @@
 import { existsSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureSshKey } from '../../../src/guest/keys.js';
@@ -29,6 +30,20 @@ const missing = firstMissing(
  * restored from it has the memory and disks of that instant, and a damaged
  * state file gives one clear error.
  */
+/** Whether a TCP connection to host:port opens within ms. */
+function tcpOpen(host: string, port: number, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = connect({ host, port });
+    const done = (ok: boolean) => {
+      s.destroy();
+      resolve(ok);
+    };
+    s.setTimeout(ms, () => done(false));
+    s.once('connect', () => done(true));
+    s.once('error', () => done(false));
+  });
+}
+
 describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () => {
   const t = tempLayout('banger-snap-');
   const layout = t.layout;
@@ -131,13 +146,16 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     // A layer on a frozen qcow2 shows the guest the same disk size, not the frozen file's few megabytes.
     expect(await qcow2VirtualSize(root2.path)).toBe(await qcow2VirtualSize(req.disks[0]!.frozenPath));
     expect(await qcow2VirtualSize(work2.path)).toBe(128 * MiB);
-    const specB = { ...specFor(b, { root: root2.path, rootFormat: 'qcow2', work: work2.path, workFormat: 'qcow2' }), restore: { statePath: req.statePath } };
+    const specB = { ...specFor(b, { root: root2.path, rootFormat: 'qcow2', work: work2.path, workFormat: 'qcow2' }), restore: { statePath: req.statePath, isolated: true } };
     await driver.prepare(specB);
     const t0 = Date.now();
     const hb = await driver.launch(specB);
     handles.push(hb);
     console.log(`restore: running ${Date.now() - t0} ms after spawn`);
     expect(await driver.inspect(hb)).toEqual({ alive: true, status: 'running' });
+    // Isolated: the copy's link is unplugged, so nothing answers at the address it woke with until it is plugged.
+    expect(await tcpOpen(net!.guestIP, 22, 2000)).toBe(false);
+    await driver.setLink(hb, true);
     // Memory and both disks are as they were at the snapshot.
     expect(await ssh('cat /root/file /etc/sysfile /tmp/mem')).toBe('v1\nv1\n41');
     // Both disks take new writes across their whole size (an undersized layer gave EIO past its end).
