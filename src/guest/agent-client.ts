@@ -217,6 +217,46 @@ function vsockHandshake(sock: Socket, port: number, timeoutMs: number): Promise<
 }
 
 /**
+ * One connection on which the agent has answered, for a conversation that
+ * must not be cut: the guest's virtio-serial driver throws away unread data
+ * when the agent closes its end, which it does each time a host connection
+ * ends. So a request sent on a new connection just after another one closed
+ * could vanish (seen: a restored guest's identity lost after the readiness
+ * check's health call). Health is asked again on the same connection until it
+ * answers; after that the agent keeps reading this connection.
+ */
+export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<AgentClient> {
+  const deadline = Date.now() + opts.timeoutMs;
+  let last = 'no attempt made';
+  while (Date.now() < deadline) {
+    if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
+    let client: AgentClient | undefined;
+    try {
+      client = await AgentClient.connect(t, { timeoutMs: 2000, signal: opts.signal });
+      while (Date.now() < deadline) {
+        if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
+        try {
+          await client.health(500);
+          return client;
+        } catch (e) {
+          last = e instanceof Error ? e.message : String(e);
+          if (/closed/.test(last)) throw e;
+        }
+      }
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+      client?.close();
+      if (opts.signal?.aborted) throw e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new GuestError(`guest agent did not answer within ${Math.round(opts.timeoutMs / 1000)} s (last: ${last})`, {
+    hint: 'check the VM console log; images built before the agent existed need a rebuild',
+    code: 'guest.agent_timeout',
+  });
+}
+
+/**
  * Polls until the agent answers health, reconnecting as needed (the guest
  * may not have opened its end yet). Rejects with GuestError after timeoutMs.
  */

@@ -4,15 +4,15 @@ import { ensureSshKey, type SshKey } from '../guest/keys.js';
 import { KnownHosts, waitForSsh } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
 import { isProcessAlive } from '../host/proc/index.js';
-import { AgentClient, waitForAgent, type AgentTransport } from '../guest/agent-client.js';
+import { connectAnswering, type AgentTransport } from '../guest/agent-client.js';
 import { guestIdentity } from '../guest/identity.js';
 import type { VMRecord } from '../model/index.js';
 
 /** Tells a restored guest who it is now; its host keys are new, so the old pins go first. */
 async function sendIdentity(vm: VMRecord, pid: number, o: NonNullable<GuestReadyOptions['identity']>, knownHosts: KnownHosts, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const transport = o.agent(vm);
-  await waitForAgent(transport, { timeoutMs, signal });
-  const agent = await AgentClient.connect(transport, { signal });
+  // Health and identity on one connection: a request on a fresh one right after another closed can be lost.
+  const agent = await connectAnswering(transport, { timeoutMs, signal });
   try {
     await agent.identity(guestIdentity({ name: vm.name, guestIP: vm.runtime.guestIP, bridgeCidr: o.bridgeCidr }));
   } catch (err) {
