@@ -1,7 +1,7 @@
 import type { GuestReadyPort } from '../../machines/ports.js';
 import { GuestError } from '../errors/index.js';
 import { ensureSshKey, type SshKey } from '../guest/keys.js';
-import { KnownHosts, waitForSsh } from '../guest/ssh/index.js';
+import { KnownHosts, waitForSsh, waitForSshBanner } from '../guest/ssh/index.js';
 import type { Layout } from '../host/layout.js';
 import { isProcessAlive } from '../host/proc/index.js';
 import { connectAnswering, type AgentTransport } from '../guest/agent-client.js';
@@ -78,13 +78,18 @@ export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
       }, opts.pidCheckMs ?? 500);
       const logHint = `see the console log: ${vm.runtime.logPath} (banger vm logs ${vm.name})`;
       try {
-        if (vm.runtime.restoreFrom && opts.identity) await sendIdentity(vm, pid, opts.identity, knownHosts, local.signal, timeoutMs);
-        const session = await waitForSsh(
-          { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
-          // A restored guest's sshd is being restarted with its new keys: it is up within moments, so ask often.
-          { timeoutMs, signal: local.signal, ...(vm.runtime.restoreFrom ? { intervalMs: 50 } : {}) },
-        );
-        session.close();
+        if (vm.runtime.restoreFrom && opts.identity) {
+          await sendIdentity(vm, pid, opts.identity, knownHosts, local.signal, timeoutMs);
+          // Its login set-up is the snapshotted guest's, which answered: an SSH banner from the restarted sshd is enough
+          // (a full login costs another key exchange in a guest that has just woken; the first user connection pins the new key).
+          await waitForSshBanner(vm.runtime.guestIP, 22, { timeoutMs, signal: local.signal, intervalMs: 50 });
+        } else {
+          const session = await waitForSsh(
+            { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
+            { timeoutMs, signal: local.signal },
+          );
+          session.close();
+        }
       } catch (err) {
         if (vmmGone) {
           throw new GuestError(`the VMM of ${vm.name} (pid ${pid}) exited before the guest answered SSH`, { code: 'guest.vmm_exited', hint: logHint, cause: err });

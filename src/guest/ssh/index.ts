@@ -4,4 +4,4 @@ export { connectSsh } from './client.js';
 export type { SshTarget, SshSession } from './client.js';
 export { execStream, execCapture } from './exec.js';
 export { runInteractive } from './shell.js';
-export { waitForSsh } from './wait.js';
+export { waitForSsh, waitForSshBanner } from './wait.js';

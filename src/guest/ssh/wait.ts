@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { createConnection } from 'node:net';
 import { GuestError } from '../../errors/index.js';
 import { connectSsh, type SshSession, type SshTarget } from './client.js';
 
@@ -44,4 +45,53 @@ export async function waitForSsh(target: SshTarget, opts: WaitOptions): Promise<
       throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
     }
   }
+}
+
+/**
+ * Retries until something at host:port sends an SSH identification line
+ * ("SSH-2.0-..."), then closes: the server is up, without a key exchange.
+ * Used for a guest restored from a snapshot, whose login set-up is the
+ * snapshotted one and whose sshd has just been restarted with new host keys.
+ */
+export async function waitForSshBanner(host: string, port: number, opts: WaitOptions): Promise<string> {
+  const now = opts.now ?? Date.now;
+  const start = now();
+  let last = 'none';
+  for (;;) {
+    if (opts.signal?.aborted) throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
+    if (now() - start > opts.timeoutMs) {
+      throw new GuestError(`nothing at ${host}:${port} answered as an SSH server within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last})`, { code: 'ssh.timeout', hint: 'see the console log with banger vm logs NAME' });
+    }
+    try {
+      return await readBanner(host, port, Math.min(5000, Math.max(500, opts.timeoutMs - (now() - start))));
+    } catch (err) {
+      last = (err as Error).message;
+    }
+    try {
+      await delay(opts.intervalMs ?? 250, undefined, { signal: opts.signal });
+    } catch {
+      throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
+    }
+  }
+}
+
+function readBanner(host: string, port: number, timeoutMs: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const sock = createConnection({ host, port });
+    let buf = '';
+    const finish = (err: Error | null, line?: string) => {
+      sock.destroy();
+      if (err) reject(err);
+      else resolve(line!);
+    };
+    sock.setTimeout(timeoutMs, () => finish(new Error(`no SSH banner within ${timeoutMs} ms`)));
+    sock.on('data', (d: Buffer) => {
+      buf += d.toString('latin1');
+      const line = buf.split(/\r?\n/).find((l) => l.startsWith('SSH-'));
+      if (line) finish(null, line);
+      else if (buf.length > 8192) finish(new Error('no SSH banner in the first 8 KiB'));
+    });
+    sock.once('error', (e) => finish(e));
+    sock.once('close', () => finish(new Error('closed before an SSH banner')));
+  });
 }
