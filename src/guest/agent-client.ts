@@ -225,7 +225,7 @@ function vsockHandshake(sock: Socket, port: number, timeoutMs: number): Promise<
  * check's health call). Health is asked again on the same connection until it
  * answers; after that the agent keeps reading this connection.
  */
-export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<AgentClient> {
+export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<{ client: AgentClient; health: AgentHealth }> {
   const deadline = Date.now() + opts.timeoutMs;
   let last = 'no attempt made';
   while (Date.now() < deadline) {
@@ -236,8 +236,7 @@ export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: num
       while (Date.now() < deadline) {
         if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
         try {
-          await client.health(500);
-          return client;
+          return { client, health: await client.health(500) };
         } catch (e) {
           last = e instanceof Error ? e.message : String(e);
           if (/closed/.test(last)) throw e;
@@ -261,23 +260,7 @@ export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: num
  * may not have opened its end yet). Rejects with GuestError after timeoutMs.
  */
 export async function waitForAgent(t: AgentTransport, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<AgentHealth> {
-  const deadline = Date.now() + opts.timeoutMs;
-  let last = 'no attempt made';
-  while (Date.now() < deadline) {
-    if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
-    let client: AgentClient | undefined;
-    try {
-      client = await AgentClient.connect(t, { timeoutMs: 2000, signal: opts.signal });
-      return await client.health(Math.max(500, Math.min(3000, deadline - Date.now())));
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    } finally {
-      client?.close();
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new GuestError(`guest agent did not answer within ${Math.round(opts.timeoutMs / 1000)} s (last: ${last})`, {
-    hint: 'check the VM console log; images built before the agent existed need a rebuild',
-    code: 'guest.agent_timeout',
-  });
+  const { client, health } = await connectAnswering(t, opts);
+  client.close();
+  return health;
 }

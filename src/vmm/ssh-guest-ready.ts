@@ -12,7 +12,7 @@ import type { VMRecord } from '../model/index.js';
 async function sendIdentity(vm: VMRecord, pid: number, o: NonNullable<GuestReadyOptions['identity']>, knownHosts: KnownHosts, signal: AbortSignal, timeoutMs: number): Promise<void> {
   const transport = o.agent(vm);
   // Health and identity on one connection: a request on a fresh one right after another closed can be lost.
-  const agent = await connectAnswering(transport, { timeoutMs, signal });
+  const { client: agent } = await connectAnswering(transport, { timeoutMs, signal });
   try {
     await agent.identity(guestIdentity({ name: vm.name, guestIP: vm.runtime.guestIP, bridgeCidr: o.bridgeCidr }));
   } catch (err) {
