@@ -185,7 +185,12 @@ describe.skipIf(skipReason(missing))('VMM backend ports on real files', () => {
         kernelArgs: 'console=ttyS0 quiet panic=-1 net.ifnames=0 ip=172.16.0.7::172.16.0.1:255.255.255.0:dev:eth0:off:172.16.0.1 root=/dev/vda rw init=/sbin/init',
         rootDisk: storage.rootDisk, workDisk: storage.workDisk, network: { tap: 'bgtap3', mac: '06:00:ac:10:00:07' },
         apiSockPath: v.runtime.apiSockPath, agentSockPath: v.runtime.agentSockPath, logPath: v.runtime.logPath,
+        // A fresh generation id per launch (QEMU's vmgenid device).
+        vmGenId: expect.stringMatching(/^[0-9a-f-]{36}$/),
       });
+      const again = await planner.launchSpec(v, { storage, tap: 'bgtap3', mac: '06:00:ac:10:00:07' });
+      expect(again.vmGenId).not.toBe(spec.vmGenId);
+      expect(spec.restore).toBeUndefined();
       const fc = await createLaunchPlanner({ images, bridgeCidr: '10.9.0.1/16', extraKernelArgs: FIRECRACKER_KERNEL_ARGS }).launchSpec(vm('firecracker'), { storage, tap: 't', mac: '06:00:0a:09:00:02' });
       expect(fc.kernelArgs).toMatch(/ip=172\.16\.0\.7::10\.9\.0\.1:255\.255\.0\.0:dev:eth0:off:10\.9\.0\.1 .* reboot=k pci=off$/);
       const noKernel = createLaunchPlanner({ images: { get: () => ({ ...image, kernelPath: '/nonexistent/vmlinuz' }) }, bridgeCidr: '172.16.0.1/24' });
