@@ -72,6 +72,13 @@ describe.skipIf(skipReason(missing))('owner mode: an ordinary user runs VMs thro
     const ssh = await rig.cli(['vm', 'ssh', 'own-dev', '--', 'sh', '-c', 'id -u; stat -c "%u:%g" /etc/passwd /root/.ssh/authorized_keys'], { timeoutMs: 120_000 });
     expect(ssh.code, ssh.stderr).toBe(0);
     expect(ssh.stdout).toBe('0\n0:0\n0:0\n');
+    // Snapshots as the user: the earlier vm run left the image warm, so own-dev started from it; a fork of it runs as the user too.
+    expect(JSON.parse(created.stdout)).toMatchObject({ runtime: { startPath: 'warm' } });
+    const fork = await rig.cli(['vm', 'fork', 'own-dev', '--name', 'own-fork'], { timeoutMs: 300_000 });
+    expect(fork.code, fork.stderr).toBe(0);
+    expect((await rig.cli(['vm', 'ssh', 'own-fork', '--', 'hostname'], { timeoutMs: 120_000 })).stdout.trim()).toBe('own-fork');
+    expect(rig.vmmProcesses().map(uidOf)).toEqual([rig.user.uid, rig.user.uid]);
+    expect((await rig.cli(['vm', 'delete', '--force', 'own-fork'], { timeoutMs: 120_000 })).code).toBe(0);
     const del = await rig.cli(['vm', 'delete', 'own-dev'], { timeoutMs: 120_000 });
     expect(del.code, del.stderr).toBe(0);
     expect(rig.vmmProcesses()).toEqual([]);

@@ -184,7 +184,13 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const del = await rig.cli(['vm', 'snapshot', 'delete', 'smoke-s1']);
     expect(del.code).not.toBe(0);
     expect(del.stderr).toMatch(/in use by/);
-    expect((await rig.cli(['vm', 'delete', '--force', 'smoke-fork'], { timeoutMs: 120_000 })).code).toBe(0);
+    // A fork of a stopped VM boots its disks as they were, under its own name and address.
+    expect((await rig.cli(['vm', 'stop', 'smoke-fork'], { timeoutMs: 120_000 })).code).toBe(0);
+    const cold = await rig.cli(['vm', 'fork', 'smoke-fork', '--name', 'smoke-fork2'], { timeoutMs: 300_000 });
+    expect(cold.code, cold.stderr).toBe(0);
+    const c2 = await show('smoke-fork2');
+    expect(await ssh('smoke-fork2', 'hostname; ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; cat /root/only')).toBe(`smoke-fork2\ninet ${c2.runtime.guestIP}\nfork-only`);
+    for (const n of ['smoke-fork2', 'smoke-fork']) expect((await rig.cli(['vm', 'delete', '--force', n], { timeoutMs: 120_000 })).code).toBe(0);
   }, 900_000);
 
   it('(i) warm starts: vm run --rm makes the image warm once, then starts from it, each clone with its own host keys and random state', async () => {

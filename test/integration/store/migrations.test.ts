@@ -22,6 +22,11 @@ const SEEDERS: Record<number, (db: Database.Database) => void> = {
       ).run(vm.id, vm.name, vm.imageId, vm.state, vm.vmm, vm.runtime.guestIP, JSON.stringify(vm.spec), JSON.stringify(vm.runtime), vm.createdAt, vm.updatedAt);
     }
   },
+  // v2 added last_touched_at and workspace_json to vms.
+  2: (db) => {
+    SEEDERS[1]!(db);
+    db.prepare("UPDATE vms SET last_touched_at = updated_at, workspace_json = NULL").run();
+  },
 };
 
 let temp: TempRoot;

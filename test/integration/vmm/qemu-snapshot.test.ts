@@ -1,4 +1,4 @@
-import { existsSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
@@ -14,6 +14,7 @@ import { buildKernelArgs } from '../../../src/vmm/kernel-args.js';
 import { macFromIp } from '../../../src/host/network/index.js';
 import { createQemuDriver } from '../../../src/vmm/qemu/driver.js';
 import type { VmmLaunchSpec, VmmProcessHandle } from '../../../src/model/vmm.js';
+import { VmmError } from '../../../src/errors/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { createTestNet, type TestNet } from '../../helpers/test-net.js';
 import { tempLayout } from '../../helpers/test-layout.js';
@@ -158,10 +159,14 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     await driver.setLink(hb, true);
     // Memory and both disks are as they were at the snapshot.
     expect(await ssh('cat /root/file /etc/sysfile /tmp/mem')).toBe('v1\nv1\n41');
+    truncatedState = join(snapDir, 'truncated.bin');
+    writeFileSync(truncatedState, readFileSync(req.statePath).subarray(0, Math.floor(res.stateBytes / 2)));
     // Both disks take new writes across their whole size (an undersized layer gave EIO past its end).
     await ssh('dd if=/dev/zero of=/root/big bs=1M count=64 2>/dev/null; dd if=/dev/zero of=/big bs=1M count=64 2>/dev/null; sync; rm /root/big /big');
     await driver.kill(hb);
   }, 300_000);
+
+  let truncatedState = '';
 
   it('refuses a truncated or foreign state file with one clear error and leaves no process', async () => {
     const c = newId();
@@ -175,6 +180,15 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     await driver.prepare(spec);
     await expect(driver.launch(spec)).rejects.toThrow(/cannot restore snapshot .*foreign\.bin/);
     expect(existsSync(spec.apiSockPath)).toBe(false);
+    // Cut in the middle (the first test saved half of its real state file).
+    expect(truncatedState).not.toBe('');
+    const cut = { ...spec, restore: { statePath: truncatedState } };
+    await driver.prepare(cut);
+    const err = await driver.launch(cut).catch((e: unknown) => e as Error);
+    expect(err).toBeInstanceOf(VmmError);
+    console.log(`truncated: ${(err as Error).message}`);
+    expect((err as Error).message).toMatch(/cannot restore snapshot .*truncated\.bin/);
+    expect(existsSync(cut.apiSockPath)).toBe(false);
     expect(statSync(foreign).size).toBeGreaterThan(0);
   }, 120_000);
 });
