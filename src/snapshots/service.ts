@@ -219,7 +219,10 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       const all = store.snapshots.list();
       if (!vmRef) return all;
       const vm = resolveVm(vmRef);
-      return all.filter((s) => (vm ? s.vmId === vm.id : s.vmName === vmRef));
+      const mine = all.filter((s) => (vm ? s.vmId === vm.id : s.vmName === vmRef));
+      // A name that is neither a VM nor one a snapshot was taken of is a typo, not an empty list.
+      if (!vm && mine.length === 0) throw new NotFoundError(`no VM named ${JSON.stringify(vmRef)}`, { code: 'vm.not_found', hint: 'see: banger vm list (or banger vm snapshot list for every snapshot)' });
+      return mine;
     },
 
     async delete(ref) {
