@@ -324,6 +324,13 @@ export function createVmService(
           if (params.nat !== undefined) spec.natEnabled = params.nat;
           if (params.diskSize !== undefined) {
             const bytes = parseSizeOrThrow(params.diskSize);
+            // Its work disk is a qcow2 layer on a snapshot's frozen disk, whose ext4 cannot be grown offline.
+            if (vm.runtime.baseSnapshotId && bytes !== spec.workDiskSizeBytes) {
+              throw new InvalidInputError(`the work disk of VM ${vm.name} is layered on a snapshot and cannot grow`, {
+                hint: `make a new VM of the size you need (banger vm create --disk-size ${params.diskSize}) and copy what you need across`,
+                code: 'vm.disk_layered',
+              });
+            }
             if (bytes < spec.workDiskSizeBytes) {
               throw new InvalidInputError(`disk size ${params.diskSize} is smaller than the current ${formatSize(spec.workDiskSizeBytes)}`, {
                 hint: 'work disks only grow; create a new VM for a smaller one',

@@ -25,6 +25,12 @@ export const VmCreateParams = z
     noStart: z.boolean().optional(),
     /** Boot the kernel even when a warm snapshot of the image fits. */
     cold: z.boolean().optional(),
+    /**
+     * The VM is deleted after use (`vm run --rm`): if it boots cold, it may be
+     * snapshotted as the image's warm snapshot. A kept VM never is: a snapshot
+     * layers its disks, and a layered work disk cannot grow.
+     */
+    ephemeral: z.boolean().optional(),
   })
   .strict();
 export type VmCreateParams = z.infer<typeof VmCreateParams>;

@@ -39,7 +39,7 @@ export interface SnapshotService {
   fork(source: string, name: string, opts?: { nat?: boolean; noStart?: boolean }): Promise<VMRecord>;
   /** vm.create: warm from the image's snapshot when one fits (and `cold` is not set). */
   createVm(params: VmCreateParams): Promise<VMRecord>;
-  /** After a start: the first cold start of a warm-eligible VM leaves the image's warm snapshot behind. */
+  /** After a start: the first cold start of an ephemeral VM (`vm run --rm`) of a size leaves the image's warm snapshot behind. */
   afterStart(vm: VMRecord): Promise<VMRecord>;
   /** `image warm`: the current warm snapshot for that sizing, taken now if missing. */
   warm(imageRef: string, sizing: Pick<VmCreateParams, 'vcpu' | 'memoryMiB' | 'diskSize'>): Promise<SnapshotRecord>;
@@ -265,16 +265,13 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
     async createVm(params) {
       const service = await deps.vms();
-      if (params.cold) {
-        const { cold: _cold, ...rest } = params;
-        return service.create(rest);
-      }
+      if (params.cold) return service.create(params);
       const vm = await service.create(params, {
         // Decided on the built row, with every default applied.
         shape: async (record) => {
           const decided = await warmFor(record);
           if (decided.snap) return linkedTo(decided.snap, 'warm')(record);
-          if (!decided.blocker) warmCandidates.set(record.id, decided.key);
+          if (!decided.blocker && params.ephemeral) warmCandidates.set(record.id, decided.key);
           return record;
         },
       });

@@ -83,6 +83,8 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
     expect(forkSnap.purpose).toBe('fork');
     expect(d.dig('sn-b.vm')).toEqual({ ip: fork.runtime.guestIP, status: 'NOERROR' });
 
+    // Its disks are layers on snapshots now: the work disk cannot grow (said, not silently ignored).
+    await expect(c.call('vm.set', { name: 'sn-b', diskSize: '64G' })).rejects.toThrow(/layered on a snapshot and cannot grow/);
     // Fork of a snapshot by name.
     const fork2 = await c.call('vm.fork', { source: 'sn-a-1', name: 'sn-c', noStart: true });
     expect(fork2).toMatchObject({ state: 'created', spec: { vcpuCount: restored.spec.vcpuCount } });
@@ -101,9 +103,15 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
     expect(readdirSync(snapDir())).toEqual([]);
   }, 60_000);
 
-  it('warm starts: the first create of a sizing leaves a warm snapshot, the next starts from it; --cold does not', async () => {
+  it('warm starts: the first ephemeral VM of a sizing leaves a warm snapshot, the next starts from it; --cold does not; a kept VM is never snapshotted for it', async () => {
     const c = await d.client();
-    const first = await c.call('vm.create', { name: 'wm-1', vcpu: 1, memoryMiB: 256 });
+    // A kept VM of a new sizing boots cold and stays unlayered (its work disk can still grow).
+    const kept = await c.call('vm.create', { name: 'wm-0', vcpu: 1, memoryMiB: 256 });
+    expect(kept.runtime).toMatchObject({ startPath: 'cold' });
+    expect(kept.runtime.baseSnapshotId).toBeUndefined();
+    expect((await c.call('vm.snapshot.list', {})).filter((s) => s.purpose === 'warm')).toHaveLength(0);
+    expect((await c.call('vm.set', { name: 'wm-0', diskSize: '16G' })).spec.workDiskSizeBytes).toBe(16 * 1024 ** 3);
+    const first = await c.call('vm.create', { name: 'wm-1', vcpu: 1, memoryMiB: 256, ephemeral: true });
     expect(first.runtime.startPath).toBe('cold');
     const warm = (await c.call('vm.snapshot.list', {})).filter((s) => s.purpose === 'warm');
     expect(warm).toHaveLength(1);
@@ -115,13 +123,13 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
     expect(cold.runtime.startPath).toBe('cold');
     expect(cold.runtime.baseSnapshotId).toBeUndefined();
     // Another sizing has no warm snapshot yet.
-    expect((await c.call('vm.create', { name: 'wm-4', vcpu: 2, memoryMiB: 256 })).runtime.startPath).toBe('cold');
+    expect((await c.call('vm.create', { name: 'wm-4', vcpu: 2, memoryMiB: 256, ephemeral: true })).runtime.startPath).toBe('cold');
     expect((await c.call('vm.snapshot.list', {})).filter((s) => s.purpose === 'warm')).toHaveLength(2);
 
     // image warm answers with the existing one.
     const again = await c.call('image.warm', { name: warm[0]!.imageId, vcpu: 1, memoryMiB: 256 });
     expect(again.id).toBe(warm[0]!.id);
-    for (const n of ['wm-1', 'wm-2', 'wm-3', 'wm-4']) await c.call('vm.delete', { name: n, force: true });
+    for (const n of ['wm-0', 'wm-1', 'wm-2', 'wm-3', 'wm-4']) await c.call('vm.delete', { name: n, force: true });
   }, 60_000);
 
   it('a snapshot of a VM in a transition is refused at once, saying what is in progress', async () => {

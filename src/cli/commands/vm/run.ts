@@ -73,6 +73,8 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
         noStart: true,
         // vm.start has no such flag: the choice is made at create, for the start below.
         ...(opts.cold === true ? { cold: true } : {}),
+        // Deleted afterwards: the daemon may make it the image's warm snapshot (a kept VM is never layered behind the user's back).
+        ...(opts.rm === true ? { ephemeral: true } : {}),
       }),
     );
     created = true;

@@ -264,6 +264,18 @@ describe('--cold and the start path', () => {
       expect(stderr).toContain('spec: 1 vcpu · 256 MiB · 1G disk · r1 (172.16.0.4) · cold boot\n');
       expect(r.code).toBe(1);
     });
+
+    it('--rm marks the VM ephemeral: the daemon may make it the image\'s warm snapshot', async () => {
+      const r = await cli(['vm', 'run', '--rm', '--name', 'r2', '--', 'true'], {
+        'vm.create': () => vm('r2', { state: 'created' }),
+        'vm.start': () => vm('r2', {}, { startPath: 'cold' }),
+        'vm.ssh': () => {
+          throw new NotFoundError('stop here');
+        },
+        'vm.delete': () => ({ deleted: 'r2' }),
+      });
+      expect(r.calls[0]).toEqual(['vm.create', { name: 'r2', noStart: true, ephemeral: true }]);
+    });
   });
 });
 
