@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { GuestError } from '../../../src/errors/index.js';
 import { waitForSshBanner } from '../../../src/guest/ssh/index.js';
@@ -8,7 +8,7 @@ describe('waitForSshBanner', () => {
   afterEach(() => {
     for (const s of servers.splice(0)) s.close();
   });
-  const listen = (onConn: (s: import('node:net').Socket) => void) =>
+  const listen = (onConn: (s: Socket) => void) =>
     new Promise<number>((resolve) => {
       const srv = createServer(onConn);
       servers.push(srv);
