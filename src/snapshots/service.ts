@@ -104,6 +104,14 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     };
   }
 
+  /** VM-timestamp, with -2, -3... when two are taken in the same second. */
+  function defaultName(base: string): string {
+    const trim = (n: string) => n.slice(0, 63).replace(/-+$/, '');
+    let name = trim(base);
+    for (let i = 2; store.snapshots.nameTaken(name); i++) name = `${trim(base).slice(0, 60)}-${i}`;
+    return name;
+  }
+
   function checkName(name: string): void {
     if (!SNAPSHOT_NAME_PATTERN.test(name)) {
       throw new InvalidInputError(`snapshot name ${JSON.stringify(name)} is not valid`, { code: 'snapshot.name_invalid', hint: 'use 1-63 lowercase letters, digits and inner hyphens, e.g. --name before-upgrade' });
@@ -113,7 +121,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
 
   async function take(vmRef: string, opts: { name?: string; purpose?: SnapshotRecord['purpose']; warmKey?: string } = {}): Promise<SnapshotRecord> {
     const vm = store.vms.resolve(vmRef);
-    const name = opts.name ?? `${vm.name}-${stamp(nowIso())}`.slice(0, 63).replace(/-+$/, '');
+    const name = opts.name ?? defaultName(`${vm.name}-${stamp(nowIso())}`);
     checkName(name);
     const planned = plannedRecord(vm, name, opts.purpose ?? 'user', opts.warmKey ?? null);
     const plan: VmSnapshotPlan = {

@@ -53,8 +53,12 @@ describe.skipIf(missing !== null)(gated('bangerd snapshots with stand-in VMs', m
     expect(disk.name).toMatch(/^sn-a-\d{8}-\d{6}$/);
     expect((await c.call('vm.show', { name: 'sn-a' })).state).toBe('stopped');
 
+    // Two unnamed snapshots within one second still get names of their own.
+    const again = await c.call('vm.snapshot.create', { name: 'sn-a' });
+    expect(again.name).not.toBe(disk.name);
+    expect(again.parentId).toBe(disk.id);
     const listed = await c.call('vm.snapshot.list', { name: 'sn-a' });
-    expect(listed.map((s) => s.name)).toEqual(['sn-a-1', disk.name]);
+    expect(listed.map((s) => s.name)).toEqual(['sn-a-1', disk.name, again.name]);
 
     // A VM that never started has no disks to snapshot.
     await c.call('vm.create', { name: 'sn-new', noStart: true, cold: true });
