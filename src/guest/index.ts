@@ -1,3 +1,3 @@
 export { ensureSshKey } from './keys.js';
-export { AgentClient, AGENT_VSOCK_PORT } from './agent-client.js';
+export { AGENT_VSOCK_PORT, connectAnswering } from './agent-client.js';
 export type { AgentTransport } from './agent-client.js';

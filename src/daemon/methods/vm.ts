@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
-import { AgentClient, ensureSshKey } from '../../guest/index.js';
+import { connectAnswering, ensureSshKey } from '../../guest/index.js';
 import { labelHttpRows, mergeListeners, type GuestListener } from '../../guest/ports/index.js';
 import { ConflictError } from '../../errors/index.js';
 import { readHandlesFile } from '../../host/handles-file.js';
@@ -91,7 +91,8 @@ export const vmMethods = {
     params: VmRefParams,
     handler: async (params, ctx) => {
       const vm = requireRunning(ctx.services.vms.get(params.name), 'list the ports of');
-      const agent = await AgentClient.connect(VMM_BACKENDS[vm.vmm].agentTransport(vm), { timeoutMs: 5000 });
+      // Asked on a connection the agent has answered: a request on a fresh one right after another closed can be lost.
+      const { client: agent } = await connectAnswering(VMM_BACKENDS[vm.vmm].agentTransport(vm), { timeoutMs: 5000 });
       let listeners;
       try {
         listeners = await agent.ports();
