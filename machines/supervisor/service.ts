@@ -187,11 +187,13 @@ export function createVmService(
     return fresh(vm);
   }
 
-  function control(ref: string, op: 'pause' | 'resume'): Promise<VMRecord> {
+  /** Every per-VM operation's entry: ready check, name resolution, then `exclusive`; anything thrown becomes the rejection. */
+  function onVm<T>(ref: string, op: VmOp, body: (vm: VMRecord) => Promise<T>, o: { allowOver?: VmOp[]; first?: ((vm: VMRecord) => void) | undefined } = {}): Promise<T> {
     try {
       ensureReady();
       const vm = ports.store.resolve(ref);
-      return exclusive(vm, op, () => doControl(vm, op));
+      o.first?.(vm);
+      return exclusive(vm, op, () => body(vm), o.allowOver);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -218,29 +220,17 @@ export function createVmService(
 
   return {
     snapshot(ref, plan) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        return exclusive(vm, 'snapshot', () => doSnapshot(vm, plan));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return onVm(ref, 'snapshot', (vm) => doSnapshot(vm, plan));
     },
 
     reset(ref, reset) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        return exclusive(vm, 'restore', async () => {
-          const state = stateOf(actorOf(vm));
-          const wasRunning = state === 'running' || state === 'paused';
-          if (state !== 'stopped' && state !== 'created') await doStop(vm, true);
-          const { start } = await reset(fresh(vm), wasRunning);
-          return start ? doStart(fresh(vm)) : fresh(vm);
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return onVm(ref, 'restore', async (vm) => {
+        const state = stateOf(actorOf(vm));
+        const wasRunning = state === 'running' || state === 'paused';
+        if (state !== 'stopped' && state !== 'created') await doStop(vm, true);
+        const { start } = await reset(fresh(vm), wasRunning);
+        return start ? doStart(fresh(vm)) : fresh(vm);
+      });
     },
 
     async create(params, createOpts) {
@@ -262,98 +252,74 @@ export function createVmService(
     },
 
     start(ref) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        return exclusive(vm, 'start', () => doStart(vm));
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return onVm(ref, 'start', doStart);
     },
 
     stop(ref, stopOpts) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        if (stopOpts?.force) escalate(vm, 'stop');
-        return exclusive(vm, 'stop', () => doStop(vm, stopOpts?.force), ['start']);
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      // --force repeating a stop in flight tells it to kill now (escalate), then joins it.
+      const first = stopOpts?.force ? (vm: VMRecord) => escalate(vm, 'stop') : undefined;
+      return onVm(ref, 'stop', (vm) => doStop(vm, stopOpts?.force), { allowOver: ['start'], first });
     },
 
     restart(ref) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        return exclusive(vm, 'restart', async () => {
-          await doStop(vm);
-          return doStart(vm);
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+      return onVm(ref, 'restart', async (vm) => {
+        await doStop(vm);
+        return doStart(vm);
+      });
     },
 
     delete(ref, stopOpts) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        if (stopOpts?.force) escalate(vm, 'delete');
-        return exclusive(vm, 'delete', async () => {
+      const first = stopOpts?.force ? (vm: VMRecord) => escalate(vm, 'delete') : undefined;
+      return onVm(
+        ref,
+        'delete',
+        async (vm) => {
           const actor = actorOf(vm);
           if (stateOf(actor) !== 'created' && stateOf(actor) !== 'stopped') await doStop(vm, stopOpts?.force);
           actor.send({ type: 'vm.delete' });
           const s = (await waitFor(actor, (x) => x.status !== 'active' || stateOf(actor) === 'error', { timeout: opts.opTimeoutMs })) as VmSnap;
           if (s.status === 'active' && s.context.failure) throw failureToError(s.context.failure);
           return { deleted: vm.name };
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+        },
+        { first },
+      );
     },
 
     set(ref, params) {
-      try {
-        ensureReady();
-        const vm = ports.store.resolve(ref);
-        return exclusive(vm, 'set', async () => {
-          const spec = { ...vm.spec };
-          if (params.vcpu !== undefined) spec.vcpuCount = params.vcpu;
-          if (params.memoryMiB !== undefined) spec.memoryMiB = params.memoryMiB;
-          if (params.nat !== undefined) spec.natEnabled = params.nat;
-          if (params.diskSize !== undefined) {
-            const bytes = parseSizeOrThrow(params.diskSize);
-            // Its work disk is a qcow2 layer on a snapshot's frozen disk, whose ext4 cannot be grown offline.
-            if (vm.runtime.baseSnapshotId && bytes !== spec.workDiskSizeBytes) {
-              throw new InvalidInputError(`the work disk of VM ${vm.name} is layered on a snapshot and cannot grow`, {
-                hint: `make a new VM of the size you need (banger vm create --disk-size ${params.diskSize}) and copy what you need across`,
-                code: 'vm.disk_layered',
-              });
-            }
-            if (bytes < spec.workDiskSizeBytes) {
-              throw new InvalidInputError(`disk size ${params.diskSize} is smaller than the current ${formatSize(spec.workDiskSizeBytes)}`, {
-                hint: 'work disks only grow; create a new VM for a smaller one',
-                code: 'vm.disk_shrink',
-              });
-            }
-            spec.workDiskSizeBytes = bytes;
+      return onVm(ref, 'set', async (vm) => {
+        const spec = { ...vm.spec };
+        if (params.vcpu !== undefined) spec.vcpuCount = params.vcpu;
+        if (params.memoryMiB !== undefined) spec.memoryMiB = params.memoryMiB;
+        if (params.nat !== undefined) spec.natEnabled = params.nat;
+        if (params.diskSize !== undefined) {
+          const bytes = parseSizeOrThrow(params.diskSize);
+          // Its work disk is a qcow2 layer on a snapshot's frozen disk, whose ext4 cannot be grown offline.
+          if (vm.runtime.baseSnapshotId && bytes !== spec.workDiskSizeBytes) {
+            throw new InvalidInputError(`the work disk of VM ${vm.name} is layered on a snapshot and cannot grow`, {
+              hint: `make a new VM of the size you need (banger vm create --disk-size ${params.diskSize}) and copy what you need across`,
+              code: 'vm.disk_layered',
+            });
           }
-          if (!ports.store.update(vm.id, { spec })) throw new InternalError(`could not save VM ${vm.name}`, { hint: 'see bangerd.log' });
-          actorOf(vm).send({ type: 'vm.configure', spec });
-          return fresh(vm);
-        });
-      } catch (err) {
-        return Promise.reject(err);
-      }
+          if (bytes < spec.workDiskSizeBytes) {
+            throw new InvalidInputError(`disk size ${params.diskSize} is smaller than the current ${formatSize(spec.workDiskSizeBytes)}`, {
+              hint: 'work disks only grow; create a new VM for a smaller one',
+              code: 'vm.disk_shrink',
+            });
+          }
+          spec.workDiskSizeBytes = bytes;
+        }
+        if (!ports.store.update(vm.id, { spec })) throw new InternalError(`could not save VM ${vm.name}`, { hint: 'see bangerd.log' });
+        actorOf(vm).send({ type: 'vm.configure', spec });
+        return fresh(vm);
+      });
     },
 
     pause(ref) {
-      return control(ref, 'pause');
+      return onVm(ref, 'pause', (vm) => doControl(vm, 'pause'));
     },
 
     resume(ref) {
-      return control(ref, 'resume');
+      return onVm(ref, 'resume', (vm) => doControl(vm, 'resume'));
     },
 
     touch(ref) {

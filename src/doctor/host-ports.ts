@@ -13,7 +13,7 @@ import { includeStatus } from '../guest/ssh-config/index.js';
 import { probeUnshare, unshareProblems } from '../images/debian/unshare.js';
 import { formatSize } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
-import { allocatedBytes } from '../host/storage/index.js';
+import { dirAllocatedBytes } from '../host/storage/index.js';
 import { canReflink } from '../vmm/firecracker/reflink.js';
 import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
 import type { AcceleratorReport, DoctorPorts, VmDefaultReport } from './types.js';
@@ -189,10 +189,7 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       const dir = layout.snapshotsDir;
       const names = existsSync(dir) ? readdirSync(dir) : [];
       let bytes = 0;
-      for (const n of names) {
-        const sub = join(dir, n);
-        for (const f of existsSync(sub) ? readdirSync(sub) : []) bytes += await allocatedBytes(join(sub, f)).catch(() => 0);
-      }
+      for (const n of names) bytes += await dirAllocatedBytes(join(dir, n));
       // Compared where each would be made: the nearest existing ancestor.
       const dev = async (p: string) => (await stat(nearestExisting(p))).dev;
       const sameFilesystemAsVms = (await dev(dir)) === (await dev(layout.vmsDir));

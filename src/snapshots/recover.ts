@@ -1,9 +1,10 @@
-import { rename, rm, stat } from 'node:fs/promises';
+import { rename, rm } from 'node:fs/promises';
 import type { VmStorePort } from '../../machines/index.js';
 import { createOverlay, diskFormat } from '../host/storage/index.js';
 import type { SnapshotRecord, VMRecord } from '../model/index.js';
 import type { Store } from '../store/index.js';
 import { freezeStoppedDisks } from '../vmm/storage.js';
+import { pathExists } from '../host/path-exists.js';
 
 /**
  * Settles the snapshots a crash (bangerd killed mid-snapshot) left `pending`,
@@ -26,7 +27,6 @@ export async function recoverPendingSnapshots(
 ): Promise<{ kept: string[]; removed: string[] }> {
   const kept: string[] = [];
   const removed: string[] = [];
-  const exists = (p: string) => stat(p).then(() => true, () => false);
   for (const snap of store.snapshots.pending()) {
     const vm = store.vms.getById(snap.vmId);
     const pairs = vm
@@ -38,18 +38,18 @@ export async function recoverPendingSnapshots(
     let frozen = 0;
     for (const [active, frozenPath] of pairs) {
       await rm(`${active}.new`, { force: true });
-      if (await exists(`${active}.next`)) {
-        if (!(await exists(frozenPath)) && (await exists(active))) await rename(active, frozenPath);
+      if (await pathExists(`${active}.next`)) {
+        if (!(await pathExists(frozenPath)) && (await pathExists(active))) await rename(active, frozenPath);
         await rename(`${active}.next`, active);
-      } else if ((await exists(frozenPath)) && !(await exists(active))) {
+      } else if ((await pathExists(frozenPath)) && !(await pathExists(active))) {
         await createOverlay({ backingPath: frozenPath, backingFormat: await diskFormat(frozenPath), overlayPath: active });
       }
-      if (await exists(frozenPath)) frozen++;
+      if (await pathExists(frozenPath)) frozen++;
     }
     // A stopped VM's freeze goes disk by disk: finish it offline, or the frozen half would be dropped under the VM.
     if (vm && frozen > 0 && frozen < pairs.length && vm.state !== 'running' && vm.state !== 'paused') {
       for (const [i, [active, frozenPath]] of pairs.entries()) {
-        if (await exists(frozenPath)) continue;
+        if (await pathExists(frozenPath)) continue;
         await freezeStoppedDisks([{ drive: i === 0 ? 'root' : 'work', activePath: active, frozenPath }]);
         frozen++;
       }

@@ -1,13 +1,14 @@
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VmService, VmStorePort, VmSnapshotPlan } from '../../machines/index.js';
 import { ConflictError, InvalidInputError, NotFoundError } from '../errors/index.js';
-import { allocatedBytes } from '../host/storage/index.js';
+import { dirAllocatedBytes } from '../host/storage/index.js';
 import type { Image, SnapshotRecord, VMRecord } from '../model/index.js';
 import { SNAPSHOT_NAME_PATTERN, newId, nowIso } from '../model/index.js';
 import type { VmCreateParams } from '../model/schemas.js';
 import type { Store } from '../store/index.js';
 import { warmKey } from './warm.js';
+import { pathExists } from '../host/path-exists.js';
 
 /**
  * Snapshots, restores, forks and warm starts. Rows and files are this
@@ -74,12 +75,6 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
     if (snap.dir.startsWith(deps.snapshotsDir + '/')) await rm(snap.dir, { recursive: true, force: true });
   }
 
-  async function dirBytes(dir: string): Promise<number> {
-    let total = 0;
-    for (const f of await readdir(dir).catch(() => [] as string[])) total += await allocatedBytes(join(dir, f)).catch(() => 0);
-    return total;
-  }
-
   function plannedRecord(vm: VMRecord, name: string, purpose: SnapshotRecord['purpose'], key: string | null): SnapshotRecord {
     const id = newId();
     const dir = join(deps.snapshotsDir, id);
@@ -141,11 +136,11 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
       const files = { ...planned.files };
       if (live) {
         files.state = plan.statePath;
-        if (await stat(plan.memoryPath).then(() => true, () => false)) files.memory = plan.memoryPath;
+        if (await pathExists(plan.memoryPath)) files.memory = plan.memoryPath;
       }
       // The VM's disks are now layers on this snapshot's: it depends on it from here on.
       deps.vmStore.update(vm.id, { links: { baseSnapshotId: planned.id } });
-      const ready = { kind: live ? ('memory' as const) : ('disk' as const), files, sizeBytes: await dirBytes(planned.dir), pausedMs: live ? (result?.pausedMs ?? 0) : null };
+      const ready = { kind: live ? ('memory' as const) : ('disk' as const), files, sizeBytes: await dirAllocatedBytes(planned.dir), pausedMs: live ? (result?.pausedMs ?? 0) : null };
       store.snapshots.markReady(planned.id, ready);
       deps.logger.info({ vm: vm.name, snapshot: name, kind: ready.kind, pausedMs: ready.pausedMs, bytes: ready.sizeBytes }, 'snapshot taken');
       return { ...planned, ...ready };
@@ -154,7 +149,7 @@ export function createSnapshotService(deps: SnapshotServiceDeps): SnapshotServic
         // The VM runs on layers over the frozen disks: they are a consistent disk-only snapshot, kept and linked.
         deps.vmStore.update(vm.id, { links: { baseSnapshotId: planned.id } });
         await rm(plan.statePath, { force: true });
-        store.snapshots.markReady(planned.id, { kind: 'disk', files: planned.files, sizeBytes: await dirBytes(planned.dir), pausedMs: null });
+        store.snapshots.markReady(planned.id, { kind: 'disk', files: planned.files, sizeBytes: await dirAllocatedBytes(planned.dir), pausedMs: null });
         throw new ConflictError(`${(err as Error).message}; the VM runs on, and its disks at that instant are kept as snapshot ${name} (disks only)`, {
           code: 'snapshot.state_failed',
           hint: (err as { hint?: string }).hint ?? 'see bangerd.log',

@@ -1,4 +1,5 @@
 import { access, constants, stat } from 'node:fs/promises';
+import { pathExists } from '../host/path-exists.js';
 
 /**
  * Decides which accelerator QEMU should use. /dev/kvm existing is not enough:
@@ -32,7 +33,7 @@ export async function probeKvm(env: AccelProbeEnv = {}): Promise<KvmState> {
   const st = await stat(dev).catch(() => undefined);
   if (!st?.isCharacterDevice()) return 'absent';
   // kvm_pvm registers its own module; when loaded it is the provider behind /dev/kvm.
-  if (await exists(`${mods}/kvm_pvm`)) return 'pvm';
+  if (await pathExists(`${mods}/kvm_pvm`)) return 'pvm';
   try {
     await access(dev, constants.R_OK | constants.W_OK);
   } catch {
@@ -66,11 +67,4 @@ export async function chooseAccel(setting: AccelSetting = 'auto', env: AccelProb
   return decideAccel(setting, await probeKvm(env), env.devKvm);
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+

@@ -60,20 +60,17 @@ export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHar
   }
   const gate = new GateController();
   const steps = createVmSteps(bundle.ports, { bridge: BRIDGE, stopTimeoutMs: 100 });
+  /** A step that waits at its gate (and honours its abort) before it runs for real. */
+  const gatedStep = <I, R>(id: string, step: (a: { input: I; signal: AbortSignal; system: Parameters<typeof steps.prepareStorage>[0]['system']; self: AnyActorRef }) => Promise<R>) =>
+    fromPromise<R, I>(async (a) => {
+      await gate.enter(id, a.signal);
+      return step(a);
+    });
   const gated = vmMachine.provide({
     actors: {
-      prepareStorage: fromPromise(async (a: Parameters<typeof steps.prepareStorage>[0]) => {
-        await gate.enter('prepareStorage', a.signal);
-        return steps.prepareStorage(a);
-      }),
-      acquireNetwork: fromPromise(async (a: Parameters<typeof steps.acquireNetwork>[0]) => {
-        await gate.enter('acquireNetwork', a.signal);
-        return steps.acquireNetwork(a);
-      }),
-      launchVmm: fromPromise(async (a: Parameters<typeof steps.launchVmm>[0]) => {
-        await gate.enter('launchVmm', a.signal);
-        return steps.launchVmm(a);
-      }),
+      prepareStorage: gatedStep('prepareStorage', steps.prepareStorage),
+      acquireNetwork: gatedStep('acquireNetwork', steps.acquireNetwork),
+      launchVmm: gatedStep('launchVmm', steps.launchVmm),
       waitForGuest: fromPromise(async (a: { input: StepInput & { pid: number }; signal: AbortSignal } & Omit<Parameters<typeof steps.waitForGuest>[0], 'input' | 'signal'>) => {
         await gate.enter('waitForGuest', a.signal);
         return steps.waitForGuest(a);
@@ -87,22 +84,10 @@ export async function startVmHarness(opts: VmHarnessOptions = {}): Promise<VmHar
         await gate.enter('destroyStorage');
         return steps.destroyStorage(a);
       }),
-      pauseVmm: fromPromise(async (a: Parameters<typeof steps.pauseVmm>[0]) => {
-        await gate.enter('pauseVmm', a.signal);
-        return steps.pauseVmm(a);
-      }),
-      snapshotVmm: fromPromise(async (a: Parameters<typeof steps.snapshotVmm>[0]) => {
-        await gate.enter('snapshotVmm', a.signal);
-        return steps.snapshotVmm(a);
-      }),
-      snapshotDisks: fromPromise(async (a: Parameters<typeof steps.snapshotDisks>[0]) => {
-        await gate.enter('snapshotDisks', a.signal);
-        return steps.snapshotDisks(a);
-      }),
-      resumeVmm: fromPromise(async (a: Parameters<typeof steps.resumeVmm>[0]) => {
-        await gate.enter('resumeVmm', a.signal);
-        return steps.resumeVmm(a);
-      }),
+      pauseVmm: gatedStep('pauseVmm', steps.pauseVmm),
+      snapshotVmm: gatedStep('snapshotVmm', steps.snapshotVmm),
+      snapshotDisks: gatedStep('snapshotDisks', steps.snapshotDisks),
+      resumeVmm: gatedStep('resumeVmm', steps.resumeVmm),
     },
     actions: vmActions(bundle.ports),
   });

@@ -82,6 +82,13 @@ export async function allocatedBytes(path: string): Promise<number> {
   return st.blocks * 512;
 }
 
+/** Allocated bytes of the files directly in `dir` (0 for a missing dir or an unreadable file). */
+export async function dirAllocatedBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const f of await readdir(dir).catch(() => [] as string[])) total += await allocatedBytes(join(dir, f)).catch(() => 0);
+  return total;
+}
+
 /**
  * Copies a directory tree into the root of an existing (unmounted) ext4 image
  * with debugfs, so nothing is mounted and no privilege is needed. Entries are

@@ -1,7 +1,8 @@
-import { access, mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { dirname, isAbsolute } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, which } from '../exec/index.js';
+import { pathExists } from '../path-exists.js';
 
 /**
  * Per-VM copy-on-write system overlay over an image's read-only rootfs.
@@ -56,7 +57,7 @@ export async function createOverlay(opts: CreateOverlayOptions): Promise<Overlay
   if (kind === 'qcow2' && !(await which('qemu-img'))) kind = 'sparse-copy';
   const format = kind === 'qcow2' ? 'qcow2' : 'raw';
 
-  if (await exists(opts.overlayPath)) return { path: opts.overlayPath, kind, format };
+  if (await pathExists(opts.overlayPath)) return { path: opts.overlayPath, kind, format };
 
   await mkdir(dirname(opts.overlayPath), { recursive: true });
   const tmp = `${opts.overlayPath}.tmp-${process.pid}`;
@@ -112,11 +113,4 @@ export async function removeOverlay(overlayPath: string): Promise<void> {
   await rm(`${overlayPath}.tmp-${process.pid}`, { force: true });
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
+

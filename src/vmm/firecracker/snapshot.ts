@@ -3,6 +3,7 @@ import { VmmError } from '../../errors/index.js';
 import type { VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult } from '../../model/vmm.js';
 import { fcCall } from './api-client.js';
 import { freezeDisk, type CloneFile } from './reflink.js';
+import { pathExists } from '../../host/path-exists.js';
 
 /**
  * A Firecracker snapshot of a live VM: pause, PUT /snapshot/create (vmstate +
@@ -23,7 +24,6 @@ function checkAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new VmmError('snapshot cancelled', { code: 'vmm.aborted', hint: 'nothing was kept; take the snapshot again' });
 }
 
-const exists = (path: string): Promise<boolean> => stat(path).then(() => true, () => false);
 
 /** The error for a failed step: Firecracker's own (fault_message and hint) kept as is, anything else given a hint. */
 function asSnapshotError(e: unknown, pid: number, signal: AbortSignal | undefined): VmmError {
@@ -41,7 +41,7 @@ export async function takeSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
   const targets = [req.statePath, req.memoryPath, ...req.disks.map((d) => d.frozenPath)];
   // Never overwrite (and on failure remove) a file this call did not make: a frozen disk may back other layers.
   for (const t of targets) {
-    if (await exists(t)) {
+    if (await pathExists(t)) {
       throw new VmmError(`cannot snapshot: ${t} already exists`, { code: 'vmm.snapshot_failed', hint: 'each snapshot needs fresh files; this is a bug in banger if it reuses a path' });
     }
   }

@@ -8,6 +8,7 @@ import type { VmmDiskFreeze, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotRe
 import { diskFullError } from '../../host/disk-full.js';
 import { run } from '../../host/exec/index.js';
 import { QmpClient } from './qmp-client.js';
+import { pathExists } from '../../host/path-exists.js';
 
 /**
  * QEMU snapshots are a migration to a file plus external qcow2 snapshots of
@@ -65,9 +66,9 @@ async function undoFreeze(d: VmmDiskFreeze): Promise<void> {
   const next = `${d.activePath}.next`;
   // Made but never switched to (the transaction failed): nothing uses it.
   await rm(`${d.activePath}.new`, { force: true });
-  const hasFrozen = await stat(d.frozenPath).then(() => true, () => false);
-  const hasNext = await stat(next).then(() => true, () => false);
-  const hasActive = await stat(d.activePath).then(() => true, () => false);
+  const hasFrozen = await pathExists(d.frozenPath);
+  const hasNext = await pathExists(next);
+  const hasActive = await pathExists(d.activePath);
   // Renamed old content but not the new layer yet: the new layer is what the VM writes, so it takes the name.
   if (hasNext && !hasActive) await rename(next, d.activePath);
   else if (!hasActive && hasFrozen) await rename(d.frozenPath, d.activePath);
