@@ -12,8 +12,7 @@
  * `UI_CSRF_HEADER: 1` (not sendable cross-origin without a CORS preflight,
  * which the server never grants). Anything else is 403 and changes nothing.
  */
-import type { Image, MachineGraph, SnapshotRecord, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
-import type { PortRow } from '../rpc/methods.js';
+import type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
 
 export const UI_COOKIE = 'banger_ui';
 export const UI_CSRF_HEADER = 'x-banger-ui';
