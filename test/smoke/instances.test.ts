@@ -47,7 +47,7 @@ describe.skipIf(skipReason(missing))('two instances on one host with real VMs', 
 
   it('A runs a VM; B on the same network is refused in one line naming A; B on its own network runs and fails VMs; A is untouched', async () => {
     const created = await a.cli(['vm', 'create', '--name', 'a-keep', '--json'], { timeoutMs: 300_000 });
-    expect(created.code, created.stderr).toBe(0);
+    expect(created.code, a.why(created)).toBe(0);
     const keep = JSON.parse(created.stdout) as { runtime: { tapDevice: string } };
     // Let A's tap pool refill before taking the snapshot.
     await new Promise((r) => setTimeout(r, 2000));
@@ -63,10 +63,10 @@ describe.skipIf(skipReason(missing))('two instances on one host with real VMs', 
     await b.cli(['daemon', 'stop']);
     b.setConfig(['dns_listen = "127.0.0.1:5354"', 'bridge_name = "br-bangerb"', 'tap_prefix = "bgb"', 'bridge_cidr = "172.16.9.1/24"']);
     const ran = await b.cli(['vm', 'run', '--rm', '--', 'echo', 'from-b'], { timeoutMs: 300_000 });
-    expect(ran, ran.stderr).toMatchObject({ code: 0, stdout: 'from-b\n' });
+    expect(ran, b.why(ran)).toMatchObject({ code: 0, stdout: 'from-b\n' });
     // A VM that fails on purpose: its QEMU killed from outside, then deleted.
     const doomed = await b.cli(['vm', 'create', '--name', 'b-doomed', '--nat', '--json'], { timeoutMs: 300_000 });
-    expect(doomed.code, doomed.stderr).toBe(0);
+    expect(doomed.code, b.why(doomed)).toBe(0);
     const pid = (JSON.parse(doomed.stdout) as { runtime: { vmmPid: number } }).runtime.vmmPid;
     process.kill(pid, 'SIGKILL');
     await waitGone(pid, 10_000);

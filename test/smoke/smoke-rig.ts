@@ -71,6 +71,17 @@ export class SmokeRig {
     });
   }
 
+  /** A failed command's story for an assertion message: its output (with --json the error is on stdout) and the daemon log's tail. */
+  why(res: CliResult, lines = 40): string {
+    let log = '';
+    try {
+      log = readFileSync(this.layout.daemonLog, 'utf8').split('\n').slice(-lines).join('\n');
+    } catch {
+      log = '(no daemon log)';
+    }
+    return `exit ${res.code}\nstderr: ${res.stderr}\nstdout: ${res.stdout}\nbangerd.log (last ${lines} lines):\n${log}`;
+  }
+
   /**
    * Builds the default image with the host's network (the namespace has none,
    * and the kernel comes from Debian's archive through apt), then stops that

@@ -23,7 +23,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     rig = new SmokeRig();
     hostsBefore = readFileSync(rig.netns.hostsFile, 'utf8');
     const built = await rig.buildDefaultImage();
-    expect(built.code, built.stderr).toBe(0);
+    expect(built.code, rig.why(built)).toBe(0);
   }, 900_000);
 
   afterAll(async () => {
@@ -35,7 +35,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     expect(ok.stderr).toMatch(/^spec: \d+ vcpu · \d+ MiB · \S+ disk/m);
     expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
     const seven = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'exit 7'], { timeoutMs: 300_000 });
-    expect(seven.code, seven.stderr).toBe(7);
+    expect(seven.code, rig.why(seven)).toBe(7);
     const list = await rig.cli(['vm', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toEqual([]);
     expect(rig.vmmProcesses()).toEqual([]);
@@ -62,7 +62,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
 
   it('(c) create → stop → start → ssh → delete', async () => {
     const created = await rig.cli(['vm', 'create', '--name', 'smoke-life', '--json'], { timeoutMs: 300_000 });
-    expect(created.code, created.stderr).toBe(0);
+    expect(created.code, rig.why(created)).toBe(0);
     expect(JSON.parse(created.stdout)).toMatchObject({ name: 'smoke-life', state: 'running' });
     expect((await rig.cli(['vm', 'stop', 'smoke-life'], { timeoutMs: 120_000 })).stdout).toContain('smoke-life stopped');
     expect(rig.vmmProcesses()).toEqual([]);
@@ -83,7 +83,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const vmm = rig.vmmProcesses();
     expect(vmm.length).toBe(1);
     const ssh = await rig.cli(['vm', 'ssh', 'smoke-life', '--', 'true'], { timeoutMs: 120_000 });
-    expect(ssh.code, ssh.stderr).toBe(0);
+    expect(ssh.code, rig.why(ssh)).toBe(0);
     expect(rig.vmmProcesses()).toEqual(vmm);
     const show = JSON.parse((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout) as { state: string };
     expect(show.state).toBe('running');
@@ -92,11 +92,11 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
   it('(e) vm ports shows an HTTP server started in the guest', async () => {
     // busybox httpd in the minimal image; python3 -m http.server in the debian one.
     const start = await rig.cli(['vm', 'ssh', 'smoke-life', '--', 'sh', '-c', 'mkdir -p /tmp/www && echo hi > /tmp/www/index.html && (busybox httpd -p 8080 -h /tmp/www || (cd /tmp/www && nohup python3 -m http.server 8080 >/dev/null 2>&1 &))'], { timeoutMs: 60_000 });
-    expect(start.code, start.stderr).toBe(0);
+    expect(start.code, rig.why(start)).toBe(0);
     let rows: { proto: string; endpoint: string; process?: string }[] = [];
     for (let i = 0; i < 20; i++) {
       const ports = await rig.cli(['vm', 'ports', 'smoke-life', '--json'], { timeoutMs: 60_000 });
-      expect(ports.code, ports.stderr).toBe(0);
+      expect(ports.code, rig.why(ports)).toBe(0);
       rows = JSON.parse(ports.stdout) as typeof rows;
       if (rows.some((r) => r.endpoint === 'http://smoke-life.vm:8080/')) break;
       await new Promise((r) => setTimeout(r, 500));
@@ -121,7 +121,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     try {
       expect(await until(() => last() >= 3, 120_000), `no counter output: ${out}`).toBe(true);
       const pause = await rig.cli(['vm', 'pause', 'smoke-life'], { timeoutMs: 60_000 });
-      expect(pause.code, pause.stderr).toBe(0);
+      expect(pause.code, rig.why(pause)).toBe(0);
       expect(pause.stdout).toContain('smoke-life paused');
       expect(JSON.parse((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout)).toMatchObject({ state: 'paused' });
       // Lines already in flight drain first; after that a frozen guest prints nothing.
@@ -132,7 +132,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
       expect(held.exitCode).toBeNull();
 
       const resume = await rig.cli(['vm', 'resume', 'smoke-life'], { timeoutMs: 60_000 });
-      expect(resume.code, resume.stderr).toBe(0);
+      expect(resume.code, rig.why(resume)).toBe(0);
       expect(resume.stdout).toContain('smoke-life running');
       expect(await until(() => last() >= frozenAt + 3, 60_000)).toBe(true);
       // The same guest process on the same connection: the count goes on from where it froze, no gap, no restart.
@@ -153,18 +153,18 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const show = async (vm: string) => JSON.parse((await rig.cli(['vm', 'show', vm, '--json'])).stdout) as { state: string; runtime: { guestIP: string; startPath?: string } };
     await ssh('smoke-life', 'echo v1 > /root/file; sync');
     const snap = await rig.cli(['vm', 'snapshot', 'smoke-life', '--name', 'smoke-s1'], { timeoutMs: 300_000 });
-    expect(snap.code, snap.stderr).toBe(0);
+    expect(snap.code, rig.why(snap)).toBe(0);
     expect(snap.stdout).toMatch(/snapshot smoke-s1 of smoke-life taken: memory \+ disks, .*guest paused \d+ ms/);
     console.log(`smoke (h): ${snap.stdout.trim()}`);
     expect((await show('smoke-life')).state).toBe('running');
     await ssh('smoke-life', 'echo v2 > /root/file; sync');
 
     const restore = await rig.cli(['vm', 'restore', 'smoke-life', '--snapshot', 'smoke-s1'], { timeoutMs: 300_000 });
-    expect(restore.code, restore.stderr).toBe(0);
+    expect(restore.code, rig.why(restore)).toBe(0);
     expect(await ssh('smoke-life', 'cat /root/file')).toBe('v1');
 
     const fork = await rig.cli(['vm', 'fork', 'smoke-life', '--name', 'smoke-fork'], { timeoutMs: 300_000 });
-    expect(fork.code, fork.stderr).toBe(0);
+    expect(fork.code, rig.why(fork)).toBe(0);
     const [a, b] = [await show('smoke-life'), await show('smoke-fork')];
     expect(a.state).toBe('running');
     expect(b).toMatchObject({ state: 'running', runtime: { startPath: 'restore' } });
@@ -187,7 +187,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     // A fork of a stopped VM boots its disks as they were, under its own name and address.
     expect((await rig.cli(['vm', 'stop', 'smoke-fork'], { timeoutMs: 120_000 })).code).toBe(0);
     const cold = await rig.cli(['vm', 'fork', 'smoke-fork', '--name', 'smoke-fork2'], { timeoutMs: 300_000 });
-    expect(cold.code, cold.stderr).toBe(0);
+    expect(cold.code, rig.why(cold)).toBe(0);
     const c2 = await show('smoke-fork2');
     expect(await ssh('smoke-fork2', 'hostname; ip -4 -o addr show eth0 | grep -o "inet [0-9.]*"; cat /root/only')).toBe(`smoke-fork2\ninet ${c2.runtime.guestIP}\nfork-only`);
     for (const n of ['smoke-fork2', 'smoke-fork']) expect((await rig.cli(['vm', 'delete', '--force', n], { timeoutMs: 120_000 })).code).toBe(0);
@@ -195,12 +195,12 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
 
   it('(i) warm starts: vm run --rm makes the image warm once, then starts from it, each clone with its own host keys and random state', async () => {
     const first = await rig.cli(['vm', 'run', '--rm', '--', 'true'], { timeoutMs: 300_000 });
-    expect(first.code, first.stderr).toBe(0);
+    expect(first.code, rig.why(first)).toBe(0);
     const runs: { ms: number; stderr: string; out: string }[] = [];
     for (let i = 0; i < 2; i++) {
       const t0 = Date.now();
       const r = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'cat /etc/dropbear/*host_key | sha256sum | cut -c1-16; head -c 32 /dev/urandom | od -An -tx1 | tr -d " \\n"'], { timeoutMs: 300_000 });
-      expect(r.code, r.stderr).toBe(0);
+      expect(r.code, rig.why(r)).toBe(0);
       runs.push({ ms: Date.now() - t0, stderr: r.stderr, out: r.stdout.trim() });
     }
     for (const r of runs) expect(r.stderr).toMatch(/started warm/);
@@ -213,7 +213,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
 
   it('(f) deleting everything leaves no process, tap, overlay, NAT rule or hosts entry', async () => {
     const del = await rig.cli(['vm', 'delete', '--force', 'smoke-life'], { timeoutMs: 120_000 });
-    expect(del.code, del.stderr).toBe(0);
+    expect(del.code, rig.why(del)).toBe(0);
     expect(rig.vmmProcesses()).toEqual([]);
     expect(rig.natRules()).toEqual([]);
     const pid = rig.daemonPid();
