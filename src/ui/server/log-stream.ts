@@ -1,6 +1,6 @@
 import { open, realpath } from 'node:fs/promises';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { dirname, sep } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
 import { StringDecoder } from 'node:string_decoder';
 import { InvalidInputError } from '../../errors/index.js';
 import type { DaemonCall } from './api.js';
@@ -27,17 +27,20 @@ export function nextOffset(prev: { ino: number; offset: number }, now: { ino: nu
  * @throws InvalidInputError outside the state dir.
  */
 export async function checkedLogPath(path: string, stateDir: string): Promise<string> {
+  const outside = (): InvalidInputError =>
+    new InvalidInputError("the VM log is outside banger's state directory; refusing to read it", { code: 'ui.log_outside_state' });
   const root = await realpath(stateDir);
+  const lexical = resolve(path);
+  // Lexically first (a path elsewhere is refused without touching it), then for real (symlinks).
+  if (!lexical.startsWith(resolve(stateDir) + sep) && !lexical.startsWith(root + sep)) throw outside();
   let real: string;
   try {
-    real = await realpath(path);
+    real = await realpath(lexical);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    real = `${await realpath(dirname(path))}${sep}${path.slice(dirname(path).length + 1)}`;
+    real = join(await realpath(dirname(lexical)), basename(lexical));
   }
-  if (!real.startsWith(root + sep)) {
-    throw new InvalidInputError('the VM log is outside banger\'s state directory; refusing to read it', { code: 'ui.log_outside_state' });
-  }
+  if (!real.startsWith(root + sep)) throw outside();
   return real;
 }
 
