@@ -105,6 +105,8 @@ export function statusForKind(kind: ErrorKind): number {
     case 'invalid':
     case 'usage':
       return 400;
+    case 'daemon_unavailable':
+      return 503;
     default:
       return 500;
   }

@@ -73,8 +73,15 @@ export interface GateConfig {
 
 export type GateDecision =
   | { kind: 'allow' }
-  /** A valid `?token=` on a page load: set the cookie and drop the token from the address bar. */
-  | { kind: 'redirect'; location: string; setCookie: string }
+  /**
+   * A valid `?token=` on a page load: set the cookie and drop the token from
+   * the address bar. `viaPage` when the navigation came from another site
+   * (Sec-Fetch-Site: cross-site, e.g. `--open`'s file:// redirect page): a
+   * browser sends no SameSite=Strict cookie on the rest of a redirect chain
+   * that began cross-site, so a 303 would land on a 403; a page of our own
+   * that moves on by itself starts a same-origin navigation instead.
+   */
+  | { kind: 'redirect'; location: string; setCookie: string; viaPage: boolean }
   | { kind: 'deny'; reason: string };
 
 const STATE_CHANGING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -119,7 +126,8 @@ export function checkRequest(req: GateRequest, cfg: GateConfig): GateDecision {
 
   if (queryTokens.length > 0 && method === 'GET' && !url.pathname.startsWith('/api/')) {
     url.searchParams.delete('token');
-    return { kind: 'redirect', location: `${url.pathname}${url.search}`, setCookie: tokenCookie(cfg.token) };
+    const viaPage = header(req.headers, 'sec-fetch-site') === 'cross-site';
+    return { kind: 'redirect', location: `${url.pathname}${url.search}`, setCookie: tokenCookie(cfg.token), viaPage };
   }
   return { kind: 'allow' };
 }

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { InvalidInputError, UsageError } from '../../errors/index.js';
+import { DaemonUnavailableError, InvalidInputError, UsageError } from '../../errors/index.js';
 import { createVizTracker, layoutGraph } from '../../debug/viz/index.js';
 import { DaemonLink, type DaemonLinkOptions, type LinkClient, type LinkStatus } from '../../rpc/daemon-link.js';
 import type { Notifications } from '../../rpc/methods.js';
@@ -47,6 +47,12 @@ export interface UiServer {
 
 const TOPICS: DaemonLinkOptions['topics'] = ['vm.transition', 'vm.stats', 'image.progress', 'debug.inspect'];
 
+/** The cookie-setting stop for cross-site arrivals (see GateDecision): a meta refresh, which CSP allows and which navigates same-origin. */
+function continuePage(location: string): string {
+  const attr = location.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+  return `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><title>banger</title><meta http-equiv="refresh" content="0;url=${attr}"></head><body><a href="${attr}">Continue to the banger dashboard</a></body></html>\n`;
+}
+
 function forbidden(res: ServerResponse, reason: string): void {
   res.writeHead(403, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
   res.end(`forbidden: ${reason}\n`);
@@ -75,6 +81,8 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
   const token = newToken();
   const hub = new SseHub(deps.sse);
   let daemonState: Extract<UiEvent, { event: 'daemon' }>['data'] = { state: 'reconnecting' };
+  /** Set once a connection was lost, until the next one: API calls then fail at once instead of hanging a tab. */
+  let lostSince: string | undefined;
   const setDaemonState = (next: typeof daemonState): void => {
     if (next.state === daemonState.state && next.state === 'reconnecting') return; // one event per outage
     daemonState = next;
@@ -96,9 +104,11 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
       deps.onStatus?.(status);
       vizTracker.handleStatus(status);
       if (status.state === 'reconnecting') {
+        lostSince = status.error;
         setDaemonState({ state: 'reconnecting', error: status.error });
         return;
       }
+      lostSince = undefined;
       setDaemonState({ state: 'connected' });
       void vmTable.reload().catch((err: Error) => setDaemonState({ state: 'reconnecting', error: err.message }));
     },
@@ -108,8 +118,16 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
   const vizTracker = createVizTracker((method, params) => link.call(method, params), () => link.start());
   const stopActors = vizTracker.subscribe((e) => hub.broadcast({ event: 'actor', data: e }));
 
+  const apiCall: DaemonCall = (method, params, callOpts) => {
+    if (lostSince !== undefined) {
+      return Promise.reject(
+        new DaemonUnavailableError(`bangerd is not reachable (${lostSince}); banger ui keeps reconnecting`, { code: 'ui.daemon_down', hint: 'start it with: banger daemon start' }),
+      );
+    }
+    return call(method, params, callOpts);
+  };
   const ctx: ApiContext = {
-    call,
+    call: apiCall,
     table: vmTable,
     emit: (e) => hub.broadcast(e),
     machines: async () => (await vizTracker.graphs()).map(layoutGraph),
@@ -124,6 +142,11 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
     const gate = checkRequest(req, { token, authority });
     if (gate.kind === 'deny') return forbidden(res, gate.reason);
     if (gate.kind === 'redirect') {
+      if (gate.viaPage) {
+        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'set-cookie': gate.setCookie, 'cache-control': 'no-store' });
+        res.end(continuePage(gate.location));
+        return;
+      }
       res.writeHead(303, { location: gate.location, 'set-cookie': gate.setCookie, 'cache-control': 'no-store' }).end();
       return;
     }
@@ -145,7 +168,7 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
           return;
         }
         if (m.route === 'vms.log.stream') {
-          await streamVmLog(req, res, m.name, { call, stateDir: deps.stateDir, ...(deps.logPollMs !== undefined ? { pollMs: deps.logPollMs } : {}) });
+          await streamVmLog(req, res, m.name, { call: apiCall, stateDir: deps.stateDir, ...(deps.logPollMs !== undefined ? { pollMs: deps.logPollMs } : {}) });
           return;
         }
         sendJson(res, 200, await runRoute(m, req, url, ctx));

@@ -56,6 +56,7 @@ describe('errors and bodies', () => {
     ['busy', 409],
     ['invalid', 400],
     ['usage', 400],
+    ['daemon_unavailable', 503],
     ['vmm', 500],
     ['internal', 500],
   ] as const)('%s → %d', (kind, status) => expect(statusForKind(kind)).toBe(status));
@@ -293,6 +294,24 @@ describe('startUiServer against a fake daemon', () => {
       await s.waitFor((e) => e.event === 'daemon' && (e.data as { state: string }).state === 'reconnecting', 5000, 'reconnecting');
       const before = s.events.length;
       await until(() => s.events.slice(before).some((e) => e.event === 'vms'), 5000, 'vms after reconnect');
+    } finally {
+      s.close();
+    }
+  });
+
+  it('while the daemon is away, API calls fail at once with 503 instead of hanging', async () => {
+    const { daemon, ui, h } = await setup();
+    const s = await openSse(ui.port, '/api/events', h());
+    try {
+      await s.waitFor((e) => e.event === 'daemon');
+      await daemon.stop();
+      await s.waitFor((e) => e.event === 'daemon' && (e.data as { state: string }).state === 'reconnecting', 5000, 'reconnecting');
+      const r = await uiRequest(ui.port, { path: '/api/vms', headers: h(), timeoutMs: 2000 });
+      expect(r.status).toBe(503);
+      expect((JSON.parse(r.text) as { error: { kind: string; hint: string } }).error).toMatchObject({ kind: 'daemon_unavailable', hint: expect.stringContaining('banger daemon start') });
+      await daemon.start();
+      await s.waitFor((e) => e.event === 'daemon' && (e.data as { state: string }).state === 'connected' && s.events.indexOf(e) > 2, 5000, 'connected again');
+      expect((await uiRequest(ui.port, { path: '/api/vms', headers: h() })).status).toBe(200);
     } finally {
       s.close();
     }

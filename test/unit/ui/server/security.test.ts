@@ -48,7 +48,14 @@ describe('checkRequest', () => {
       kind: 'redirect',
       location: '/vms/dev?x=1',
       setCookie: tokenCookie(token),
+      viaPage: false,
     });
+  });
+
+  it('a cross-site arrival (--open\'s file:// page) gets the cookie through a page of ours, not a 303 chain', () => {
+    const d = checkRequest({ method: 'GET', url: `/?token=${token}`, headers: { host: ok.host, 'sec-fetch-site': 'cross-site' } }, cfg);
+    expect(d).toMatchObject({ kind: 'redirect', location: '/', viaPage: true });
+    expect(checkRequest({ method: 'GET', url: `/?token=${token}`, headers: { host: ok.host, 'sec-fetch-site': 'none' } }, cfg)).toMatchObject({ viaPage: false });
   });
 
   it('accepts ?token= on an API call without redirecting (curl)', () => {
