@@ -3,4 +3,4 @@ export type { VizServer } from './server.js';
 export { layoutGraph } from './layout.js';
 export type { PositionedGraph, VizActor, VizEvent } from './types.js';
 export { createDaemonVizSource, createVizTracker, statePathToIds } from './daemon-source.js';
-export type { DaemonVizSource, VizCall, VizTracker } from './daemon-source.js';
+export type { DaemonVizSource } from './daemon-source.js';

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BangerError, InvalidInputError, NotFoundError, UsageError, toBangerError, type ErrorKind } from '../../errors/index.js';
 import { SNAPSHOT_NAME_PATTERN, VM_NAME_PATTERN, type VMRecord } from '../../model/index.js';
 import { ImageBuildParams, ImageImportParams, VmCreateParams, VmForkParams, VmSnapshotCreateParams, type MethodName, type MethodParams, type MethodResult } from '../../rpc/methods.js';
-import type { PositionedGraph, VizActor } from '../../debug/viz/types.js';
+import type { PositionedGraph, VizActor } from '../../debug/viz/index.js';
 import type { ApiError, UiEvent, VmDetail } from '../contract.js';
 import type { VmTable } from './vm-table.js';
 
