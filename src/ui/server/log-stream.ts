@@ -118,6 +118,13 @@ export async function streamVmLog(req: IncomingMessage, res: ServerResponse, nam
       if (first || text.length > 0) res.write(sseFrame({ event: 'log', data: { text } }));
       first = false;
       tail = r.tail;
+      // The file is the buffer: a tab that does not read gets no more until it drains, so nothing piles up in memory.
+      if (res.writableNeedDrain) {
+        res.once('drain', () => {
+          if (!stopped) void poll();
+        });
+        return;
+      }
       // A full chunk means more is waiting: read on without the pause.
       timer = setTimeout(() => void poll(), r.bytes.length >= MAX_CHUNK_BYTES ? 0 : (deps.pollMs ?? 300));
     } catch {
