@@ -62,7 +62,7 @@ function forbidden(res: ServerResponse, reason: string): void {
 export function assertLoopbackHost(host: string): void {
   const problem = loopbackProblem(host);
   if (problem) {
-    throw new UsageError(`banger ui listens on loopback only: ${problem}`, {
+    throw new UsageError(`the dashboard listens on loopback only: ${problem}`, {
       code: 'ui.host_not_loopback',
       hint: 'omit --host (127.0.0.1), or use another loopback address; the dashboard has no remote access by design (use ssh -L to reach it from elsewhere)',
     });

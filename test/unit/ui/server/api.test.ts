@@ -324,6 +324,19 @@ describe('startUiServer against a fake daemon', () => {
     expect(r.text).toContain('outside');
   });
 
+  it('listens on ::1 when asked, with the bracketed authority as the only Host', async () => {
+    const { daemon } = await setup();
+    const v6 = await startUiServer({ connect: () => RpcClient.connect(daemon.socketPath, { timeoutMs: 500 }), stateDir: '/' }, { host: '::1' });
+    try {
+      expect(v6.url).toBe(`http://[::1]:${v6.port}/?token=${v6.token}`);
+      const cookie = `banger_ui=${v6.token}`;
+      expect((await uiRequest(v6.port, { host: '::1', path: '/api/vms', headers: { host: `[::1]:${v6.port}`, cookie } })).status).toBe(200);
+      expect((await uiRequest(v6.port, { host: '::1', path: '/api/vms', headers: { host: `127.0.0.1:${v6.port}`, cookie } })).status).toBe(403);
+    } finally {
+      await v6.close();
+    }
+  });
+
   it('refuses a non-loopback --host', async () => {
     await expect(startUiServer({ connect: () => Promise.reject(new Error('unused')), stateDir: '/' }, { host: '0.0.0.0' })).rejects.toThrow(UsageError);
   });
