@@ -169,15 +169,54 @@ describe.skipIf(missing !== null)(gated('banger ui (built CLI) against bangerd w
     expect(await names()).toEqual(before);
   }, 60_000);
 
-  it('listens on loopback only: no connection on this host\'s other addresses, and --host 0.0.0.0 is refused', async () => {
-    const addrs = nonLoopbackAddresses();
-    // The test host always has one (the CI container's eth0); without, this part proves nothing.
-    expect(addrs.length).toBeGreaterThan(0);
-    for (const a of addrs) expect({ a, r: await connectResult(a, port) }).toEqual({ a, r: 'ECONNREFUSED' });
+  it("listens on loopback only: nothing answers on this host's other addresses, and --host 0.0.0.0 is refused", async () => {
+    // Without a global address on this host this part has nothing to try; the namespace test below always runs.
+    for (const a of nonLoopbackAddresses()) expect({ a, r: await connectResult(a, port) }).toEqual({ a, r: 'ECONNREFUSED' });
     expect(await connectResult('127.0.0.1', port)).toBe('connected');
     const r = await d!.cli(['ui', '--host', '0.0.0.0', '--port', '0'], 20_000);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('loopback only');
+  }, 60_000);
+
+  it('in a namespace of its own with a non-loopback address (a bridge link), banger ui answers on 127.0.0.1 only', async () => {
+    const ns = d!.netns;
+    const addr = '192.0.2.77';
+    ns.exec('ip', ['link', 'add', 'uibr0', 'type', 'bridge']);
+    ns.exec('ip', ['addr', 'add', `${addr}/24`, 'dev', 'uibr0']);
+    ns.exec('ip', ['link', 'set', 'uibr0', 'up']);
+    // `ip netns exec` execs node in place, so this pid is banger ui's.
+    const inner = spawn('ip', ['netns', 'exec', ns.name, process.execPath, CLI_MAIN, 'ui', '--port', '0'], { env: d!.temp.env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    try {
+      const innerPort = await new Promise<number>((resolve, reject) => {
+        let out = '';
+        const timer = setTimeout(() => reject(new Error(`banger ui in the namespace printed no URL: ${out}`)), 30_000);
+        const onData = (b: Buffer) => {
+          out += b.toString();
+          const m = /banger ui: http:\/\/127\.0\.0\.1:(\d+)\//.exec(out);
+          if (m) {
+            clearTimeout(timer);
+            resolve(Number(m[1]));
+          }
+        };
+        inner.stdout.on('data', onData);
+        inner.stderr.on('data', onData);
+      });
+      const probe = (host: string) =>
+        ns.exec(process.execPath, [
+          '-e',
+          `const s = require('node:net').connect({ host: '${host}', port: ${innerPort}, timeout: 3000 });
+           s.on('connect', () => { console.log('connected'); s.destroy(); });
+           s.on('timeout', () => { console.log('timeout'); s.destroy(); });
+           s.on('error', (e) => console.log(e.code));`,
+        ]).trim();
+      expect(probe(addr)).toBe('ECONNREFUSED');
+      expect(probe('127.0.0.1')).toBe('connected');
+    } finally {
+      const exited = new Promise<number | null>((resolve) => (inner.exitCode !== null ? resolve(inner.exitCode) : inner.once('exit', (code) => resolve(code))));
+      inner.kill('SIGINT');
+      expect(await exited).toBe(0);
+      ns.exec('ip', ['link', 'del', 'uibr0']);
+    }
   }, 60_000);
 
   it('--open hands xdg-open a 0600 redirect file, never the token URL; another user gets 403 and cannot read the file', async () => {
