@@ -110,14 +110,18 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
       }
       lostSince = undefined;
       setDaemonState({ state: 'connected' });
-      void vmTable.reload().catch((err: Error) => setDaemonState({ state: 'reconnecting', error: err.message }));
+      loadTable();
     },
   });
   const call: DaemonCall = (method, params, callOpts) => link.call(method, params, callOpts);
   const vmTable = new VmTable({ list: () => call('vm.list', {}, { timeoutMs: 30_000 }), emit: (e) => hub.broadcast(e), ...(deps.debounceMs !== undefined ? { debounceMs: deps.debounceMs } : {}) });
-  const vizTracker = createVizTracker((method, params) => link.call(method, params), () => link.start());
-  const stopActors = vizTracker.subscribe((e) => hub.broadcast({ event: 'actor', data: e }));
-
+  let closed = false;
+  /** The full reload after each connect; a failed one is retried (a daemon busy at startup must not leave tabs without rows). */
+  const loadTable = (): void => {
+    vmTable.reload().catch(() => {
+      if (!closed) setTimeout(loadTable, 1000).unref();
+    });
+  };
   const apiCall: DaemonCall = (method, params, callOpts) => {
     if (lostSince !== undefined) {
       return Promise.reject(
@@ -126,6 +130,8 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
     }
     return call(method, params, callOpts);
   };
+  const vizTracker = createVizTracker((method, params) => apiCall(method, params), () => link.start());
+  const stopActors = vizTracker.subscribe((e) => hub.broadcast({ event: 'actor', data: e }));
   const ctx: ApiContext = {
     call: apiCall,
     table: vmTable,
@@ -201,6 +207,7 @@ export async function startUiServer(deps: UiServerDeps, opts: UiServerOptions = 
     });
   });
   const closeAll = (): void => {
+    closed = true;
     stopActors();
     vmTable.close();
     link.close();
