@@ -6,7 +6,10 @@
  *
  * Auth: the printed URL is `http://127.0.0.1:PORT/?token=TOKEN`. That first
  * request sets the cookie `UI_COOKIE` (HttpOnly, SameSite=Strict, Path=/) and
- * redirects (303) to the same URL without the token. Every request needs the
+ * redirects (303) to the same URL without the token (arriving from another
+ * site, e.g. `--open`'s file:// page, it answers 200 with a page that moves on
+ * by meta refresh: Strict cookies do not ride a cross-site redirect chain).
+ * Every request needs the
  * cookie (or `?token=`), a Host header equal to the listening address, and,
  * for POST/DELETE, an Origin equal to `http://HOST:PORT` plus the header
  * `UI_CSRF_HEADER: 1` (not sendable cross-origin without a CORS preflight,

@@ -1,0 +1,2 @@
+export { assertLoopbackHost, startUiServer } from './server.js';
+export type { UiServer } from './server.js';
