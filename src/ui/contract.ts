@@ -17,6 +17,7 @@
 import type { Image, PortRow, VMRecord, VMState, VMStats } from '../model/types.js';
 import type { MachineGraph, VmTransition } from '../model/machine-views.js';
 import type { SnapshotRecord } from '../model/snapshot.js';
+import type { VizEvent } from '../debug/viz/types.js';
 
 export const UI_COOKIE = 'banger_ui';
 export const UI_CSRF_HEADER = 'x-banger-ui';
@@ -108,7 +109,7 @@ export type UiEvent =
   | { event: 'vm.stats'; data: { vmId: string; name: string; state: VMState; stats: VMStats } }
   | { event: 'image.progress'; data: { image: string; step: string; detail?: string; fraction?: number } }
   | { event: 'images'; data: { images: Image[] } }
-  | { event: 'actor'; data: import('../debug/viz/types.js').VizEvent }
+  | { event: 'actor'; data: VizEvent }
   | { event: 'daemon'; data: { state: 'connected' | 'reconnecting'; error?: string } };
 
 export type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord };

@@ -132,3 +132,9 @@ export function actorCounts(actors: Record<string, VizActor>): Map<string, numbe
   for (const a of Object.values(actors)) for (const st of a.states) counts.set(st, (counts.get(st) ?? 0) + 1);
   return counts;
 }
+
+/** The newest progress entry, for `name` when one was typed. */
+export function latestProgress(progress: Record<string, ImageProgress>, name?: string): [string, ImageProgress] | undefined {
+  const entries = Object.entries(progress).filter(([image]) => !name || image === name);
+  return entries.sort((a, b) => b[1].at - a[1].at)[0];
+}

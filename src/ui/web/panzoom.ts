@@ -37,6 +37,12 @@ export function zoomAt(v: View, factor: number, at: Point): View {
   return { k, x: at.x - (at.x - v.x) * r, y: at.y - (at.y - v.y) * r };
 }
 
+/** The view at scale `k` with world point `p` in the middle of the viewport. */
+export function centerOn(p: Point, viewport: Size, k = 1): View {
+  const kk = clampK(k);
+  return { k: kk, x: viewport.width / 2 - p.x * kk, y: viewport.height / 2 - p.y * kk };
+}
+
 export const pan = (v: View, dx: number, dy: number): View => ({ ...v, x: v.x + dx, y: v.y + dy });
 
 export const toWorld = (v: View, p: Point): Point => ({ x: (p.x - v.x) / v.k, y: (p.y - v.y) / v.k });

@@ -26,7 +26,7 @@ export function useRoute(): Route {
   return parseRoute(useSyncExternalStore(subscribe, pathname));
 }
 
-export function Link(props: { href: string; children: ReactNode; className?: string; testId?: string; current?: boolean }): ReactNode {
+export function Link(props: { href: string; children: ReactNode; className?: string; testId?: string; current?: boolean; title?: string }): ReactNode {
   const onClick = (e: MouseEvent<HTMLAnchorElement>): void => {
     // Let the browser handle new-tab clicks.
     if (e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
@@ -34,7 +34,7 @@ export function Link(props: { href: string; children: ReactNode; className?: str
     navigate(props.href);
   };
   return (
-    <a href={props.href} onClick={onClick} className={props.className} data-testid={props.testId} aria-current={props.current ? 'page' : undefined}>
+    <a href={props.href} onClick={onClick} className={props.className} title={props.title} data-testid={props.testId} aria-current={props.current ? 'page' : undefined}>
       {props.children}
     </a>
   );

@@ -20,5 +20,3 @@ export function actionAllowed(action: VmAction, state: VMState): boolean {
   return ALLOWED[action].includes(state);
 }
 
-/** Actions that ask first: the irreversible or disruptive ones, and those that need a name. */
-export const CONFIRMED: ReadonlySet<VmAction> = new Set(['stop', 'delete', 'fork', 'snapshot']);

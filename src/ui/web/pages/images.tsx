@@ -3,7 +3,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import type { BuildImageBody, Image, ImportImageBody } from '../../contract.js';
 import { api, errorText } from '../api.js';
 import { useShared } from '../context.js';
-import type { ImageProgress } from '../events.js';
+import { latestProgress, type ImageProgress } from '../events.js';
 import { formatDate, formatSize } from '../format.js';
 import { Link } from '../router.js';
 import { vmHref } from '../routes.js';
@@ -93,12 +93,6 @@ export function ImagesPage(): ReactNode {
       </div>
     </div>
   );
-}
-
-/** The newest progress entry, for `name` when one was typed. */
-export function latestProgress(progress: Record<string, ImageProgress>, name?: string): [string, ImageProgress] | undefined {
-  const entries = Object.entries(progress).filter(([image]) => !name || image === name);
-  return entries.sort((a, b) => b[1].at - a[1].at)[0];
 }
 
 function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgress>; onDone: () => void }): ReactNode {

@@ -2,18 +2,14 @@
  * Route `/machines`: every state machine on one canvas that fits the window,
  * pans (drag) and zooms (wheel, buttons), with live actors lit and a transition log.
  */
-import { useCallback, useEffect, useMemo, useRef, useState, type PointerEvent as ReactPointerEvent, type ReactNode } from 'react';
+import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { PositionedGraph } from '../../../debug/viz/types.js';
 import { errorText } from '../api.js';
 import { useShared } from '../context.js';
 import { actorCounts } from '../events.js';
 import { shortState } from '../format.js';
-import { MachineGraph } from '../machine-graph.js';
+import { MachineCanvas } from '../machine-canvas.js';
 import { loadMachines } from '../machines-data.js';
-import { arrange, fit, pan, STEP, wheelFactor, zoomAt, type Size, type View } from '../panzoom.js';
-
-const TITLE_H = 26;
-const EMPTY = new Set<string>();
 
 export function MachinesPage(): ReactNode {
   const { state } = useShared();
@@ -50,7 +46,7 @@ export function MachinesPage(): ReactNode {
           </div>
         </div>
         {error && <p className="error">{error}</p>}
-        <Canvas graphs={shown} litActor={lit ? { machineId: lit.machineId, states: new Set(lit.states) } : null} counts={counts} />
+        <MachineCanvas graphs={shown} litActor={lit ? { machineId: lit.machineId, states: new Set(lit.states) } : null} counts={counts} />
       </div>
       <aside className="side">
         <section className="actors">
@@ -84,105 +80,6 @@ export function MachinesPage(): ReactNode {
           </ol>
         </section>
       </aside>
-    </div>
-  );
-}
-
-function Canvas(props: { graphs: PositionedGraph[]; litActor: { machineId: string; states: Set<string> } | null; counts: Map<string, number> }): ReactNode {
-  const { graphs, litActor, counts } = props;
-  const host = useRef<HTMLDivElement>(null);
-  const [viewport, setViewport] = useState<Size>({ width: 0, height: 0 });
-  const [view, setView] = useState<View>({ x: 0, y: 0, k: 1 });
-  const touched = useRef(false);
-  const drag = useRef<{ x: number; y: number; id: number } | null>(null);
-
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const ro = new ResizeObserver(() => setViewport({ width: el.clientWidth, height: el.clientHeight }));
-    ro.observe(el);
-    return () => ro.disconnect();
-  }, []);
-
-  const layout = useMemo(
-    () => arrange(graphs.map((g) => ({ width: g.width, height: g.height + TITLE_H })), viewport.width && viewport.height ? viewport : { width: 16, height: 9 }),
-    [graphs, viewport],
-  );
-  const doFit = useCallback(() => {
-    touched.current = false;
-    setView(fit(layout.size, viewport));
-  }, [layout.size, viewport]);
-  // Fit on load, on a new selection of machines and on resizes until the user pans or zooms.
-  useEffect(() => {
-    if (!touched.current) setView(fit(layout.size, viewport));
-  }, [layout.size, viewport]);
-  useEffect(() => {
-    touched.current = false;
-  }, [graphs]);
-
-  // Wheel needs a non-passive listener to keep the page from scrolling.
-  useEffect(() => {
-    const el = host.current;
-    if (!el) return;
-    const onWheel = (e: WheelEvent): void => {
-      e.preventDefault();
-      const r = el.getBoundingClientRect();
-      touched.current = true;
-      setView((v) => zoomAt(v, wheelFactor(e.deltaMode === 1 ? e.deltaY * 33 : e.deltaY), { x: e.clientX - r.left, y: e.clientY - r.top }));
-    };
-    el.addEventListener('wheel', onWheel, { passive: false });
-    return () => el.removeEventListener('wheel', onWheel);
-  }, []);
-
-  const zoomButton = (factor: number): void => {
-    touched.current = true;
-    setView((v) => zoomAt(v, factor, { x: viewport.width / 2, y: viewport.height / 2 }));
-  };
-  const onDown = (e: ReactPointerEvent<HTMLDivElement>): void => {
-    if (e.button !== 0) return;
-    drag.current = { x: e.clientX, y: e.clientY, id: e.pointerId };
-    e.currentTarget.setPointerCapture(e.pointerId);
-  };
-  const onMove = (e: ReactPointerEvent<HTMLDivElement>): void => {
-    const d = drag.current;
-    if (!d || d.id !== e.pointerId) return;
-    touched.current = true;
-    setView((v) => pan(v, e.clientX - d.x, e.clientY - d.y));
-    drag.current = { ...d, x: e.clientX, y: e.clientY };
-  };
-  const onUp = (e: ReactPointerEvent<HTMLDivElement>): void => {
-    if (drag.current?.id === e.pointerId) drag.current = null;
-  };
-
-  return (
-    <div className="canvas" ref={host} onPointerDown={onDown} onPointerMove={onMove} onPointerUp={onUp} onPointerCancel={onUp}>
-      <div className="zoom">
-        <button type="button" data-testid="zoom-in" title="zoom in" onClick={() => zoomButton(STEP)} onPointerDown={(e) => e.stopPropagation()}>
-          +
-        </button>
-        <button type="button" data-testid="zoom-out" title="zoom out" onClick={() => zoomButton(1 / STEP)} onPointerDown={(e) => e.stopPropagation()}>
-          −
-        </button>
-        <button type="button" data-testid="zoom-fit" title="fit to window" onClick={doFit} onPointerDown={(e) => e.stopPropagation()}>
-          fit
-        </button>
-        <span className="muted small">{Math.round(view.k * 100)}%</span>
-      </div>
-      <svg className="canvas-svg" width="100%" height="100%">
-        <g transform={`translate(${view.x},${view.y}) scale(${view.k})`}>
-          {graphs.map((g, i) => {
-            const at = layout.at[i]!;
-            return (
-              <g key={g.id}>
-                <text className="machine-title" x={at.x} y={at.y + 16}>
-                  {g.id}
-                </text>
-                <MachineGraph graph={g} x={at.x} y={at.y + TITLE_H} active={litActor?.machineId === g.id ? litActor.states : EMPTY} counts={counts} />
-              </g>
-            );
-          })}
-        </g>
-      </svg>
     </div>
   );
 }

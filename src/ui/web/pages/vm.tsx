@@ -1,12 +1,12 @@
 /** Route `/vms/NAME`: one VM's spec, runtime, live charts, serial log, ports, snapshots and its state machine. */
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 import type { PortRow, SnapshotRecord, VmDetail, VMRecord } from '../../contract.js';
 import type { PositionedGraph } from '../../../debug/viz/types.js';
 import { api, ApiFailure, errorText, vmPath } from '../api.js';
 import { useNow, useShared } from '../context.js';
 import { formatDate, formatMiB, formatSize, formatUptime, isLive } from '../format.js';
 import { appendLog } from '../log-tail.js';
-import { MachineGraph } from '../machine-graph.js';
+import { MachineCanvas } from '../machine-canvas.js';
 import { loadMachines } from '../machines-data.js';
 import { Link } from '../router.js';
 import { Sparkline } from '../sparkline.js';
@@ -310,16 +310,15 @@ function VmMachine({ vm }: { vm: VMRecord }): ReactNode {
   }, []);
   // The live actor's full state path when the machines stream has it, else the stored state.
   const actorStates = state.actors[`vm:${vm.id}`]?.states;
-  const active = new Set(actorStates && actorStates.length ? actorStates : [`vm.${vm.state}`]);
+  const states = actorStates && actorStates.length ? actorStates : [`vm.${vm.state}`];
+  const key = states.join('|');
+  const lit = useMemo(() => ({ machineId: 'vm', states: new Set(key.split('|')) }), [key]);
+  const graphs = useMemo(() => (graph ? [graph] : []), [graph]);
   return (
     <section className="card machine-card">
       <h2>State machine</h2>
       {error && <p className="error">{error}</p>}
-      {graph && (
-        <div className="machine-scroll">
-          <MachineGraph graph={graph} active={active} testId="vm-machine" />
-        </div>
-      )}
+      {graph && <MachineCanvas graphs={graphs} litActor={lit} graphTestId="vm-machine" focusState={states[states.length - 1]} className="embedded" />}
     </section>
   );
 }

@@ -63,7 +63,7 @@ function VmRow({ vm, images, now }: { vm: VMRecord; images: Image[]; now: number
   return (
     <tr data-testid="vm-row" data-vm={vm.name} data-state={vm.state}>
       <td>
-        <Link href={vmHref(vm.name)} className="vm-link">
+        <Link href={vmHref(vm.name)} className="vm-link" title={vm.name}>
           {vm.name}
         </Link>
       </td>
