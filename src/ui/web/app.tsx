@@ -23,9 +23,9 @@ export function App(): ReactNode {
   const nextId = useRef(1);
   const route = useRoute();
 
-  const toast = useCallback((kind: Toast['kind'], text: string) => {
+  const toast = useCallback((kind: Toast['kind'], text: string, title?: string) => {
     const id = nextId.current++;
-    setToasts((t) => [...t.slice(-4), { id, kind, text }]);
+    setToasts((t) => [...t.slice(-4), { id, kind, text, ...(title ? { title } : {}) }]);
     setTimeout(() => setToasts((t) => t.filter((x) => x.id !== id)), TOAST_MS[kind]);
   }, []);
   const confirm = useCallback((options: ConfirmOptions) => new Promise<ConfirmResult>((resolve) => setDialog({ options, resolve })), []);
@@ -44,7 +44,7 @@ export function App(): ReactNode {
     api
       .get<Image[]>('/api/images')
       .then((images) => dispatch({ event: 'local.images', data: { images } }))
-      .catch((e: unknown) => toast('error', `images: ${errorText(e)}`));
+      .catch((e: unknown) => toast('error', errorText(e), 'loading images'));
     api
       .get<VizActor[]>('/api/actors')
       .then((actors) => dispatch({ event: 'local.actors', data: { actors } }))
@@ -90,8 +90,11 @@ export function App(): ReactNode {
       </main>
       <div className="toasts" aria-live="polite">
         {toasts.map((t) => (
-          <div key={t.id} className={`toast ${t.kind}`} data-testid={t.kind === 'error' ? 'toast-error' : 'toast'} role={t.kind === 'error' ? 'alert' : 'status'}>
-            <span>{t.text}</span>
+          <div key={t.id} className={`toast ${t.kind}`} role={t.kind === 'error' ? 'alert' : 'status'}>
+            <div className="toast-body">
+              {t.title && <strong>{t.title}</strong>}
+              <span data-testid={t.kind === 'error' ? 'toast-error' : 'toast'}>{t.text}</span>
+            </div>
             <button type="button" aria-label="dismiss" onClick={() => setToasts((all) => all.filter((x) => x.id !== t.id))}>
               ×
             </button>

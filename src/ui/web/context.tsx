@@ -25,13 +25,16 @@ export type ConfirmResult = { ok: false } | { ok: true; value: string };
 export interface Toast {
   id: number;
   kind: 'error' | 'info';
+  /** What failed ("fork dev-1"), shown before the text. */
+  title?: string;
+  /** For errors: the daemon's message and hint, as `errorText` joins them. */
   text: string;
 }
 
 export interface Shared {
   state: AppState;
   dispatch: Dispatch<Action>;
-  toast: (kind: Toast['kind'], text: string) => void;
+  toast: (kind: Toast['kind'], text: string, title?: string) => void;
   confirm: (o: ConfirmOptions) => Promise<ConfirmResult>;
 }
 

@@ -81,7 +81,7 @@ export function VmButtons({ vm, afterDelete, onChange }: { vm: VMRecord; afterDe
       await call();
       onChange?.();
     } catch (e) {
-      toast('error', `${action} ${vm.name}: ${errorText(e)}`);
+      toast('error', errorText(e), `${action} ${vm.name} failed`);
     } finally {
       setBusy(null);
     }

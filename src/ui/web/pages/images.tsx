@@ -24,7 +24,7 @@ export function ImagesPage(): ReactNode {
       toast('info', `deleted image ${img.name}`);
       reload();
     } catch (e) {
-      toast('error', `delete image ${img.name}: ${errorText(e)}`);
+      toast('error', errorText(e), `delete image ${img.name} failed`);
     }
   };
   return (

@@ -10,6 +10,7 @@ import { MachineCanvas } from '../machine-canvas.js';
 import { loadMachines } from '../machines-data.js';
 import { Link } from '../router.js';
 import { Sparkline } from '../sparkline.js';
+import { resilientSource } from '../stream.js';
 import { VmButtons } from '../vm-buttons.js';
 import { StateBadge } from './vms.js';
 
@@ -152,24 +153,24 @@ function LogPanel({ name }: { name: string }): ReactNode {
   const atBottom = useRef(true);
   useEffect(() => {
     setText('');
-    const es = new EventSource(vmPath(name, '/log/stream'));
-    es.onopen = () => setStatus('live');
-    es.onerror = () => setStatus('reconnecting…');
-    let first = true;
-    es.addEventListener('log', (ev: MessageEvent<string>) => {
-      try {
-        const chunk = (JSON.parse(ev.data) as { text: string }).text;
-        // Each (re)connect starts with the tail again: replace rather than duplicate it.
-        setText((old) => (first ? appendLog('', chunk) : appendLog(old, chunk)));
-        first = false;
-      } catch {
-        // ignore a malformed frame
-      }
+    // Each (re)connect starts with the tail again: replace the text rather than repeat it.
+    let fresh = true;
+    return resilientSource(vmPath(name, '/log/stream'), {
+      open: () => {
+        fresh = true;
+        setStatus('live');
+      },
+      down: () => setStatus('reconnecting…'),
+      events: {
+        log: (data) => {
+          const chunk = (data as { text?: unknown }).text;
+          if (typeof chunk !== 'string') return;
+          const replace = fresh;
+          fresh = false;
+          setText((old) => appendLog(replace ? '' : old, chunk));
+        },
+      },
     });
-    es.addEventListener('open', () => {
-      first = true;
-    });
-    return () => es.close();
   }, [name]);
   useLayoutEffect(() => {
     const el = pre.current;
@@ -265,7 +266,7 @@ function Snapshots({ snapshots, onChange }: { snapshots: SnapshotRecord[]; onCha
       await api.del(`/api/snapshots/${encodeURIComponent(s.name)}`);
       toast('info', `deleted snapshot ${s.name}`);
     } catch (e) {
-      toast('error', `delete snapshot ${s.name}: ${errorText(e)}`);
+      toast('error', errorText(e), `delete snapshot ${s.name} failed`);
     }
     onChange();
   };
