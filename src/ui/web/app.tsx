@@ -3,7 +3,7 @@ import { useCallback, useEffect, useMemo, useReducer, useRef, useState, type Rea
 import type { Image } from '../contract.js';
 import type { VizActor } from '../../debug/viz/types.js';
 import { api, errorText } from './api.js';
-import { SharedContext, type ConfirmOptions, type ConfirmResult, type Shared, type Toast } from './context.js';
+import { ActionsContext, StateContext, type Actions, type ConfirmOptions, type ConfirmResult, type Toast } from './context.js';
 import { ConfirmDialog } from './dialog.js';
 import { initialState, reduce, type Action, type AppState } from './events.js';
 import { ImagesPage } from './pages/images.js';
@@ -51,11 +51,12 @@ export function App(): ReactNode {
       .catch(() => undefined); // the machines page still draws; actors arrive with their next transition
   }, [state.daemon, toast]);
 
-  const shared: Shared = useMemo(() => ({ state, dispatch, toast, confirm }), [state, toast, confirm]);
+  const actions: Actions = useMemo(() => ({ dispatch, toast, confirm }), [toast, confirm]);
   const badge = state.daemon === 'connected' ? 'connected' : 'reconnecting';
 
   return (
-    <SharedContext.Provider value={shared}>
+    <ActionsContext.Provider value={actions}>
+      <StateContext.Provider value={state}>
       <header className="top">
         <Link href="/" className="brand">
           banger
@@ -102,6 +103,7 @@ export function App(): ReactNode {
         ))}
       </div>
       {dialog && <ConfirmDialog options={dialog.options} onDone={closeDialog} />}
-    </SharedContext.Provider>
+      </StateContext.Provider>
+    </ActionsContext.Provider>
   );
 }

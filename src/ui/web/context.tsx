@@ -31,18 +31,25 @@ export interface Toast {
   text: string;
 }
 
-export interface Shared {
-  state: AppState;
+/** Stable for the app's life, so components that only act (row buttons) do not re-render on every event. */
+export interface Actions {
   dispatch: Dispatch<Action>;
   toast: (kind: Toast['kind'], text: string, title?: string) => void;
   confirm: (o: ConfirmOptions) => Promise<ConfirmResult>;
 }
 
-export const SharedContext = createContext<Shared | null>(null);
+export const ActionsContext = createContext<Actions | null>(null);
+export const StateContext = createContext<AppState | null>(null);
 
-export function useShared(): Shared {
-  const s = useContext(SharedContext);
-  if (!s) throw new Error('useShared outside <App>');
+export function useActions(): Actions {
+  const a = useContext(ActionsContext);
+  if (!a) throw new Error('useActions outside <App>');
+  return a;
+}
+
+export function useAppState(): AppState {
+  const s = useContext(StateContext);
+  if (!s) throw new Error('useAppState outside <App>');
   return s;
 }
 

@@ -13,6 +13,9 @@ import { parseSize, SizeParseError } from '../../model/size.js';
 export const VM_NAME_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const VM_NAME_MAX = 63;
 
+/** The daemon's hint for a bad name (machines/supervisor/service.ts create), so the form reads like its refusal. */
+export const VM_NAME_HINT = 'use 1-63 lowercase letters, digits and inner hyphens, e.g. --name dev-1';
+
 export function vmNameProblem(name: string): string | null {
   if (name.length === 0) return 'VM name is empty; use letters, digits and hyphens, e.g. "dev-1"';
   if (name.length > VM_NAME_MAX) return `VM name is ${name.length} characters; the limit is ${VM_NAME_MAX} (it becomes a DNS label)`;
@@ -48,7 +51,7 @@ export function validateCreate(f: CreateFields): { body?: CreateVmBody; errors: 
   const name = f.name.trim();
   if (name) {
     const problem = vmNameProblem(name);
-    if (problem) errors.name = problem;
+    if (problem) errors.name = `${problem} — ${VM_NAME_HINT}`;
     else body.name = name;
   }
   if (f.image) body.image = f.image;

@@ -2,7 +2,7 @@
 import { useState, type ReactNode } from 'react';
 import type { ForkBody, SnapshotBody, SnapshotRecord, VMRecord } from '../contract.js';
 import { api, errorText, vmPath } from './api.js';
-import { useShared } from './context.js';
+import { useActions } from './context.js';
 import { navigate } from './router.js';
 import { snapshotNameProblem, vmNameProblem } from './validate.js';
 import { actionAllowed, VM_ACTIONS, type VmAction } from './vm-actions.js';
@@ -19,7 +19,7 @@ const LABEL: Record<VmAction, string> = {
 };
 
 export function VmButtons({ vm, afterDelete, onChange }: { vm: VMRecord; afterDelete?: string; onChange?: () => void }): ReactNode {
-  const { confirm, toast, dispatch } = useShared();
+  const { confirm, toast, dispatch } = useActions();
   const [busy, setBusy] = useState<VmAction | null>(null);
 
   const run = async (action: VmAction): Promise<void> => {

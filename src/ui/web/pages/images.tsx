@@ -2,14 +2,15 @@
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { BuildImageBody, Image, ImportImageBody } from '../../contract.js';
 import { api, errorText } from '../api.js';
-import { useShared } from '../context.js';
+import { useActions, useAppState } from '../context.js';
 import { latestProgress, type ImageProgress } from '../events.js';
 import { formatDate, formatSize } from '../format.js';
 import { Link } from '../router.js';
 import { vmHref } from '../routes.js';
 
 export function ImagesPage(): ReactNode {
-  const { state, confirm, toast, dispatch } = useShared();
+  const state = useAppState();
+  const { confirm, toast, dispatch } = useActions();
   const reload = (): void => {
     api
       .get<Image[]>('/api/images')
@@ -96,7 +97,7 @@ export function ImagesPage(): ReactNode {
 }
 
 function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgress>; onDone: () => void }): ReactNode {
-  const { toast } = useShared();
+  const { toast } = useActions();
   const [profile, setProfile] = useState<BuildImageBody['profile']>('debian');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
@@ -157,7 +158,7 @@ function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgres
 }
 
 function ImportForm({ onDone }: { onDone: () => void }): ReactNode {
-  const { toast } = useShared();
+  const { toast } = useActions();
   const [name, setName] = useState('');
   const [source, setSource] = useState('');
   const [busy, setBusy] = useState(false);

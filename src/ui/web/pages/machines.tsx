@@ -5,14 +5,14 @@
 import { useEffect, useMemo, useState, type ReactNode } from 'react';
 import type { PositionedGraph } from '../../../debug/viz/types.js';
 import { errorText } from '../api.js';
-import { useShared } from '../context.js';
+import { useAppState } from '../context.js';
 import { actorCounts } from '../events.js';
 import { shortState } from '../format.js';
 import { MachineCanvas } from '../machine-canvas.js';
 import { loadMachines } from '../machines-data.js';
 
 export function MachinesPage(): ReactNode {
-  const { state } = useShared();
+  const state = useAppState();
   const [graphs, setGraphs] = useState<PositionedGraph[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [only, setOnly] = useState<string | null>(null);

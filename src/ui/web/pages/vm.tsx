@@ -3,7 +3,7 @@ import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, typ
 import type { PortRow, SnapshotRecord, VmDetail, VMRecord } from '../../contract.js';
 import type { PositionedGraph } from '../../../debug/viz/types.js';
 import { api, ApiFailure, errorText, vmPath } from '../api.js';
-import { useNow, useShared } from '../context.js';
+import { useActions, useAppState, useNow } from '../context.js';
 import { formatDate, formatMiB, formatSize, formatUptime, isLive } from '../format.js';
 import { appendLog } from '../log-tail.js';
 import { MachineCanvas } from '../machine-canvas.js';
@@ -15,7 +15,7 @@ import { VmButtons } from '../vm-buttons.js';
 import { StateBadge } from './vms.js';
 
 export function VmPage({ name }: { name: string }): ReactNode {
-  const { state } = useShared();
+  const state = useAppState();
   const [detail, setDetail] = useState<VmDetail | null>(null);
   const [missing, setMissing] = useState<string | null>(null);
   const live = state.vms.find((v) => v.name === name);
@@ -126,7 +126,7 @@ function Runtime({ vm }: { vm: VMRecord }): ReactNode {
 }
 
 function Charts({ vm }: { vm: VMRecord }): ReactNode {
-  const { state } = useShared();
+  const state = useAppState();
   const points = state.stats[vm.id] ?? [];
   const cpu = points.filter((p) => p.cpu !== undefined).map((p) => p.cpu!);
   const rss = points.filter((p) => p.rss !== undefined).map((p) => p.rss!);
@@ -258,7 +258,7 @@ function Ports({ vm }: { vm: VMRecord }): ReactNode {
 }
 
 function Snapshots({ snapshots, onChange }: { snapshots: SnapshotRecord[]; onChange: () => void }): ReactNode {
-  const { confirm, toast } = useShared();
+  const { confirm, toast } = useActions();
   const del = async (s: SnapshotRecord): Promise<void> => {
     const r = await confirm({ title: `Delete snapshot ${s.name}?`, body: 'Its files are removed. A snapshot other snapshots or VMs are built on is refused.', ok: 'Delete', danger: true });
     if (!r.ok) return;
@@ -287,7 +287,7 @@ function Snapshots({ snapshots, onChange }: { snapshots: SnapshotRecord[]; onCha
                 <td className="num">{formatSize(s.sizeBytes)}</td>
                 <td className="muted nowrap">{formatDate(s.createdAt)}</td>
                 <td>
-                  <button type="button" className="small danger-text" data-action="delete" onClick={() => void del(s)}>
+                  <button type="button" className="small danger-text" data-action="delete-snapshot" onClick={() => void del(s)}>
                     Delete
                   </button>
                 </td>
@@ -301,7 +301,7 @@ function Snapshots({ snapshots, onChange }: { snapshots: SnapshotRecord[]; onCha
 }
 
 function VmMachine({ vm }: { vm: VMRecord }): ReactNode {
-  const { state } = useShared();
+  const state = useAppState();
   const [graph, setGraph] = useState<PositionedGraph | null>(null);
   const [error, setError] = useState<string | null>(null);
   useEffect(() => {

@@ -1,8 +1,8 @@
 /** Route `/`: the live VM table and the create form. */
-import { useState, type FormEvent, type ReactNode } from 'react';
+import { memo, useState, type FormEvent, type ReactNode } from 'react';
 import type { Image, VMRecord } from '../../contract.js';
 import { api, errorText } from '../api.js';
-import { useNow, useShared } from '../context.js';
+import { useActions, useAppState, useNow } from '../context.js';
 import { formatCpu, formatRss, formatVmSize, vmUptime } from '../format.js';
 import { Link } from '../router.js';
 import { vmHref } from '../routes.js';
@@ -17,7 +17,7 @@ export function StateBadge({ state }: { state: string }): ReactNode {
 export const imageNameOf = (images: Image[], id: string): string => images.find((i) => i.id === id)?.name ?? id.slice(0, 8);
 
 export function VmsPage(): ReactNode {
-  const { state } = useShared();
+  const state = useAppState();
   const now = useNow();
   return (
     <div className="page">
@@ -42,7 +42,7 @@ export function VmsPage(): ReactNode {
           </thead>
           <tbody>
             {state.vms.map((vm) => (
-              <VmRow key={vm.id} vm={vm} images={state.images} now={now} />
+              <VmRow key={vm.id} vm={vm} images={state.images} now={vm.state === 'running' ? now : 0} />
             ))}
             {state.vmsLoaded && state.vms.length === 0 && (
               <tr>
@@ -59,7 +59,8 @@ export function VmsPage(): ReactNode {
   );
 }
 
-function VmRow({ vm, images, now }: { vm: VMRecord; images: Image[]; now: number }): ReactNode {
+/** Memoised: a `vm` event re-renders one row; only running rows get the ticking clock. */
+const VmRow = memo(function VmRow({ vm, images, now }: { vm: VMRecord; images: Image[]; now: number }): ReactNode {
   return (
     <tr data-testid="vm-row" data-vm={vm.name} data-state={vm.state}>
       <td>
@@ -91,12 +92,12 @@ function VmRow({ vm, images, now }: { vm: VMRecord; images: Image[]; now: number
       </td>
     </tr>
   );
-}
+});
 
 const EMPTY: CreateFields = { name: '', image: '', vcpu: '', memoryMiB: '', diskSize: '', nat: false };
 
 function CreateForm({ images }: { images: Image[] }): ReactNode {
-  const { dispatch, toast } = useShared();
+  const { dispatch, toast } = useActions();
   const [f, setF] = useState<CreateFields>(EMPTY);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);

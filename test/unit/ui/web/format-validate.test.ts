@@ -4,7 +4,7 @@ import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from '../../../../src/model/limits.js'
 import { formatCpu, formatDate, formatMiB, formatRss, formatUptime, formatVmSize, shortState, vmUptime } from '../../../../src/ui/web/format.js';
 import { appendLog } from '../../../../src/ui/web/log-tail.js';
 import { parseRoute, vmHref } from '../../../../src/ui/web/routes.js';
-import { snapshotNameProblem, validateCreate, VM_NAME_PATTERN, vmNameProblem, type CreateFields } from '../../../../src/ui/web/validate.js';
+import { snapshotNameProblem, validateCreate, VM_NAME_HINT, VM_NAME_PATTERN, vmNameProblem, type CreateFields } from '../../../../src/ui/web/validate.js';
 import { actionAllowed, VM_ACTIONS } from '../../../../src/ui/web/vm-actions.js';
 import { vm } from './fixtures.js';
 
@@ -48,6 +48,12 @@ describe('create form validation', () => {
     for (const n of ['', 'dev-1', 'Dev', '-x', 'x-', 'a'.repeat(64), 'a_b', 'ok9']) expect(vmNameProblem(n)).toBe(modelProblem(n));
   });
 
+  it('gives a bad name the daemon’s own hint (the service’s create refusal)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const service = await readFile(new URL('../../../../machines/supervisor/service.ts', import.meta.url), 'utf8');
+    expect(service).toContain(`hint: '${VM_NAME_HINT}'`);
+  });
+
   it('sends only what was typed, the daemon fills in defaults', () => {
     expect(validateCreate(fields())).toEqual({ body: {}, errors: {} });
     expect(validateCreate(fields({ name: ' dev-1 ', image: 'debian', vcpu: '2', memoryMiB: '2048', diskSize: '16G', nat: true })).body).toEqual({
@@ -64,6 +70,7 @@ describe('create form validation', () => {
     const r = validateCreate(fields({ name: 'Dev', vcpu: String(VCPU_LIMITS.max + 1), memoryMiB: String(MEMORY_MIB_LIMITS.min - 1), diskSize: 'lots' }));
     expect(r.body).toBeUndefined();
     expect(r.errors.name).toContain('uppercase');
+    expect(r.errors.name).toContain(VM_NAME_HINT);
     expect(r.errors.vcpu).toContain(`${VCPU_LIMITS.min} to ${VCPU_LIMITS.max}`);
     expect(r.errors.memoryMiB).toContain('out of range');
     expect(r.errors.diskSize).toContain('not a size');
