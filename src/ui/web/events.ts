@@ -60,7 +60,8 @@ export type Action =
   | { event: 'local.stream'; data: { state: DaemonState } }
   | { event: 'local.images'; data: { images: Image[] } }
   | { event: 'local.vm'; data: { vm: VMRecord } }
-  | { event: 'local.actors'; data: { actors: VizActor[] } };
+  | { event: 'local.actors'; data: { actors: VizActor[] } }
+  | { event: 'local.buildDone'; data: { image: string } };
 
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
 
@@ -105,8 +106,8 @@ export function reduce(s: AppState, a: Action, now: number = Date.now()): AppSta
     case 'images':
     case 'local.images': {
       const names = new Set(a.data.images.map((i) => i.name));
-      // A finished build's progress goes once its image is listed.
-      const progress = Object.fromEntries(Object.entries(s.progress).filter(([name, p]) => !(names.has(name) && p.fraction === 1)));
+      // `images` comes after a build ends: a listed image's progress is over (a later step of a rebuild re-adds it).
+      const progress = Object.fromEntries(Object.entries(s.progress).filter(([name]) => !names.has(name)));
       return { ...s, images: [...a.data.images].sort(byName), imagesLoaded: true, progress };
     }
     case 'actor': {
@@ -114,6 +115,10 @@ export function reduce(s: AppState, a: Action, now: number = Date.now()): AppSta
       const prev = s.actors[e.actorId];
       const actor: VizActor = { actorId: e.actorId, machineId: e.machineId, states: e.to, ...(e.label ?? prev?.label ? { label: e.label ?? prev?.label } : {}) };
       return { ...s, actors: { ...s.actors, [e.actorId]: actor }, transitions: [e, ...s.transitions].slice(0, TRANSITION_LOG) };
+    }
+    case 'local.buildDone': {
+      const { [a.data.image]: _done, ...progress } = s.progress;
+      return { ...s, progress };
     }
     case 'local.actors':
       return { ...s, actors: Object.fromEntries(a.data.actors.map((x) => [x.actorId, x])) };

@@ -97,7 +97,7 @@ export function ImagesPage(): ReactNode {
 }
 
 function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgress>; onDone: () => void }): ReactNode {
-  const { toast } = useActions();
+  const { toast, dispatch } = useActions();
   const [profile, setProfile] = useState<BuildImageBody['profile']>('debian');
   const [name, setName] = useState('');
   const [busy, setBusy] = useState(false);
@@ -115,37 +115,41 @@ function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgres
       setError(errorText(err));
     } finally {
       setBusy(false);
+      dispatch({ event: 'local.buildDone', data: { image: name.trim() || profile } });
     }
   };
-  const latest = latestProgress(progress, busy && name.trim() ? name.trim() : undefined);
-  const show = latest && (busy || latest[1].fraction === undefined || latest[1].fraction < 1);
+  // The daemon names an unnamed build after its profile; while our build runs, show its progress, else any
+  // build still in flight (another tab's, or the CLI's).
+  const target = name.trim() || profile;
+  const latest: [string, ImageProgress] | undefined = busy ? (progress[target] ? [target, progress[target]] : undefined) : latestProgress(progress);
+  const show = busy || (latest !== undefined && (latest[1].fraction === undefined || latest[1].fraction < 1));
   return (
     <form className="card" data-testid="build-image-form" onSubmit={(e) => void submit(e)}>
       <h2>Build an image</h2>
       <div className="form-row">
         <label className="field narrow">
           <span>Profile</span>
-          <select name="profile" value={profile} onChange={(e) => setProfile(e.target.value as BuildImageBody['profile'])}>
+          <select name="profile" value={profile} onChange={(e) => setProfile(e.target.value as BuildImageBody['profile'])} disabled={busy}>
             <option value="debian">debian</option>
             <option value="minimal">minimal</option>
           </select>
         </label>
         <label className="field">
           <span>Name</span>
-          <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder={profile} autoComplete="off" spellCheck={false} />
+          <input name="name" value={name} onChange={(e) => setName(e.target.value)} placeholder={profile} autoComplete="off" spellCheck={false} disabled={busy} />
         </label>
         <button type="submit" className="primary" disabled={busy}>
           {busy ? 'Building…' : 'Build'}
         </button>
       </div>
-      {show && latest && (
+      {show && (
         <div className="progress" data-testid="image-progress">
           <div className="progress-text">
-            <strong>{latest[0]}</strong> {latest[1].step}
-            {latest[1].detail && <span className="muted"> · {latest[1].detail}</span>}
-            {latest[1].fraction !== undefined && <span className="muted"> · {Math.round(latest[1].fraction * 100)}%</span>}
+            <strong>{latest?.[0] ?? target}</strong> {latest ? latest[1].step : 'starting…'}
+            {latest?.[1].detail && <span className="muted"> · {latest[1].detail}</span>}
+            {latest?.[1].fraction !== undefined && <span className="muted"> · {Math.round(latest[1].fraction * 100)}%</span>}
           </div>
-          <progress max={1} value={latest[1].fraction} />
+          <progress max={1} value={latest?.[1].fraction} />
         </div>
       )}
       {error && (

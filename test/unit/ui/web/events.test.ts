@@ -49,16 +49,17 @@ describe('event reducer', () => {
     expect(Object.keys(s.stats)).toEqual([]);
   });
 
-  it('tracks image build progress and clears a finished build once its image is listed', () => {
+  it('tracks image build progress until the image is listed or the build call returns', () => {
     let s = reduce(initialState, { event: 'image.progress', data: { image: 'deb2', step: 'rootfs', fraction: 0.5 } }, 10);
+    s = reduce(s, { event: 'image.progress', data: { image: 'other', step: 'kernel' } }, 11);
     expect(s.progress['deb2']).toEqual({ step: 'rootfs', fraction: 0.5, at: 10 });
-    s = reduce(s, { event: 'images', data: { images: [image('deb2')] } });
-    expect(s.progress['deb2']).toBeDefined(); // not finished: kept
-    s = reduce(s, { event: 'image.progress', data: { image: 'deb2', step: 'done', fraction: 1 } }, 11);
     s = reduce(s, { event: 'images', data: { images: [image('deb2'), image('a')] } });
     expect(s.progress['deb2']).toBeUndefined();
+    expect(s.progress['other']).toBeDefined();
     expect(s.images.map((i) => i.name)).toEqual(['a', 'deb2']);
     expect(s.imagesLoaded).toBe(true);
+    s = reduce(s, { event: 'local.buildDone', data: { image: 'other' } });
+    expect(s.progress).toEqual({});
   });
 
   it('moves an actor to its new states and logs the transition, newest first and capped', () => {
