@@ -2,7 +2,7 @@
  * What every page shares: the store (events.ts), toasts and the confirm
  * dialog. One React context, no state library: the app is four pages and a reducer.
  */
-import { createContext, useContext, useEffect, useState, type Dispatch, type ReactNode } from 'react';
+import { createContext, useContext, useSyncExternalStore, type Dispatch, type ReactNode } from 'react';
 import type { Action, AppState } from './events.js';
 
 export interface ConfirmInput {
@@ -53,12 +53,28 @@ export function useAppState(): AppState {
   return s;
 }
 
-/** The current time, re-rendering every `ms` (uptime columns tick). */
-export function useNow(ms = 1000): number {
-  const [now, setNow] = useState(Date.now);
-  useEffect(() => {
-    const t = setInterval(() => setNow(Date.now()), ms);
-    return () => clearInterval(t);
-  }, [ms]);
-  return now;
+/**
+ * One clock for the whole tab: a single interval, so 200 ticking uptimes are
+ * one render a second, not 200 renders at scattered instants.
+ */
+const clock = { now: Date.now(), subscribers: new Set<() => void>(), timer: undefined as ReturnType<typeof setInterval> | undefined };
+
+function subscribeClock(fn: () => void): () => void {
+  clock.subscribers.add(fn);
+  clock.timer ??= setInterval(() => {
+    clock.now = Date.now();
+    for (const f of clock.subscribers) f();
+  }, 1000);
+  return () => {
+    clock.subscribers.delete(fn);
+    if (clock.subscribers.size === 0) {
+      clearInterval(clock.timer);
+      clock.timer = undefined;
+    }
+  };
+}
+
+/** The current time, re-rendering once a second with every other user of the clock. */
+export function useNow(): number {
+  return useSyncExternalStore(subscribeClock, () => clock.now);
 }

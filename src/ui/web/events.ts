@@ -61,7 +61,9 @@ export type Action =
   | { event: 'local.images'; data: { images: Image[] } }
   | { event: 'local.vm'; data: { vm: VMRecord } }
   | { event: 'local.actors'; data: { actors: VizActor[] } }
-  | { event: 'local.buildDone'; data: { image: string } };
+  | { event: 'local.buildDone'; data: { image: string } }
+  /** Several actions in one render: a busy stream's events arrive batched. */
+  | { event: 'local.batch'; data: Action[] };
 
 const byName = (a: { name: string }, b: { name: string }): number => a.name.localeCompare(b.name);
 
@@ -120,6 +122,8 @@ export function reduce(s: AppState, a: Action, now: number = Date.now()): AppSta
       const { [a.data.image]: _done, ...progress } = s.progress;
       return { ...s, progress };
     }
+    case 'local.batch':
+      return a.data.reduce((st, x) => reduce(st, x, now), s);
     case 'local.actors':
       return { ...s, actors: Object.fromEntries(a.data.actors.map((x) => [x.actorId, x])) };
     case 'daemon':

@@ -5,12 +5,11 @@ import type { PositionedGraph } from '../../../debug/viz/types.js';
 import { api, ApiFailure, errorText, vmPath } from '../api.js';
 import { useActions, useAppState, useNow } from '../context.js';
 import { formatDate, formatMiB, formatSize, formatUptime, isLive } from '../format.js';
-import { appendLog } from '../log-tail.js';
 import { MachineCanvas } from '../machine-canvas.js';
 import { loadMachines } from '../machines-data.js';
 import { Link } from '../router.js';
 import { Sparkline } from '../sparkline.js';
-import { resilientSource } from '../stream.js';
+import { applyLogChunk, openLog } from '../stream.js';
 import { VmButtons } from '../vm-buttons.js';
 import { StateBadge } from './vms.js';
 
@@ -153,23 +152,9 @@ function LogPanel({ name }: { name: string }): ReactNode {
   const atBottom = useRef(true);
   useEffect(() => {
     setText('');
-    // Each (re)connect starts with the tail again: replace the text rather than repeat it.
-    let fresh = true;
-    return resilientSource(vmPath(name, '/log/stream'), {
-      open: () => {
-        fresh = true;
-        setStatus('live');
-      },
-      down: () => setStatus('reconnecting…'),
-      events: {
-        log: (data) => {
-          const chunk = (data as { text?: unknown }).text;
-          if (typeof chunk !== 'string') return;
-          const replace = fresh;
-          fresh = false;
-          setText((old) => appendLog(replace ? '' : old, chunk));
-        },
-      },
+    return openLog(name, {
+      text: (chunk, reset) => setText((old) => applyLogChunk(old, chunk, reset)),
+      status: (st) => setStatus(st === 'live' ? 'live' : 'reconnecting…'),
     });
   }, [name]);
   useLayoutEffect(() => {

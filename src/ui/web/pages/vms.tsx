@@ -3,7 +3,7 @@ import { memo, useState, type FormEvent, type ReactNode } from 'react';
 import type { Image, VMRecord } from '../../contract.js';
 import { api, errorText } from '../api.js';
 import { useActions, useAppState, useNow } from '../context.js';
-import { formatCpu, formatRss, formatVmSize, vmUptime } from '../format.js';
+import { formatCpu, formatRss, formatUptime, formatVmSize } from '../format.js';
 import { Link } from '../router.js';
 import { vmHref } from '../routes.js';
 import { validateCreate, type CreateFields } from '../validate.js';
@@ -14,11 +14,15 @@ export function StateBadge({ state }: { state: string }): ReactNode {
   return <span className={`badge state-${state}`}>{state}</span>;
 }
 
+/** Re-renders itself every second; the row around it does not. */
+function Uptime({ since }: { since: string }): ReactNode {
+  return formatUptime(since, useNow());
+}
+
 export const imageNameOf = (images: Image[], id: string): string => images.find((i) => i.id === id)?.name ?? id.slice(0, 8);
 
 export function VmsPage(): ReactNode {
   const state = useAppState();
-  const now = useNow();
   return (
     <div className="page">
       <header className="page-head">
@@ -42,7 +46,7 @@ export function VmsPage(): ReactNode {
           </thead>
           <tbody>
             {state.vms.map((vm) => (
-              <VmRow key={vm.id} vm={vm} images={state.images} now={vm.state === 'running' ? now : 0} />
+              <VmRow key={vm.id} vm={vm} images={state.images} />
             ))}
             {state.vmsLoaded && state.vms.length === 0 && (
               <tr>
@@ -59,8 +63,8 @@ export function VmsPage(): ReactNode {
   );
 }
 
-/** Memoised: a `vm` event re-renders one row; only running rows get the ticking clock. */
-const VmRow = memo(function VmRow({ vm, images, now }: { vm: VMRecord; images: Image[]; now: number }): ReactNode {
+/** Memoised: a `vm` event re-renders one row; the ticking uptime is a component of its own. */
+const VmRow = memo(function VmRow({ vm, images }: { vm: VMRecord; images: Image[] }): ReactNode {
   return (
     <tr data-testid="vm-row" data-vm={vm.name} data-state={vm.state}>
       <td>
@@ -85,7 +89,7 @@ const VmRow = memo(function VmRow({ vm, images, now }: { vm: VMRecord; images: I
         {formatRss(vm)}
       </td>
       <td data-col="uptime" className="num">
-        {vmUptime(vm, now)}
+        {vm.state === 'running' ? <Uptime since={vm.updatedAt} /> : '-'}
       </td>
       <td className="row-actions">
         <VmButtons vm={vm} />
