@@ -8,7 +8,8 @@ import type { Action } from './events.js';
 
 export type TabMessage =
   | { t: 'hello' }
-  | { t: 'ping' }
+  /** Carries the tab's log subscriptions, so a tab the worker forgot (asleep too long) is restored whole. */
+  | { t: 'ping'; logs: string[] }
   | { t: 'bye' }
   | { t: 'log-sub'; name: string }
   | { t: 'log-unsub'; name: string };
@@ -19,8 +20,12 @@ export type HubMessage =
   | { t: 'log'; name: string; text: string; reset: boolean }
   | { t: 'log-status'; name: string; state: 'live' | 'reconnecting' };
 
-/** A tab pings this often; the worker forgets a tab it has not heard from in PORT_TIMEOUT_MS (closed tabs never say bye for sure). */
+/**
+ * A tab pings this often; the worker forgets a tab it has not heard from in
+ * PORT_TIMEOUT_MS (a closed tab does not always manage its `bye`). Generous:
+ * Chrome wakes the timers of a tab hidden for 5 minutes once a minute.
+ */
 export const PING_MS = 5000;
 /** Long enough that a burst (200 VMs starting) costs each of 20 tabs a few renders a second, short enough to look live. */
 export const BATCH_MS = 100;
-export const PORT_TIMEOUT_MS = 20_000;
+export const PORT_TIMEOUT_MS = 150_000;

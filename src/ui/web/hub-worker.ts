@@ -99,13 +99,13 @@ export function runHub(scope: { onconnect: ((e: MessageEvent) => void) | null })
     logs.delete(name);
   };
 
+  /** Forgets a tab (its port stays open: a tab that was only asleep comes back with its next ping). */
   const drop = (tab: Tab): void => {
     tabs.delete(tab.port);
     for (const name of [...tab.logs]) unsubscribeLog(tab, name);
-    tab.port.close();
   };
 
-  // Closed tabs rarely manage a last message: forget the silent ones.
+  // A closed tab does not always manage its `bye`: forget the silent ones.
   setInterval(() => {
     const now = Date.now();
     for (const tab of [...tabs.values()]) if (now - tab.seen > PORT_TIMEOUT_MS) drop(tab);
@@ -128,9 +128,22 @@ export function runHub(scope: { onconnect: ((e: MessageEvent) => void) | null })
         post(tab, { t: 'events', actions: memory.replay() });
       }
       tab.seen = Date.now();
-      if (msg.t === 'bye') drop(tab);
-      else if (msg.t === 'log-sub') subscribeLog(tab, msg.name);
-      else if (msg.t === 'log-unsub') unsubscribeLog(tab, msg.name);
+      switch (msg.t) {
+        case 'bye':
+          drop(tab);
+          break;
+        case 'ping':
+          for (const name of msg.logs) if (!tab.logs.has(name)) subscribeLog(tab, name);
+          break;
+        case 'log-sub':
+          subscribeLog(tab, msg.name);
+          break;
+        case 'log-unsub':
+          unsubscribeLog(tab, msg.name);
+          break;
+        case 'hello':
+          break;
+      }
     };
     port.start();
   };

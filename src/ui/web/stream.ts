@@ -140,7 +140,7 @@ class Streams {
   start(): void {
     if (this.direct) return;
     this.connect();
-    setInterval(() => this.send({ t: 'ping' }), PING_MS);
+    setInterval(() => this.send({ t: 'ping', logs: [...this.logSubs.keys()] }), PING_MS);
     window.addEventListener('pagehide', () => this.send({ t: 'bye' }));
     // Back from the back/forward cache: the worker dropped us on `bye`; join again.
     window.addEventListener('pageshow', (e) => {
