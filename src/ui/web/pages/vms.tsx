@@ -30,7 +30,19 @@ export function VmsPage(): ReactNode {
         <span className="muted">{state.vmsLoaded ? `${state.vms.length} VM${state.vms.length === 1 ? '' : 's'}` : 'loading…'}</span>
       </header>
       <div className="table-wrap">
-        <table className="table" data-testid="vm-table">
+        <table className="table vm-table" data-testid="vm-table">
+          {/* Fixed column widths: a changed cell does not re-measure 200 rows (table-layout: fixed). */}
+          <colgroup>
+            <col className="c-name" />
+            <col className="c-state" />
+            <col className="c-image" />
+            <col className="c-size" />
+            <col className="c-ip" />
+            <col className="c-cpu" />
+            <col className="c-mem" />
+            <col className="c-up" />
+            <col />
+          </colgroup>
           <thead>
             <tr>
               <th>Name</th>
@@ -75,8 +87,10 @@ const VmRow = memo(function VmRow({ vm, images }: { vm: VMRecord; images: Image[
       <td data-col="state">
         <StateBadge state={vm.state} />
       </td>
-      <td data-col="image">{imageNameOf(images, vm.imageId)}</td>
-      <td data-col="size" className="nowrap">
+      <td data-col="image" title={imageNameOf(images, vm.imageId)}>
+        {imageNameOf(images, vm.imageId)}
+      </td>
+      <td data-col="size" className="nowrap" title={formatVmSize(vm)}>
         {formatVmSize(vm)}
       </td>
       <td data-col="ip" className="mono">
