@@ -92,10 +92,12 @@ export function reduce(s: AppState, a: Action, now: number = Date.now()): AppSta
       return { ...s, vms: s.vms.filter((v) => v.id !== a.data.id), stats };
     }
     case 'vm.stats': {
-      const { vmId, stats, state } = a.data;
+      // The row's state comes only from `vm` events (whole rows, in order): a sample taken just before a stop
+      // must not move a stopped row back to running.
+      const { vmId, stats } = a.data;
       const at = stats.collectedAt ? Date.parse(stats.collectedAt) : now;
       const point: StatPoint = { at, ...(stats.cpuPercent !== undefined ? { cpu: stats.cpuPercent } : {}), ...(stats.rssBytes !== undefined ? { rss: stats.rssBytes } : {}) };
-      const vms = s.vms.map((v) => (v.id === vmId ? { ...v, state, stats: { ...v.stats, ...stats } } : v));
+      const vms = s.vms.map((v) => (v.id === vmId ? { ...v, stats: { ...v.stats, ...stats } } : v));
       return { ...s, vms, stats: { ...s.stats, [vmId]: pushStat(s.stats[vmId], point) } };
     }
     case 'vm.transition':

@@ -34,8 +34,9 @@ describe('event reducer', () => {
     expect(s.stats['a']).toHaveLength(STATS_POINTS);
     expect(s.stats['a']![0]).toEqual({ at: 5, cpu: 5, rss: 50 });
     const row = s.vms.find((v) => v.id === 'a')!;
-    expect(row.state).toBe('running');
     expect(row.stats.cpuPercent).toBe(STATS_POINTS + 4);
+    // The state is the rows' (`vm` events), never a sample's: a late sample does not undo a stop.
+    expect(row.state).toBe('stopped');
   });
 
   it('uses collectedAt as the sample time when given', () => {
