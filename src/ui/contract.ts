@@ -15,7 +15,12 @@
  * `UI_CSRF_HEADER: 1` (not sendable cross-origin without a CORS preflight,
  * which the server never grants). Anything else is 403 and changes nothing.
  */
-import type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
+// From the model's type-only modules, not its index: the index also exports Node code (ids, names), and the
+// browser app's typecheck (DOM lib, no Node types) must not reach it.
+import type { Image, PortRow, VMRecord, VMState, VMStats } from '../model/types.js';
+import type { MachineGraph, VmTransition } from '../model/machine-views.js';
+import type { SnapshotRecord } from '../model/snapshot.js';
+import type { VizEvent } from '../debug/viz/types.js';
 
 export const UI_COOKIE = 'banger_ui';
 export const UI_CSRF_HEADER = 'x-banger-ui';
@@ -107,7 +112,7 @@ export type UiEvent =
   | { event: 'vm.stats'; data: { vmId: string; name: string; state: VMState; stats: VMStats } }
   | { event: 'image.progress'; data: { image: string; step: string; detail?: string; fraction?: number } }
   | { event: 'images'; data: { images: Image[] } }
-  | { event: 'actor'; data: import('../debug/viz/types.js').VizEvent }
+  | { event: 'actor'; data: VizEvent }
   | { event: 'daemon'; data: { state: 'connected' | 'reconnecting'; error?: string } };
 
 export type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord };
