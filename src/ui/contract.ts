@@ -12,7 +12,11 @@
  * `UI_CSRF_HEADER: 1` (not sendable cross-origin without a CORS preflight,
  * which the server never grants). Anything else is 403 and changes nothing.
  */
-import type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
+// From the model's type-only modules, not its index: the index also exports Node code (ids, names), and the
+// browser app's typecheck (DOM lib, no Node types) must not reach it.
+import type { Image, PortRow, VMRecord, VMState, VMStats } from '../model/types.js';
+import type { MachineGraph, VmTransition } from '../model/machine-views.js';
+import type { SnapshotRecord } from '../model/snapshot.js';
 
 export const UI_COOKIE = 'banger_ui';
 export const UI_CSRF_HEADER = 'x-banger-ui';

@@ -58,6 +58,7 @@ export const GROUPS: readonly CommandGroup[] = [
     describe: 'Live terminal view of VMs',
     commands: [{ name: 'open', describe: 'Open the live VM table (the default)', isDefault: true, load: () => import('./tui/open.js') }],
   },
+  { name: 'ui', describe: 'Serve the web dashboard on 127.0.0.1 (Ctrl-C stops)', commands: [], load: () => import('./ui/ui.js') },
   {
     name: 'debug',
     describe: 'Look inside banger: state machines and live actors',

@@ -1,5 +1,5 @@
 import type { MachineGraph } from '../../model/index.js';
-import type { Notifications } from '../../rpc/methods.js';
+import type { MethodParams, MethodResult, Notifications } from '../../rpc/methods.js';
 import { DaemonLink, type DaemonLinkOptions, type LinkClient, type LinkStatus } from '../../rpc/daemon-link.js';
 import type { VizActor, VizEvent, VizSource } from './types.js';
 
@@ -33,13 +33,28 @@ export function statePathToIds(machineId: string, path: string | null | undefine
   return out;
 }
 
+/** The daemon calls the visualizer makes (a DaemonLink's `call`, possibly shared with other views). */
+export type VizCall = <M extends 'debug.machines' | 'debug.actors' | 'vm.list'>(method: M, params: MethodParams<M>) => Promise<MethodResult<M>>;
+
 /**
- * The visualizer's data from bangerd: machine definitions (`debug.machines`),
- * live actors (`debug.actors`, VM actors labelled with the VM name), and
- * transitions from notifications: `vm.transition` for VM actors (it carries
- * the VM name and error) and `debug.inspect` snapshots for the other machines.
+ * The visualizer's state over a daemon link someone else owns: feed it the
+ * link's notifications and status, and it serves graphs, actors and
+ * transitions. `banger ui` shares one link between this and its VM table;
+ * `createDaemonVizSource` gives it a link of its own.
  */
-export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSource {
+export interface VizTracker extends VizSource {
+  handleNotification(method: string, params: unknown): void;
+  handleStatus(status: LinkStatus): void;
+}
+
+/**
+ * Machine definitions (`debug.machines`), live actors (`debug.actors`, VM
+ * actors labelled with the VM name), and transitions from notifications:
+ * `vm.transition` for VM actors (it carries the VM name and error) and
+ * `debug.inspect` snapshots for the other machines. `start` is called on the
+ * first subscribe (it starts the link).
+ */
+export function createVizTracker(call: VizCall, start: () => void = () => undefined): VizTracker {
   const listeners = new Set<(e: VizEvent) => void>();
   const resetListeners = new Set<() => void>();
   /** actor id → machine id, for actors that run a machine with a graph. */
@@ -51,19 +66,15 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
     for (const l of listeners) l(e);
   };
 
-  const link = new DaemonLink({
-    connect: opts.connect,
-    topics: ['vm.transition', 'debug.inspect'],
-    ...(opts.backoff ? { backoff: opts.backoff } : {}),
-    onStatus(status) {
-      opts.onStatus?.(status);
+  return {
+    handleStatus(status) {
       if (status.state === 'connected' && status.reconnected) {
         // A new daemon has new actors and forgot the old states.
         lastState.clear();
         for (const r of resetListeners) r();
       }
     },
-    onNotification(method, params) {
+    handleNotification(method, params) {
       if (method === 'vm.transition') {
         const t = params as Notifications['vm.transition'];
         const actorId = `vm:${t.vmId}`;
@@ -94,12 +105,9 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
       if (label) e.label = label;
       emit(e);
     },
-  });
-
-  return {
-    graphs: (): Promise<MachineGraph[]> => link.call('debug.machines', {}),
+    graphs: (): Promise<MachineGraph[]> => call('debug.machines', {}),
     async actors(): Promise<VizActor[]> {
-      const [actors, vms] = await Promise.all([link.call('debug.actors', {}), link.call('vm.list', {})]);
+      const [actors, vms] = await Promise.all([call('debug.actors', {}), call('vm.list', {})]);
       for (const vm of vms) labels.set(`vm:${vm.id}`, vm.name);
       const out: VizActor[] = [];
       for (const a of actors) {
@@ -115,9 +123,9 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
     subscribe(onEvent, onReset) {
       listeners.add(onEvent);
       if (onReset) resetListeners.add(onReset);
-      link.start();
+      start();
       // Learn which actors run which machine before the first inspect record arrives.
-      void link.call('debug.actors', {}).then(
+      void call('debug.actors', {}).then(
         (actors) => {
           for (const a of actors) {
             if (!machineOf.has(a.id)) machineOf.set(a.id, a.machineId);
@@ -131,6 +139,23 @@ export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSo
         if (onReset) resetListeners.delete(onReset);
       };
     },
-    close: () => link.close(),
   };
+}
+
+/** The visualizer's data from bangerd over a link of its own (`banger debug viz`); see createVizTracker. */
+export function createDaemonVizSource(opts: DaemonVizSourceOptions): DaemonVizSource {
+  // The link calls back only after start(), by which time `tracker` exists.
+  const link = new DaemonLink({
+    connect: opts.connect,
+    topics: ['vm.transition', 'debug.inspect'],
+    ...(opts.backoff ? { backoff: opts.backoff } : {}),
+    onStatus(status) {
+      opts.onStatus?.(status);
+      tracker.handleStatus(status);
+    },
+    onNotification: (method, params) => tracker.handleNotification(method, params),
+  });
+  const tracker = createVizTracker((method, params) => link.call(method, params), () => link.start());
+  const { graphs, actors, subscribe } = tracker;
+  return { graphs, actors, subscribe, close: () => link.close() };
 }

@@ -1,4 +1,4 @@
-import type { MachineGraph } from '../../model/index.js';
+import type { MachineGraph } from '../../model/machine-views.js';
 
 /** A live actor as the visualizer shows it. */
 export interface VizActor {
@@ -31,6 +31,18 @@ export interface PositionedNode {
   compound: boolean;
   final: boolean;
   initial: boolean;
+  /** The machine root, drawn as an "any state" node when transitions leave it (root-level `on:` handlers). */
+  root?: boolean;
+}
+
+export interface PositionedEdge {
+  source: string;
+  target: string;
+  label: string;
+  /** dagre's route, source to target; absent for self-loops (the page draws a loop on the node). */
+  points?: Array<{ x: number; y: number }>;
+  /** Where dagre placed the label. */
+  labelAt?: { x: number; y: number };
 }
 
 export interface PositionedGraph {
@@ -38,7 +50,7 @@ export interface PositionedGraph {
   width: number;
   height: number;
   nodes: PositionedNode[];
-  edges: Array<{ source: string; target: string; label: string }>;
+  edges: PositionedEdge[];
 }
 
 /** Where the visualizer gets its data: the daemon's event stream in production, a fake in tests. */

@@ -1,34 +1,13 @@
 import type { Command } from 'commander';
-import { InvalidInputError, UsageError } from '../../../errors/index.js';
+import { InvalidInputError } from '../../../errors/index.js';
 import { RpcClient } from '../../../rpc/index.js';
+import { parsePort, untilSignal } from '../../serve.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = 'Serve the live state-machine visualizer on 127.0.0.1';
 
 export function options(cmd: Command): void {
   cmd.option('--port <port>', 'port on 127.0.0.1 (0 picks a free one)', '0');
-}
-
-export function parsePort(value: unknown): number {
-  const s = String(value ?? '0');
-  const n = Number(s);
-  if (!/^\d+$/.test(s) || !Number.isInteger(n) || n > 65_535) {
-    throw new UsageError(`invalid port "${s}"`, { code: 'debug.port', hint: 'use --port with a number from 1 to 65535, or omit it for a free port' });
-  }
-  return n;
-}
-
-/** Resolves on the first SIGINT/SIGTERM; the command then closes the server and exits 0. */
-function untilSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (sig: NodeJS.Signals): void => {
-      process.off('SIGINT', on);
-      process.off('SIGTERM', on);
-      resolve(sig);
-    };
-    process.on('SIGINT', on);
-    process.on('SIGTERM', on);
-  });
 }
 
 export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseFormat, run as runMachines } from '../../../../src/cli/commands/debug/machines.js';
-import { parsePort } from '../../../../src/cli/commands/debug/viz.js';
+import { parsePort } from '../../../../src/cli/serve.js';
 import { assertTerminal, tuiCrashError } from '../../../../src/cli/commands/tui/open.js';
 import { reportError } from '../../../../src/cli/report-error.js';
 import type { CliContext } from '../../../../src/cli/commands/index.js';
