@@ -14,6 +14,7 @@ import { statePathToIds } from '../../src/debug/viz/daemon-source.js';
 import { BangerError, NotFoundError } from '../../src/errors/index.js';
 import type { VMRecord, VMState } from '../../src/model/index.js';
 import type { RpcClient } from '../../src/rpc/index.js';
+import { UI_CSRF_HEADER } from '../../src/ui/contract.js';
 import { gated, randomSuffix } from '../helpers/host-caps.js';
 import { makeTar } from '../helpers/tar-fixtures.js';
 import { requiresBrowserTier, screenshot, UiHarness, until, type DomEl, type DomWindow } from './support/ui-harness.js';
@@ -140,13 +141,12 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     await page.close();
   });
 
-  it('a refused create shows the daemon\'s error with its hint: a duplicate name, an invalid name', async () => {
+  it('a refused create (a duplicate name) shows the daemon\'s error with its hint; nothing is made', async () => {
     const page = await h.open('/');
     await markWindow(page);
     const form = page.locator('[data-testid=create-vm-form]');
     const formError = page.locator('[data-testid=form-error]');
     const before = await daemonRows();
-
     const dup = await daemonError(() => c.call('vm.create', { name: n('web') }));
     expect(dup.hint).toBeTruthy();
     await form.locator('[name=name]').fill(n('web'));
@@ -155,14 +155,36 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     await expect.poll(() => formError.textContent(), { timeout: FOLLOW_MS }).toContain(dup.message);
     expect(await formError.textContent()).toContain(dup.hint);
     await screenshot(page, 'vms-create-refused');
+    expect(await daemonRows()).toEqual(before);
+    expect(await notReloaded(page)).toBe(true);
+    await page.close();
+  });
 
+  it('an invalid name: the server answers with the daemon\'s error and hint, and the form shows message and hint', async () => {
+    const page = await h.open('/');
+    await markWindow(page);
+    const before = await daemonRows();
     const bad = `Bad_Name-${tag}`;
     const invalid = await daemonError(() => c.call('vm.create', { name: bad }));
+    expect(invalid.hint).toBeTruthy();
+    // The route itself, from the page (its cookie and Origin, the contract's CSRF header).
+    const answer = await page.evaluate(
+      async ([body, header]) => {
+        const res = await fetch('/api/vms', { method: 'POST', headers: { 'content-type': 'application/json', [header]: '1' }, body });
+        return { status: res.status, body: (await res.json()) as { error?: { message: string; hint?: string } } };
+      },
+      [JSON.stringify({ name: bad }), UI_CSRF_HEADER] as const,
+    );
+    expect(answer.status).toBeGreaterThanOrEqual(400);
+    expect(answer.body.error).toMatchObject({ message: invalid.message, hint: invalid.hint });
+
+    // The form (which may check the name before sending) shows the same message and hint (contract: text = message + hint).
+    const form = page.locator('[data-testid=create-vm-form]');
+    const formError = page.locator('[data-testid=form-error]');
     await form.locator('[name=name]').fill(bad);
     await page.locator('[data-testid=create-vm-submit]').click();
     await expect.poll(() => formError.textContent(), { timeout: FOLLOW_MS }).toContain(invalid.message);
-    if (invalid.hint) expect(await formError.textContent()).toContain(invalid.hint);
-
+    expect(await formError.textContent(), 'the form error carries the daemon\'s hint').toContain(invalid.hint);
     expect(await daemonRows()).toEqual(before);
     expect(await notReloaded(page)).toBe(true);
     await page.close();
@@ -268,8 +290,9 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     await d.waitFor({ timeout: FOLLOW_MS });
     expect(await d.getAttribute('data-vm')).toBe(name);
     expect(await d.getAttribute('data-state')).toBe(vm.state);
+    // Parts load on their own (the machine drawing fetches the graphs): wait for each.
     for (const id of ['vm-spec', 'vm-runtime', 'vm-chart-cpu', 'vm-chart-memory', 'vm-log', 'vm-ports', 'vm-snapshots', 'vm-machine']) {
-      expect(await page.locator(`[data-testid=${id}]`).count(), id).toBe(1);
+      await expect.poll(() => page.locator(`[data-testid=${id}]`).count(), { timeout: FOLLOW_MS, message: id }).toBe(1);
     }
     expect(await page.locator('[data-testid=vm-spec]').textContent()).toContain(String(vm.spec.vcpuCount));
     expect(await page.locator('[data-testid=vm-runtime]').textContent()).toContain(vm.runtime.guestIP);
@@ -388,25 +411,20 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     expect(await until(fits, FOLLOW_MS), `vm graph ${JSON.stringify(await svg.boundingBox())} within ${JSON.stringify(page.viewportSize())}`).toBe(true);
     await screenshot(page, 'machines');
 
-    // Zoom: the drawing's transform (svg viewBox, or a transform on it or its groups) changes.
+    // Zoom: the drawing's transform on screen (its CTM, whatever element carries the zoom) scales up, then down.
     const transform = () =>
       svg.evaluate((el) => {
-        const s = el as unknown as DomEl;
-        const style = (e: DomEl) => (globalThis as unknown as DomWindow).getComputedStyle(e).transform;
-        return JSON.stringify([
-          s.getAttribute('viewBox'),
-          style(s),
-          s.getAttribute('transform'),
-          ...Array.from(s.querySelectorAll(':scope > g')).map((g) => g.getAttribute('transform') ?? style(g)),
-          s.parentElement ? style(s.parentElement) : '',
-        ]);
+        const m = (el as unknown as DomEl).getScreenCTM();
+        return m ? { a: m.a, d: m.d, e: m.e, f: m.f } : null;
       });
-    const fitted = await transform();
+    const fitted = (await transform())!;
+    expect(fitted).not.toBeNull();
     await page.locator('[data-testid=zoom-in]').click();
-    await expect.poll(transform, { timeout: FOLLOW_MS }).not.toBe(fitted);
-    const zoomedIn = await transform();
+    await expect.poll(async () => (await transform())!.a, { timeout: FOLLOW_MS }).toBeGreaterThan(fitted.a);
+    const zoomedIn = (await transform())!;
+    expect(zoomedIn.d).toBeGreaterThan(fitted.d);
     await page.locator('[data-testid=zoom-out]').click();
-    await expect.poll(transform, { timeout: FOLLOW_MS }).not.toBe(zoomedIn);
+    await expect.poll(async () => (await transform())!.a, { timeout: FOLLOW_MS }).toBeLessThan(zoomedIn.a);
     await page.locator('[data-testid=zoom-fit]').click();
     expect(await until(fits, FOLLOW_MS)).toBe(true);
 

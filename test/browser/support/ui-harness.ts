@@ -40,13 +40,13 @@ export function requiresBrowserTier(): string | null {
  * `banger ui` in the CLI and the browser bundle.
  */
 export function ensureUiDist(): void {
+  // The browser bundle has its own build script (npm run build runs it too).
+  const script = join(REPO_ROOT, 'scripts', 'build-ui.mjs');
   if (process.env.BROWSER_DIST_BUILT !== '1') {
     buildDist();
+    if (existsSync(script)) spawnSyncOrThrow(process.execPath, [script]);
     process.env.BROWSER_DIST_BUILT = '1';
   }
-  // The browser bundle has its own build script (npm run build runs it when the checkout wires it in).
-  const script = join(REPO_ROOT, 'scripts', 'build-ui.mjs');
-  if (!UI_ASSETS.every((p) => existsSync(p)) && existsSync(script)) spawnSyncOrThrow(process.execPath, [script]);
   const missing = UI_ASSETS.filter((p) => !existsSync(p));
   if (missing.length) throw new Error(`the dashboard bundle is missing (${missing.join(', ')}): run npm run build (scripts/build-ui.mjs)`);
 }
@@ -272,8 +272,9 @@ export interface DomEl {
   getAttribute(name: string): string | null;
   parentElement: DomEl | null;
   querySelectorAll(selector: string): ArrayLike<DomEl>;
+  /** SVG elements: the element-to-screen matrix. */
+  getScreenCTM(): { a: number; b: number; c: number; d: number; e: number; f: number } | null;
 }
 export interface DomWindow {
-  getComputedStyle(el: DomEl): { transform: string };
   __bgTestMark?: number;
 }
