@@ -269,6 +269,7 @@ export class UiHarness {
  */
 export interface DomEl {
   tagName: string;
+  textContent: string | null;
   getAttribute(name: string): string | null;
   parentElement: DomEl | null;
   querySelectorAll(selector: string): ArrayLike<DomEl>;
