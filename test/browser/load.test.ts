@@ -73,7 +73,7 @@ describe.skipIf(missing !== null)(gated(`banger ui with ${TABS} tabs while ${VMS
       await page.goto(`${h.ui.origin}/`, { waitUntil: 'domcontentloaded', timeout: 15_000 }).catch((e: unknown) => {
         throw new Error(
           `tab ${i + 1} of ${TABS} did not load (${(e as Error).message.split('\n')[0]}): Chromium allows 6 HTTP/1.1 connections per host in one profile, ` +
-            `and each open tab holds one for /api/events (a VM page two, with its log stream), so tab 7 waits for a free connection forever`,
+            `and each open tab holds one for /api/events (a VM page two, with its log stream): once six streams are open, the next request waits for a free connection`,
         );
       });
     }

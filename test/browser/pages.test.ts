@@ -469,6 +469,33 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     await page.close();
   });
 
+  it('six tabs of the dashboard in one browser: a seventh still loads and an action in any of them still completes', async () => {
+    // Chromium keeps at most 6 HTTP/1.1 connections per host in one profile; a tab's event stream holds one for good.
+    const pages: Page[] = [];
+    const name = n('tabs');
+    await c.call('vm.create', { name, noStart: true });
+    try {
+      for (let i = 0; i < 6; i++) {
+        pages.push(
+          await h.open('/').catch((e: unknown) => {
+            throw new Error(`tab ${i + 1} of 6 did not open: ${(e as Error).message.split('\n')[0]}`);
+          }),
+        );
+      }
+      const last = pages.at(-1)!;
+      await rowShows(last, name, (await vmState(name)) ?? 'gone');
+      await act(last, row(last, name), 'start', async () => (await vmState(name)) === 'running');
+      for (const p of pages) await rowShows(p, name, 'running');
+      const seventh = await h.context.newPage();
+      pages.push(seventh);
+      await seventh.goto(`${h.ui.origin}/`, { waitUntil: 'domcontentloaded', timeout: FOLLOW_MS });
+      await seventh.locator('[data-testid=daemon-status][data-state=connected]').waitFor({ timeout: FOLLOW_MS });
+    } finally {
+      for (const p of pages) await p.close();
+      await c.call('vm.delete', { name, force: true }).catch(() => undefined);
+    }
+  });
+
   it('the daemon\'s VMs are as the tests left them (no stray VM was made)', async () => {
     const vms: VMRecord[] = await c.call('vm.list', {});
     expect(vms.map((v) => v.name).sort()).toEqual([n('formed'), n('idle'), n('web')].sort());
