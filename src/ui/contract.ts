@@ -18,7 +18,7 @@
 // From the model's type-only modules, not its index: the index also exports Node code (ids, names), and the
 // browser app's typecheck (DOM lib, no Node types) must not reach it.
 import type { Image, PortRow, VMRecord, VMState, VMStats } from '../model/types.js';
-import type { MachineGraph, VmTransition } from '../model/machine-views.js';
+import type { VmTransition } from '../model/machine-views.js';
 import type { SnapshotRecord } from '../model/snapshot.js';
 import type { VizEvent } from '../debug/viz/types.js';
 
@@ -115,7 +115,7 @@ export type UiEvent =
   | { event: 'actor'; data: VizEvent }
   | { event: 'daemon'; data: { state: 'connected' | 'reconnecting'; error?: string } };
 
-export type { Image, MachineGraph, PortRow, SnapshotRecord, VMRecord };
+export type { Image, PortRow, SnapshotRecord, VMRecord };
 
 /*
  * Test hooks the app renders (the browser tests select on these, nothing else):
