@@ -9,6 +9,8 @@ export interface VmTableOptions {
   emit(e: UiEvent): void;
   /** Trailing debounce of refetches. @default 100 */
   debounceMs?: number;
+  /** A burst that never pauses still refetches this often (a pure debounce would hold new rows until it ends). @default 300 */
+  maxWaitMs?: number;
   /** Refetch failures (daemon gone mid-call): the next connect refetches anyway. */
   onError?(err: Error): void;
 }
@@ -49,9 +51,13 @@ export class VmTable {
   private again = false;
   private closed = false;
   private readonly debounceMs: number;
+  private readonly maxWaitMs: number;
+  /** When the pending refetch was first asked for. */
+  private pendingSince = 0;
 
   constructor(private readonly opts: VmTableOptions) {
     this.debounceMs = opts.debounceMs ?? 100;
+    this.maxWaitMs = Math.max(this.debounceMs, opts.maxWaitMs ?? 300);
   }
 
   /** The rows now, in the daemon's order, or undefined before the first load. */
@@ -123,7 +129,14 @@ export class VmTable {
 
   private scheduleRefetch(): void {
     if (this.closed || !this.loaded) return; // before the first load, reload() brings everything
-    if (this.timer) clearTimeout(this.timer);
+    const now = Date.now();
+    if (this.timer) {
+      // Debounced, but not past maxWaitMs: 200 VMs created back to back must appear while it goes on.
+      if (now + this.debounceMs - this.pendingSince > this.maxWaitMs) return;
+      clearTimeout(this.timer);
+    } else {
+      this.pendingSince = now;
+    }
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.refetch();

@@ -5,11 +5,12 @@ import { formatSize } from '../../model/size.js';
 export { formatSize };
 
 /** Like tui/format.ts's formatUptime (which cannot be bundled: it imports the Node side of src/model). */
-export function formatUptime(since: string | undefined, now: number): string {
+export function formatUptime(since: string | undefined, now: number, opts: { seconds?: boolean } = {}): string {
   if (!since) return '-';
   const s = Math.max(0, Math.floor((now - Date.parse(since)) / 1000));
-  if (s < 60) return `${s}s`;
-  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  const seconds = opts.seconds ?? true;
+  if (s < 60) return seconds ? `${s}s` : '<1m';
+  if (s < 3600) return seconds ? `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s` : `${Math.floor(s / 60)}m`;
   if (s < 86400) return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
 }

@@ -28,4 +28,14 @@ export type HubMessage =
 export const PING_MS = 5000;
 /** Long enough that a burst (200 VMs starting) costs each of 20 tabs a few renders a second, short enough to look live. */
 export const BATCH_MS = 100;
+/**
+ * The longest a batch is held with this many tabs: every tab renders each
+ * batch, so the browser's renders per second stay about constant as tabs are
+ * added (at a fixed 100 ms, 20 tabs on a 2-core host fell 1.5 s behind a
+ * 200-VM burst, each still drawing batches the others had long finished).
+ */
+export function batchMsFor(tabs: number): number {
+  return Math.min(1000, Math.max(BATCH_MS, 40 * tabs));
+}
+
 export const PORT_TIMEOUT_MS = 150_000;

@@ -8,7 +8,7 @@ import type { UiEvent } from '../contract.js';
 import { vmPath } from './api.js';
 import { HubMemory } from './hub-memory.js';
 import type { Action } from './events.js';
-import { BATCH_MS, PORT_TIMEOUT_MS, type HubMessage, type TabMessage } from './hub-protocol.js';
+import { batchMsFor, PORT_TIMEOUT_MS, type HubMessage, type TabMessage } from './hub-protocol.js';
 import { appendLog } from './log-tail.js';
 import { EVENT_NAMES, resilientSource } from './stream.js';
 
@@ -47,7 +47,7 @@ export function runHub(scope: { onconnect: ((e: MessageEvent) => void) | null })
   const toAll = (action: Action): void => {
     memory.apply(action);
     pending.push(action);
-    flushTimer ??= setTimeout(flush, BATCH_MS);
+    flushTimer ??= setTimeout(flush, batchMsFor(tabs.size));
   };
 
   const openEvents = (): void => {

@@ -55,6 +55,25 @@ describe('VmTable', () => {
     expect(rows.at(-1)).toEqual(['running', '10.0.0.9']);
   });
 
+  it('a burst that never pauses still refetches at least every maxWaitMs, so new VMs appear while it goes on', async () => {
+    const s = setup([]);
+    table = new VmTable({ list: async () => { s.daemon.lists++; return s.daemon.rows.map((r) => ({ ...r })); }, emit: (e) => s.events.push(e), debounceMs: 20, maxWaitMs: 60 });
+    await table.reload();
+    const made: VMRecord[] = [];
+    // An unknown VM every 10 ms for 300 ms: a pure 20 ms debounce would refetch once, at the end.
+    for (let i = 0; i < 30; i++) {
+      const vm = fakeVm(`b${i}`);
+      made.push(vm);
+      s.daemon.rows = [...made];
+      table.handleNotification('vm.transition', t(vm, 'created', 'starting.storage'));
+      await tick(10);
+    }
+    const during = s.daemon.lists - 1;
+    await tick(100);
+    expect(during).toBeGreaterThanOrEqual(3);
+    expect(s.events.filter((e) => e.event === 'vm').length).toBe(30);
+  });
+
   it('leaves the state alone for top-level states that are not stored states (snapshotting, deleting)', async () => {
     const a = fakeVm('a');
     const s = setup([a]);

@@ -29,6 +29,8 @@ describe('formatters', () => {
     expect(formatUptime('2026-12-01T00:00:00.000Z', now)).toBe('1h02m');
     expect(formatUptime('2026-12-01T01:01:58.000Z', now)).toBe('5s');
     expect(formatUptime(undefined, now)).toBe('-');
+    // The VM table's cells change once a minute, not every second.
+    expect(['2026-12-01T01:01:58.000Z', '2026-12-01T00:59:00.000Z', '2026-12-01T00:00:00.000Z'].map((t) => formatUptime(t, now, { seconds: false }))).toEqual(['<1m', '3m', '1h02m']);
     expect(vmUptime(vm({ id: 'a', name: 'a', state: 'running', updatedAt: '2026-12-01T01:00:00.000Z' }), now)).toBe('2m03s');
     expect(vmUptime(vm({ id: 'a', name: 'a', state: 'stopped' }), now)).toBe('-');
   });

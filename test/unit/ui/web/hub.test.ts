@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { batcher } from '../../../../src/ui/web/batch.js';
 import { initialState, reduce, type Action } from '../../../../src/ui/web/events.js';
 import { HubMemory } from '../../../../src/ui/web/hub-memory.js';
+import { batchMsFor } from '../../../../src/ui/web/hub-protocol.js';
 import { image, vm } from './fixtures.js';
 
 const replayed = (m: HubMemory) => m.replay().reduce((s, a) => reduce(s, a), initialState);
@@ -70,5 +71,11 @@ describe('batcher', () => {
       { event: 'vm', data: { vm: vm({ id: 'a', name: 'a', state: 'running' }) } },
     ];
     expect(reduce(initialState, { event: 'local.batch', data: actions }, 1)).toEqual(actions.reduce((s, a) => reduce(s, a, 1), initialState));
+  });
+});
+
+describe('batchMsFor', () => {
+  it('keeps 100 ms for a few tabs and stretches with more, up to 1 s', () => {
+    expect([1, 2, 5, 10, 20, 25, 100].map(batchMsFor)).toEqual([100, 100, 200, 400, 800, 1000, 1000]);
   });
 });
