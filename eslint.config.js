@@ -55,8 +55,8 @@ export default tseslint.config(
   layer(['helper/**/*.ts'], [{ regex: String.raw`^(\.\./)+(src/(daemon|rpc|store|cli)/|machines/|tui/)`, message: 'helper/ must not import bangerd parts (src/daemon, src/rpc, machines, src/store, src/cli).' }]),
   // Front ends reach machines and the store only through bangerd's RPC.
   layer(
-    ['src/cli/**/*.ts', 'src/debug/**/*.ts', 'tui/**/*.ts', 'tui/**/*.tsx'],
-    [{ regex: String.raw`^(\.\./)+(src/)?(machines|store)/`, message: 'the CLI, TUI and debug tools reach machines/ and src/store only through the daemon (RPC).' }],
+    ['src/cli/**/*.ts', 'src/debug/**/*.ts', 'src/ui/**/*.ts', 'src/ui/**/*.tsx', 'tui/**/*.ts', 'tui/**/*.tsx'],
+    [{ regex: String.raw`^(\.\./)+(src/)?(machines|store)/`, message: 'the CLI, TUI, dashboard and debug tools reach machines/ and src/store only through the daemon (RPC).' }],
   ),
   {
     files: ['**/*.js', '**/*.mjs'],
