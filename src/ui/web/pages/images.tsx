@@ -1,6 +1,7 @@
 /** Route `/images`: the image table, and the build and import forms with live build progress. */
 import { useState, type FormEvent, type ReactNode } from 'react';
 import type { BuildImageBody, Image, ImportImageBody } from '../../contract.js';
+import { EmptyRow, FormError } from '../bits.js';
 import { api, errorText } from '../api.js';
 import { useActions, useAppState } from '../context.js';
 import { latestProgress, type ImageProgress } from '../events.js';
@@ -78,13 +79,7 @@ export function ImagesPage(): ReactNode {
                 </tr>
               );
             })}
-            {state.imagesLoaded && state.images.length === 0 && (
-              <tr>
-                <td colSpan={6} className="empty">
-                  No images yet. Build one below.
-                </td>
-              </tr>
-            )}
+            {state.imagesLoaded && state.images.length === 0 && <EmptyRow cols={6}>No images yet. Build one below.</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -152,11 +147,7 @@ function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgres
           <progress max={1} value={latest?.[1].fraction} />
         </div>
       )}
-      {error && (
-        <div className="error" data-testid="form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError text={error} />
     </form>
   );
 }
@@ -201,11 +192,7 @@ function ImportForm({ onDone }: { onDone: () => void }): ReactNode {
           {busy ? 'Importing…' : 'Import'}
         </button>
       </div>
-      {error && (
-        <div className="error" data-testid="form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError text={error} />
     </form>
   );
 }

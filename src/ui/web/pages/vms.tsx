@@ -1,6 +1,7 @@
 /** Route `/`: the live VM table and the create form. */
 import { memo, useState, type FormEvent, type ReactNode } from 'react';
 import type { Image, VMRecord } from '../../contract.js';
+import { EmptyRow, FormError } from '../bits.js';
 import { api, errorText } from '../api.js';
 import { useActions, useAppState, useNow } from '../context.js';
 import { formatCpu, formatRss, formatUptime, formatVmSize } from '../format.js';
@@ -64,13 +65,7 @@ export function VmsPage(): ReactNode {
             {state.vms.map((vm) => (
               <VmRow key={vm.id} vm={vm} images={state.images} />
             ))}
-            {state.vmsLoaded && state.vms.length === 0 && (
-              <tr>
-                <td colSpan={9} className="empty">
-                  No VMs yet. Create one below.
-                </td>
-              </tr>
-            )}
+            {state.vmsLoaded && state.vms.length === 0 && <EmptyRow cols={9}>No VMs yet. Create one below.</EmptyRow>}
           </tbody>
         </table>
       </div>
@@ -182,11 +177,7 @@ function CreateForm({ images }: { images: Image[] }): ReactNode {
           {busy ? 'Creating…' : 'Create'}
         </button>
       </div>
-      {error && (
-        <div className="error" data-testid="form-error" role="alert">
-          {error}
-        </div>
-      )}
+      <FormError text={error} />
     </form>
   );
 }
