@@ -94,20 +94,33 @@ describe.skipIf(skipReason(missing))('smoke: vm exec', () => {
     expect((await rig.cli(['vm', 'exec', VM, '--', 'kill -TERM $$'])).code).toBe(143);
   });
 
-  it('forwards a local SIGINT to the guest command: it dies, the CLI exits 130', async () => {
-    const child = start(['vm', 'exec', VM, '--', 'sleep', '321'], 'ignore');
+  /** Starts `vm exec VM -- ...command`, waits until `marker` runs in the guest, sends `sig` to the CLI, and returns its result and what is left. */
+  const interrupt = async (command: string[], marker: string, sig: NodeJS.Signals): Promise<{ res: CliResult; left: string }> => {
+    const child = start(['vm', 'exec', VM, '--', ...command], 'ignore');
     const done = finish(child);
+    const running = async () => (await rig.cli(['vm', 'exec', VM, '--', 'sh', '-c', `ps -o args | grep -c "^${marker}"`])).stdout.trim();
     let seen = false;
     for (let i = 0; i < 60 && !seen; i++) {
-      seen = (await rig.cli(['vm', 'exec', VM, '--', 'sh', '-c', 'ps -o args | grep -q "^sleep 321"'])).code === 0;
+      seen = (await running()) === '1';
       if (!seen) await new Promise((r) => setTimeout(r, 250));
     }
     expect(seen).toBe(true);
-    child.kill('SIGINT');
+    child.kill(sig);
     const res = await done;
+    return { res, left: await running() };
+  };
+
+  it('forwards a local SIGINT to the guest command: it dies, the CLI exits 130', async () => {
+    const { res, left } = await interrupt(['sleep', '321'], 'sleep 321', 'SIGINT');
     expect(res.code, res.stderr).toBe(130);
-    const after = await rig.cli(['vm', 'exec', VM, '--', 'sh', '-c', 'ps -o args | grep -c "^sleep 321"']);
-    expect(after.stdout.trim()).toBe('0');
+    expect(left).toBe('0');
+  });
+
+  it('a signal reaches a shell snippet and its children (dropbear: no process group), as Ctrl-C on a terminal', async () => {
+    const { res, left } = await interrupt(['sleep 322; echo after'], 'sleep 322', 'SIGTERM');
+    expect(res.code, res.stderr).toBe(143);
+    expect(res.stdout).toBe('');
+    expect(left).toBe('0');
   });
 
   it('--user runs as a user created in the guest, and refuses one that does not exist', async () => {
@@ -123,9 +136,9 @@ describe.skipIf(skipReason(missing))('smoke: vm exec', () => {
   it('gives a PTY with -t, by default on a terminal, and not with -T', async () => {
     const t = await onTerminal(['vm', 'exec', VM, '-t', '--', 'tty']);
     expect(t.code, t.stdout + t.stderr).toBe(0);
-    expect(t.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(t.stdout).toMatch(/\/dev\/pts\/\d+\r*\n/);
     const auto = await onTerminal(['vm', 'exec', VM, '--', 'tty']);
-    expect(auto.stdout).toMatch(/\/dev\/pts\/\d+\r?\n/);
+    expect(auto.stdout).toMatch(/\/dev\/pts\/\d+\r*\n/);
     const none = await onTerminal(['vm', 'exec', VM, '-T', '--', 'tty']);
     expect(none.stdout).toMatch(/not a tty/);
     // Without a terminal there is no PTY unless asked.

@@ -17,7 +17,7 @@ export function options(cmd: Command): void {
       'stdin reaches the command only with -i (as with docker exec). A PTY is given with -t,',
       'never with -T, and otherwise only when stdin and stdout are both terminals.',
       'Exit code: the command\'s own; 128+N when signal N killed it; 255 when the connection dropped.',
-      'Ctrl-C, SIGTERM and SIGHUP are sent to the guest command; a second Ctrl-C closes the session.',
+      'Ctrl-C, SIGTERM and SIGHUP are sent to the guest command; a second Ctrl-C kills it.',
       '',
       'Examples:',
       '  banger vm exec dev -- uname -a',
