@@ -1,10 +1,11 @@
 import type { Command } from 'commander';
 import { BusyError, UsageError } from '../../../errors/index.js';
-import { commandLine, execStream, runInteractive, shellQuote } from '../../../guest/ssh/index.js';
 import { copyDirToGuest, prepareWorkspace, type PreparedWorkspace } from '../../../guest/workspace/index.js';
 import { friendlyName } from '../../../model/index.js';
 import type { VMRecord, WorkspacePrepareMode } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
+import { EXEC_VALUED_FLAGS, addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin, type ExecFlags } from '../../guest/exec-options.js';
+import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
@@ -25,6 +26,7 @@ export function options(cmd: Command): void {
     .option('--workspace-mode <mode>', `how the repo is copied: ${MODES.join('|')}`, 'shallow_overlay')
     .option('--cold', 'boot the kernel even when a warm snapshot of the image fits');
   addSizingOptions(cmd);
+  addExecOptions(cmd, { stdin: 'terminal' });
 }
 
 /** `[repo] -- cmd...` from the raw argv: commander cannot tell `run -- ls` (no repo) from `run ls`. */
@@ -32,7 +34,7 @@ export function splitRunArgs(argv: readonly string[]): { repo?: string; command:
   const dash = argv.indexOf('--');
   const head = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
-  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode']);
+  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode', ...EXEC_VALUED_FLAGS]);
   const words: string[] = [];
   for (let i = 0; i < head.length; i++) {
     const a = head[i]!;
@@ -54,6 +56,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     throw new UsageError('no command to run and no terminal for a shell', { hint: 'give the command after --: banger vm run ./repo -- make test' });
   }
   const sizing = parseSizing(opts);
+  const execFlags = parseExecFlags(opts, cli.env);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
   // The repo is staged before anything is created: a bad path or a submodule fails in a second, not after a boot.
@@ -81,7 +84,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     const started = await raceAbort(abort.signal, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
     // After the start, so it can say which path the start took.
     if (!cli.json) process.stderr.write(`${runSpecLine(started, workspace ? `${workspace.result.repoName} (${mode})` : undefined)}\n`);
-    exitCode = await runInGuest(client, cli, name, workspace, command, interactive, abort.signal);
+    exitCode = await runInGuest(client, cli, name, workspace, command, execFlags, abort.signal);
   } catch (err) {
     if (abort.signal.aborted) exitCode = 130;
     else throw err;
@@ -110,7 +113,7 @@ async function runInGuest(
   name: string,
   workspace: PreparedWorkspace | undefined,
   command: string[],
-  interactive: boolean,
+  flags: ExecFlags,
   signal: AbortSignal,
 ): Promise<number> {
   const progress = createProgress(process.stderr, !cli.json);
@@ -133,11 +136,12 @@ async function runInGuest(
       cwd = workspace.result.guestPath;
     }
     progress.done();
-    const line = `cd ${shellQuote(cwd)} && ${command.length > 0 ? commandLine(command) : 'exec "${SHELL:-sh}" -l'}`;
-    if (interactive) {
-      return lost((await runInteractive(session.client, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, line)).code);
-    }
-    return lost((await execStream(session.client, line, { stdout: process.stdout, stderr: process.stderr, signal })).code);
+    await checkGuestPrerequisites(session.client, name, flags);
+    // Ctrl-C from here on is the command's: it is sent to it (runGuestCommand), and --rm still deletes the VM after.
+    const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true };
+    const line = remoteCommand(command.length > 0 ? command : undefined, flags, cwd);
+    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: process };
+    return lost(await runGuestCommand(session.client, line, io, { pty: wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'terminal', terminals) }));
   } finally {
     progress.done();
     session.close();

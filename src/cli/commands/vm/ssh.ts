@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { commandLine, execStream, runInteractive } from '../../../guest/ssh/index.js';
+import { runInteractive } from '../../../guest/ssh/index.js';
+import { addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin } from '../../guest/exec-options.js';
+import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -7,23 +9,33 @@ export const describe = 'Open a shell in a VM, or run a command: banger vm ssh N
 
 export function options(cmd: Command): void {
   cmd.argument('<name>', 'VM name or id').argument('[command...]', 'command to run instead of a shell (after --)');
+  // The same flags as vm exec; stdin always flows, as with ssh(1), so `echo x | banger vm ssh dev -- cat` keeps working.
+  addExecOptions(cmd, { stdin: 'always' });
 }
 
 /** Exit code: the guest command's (or shell's) own, like ssh(1). */
-export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
+export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const [name, ...command] = args;
+  const flags = parseExecFlags(opts, cli.env);
   const client = await cli.daemon();
   let exitCode: number;
   let stillRunning = false;
   try {
     const { session, vmLeft } = await openGuestSession(client, name!);
     try {
-      const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-      const cmd = command.length > 0 ? commandLine(command) : undefined;
-      if (interactive) {
-        exitCode = (await runInteractive(session.client, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr }, cmd)).code;
+      const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true };
+      const plainShell = command.length === 0 && flags.env.length === 0 && flags.workdir === undefined && flags.user === undefined;
+      await checkGuestPrerequisites(session.client, name!, flags);
+      if (plainShell && terminals.stdinIsTTY && terminals.stdoutIsTTY && flags.tty !== false) {
+        // A login shell on the terminal: the SSH shell request, as ssh(1) makes.
+        exitCode = (await runInteractive(session.client, { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr })).code;
       } else {
-        exitCode = (await execStream(session.client, cmd ?? 'exec sh -l', { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin })).code;
+        exitCode = await runGuestCommand(
+          session.client,
+          remoteCommand(command.length > 0 ? command : undefined, flags),
+          { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: process },
+          { pty: wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'always', terminals) },
+        );
       }
     } finally {
       session.close();
