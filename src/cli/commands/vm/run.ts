@@ -8,7 +8,7 @@ import type { RpcClient } from '../../../rpc/index.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
-import { addSizingOptions, checkName, parseSizing } from './flags.js';
+import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing } from './flags.js';
 import { specLine, startPathText } from './render.js';
 
 export const describe = 'Run a command in a fresh VM with a copy of a git repo: banger vm run [REPO] -- CMD...';
@@ -25,6 +25,7 @@ export function options(cmd: Command): void {
     .option('--workspace-mode <mode>', `how the repo is copied: ${MODES.join('|')}`, 'shallow_overlay')
     .option('--cold', 'boot the kernel even when a warm snapshot of the image fits');
   addSizingOptions(cmd);
+  addPublishOption(cmd);
 }
 
 /** `[repo] -- cmd...` from the raw argv: commander cannot tell `run -- ls` (no repo) from `run ls`. */
@@ -32,7 +33,7 @@ export function splitRunArgs(argv: readonly string[]): { repo?: string; command:
   const dash = argv.indexOf('--');
   const head = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
-  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode']);
+  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode', '-p', '--publish']);
   const words: string[] = [];
   for (let i = 0; i < head.length; i++) {
     const a = head[i]!;
@@ -54,6 +55,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     throw new UsageError('no command to run and no terminal for a shell', { hint: 'give the command after --: banger vm run ./repo -- make test' });
   }
   const sizing = parseSizing(opts);
+  const publish = parsePublish(opts);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
   // The repo is staged before anything is created: a bad path or a submodule fails in a second, not after a boot.
@@ -75,6 +77,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
         ...(opts.cold === true ? { cold: true } : {}),
         // Deleted afterwards: the daemon may make it the image's warm snapshot (a kept VM is never layered behind the user's back).
         ...(opts.rm === true ? { ephemeral: true } : {}),
+        ...publish,
       }),
     );
     created = true;
