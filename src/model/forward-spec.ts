@@ -49,6 +49,7 @@ export function parseForwardSpec(spec: string, proto?: ForwardProto): ForwardSpe
     hostIp = parts.shift()!;
     if (isIP(hostIp) !== 4) throw new UsageError(`${JSON.stringify(hostIp)} in ${JSON.stringify(spec)} is not an IP address`, { code: 'forward.spec_invalid', hint: SPEC_HINT });
   }
+  if (!parts.every((x) => /^\d+$/.test(x))) throw malformed();
   if (parts.length === 1) {
     const port = parsePort(parts[0]!, 'port');
     return { proto: p, hostIp, hostPort: port, guestPort: port };
