@@ -22,5 +22,4 @@ export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, V
 export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';
 export { SNAPSHOT_NAME_PATTERN } from './snapshot.js';
 export type { PortForward, ForwardSpec, ForwardProto, ForwardView } from './forward.js';
-export { DEFAULT_FORWARD_HOST_IP } from './forward.js';
 export { parseForwardSpec, parsePort, formatForward, formatHostAddress } from './forward-spec.js';
