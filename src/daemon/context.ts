@@ -1,3 +1,4 @@
+import type { ForwardService } from '../forward/index.js';
 import type { SnapshotService } from '../snapshots/service.js';
 import type { Logger } from 'pino';
 import type { Config } from '../config/index.js';
@@ -26,6 +27,8 @@ export interface DaemonServices {
   snapshots: SnapshotService;
   /** Subscriptions for events.subscribe. */
   events: EventHub;
+  /** Port forwards: rows, and listeners that follow each VM's state. */
+  forwards: ForwardService;
 }
 
 export type Clock = () => number;

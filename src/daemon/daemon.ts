@@ -16,6 +16,7 @@ import { createImagesService } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './wiring/index.js';
 import { createVmStorePort } from './wiring/store-port.js';
 import { createSnapshotService } from '../snapshots/service.js';
+import { createForwardService } from '../forward/index.js';
 import { fileSyncSalt } from '../snapshots/warm.js';
 
 export interface StartDaemonOptions {
@@ -95,7 +96,10 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       defaultImage: config.default_image,
       onProgress: (e) => events.publish('image.progress', e),
     });
+    const forwards = createForwardService({ store, logger, clock });
     const vmSystem = createVmSystem({
+        onTransition: (t) => forwards.onTransition(t),
+        onReady: () => void forwards.restore().catch((err: unknown) => logger.error({ err }, 'restoring port forwards failed')),
         ensureDefaultImage: () => images.ensureDefaultImage(),
         layout,
         config,
@@ -113,6 +117,7 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       images,
       events,
       vmSystem,
+      forwards,
       snapshots: createSnapshotService({
         store,
         vmStore: createVmStorePort(store, logger, clock),
@@ -162,6 +167,8 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
       stopping ??= (async () => {
         logger.info({ reason }, 'bangerd stopping');
         await server.close();
+        // Listeners close with bangerd; rows stay, and the next start binds them again for running VMs.
+        await forwards.closeAll();
         // Running VMs keep running: the next daemon's reconcile re-adopts them.
         await services.vmSystem.shutdown().catch((err: unknown) => logger.error({ err }, 'VM system shutdown failed'));
         store.close();

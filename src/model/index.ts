@@ -21,3 +21,5 @@ export { VCPU_LIMITS, MEMORY_MIB_LIMITS } from './limits.js';
 export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, VmTransition } from './machine-views.js';
 export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';
 export { SNAPSHOT_NAME_PATTERN } from './snapshot.js';
+export type { PortForward, ForwardSpec, ForwardProto, ForwardView } from './forward.js';
+export { parseForwardSpec, parsePort, formatForward, formatHostAddress } from './forward-spec.js';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from './limits.js';
+import type { ForwardSpec } from './forward.js';
 import type { WorkspacePrepareResult } from './types.js';
 
 /**
@@ -11,6 +12,11 @@ export const vmName = z.string().min(1).max(253);
 /** Bounded like the CLI's flags and the record factory (limits.ts). */
 const vcpuCount = z.number().int().min(VCPU_LIMITS.min).max(VCPU_LIMITS.max);
 const memoryMiB = z.number().int().min(MEMORY_MIB_LIMITS.min).max(MEMORY_MIB_LIMITS.max);
+const port = z.number().int().min(1).max(65535);
+/** A port forward as the CLI parsed it (src/model/forward-spec.ts); bangerd checks the address and the port. */
+export const ForwardSpecSchema = z
+  .object({ proto: z.enum(['tcp', 'udp']), hostIp: z.string().min(1).max(64), hostPort: port, guestPort: port })
+  .strict() satisfies z.ZodType<ForwardSpec>;
 
 export const VmCreateParams = z
   .object({
@@ -31,6 +37,8 @@ export const VmCreateParams = z
      * layers its disks, and a layered work disk cannot grow.
      */
     ephemeral: z.boolean().optional(),
+    /** Port forwards (`-p`), checked before the VM is made and recorded with it. */
+    publish: z.array(ForwardSpecSchema).max(64).optional(),
   })
   .strict();
 export type VmCreateParams = z.infer<typeof VmCreateParams>;

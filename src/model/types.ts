@@ -149,4 +149,10 @@ export interface PortRow {
   command: string;
   /** Bound to loopback only: not reachable from the host. */
   loopbackOnly: boolean;
+  /** The host side of a port forward to this port (`127.0.0.1:18080`), when there is one. */
+  forward?: string;
+  /** What to open on the host through that forward (`http://127.0.0.1:18080/`, or `127.0.0.1:18080`). */
+  forwardEndpoint?: string;
+  /** The forward is recorded but not listening (its bind failed). */
+  forwardDown?: boolean;
 }

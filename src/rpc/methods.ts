@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import type { Image, InspectRecord, SnapshotRecord, MachineGraph, PortRow, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
-import { VmCreateParams, VmSetParams, WorkspaceSchema, vmName } from '../model/schemas.js';
+import type { ForwardView, Image, InspectRecord, SnapshotRecord, MachineGraph, PortRow, VMRecord, VMState, VMStats, VmTransition } from '../model/index.js';
+import { ForwardSpecSchema, VmCreateParams, VmSetParams, WorkspaceSchema, vmName } from '../model/schemas.js';
 
 /**
  * The JSON-RPC contract between `banger` (client) and `bangerd` (server).
@@ -21,6 +21,11 @@ export const SnapshotRefParams = z.object({ snapshot: snapshotName }).strict();
 export const VmRestoreParams = z.object({ name: vmName, snapshot: snapshotName }).strict();
 /** `source` is a VM (running or stopped) or a snapshot; a VM name wins over a snapshot of the same name. */
 export const VmForkParams = z.object({ source: z.string().min(1).max(253), name: vmName, nat: z.boolean().optional(), noStart: z.boolean().optional() }).strict();
+export const VmForwardAddParams = z.object({ name: vmName, forward: ForwardSpecSchema }).strict();
+export const VmForwardListParams = z.object({ name: vmName.optional() }).strict();
+export const VmForwardDeleteParams = z
+  .object({ name: vmName, hostPort: z.number().int().min(1).max(65535), proto: z.enum(['tcp', 'udp']).optional(), hostIp: z.string().min(1).max(64).optional() })
+  .strict();
 export const ImageWarmParams = z
   .object({ name: z.string().min(1).max(253), vcpu: z.number().int().positive().optional(), memoryMiB: z.number().int().positive().optional(), diskSize: z.string().optional() })
   .strict();
@@ -93,6 +98,9 @@ export const METHOD_PARAMS = {
   'image.build': ImageBuildParams,
   'image.import': ImageImportParams,
   'vm.ports': VmRefParams,
+  'vm.forward.add': VmForwardAddParams,
+  'vm.forward.list': VmForwardListParams,
+  'vm.forward.delete': VmForwardDeleteParams,
   'vm.stats': VmRefParams,
   'vm.ssh': VmRefParams,
   'vm.workspace': WorkspaceRecordParams,
@@ -135,6 +143,11 @@ export interface MethodResults {
   'image.import': Image;
   /** Listening sockets in the guest (guest agent), HTTP(S)-probed; touches the VM. */
   'vm.ports': { name: string; rows: PortRow[] };
+  /** The forward as recorded; `active` when the VM runs and it is bound now. */
+  'vm.forward.add': ForwardView;
+  'vm.forward.list': ForwardView[];
+  /** What was removed (the forward on that port; both addresses' when no hostIp was given and two matched). */
+  'vm.forward.delete': { deleted: ForwardView[] };
   'vm.stats': { name: string; state: VMState; stats: VMStats; uptimeMs?: number };
   /** Where and how the CLI reaches the guest over SSH (the CLI runs as the owner and reads the key itself); touches the VM. */
   'vm.ssh': SshTarget;

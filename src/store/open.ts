@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import Database from 'better-sqlite3';
 import { HostError, NotFoundError } from '../errors/index.js';
+import { ForwardsRepo } from './forwards-repo.js';
 import { ImagesRepo } from './images-repo.js';
 import { migrate, schemaVersion } from './migrate.js';
 import { LATEST_SCHEMA_VERSION } from './migrations/index.js';
@@ -15,6 +16,7 @@ export interface Store {
   readonly images: ImagesRepo;
   readonly vms: VmsRepo;
   readonly snapshots: SnapshotsRepo;
+  readonly forwards: ForwardsRepo;
   readonly readOnly: boolean;
   schemaVersion(): number;
   /** Runs `fn` in one SQLite transaction (all or nothing). */
@@ -84,6 +86,7 @@ function wrap(path: string, db: Database.Database, readOnly: boolean): Store {
     images: new ImagesRepo(db),
     vms: new VmsRepo(db),
     snapshots: new SnapshotsRepo(db),
+    forwards: new ForwardsRepo(db),
     schemaVersion: () => schemaVersion(db),
     transaction: <T>(fn: () => T): T => db.transaction(fn)(),
     close() {

@@ -38,6 +38,15 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'delete', describe: 'Delete VMs and their disks', load: () => import('./vm/delete.js') },
       { name: 'set', describe: 'Change vcpu, memory, disk size or NAT of a VM', load: () => import('./vm/set.js') },
       { name: 'ports', describe: 'List listening ports in a VM', load: () => import('./vm/ports.js') },
+      {
+        name: 'forward',
+        describe: 'Forward a host port to a VM (vm forward NAME [HOST_IP:]HOST_PORT:GUEST_PORT), or list and delete forwards',
+        commands: [
+          { name: 'add', describe: 'Forward a host port to a VM; listening while the VM runs', isDefault: true, load: () => import('./vm/forward/add.js') },
+          { name: 'list', describe: "List port forwards (a VM's, or all of them)", load: () => import('./vm/forward/list.js') },
+          { name: 'delete', describe: 'Remove a port forward', load: () => import('./vm/forward/delete.js') },
+        ],
+      },
       { name: 'stats', describe: 'CPU, memory and disk use of a VM', load: () => import('./vm/stats.js') },
       { name: 'logs', describe: "Print a VM's console log", load: () => import('./vm/logs.js') },
     ],

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connectAnswering, ensureSshKey } from '../../guest/index.js';
-import { labelHttpRows, mergeListeners, type GuestListener } from '../../guest/ports/index.js';
+import { labelHttpRows, mergeListeners, withForwards, type GuestListener } from '../../guest/ports/index.js';
 import { ConflictError } from '../../errors/index.js';
 import { readHandlesFile } from '../../host/handles-file.js';
 import { handlesPath } from '../../host/layout.js';
@@ -31,7 +31,17 @@ const DEFAULT_LOG_TAIL = 64 * 1024;
 export const vmMethods = {
   'vm.list': { params: Empty, handler: (_params, ctx) => ctx.services.vms.list() },
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
-  'vm.create': { params: VmCreateParams, handler: (params, ctx) => ctx.services.snapshots.createVm(params) },
+  'vm.create': {
+    params: VmCreateParams,
+    handler: async ({ publish, ...params }, ctx) => {
+      if (!publish?.length) return ctx.services.snapshots.createVm(params);
+      // Checked before anything is made: a bad -p leaves no VM behind.
+      await ctx.services.forwards.check(publish);
+      const vm = await ctx.services.snapshots.createVm(params);
+      await ctx.services.forwards.attach(vm.id, publish);
+      return vm;
+    },
+  },
   'vm.start': {
     params: VmRefParams,
     handler: async (params, ctx) => ctx.services.snapshots.afterStart(await (await serviceFor(ctx, params.name)).start(params.name)),
@@ -101,7 +111,7 @@ export const vmMethods = {
       }
       (await ctx.services.vmSystem.service()).touch(vm.id);
       const rows = mergeListeners(vm.name, listeners.map(toGuestListener));
-      return { name: vm.name, rows: await labelHttpRows(rows, vm.runtime.guestIP) };
+      return { name: vm.name, rows: withForwards(await labelHttpRows(rows, vm.runtime.guestIP), ctx.services.forwards.list(vm.id)) };
     },
   },
 } satisfies MethodTable;

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { ConflictError } from '../../errors/index.js';
 import { createBangerSystem } from '../../../machines/index.js';
 import type { BangerPorts, BangerSystem, HostDnsMode, VmService, VmStorePort } from '../../../machines/index.js';
-import type { InspectRecord } from '../../model/index.js';
+import type { InspectRecord, VmTransition } from '../../model/index.js';
 import type { PrivilegedOps } from '../../../helper/index.js';
 import type { Config } from '../../config/index.js';
 import { parseDuration } from '../../config/index.js';
@@ -45,6 +45,10 @@ export interface VmSystemOptions {
   standinBehaviour?: StandinBehaviours;
   /** Default: in-process ops as root, else the helper socket client. */
   privileged?: PrivilegedOps;
+  /** Called with every VM transition, after the event hub (port forwards follow the VM's state). */
+  onTransition?: (t: VmTransition) => void;
+  /** Called once reconcile is done and commands are accepted (port forwards of running VMs come back up). */
+  onReady?: () => void;
 }
 
 /** The VM half of bangerd: the actor system, started on first use. */
@@ -168,7 +172,10 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
       autoStopStaleAfterMs: parseDuration(config.auto_stop_stale_after) ?? 0,
       statsPollIntervalMs: parseDuration(config.stats_poll_interval) ?? 10_000,
     });
-    sys.onTransition((t) => events.publish('vm.transition', t));
+    sys.onTransition((t) => {
+      events.publish('vm.transition', t);
+      opts.onTransition?.(t);
+    });
     system = sys;
     // Commands are accepted once reconcile is done and the tap pool has its bridge (it refuses grants before).
     const poolReady = new Promise<void>((resolve) => {
@@ -177,6 +184,7 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
     });
     const report = await sys.start();
     await Promise.race([poolReady, new Promise((r) => setTimeout(r, 60_000).unref())]);
+    opts.onReady?.();
     logger.info({ vmm: vmmKind, accel: accel.accel, kept: report.kept, demoted: report.demoted, dns: sys.dnsAddress(), hostDns }, 'VM system ready');
     return sys.service;
   }

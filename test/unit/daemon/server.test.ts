@@ -2,6 +2,7 @@ import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../src/config/index.js';
 import type { SnapshotService } from '../../../src/snapshots/service.js';
+import type { ForwardService } from '../../../src/forward/index.js';
 import type { DaemonContext } from '../../../src/daemon/index.js';
 import { createDispatcher, METHOD_TABLES, type CallInfo, type MethodTable } from '../../../src/daemon/index.js';
 import { InternalError, NotFoundError } from '../../../src/errors/index.js';
@@ -36,6 +37,7 @@ function fakeCtx(over: Partial<DaemonContext> = {}): DaemonContext {
       vmSystem: {} as VmSystem,
       snapshots: {} as SnapshotService,
       events: {} as EventHub,
+      forwards: {} as ForwardService,
     },
     pid: 42,
     version: '9.9.9',

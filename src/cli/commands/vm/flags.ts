@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../../errors/index.js';
-import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SNAPSHOT_NAME_PATTERN, SizeParseError, VCPU_LIMITS, parseSize, vmNameProblem } from '../../../model/index.js';
+import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SNAPSHOT_NAME_PATTERN, SizeParseError, VCPU_LIMITS, parseForwardSpec, parseSize, vmNameProblem } from '../../../model/index.js';
+import type { ForwardSpec } from '../../../model/index.js';
 
 /**
  * Sizing flags shared by `vm create`, `vm run` and `vm set`, checked here so a
@@ -87,4 +88,19 @@ export function checkSnapshotName(name: string): string {
     ? `snapshot name "${name}" has uppercase letters; use "${lower}"`
     : `snapshot name ${JSON.stringify(name)} is not valid; use lowercase letters, digits and inner hyphens (at most 63)`;
   throw new InvalidInputError(problem, { code: 'snapshot.name_invalid', hint: 'e.g. --name before-upgrade' });
+}
+
+/** `-p/--publish` as Docker has it, repeatable; parsed by `parsePublish`. */
+export function addPublishOption(cmd: Command): void {
+  cmd.option(
+    '-p, --publish <spec>',
+    'forward a host port to the VM: [HOST_IP:]HOST_PORT:GUEST_PORT[/udp], or GUEST_PORT alone (repeatable; host address 127.0.0.1 unless given)',
+    (value: string, prev: string[] | undefined) => [...(prev ?? []), value],
+  );
+}
+
+/** The `-p` specs, parsed (a malformed one is a usage error before anything is created). */
+export function parsePublish(opts: Record<string, unknown>): { publish?: ForwardSpec[] } {
+  const raw = Array.isArray(opts.publish) ? (opts.publish as string[]) : [];
+  return raw.length ? { publish: raw.map((s) => parseForwardSpec(s)) } : {};
 }

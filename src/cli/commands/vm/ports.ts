@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { formatPortsTable } from '../../../guest/ports/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
-export const describe = 'List listening ports in a VM (NAME.vm:PORT; web servers as http://NAME.vm:PORT/)';
+export const describe = 'List listening ports in a VM (NAME.vm:PORT; web servers as http://NAME.vm:PORT/), with the host side of each port forward';
 
 export function options(cmd: Command): void {
   cmd.argument('<name>', 'VM name or id');

@@ -9,7 +9,7 @@ import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.j
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
-import { addSizingOptions, checkName, parseSizing } from './flags.js';
+import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing } from './flags.js';
 import { specLine, startPathText } from './render.js';
 
 export const describe = 'Run a command in a fresh VM with a copy of a git repo: banger vm run [REPO] -- CMD...';
@@ -27,6 +27,7 @@ export function options(cmd: Command): void {
     .option('--cold', 'boot the kernel even when a warm snapshot of the image fits');
   addSizingOptions(cmd);
   addExecOptions(cmd, { stdin: 'terminal' });
+  addPublishOption(cmd);
 }
 
 /** `[repo] -- cmd...` from the raw argv: commander cannot tell `run -- ls` (no repo) from `run ls`. */
@@ -34,7 +35,7 @@ export function splitRunArgs(argv: readonly string[]): { repo?: string; command:
   const dash = argv.indexOf('--');
   const head = dash === -1 ? argv : argv.slice(0, dash);
   const command = dash === -1 ? [] : argv.slice(dash + 1);
-  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode', ...EXEC_VALUED_FLAGS]);
+  const valued = new Set(['--name', '--image', '--vcpu', '--memory', '--disk-size', '--workspace-mode', '-p', '--publish', ...EXEC_VALUED_FLAGS]);
   const words: string[] = [];
   for (let i = 0; i < head.length; i++) {
     const a = head[i]!;
@@ -57,6 +58,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   }
   const sizing = parseSizing(opts);
   const execFlags = parseExecFlags(opts, cli.env);
+  const publish = parsePublish(opts);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
   // The repo is staged before anything is created: a bad path or a submodule fails in a second, not after a boot.
@@ -78,6 +80,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
         ...(opts.cold === true ? { cold: true } : {}),
         // Deleted afterwards: the daemon may make it the image's warm snapshot (a kept VM is never layered behind the user's back).
         ...(opts.rm === true ? { ephemeral: true } : {}),
+        ...publish,
       }),
     );
     created = true;
