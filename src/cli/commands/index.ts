@@ -18,6 +18,7 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'list', describe: 'List VMs', load: () => import('./vm/list.js') },
       { name: 'show', describe: 'Show one VM in detail', load: () => import('./vm/show.js') },
       { name: 'ssh', describe: 'Open a shell in a VM, or run a command after --', load: () => import('./vm/ssh.js') },
+      { name: 'cp', describe: 'Copy files between the host and a VM (one side NAME:PATH)', load: () => import('./vm/cp.js') },
       { name: 'start', describe: 'Start VMs', load: () => import('./vm/start.js') },
       { name: 'stop', describe: 'Stop VMs', load: () => import('./vm/stop.js') },
       { name: 'restart', describe: 'Restart VMs', load: () => import('./vm/restart.js') },
