@@ -1,9 +1,8 @@
-export { parseCopySpec, parseEndpoint, checkGuestPath } from './spec.js';
-export type { CopySpec, CopyEndpoint } from './spec.js';
+export { parseCopySpec, parseEndpoint } from './spec.js';
 export { planTarget, baseOf } from './plan.js';
-export type { PathKind, CopyTarget } from './plan.js';
+export type { PathKind } from './plan.js';
 export { packHostPath } from './pack.js';
-export { createSafeExtractor, entrySegments, UnsafeEntryError } from './extract.js';
+export { createSafeExtractor } from './extract.js';
 export { copyIn, copyOut, checkHostSource } from './copy.js';
-export type { CopySummary } from './copy.js';
+export { extractCommand, guestPathArg, guestTarError, packCommand, probeDestCommand } from './remote.js';
 export { createTransferProgress, formatBytes, formatRate } from './progress.js';
