@@ -81,6 +81,8 @@ export async function copyIn(client: Client, o: CopyOptions): Promise<CopySummar
     if (!o2.ok) ch.close();
   });
   ch.on('error', () => undefined);
+  // ssh2 emits a channel's 'close' only once its stdout was read to the end: drain it (tar -x prints nothing there).
+  ch.resume();
   packed.stream.pipe(ch);
   const res = await result;
   const outcome = await settleWithin(packOutcome, res.code === 0 ? ABANDON_MS : 0);
