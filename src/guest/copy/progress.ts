@@ -5,6 +5,8 @@
  */
 export interface TransferProgress {
   add(bytes: number): void;
+  /** The expected size, once known: the live line then shows a percentage. */
+  setTotal(bytes: number): void;
   /** Clears the live line; returns the totals line (for the caller to print). */
   finish(): { bytes: number; seconds: number };
 }
@@ -31,12 +33,13 @@ export function createTransferProgress(opts: { stream?: NodeJS.WriteStream; enab
   const interval = opts.intervalMs ?? 250;
   const started = now();
   let bytes = 0;
+  let total = opts.total;
   let lastDraw = 0;
   let drawn = false;
   const draw = (): void => {
     const secs = (now() - started) / 1000;
-    const pct = opts.total ? ` ${Math.min(100, Math.floor((bytes / opts.total) * 100))}%` : '';
-    const of = opts.total ? ` of ${formatBytes(opts.total)}` : '';
+    const pct = total ? ` ${Math.min(100, Math.floor((bytes / total) * 100))}%` : '';
+    const of = total ? ` of ${formatBytes(total)}` : '';
     const line = `  ${opts.label}: ${formatBytes(bytes)}${of}${pct} · ${formatRate(bytes, secs)}`;
     stream.write(`\r\x1b[2K${line.slice(0, (stream.columns ?? 80) - 1)}`);
     drawn = true;
@@ -50,6 +53,9 @@ export function createTransferProgress(opts: { stream?: NodeJS.WriteStream; enab
         lastDraw = t;
         draw();
       }
+    },
+    setTotal(n) {
+      total = n;
     },
     finish() {
       if (drawn) stream.write('\r\x1b[2K');

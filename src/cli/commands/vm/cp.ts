@@ -40,7 +40,7 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
     const { session } = opened;
     const progress = createTransferProgress({ enabled: !cli.json, label: spec.direction === 'in' ? `→ ${spec.vm}` : `← ${spec.vm}` });
     try {
-      const o = { vm: spec.vm, hostPath: spec.hostPath, guestPath: spec.guestPath, onBytes: (n: number) => progress.add(n) };
+      const o = { vm: spec.vm, hostPath: spec.hostPath, guestPath: spec.guestPath, onBytes: (n: number) => progress.add(n), onTotal: (n: number) => progress.setTotal(n) };
       const summary = spec.direction === 'in' ? await copyIn(session.client, o) : await copyOut(session.client, o);
       const { seconds } = progress.finish();
       const secs = Math.round(seconds * 100) / 100;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { baseOf, extractCommand, guestPathArg, guestTarError, packCommand, parseCopySpec, parseEndpoint, planTarget, probeDestCommand, type PathKind } from '../../../../src/guest/copy/index.js';
+import { baseOf, createTransferProgress, extractCommand, formatBytes, formatRate, guestPathArg, guestTarError, packCommand, parseCopySpec, parseEndpoint, planTarget, probeDestCommand, type PathKind } from '../../../../src/guest/copy/index.js';
 
 describe('parseEndpoint', () => {
   it.each([
@@ -95,5 +95,46 @@ describe('guest commands', () => {
     expect(e.message).toBe('no space left on the disk of VM dev while writing dev:/root/');
     expect(e.hint).toContain('banger vm set dev --disk-size');
     expect(guestTarError('dev', 'x', { code: 2, stderr: 'tar: a: Cannot open\n' }).message).toContain('exit 2): tar: a: Cannot open');
+  });
+});
+
+describe('createTransferProgress', () => {
+  const fakeTty = () => {
+    const writes: string[] = [];
+    return { writes, stream: { isTTY: true, columns: 80, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream };
+  };
+
+  it('redraws at most every interval on a TTY, and clears its line at the end', () => {
+    let t = 0;
+    const { writes, stream } = fakeTty();
+    const p = createTransferProgress({ stream, enabled: true, label: '→ dev', now: () => t, intervalMs: 250 });
+    p.setTotal(4 * 1024 * 1024);
+    for (let i = 0; i < 100; i++) {
+      t += 10;
+      p.add(40 * 1024);
+    }
+    expect(writes.length).toBe(4);
+    expect(writes.at(-1)).toContain('→ dev: ');
+    expect(writes.at(-1)).toMatch(/of 4\.0 MiB \d+% · .*\/s/);
+    expect(p.finish()).toEqual({ bytes: 100 * 40 * 1024, seconds: 1 });
+    expect(writes.at(-1)).toBe('\r\x1b[2K');
+  });
+
+  it('writes nothing when disabled (--json) or not a TTY', () => {
+    const { writes, stream } = fakeTty();
+    const p = createTransferProgress({ stream, enabled: false, label: 'x', now: () => 0 });
+    p.add(1e9);
+    p.finish();
+    const notTty = { isTTY: false, write: (s: string) => writes.push(s) } as unknown as NodeJS.WriteStream;
+    const q = createTransferProgress({ stream: notTty, enabled: true, label: 'x' });
+    q.add(1e9);
+    q.finish();
+    expect(writes).toEqual([]);
+  });
+
+  it('formats sizes and rates', () => {
+    expect(formatBytes(512)).toBe('512 B');
+    expect(formatBytes(200 * 1024 * 1024)).toBe('200.0 MiB');
+    expect(formatRate(10 * 1024 * 1024, 2)).toBe('5.0 MiB/s');
   });
 });
