@@ -83,6 +83,8 @@ export async function copyIn(client: Client, o: CopyOptions): Promise<CopySummar
   ch.on('error', () => undefined);
   // ssh2 emits a channel's 'close' only once its stdout was read to the end: drain it (tar -x prints nothing there).
   ch.resume();
+  // A guest tar that exits early closes the channel under the pack: that is reported from the exit status below.
+  packed.stream.on('error', () => undefined);
   packed.stream.pipe(ch);
   const res = await result;
   const outcome = await settleWithin(packOutcome, res.code === 0 ? ABANDON_MS : 0);
@@ -134,6 +136,8 @@ export async function copyOut(client: Client, o: CopyOptions): Promise<CopySumma
     if (!x.ok) ch.close();
   });
   ch.on('error', () => undefined);
+  // Errors of the extractor surface through ex.done.
+  ex.stream.on('error', () => undefined);
   ch.pipe(ex.stream);
   const res = await result;
   const outcome = await settleWithin(exOutcome, res.code === 0 ? ABANDON_MS : 1000);

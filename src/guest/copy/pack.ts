@@ -53,6 +53,11 @@ export function packHostPath(root: string, name: string, opts: { onBytes?: (n: n
         sink.destroy(err);
         reject(err);
       });
+      // The guest side went away (its tar failed, the disk filled): the pack and this entry are destroyed.
+      sink.on('error', (err: Error) => {
+        src.destroy();
+        reject(err);
+      });
       // pipe() pauses the file when the entry (and so the SSH channel) is full.
       src.pipe(sink);
     });

@@ -1,7 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, chmodSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { pack as createPack, type Header } from 'tar-stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSafeExtractor, packHostPath } from '../../../../src/guest/copy/index.js';
@@ -150,6 +150,23 @@ describe('createSafeExtractor', () => {
     expect(statSync(f).mode & 0o777).toBe(0o640);
     expect(statSync(f).mtimeMs).toBe(1_400_000_000_000);
     expect(readlinkSync(join(dest, 'copy', 'a', 'up'))).toBe('../../outside');
+  });
+
+  it('a pack whose reader goes away mid-file fails its promise without an uncaught error', async () => {
+    const f = join(root, 'five');
+    writeFileSync(f, Buffer.alloc(5 * 1024 * 1024, 1));
+    const packed = packHostPath(f, 'five');
+    packed.stream.on('error', () => undefined);
+    // Like the SSH channel when the guest's tar exits early (disk full).
+    const sink = new Writable({
+      write(_c, _e, cb) {
+        setImmediate(() => sink.destroy(new Error('channel closed')));
+        cb();
+      },
+    });
+    sink.on('error', () => undefined);
+    packed.stream.pipe(sink);
+    await expect(packed.done).rejects.toThrow();
   });
 
   it('streams a 200 MB entry without buffering it', async () => {
