@@ -6,7 +6,7 @@
  * with BANGER_SMOKE_CP_MB=200). The test also logs a plain `vm ssh` pipe's
  * rate for comparison, to tell vm cp's cost from the transport's.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomFillSync } from 'node:crypto';
 import { chmodSync, closeSync, createReadStream, existsSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
@@ -173,6 +173,23 @@ describe.skipIf(skipReason(missing))('smoke: vm cp', () => {
       expect(left.stdout).toBe('');
     } finally {
       await rig.cli(['vm', 'ssh', VM, '--', 'sh', '-c', 'umount /root/small; rmdir /root/small']);
+    }
+  });
+
+  it('a full host disk: one line, the partial copy removed', async () => {
+    const small = join(work, 'small');
+    mkdirSync(small);
+    // The smoke tier runs as root: a 1 MiB tmpfs stands for a full host disk.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m', 'tmpfs', small]);
+    try {
+      const made = await rig.cli(['vm', 'ssh', VM, '--', 'dd', 'if=/dev/zero', 'of=/root/z5', 'bs=1M', 'count=5'], { timeoutMs: 60_000 });
+      expect(made.code, rig.why(made)).toBe(0);
+      const res = await rig.cli(['vm', 'cp', `${VM}:/root/z5`, `${small}/`], { timeoutMs: 120_000 });
+      expect(res.code).not.toBe(0);
+      expect(res.stderr).toMatch(/^banger: no space left on the host while writing under .*small\n {2}hint: free some space/);
+      expect(readdirSync(small)).toEqual([]);
+    } finally {
+      execFileSync('umount', [small]);
     }
   });
 

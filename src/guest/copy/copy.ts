@@ -1,7 +1,7 @@
 import { lstat, realpath, stat } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Client } from 'ssh2';
-import { InvalidInputError, NotFoundError } from '../../errors/index.js';
+import { BangerError, InvalidInputError, NotFoundError } from '../../errors/index.js';
 import { createSafeExtractor } from './extract.js';
 import { packHostPath } from './pack.js';
 import { baseOf, planTarget, type PathKind } from './plan.js';
@@ -88,11 +88,13 @@ export async function copyIn(client: Client, o: CopyOptions): Promise<CopySummar
   packed.stream.pipe(ch);
   const res = await result;
   const outcome = await settleWithin(packOutcome, res.code === 0 ? ABANDON_MS : 0);
-  if (outcome && !outcome.ok) throw outcome.e;
+  // A host read failure is the cause even though the guest's tar then failed too; a pack that died because the channel closed is not.
+  if (outcome && !outcome.ok && outcome.e instanceof BangerError && outcome.e.code.startsWith('cp.src')) throw outcome.e;
   if (res.code !== 0 || !outcome) {
     packed.stream.destroy();
     throw guestTarError(o.vm, `writing ${label}`, res);
   }
+  if (!outcome.ok) throw outcome.e;
   const t = outcome.t;
   const destination = `${o.vm}:${target.dir.replace(/\/+$/, '')}/${target.name}`;
   return { direction: 'in', source: o.hostPath, destination, files: t.files, dirs: t.dirs, symlinks: t.symlinks, bytes: t.bytes };
@@ -141,11 +143,13 @@ export async function copyOut(client: Client, o: CopyOptions): Promise<CopySumma
   ch.pipe(ex.stream);
   const res = await result;
   const outcome = await settleWithin(exOutcome, res.code === 0 ? ABANDON_MS : 1000);
-  if (outcome && !outcome.ok) {
+  // The host's own refusal (unsafe entry, full disk, a clash) is the cause; an archive cut short is the guest tar's failure.
+  const hostFault = outcome && !outcome.ok && outcome.e instanceof BangerError && outcome.e.code.startsWith('cp.');
+  if (hostFault || (outcome && !outcome.ok && res.code === 0)) {
     await ex.rollback();
-    throw outcome.e;
+    throw (outcome as { e: unknown }).e;
   }
-  if (res.code !== 0 || !outcome) {
+  if (res.code !== 0 || !outcome || !outcome.ok) {
     ex.stream.destroy();
     await ex.rollback();
     throw guestTarError(o.vm, `reading ${label}`, res);

@@ -98,6 +98,7 @@ function hostReadError(err: unknown, root: string): Error {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'ENOENT' && e.path === root) return new NotFoundError(`${root}: no such file or directory`, { code: 'cp.src_missing', hint: 'check the host path' });
   if (e.code === 'EACCES') return new HostError(`cannot read ${e.path ?? root}: permission denied`, { code: 'cp.src_unreadable', hint: 'fix its permissions or leave it out' });
-  if (e.code) return new HostError(`reading ${e.path ?? root} failed: ${e.message}`, { code: 'cp.src_read', cause: err });
+  // Only file-system errors (they carry a syscall) are the host's fault; a stream closed under the pack is the guest side's.
+  if (e.code && e.syscall) return new HostError(`reading ${e.path ?? root} failed: ${e.message}`, { code: 'cp.src_read', cause: err });
   return err as Error;
 }
