@@ -135,7 +135,11 @@ export async function copyOut(client: Client, o: CopyOptions): Promise<CopySumma
   );
   // The host refused an entry or its disk is full: stop the guest's tar now rather than drain it.
   void exOutcome.then((x) => {
-    if (!x.ok) ch.close();
+    if (x.ok) return;
+    // Drain what is still in flight: ssh2 emits the channel's 'close' (and so its exit status) only once stdout was read to the end.
+    ch.unpipe();
+    ch.resume();
+    ch.close();
   });
   ch.on('error', () => undefined);
   // Errors of the extractor surface through ex.done.
