@@ -19,6 +19,7 @@ export const GROUPS: readonly CommandGroup[] = [
       { name: 'show', describe: 'Show one VM in detail', load: () => import('./vm/show.js') },
       { name: 'ssh', describe: 'Open a shell in a VM, or run a command after --', load: () => import('./vm/ssh.js') },
       { name: 'exec', describe: 'Run a command in a running VM (env, workdir, user, stdin, PTY)', load: () => import('./vm/exec.js') },
+      { name: 'cp', describe: 'Copy files between the host and a VM (one side NAME:PATH)', load: () => import('./vm/cp.js') },
       { name: 'start', describe: 'Start VMs', load: () => import('./vm/start.js') },
       { name: 'stop', describe: 'Stop VMs', load: () => import('./vm/stop.js') },
       { name: 'restart', describe: 'Restart VMs', load: () => import('./vm/restart.js') },
