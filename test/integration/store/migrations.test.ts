@@ -27,6 +27,15 @@ const SEEDERS: Record<number, (db: Database.Database) => void> = {
     SEEDERS[1]!(db);
     db.prepare("UPDATE vms SET last_touched_at = updated_at, workspace_json = NULL").run();
   },
+  // v3 added snapshots (v4's forwards reference vms, so the VM rows must survive untouched).
+  3: (db) => {
+    SEEDERS[2]!(db);
+    const vm = db.prepare('SELECT id, name, image_id, vmm, spec_json, guest_ip FROM vms ORDER BY id LIMIT 1').get() as Record<string, string>;
+    db.prepare(
+      `INSERT INTO snapshots (id, name, status, kind, purpose, vm_id, vm_name, image_id, vmm, spec_json, guest_ip, dir, files_json, size_bytes, created_at)
+       VALUES (?, 'alpha-s1', 'ready', 'disk', 'user', ?, ?, ?, ?, ?, ?, '/nonexistent/snap', '{}', 1024, '2026-01-05T00:00:00.000Z')`,
+    ).run('s'.repeat(32), vm.id, vm.name, vm.image_id, vm.vmm, vm.spec_json, vm.guest_ip);
+  },
 };
 
 let temp: TempRoot;
@@ -69,6 +78,7 @@ describe('migrations', () => {
       // Version 2 backfills last_touched_at so the stale sweeper does not fire at once.
       for (const vm of vms) expect(vm.lastTouchedAt).toBe(vm.updatedAt);
       expect(store.images.list()[0]?.sizeBytes).toBe(4096);
+      if (version >= 3) expect(store.db.prepare('SELECT name FROM snapshots').all()).toEqual([{ name: 'alpha-s1' }]);
     } finally {
       store.close();
     }
