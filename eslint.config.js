@@ -33,6 +33,19 @@ export default tseslint.config(
     },
   },
   {
+    // The CLI is bundled into chunks (scripts/bundle-cli.mjs), so a module's own URL does not say where its
+    // source sat: paths into the package come from src/host/package-root.ts alone.
+    files: ['src/**/*.ts', 'src/**/*.tsx', 'tui/**/*.ts', 'tui/**/*.tsx'],
+    ignores: ['src/host/package-root.ts', 'src/ui/web/**'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "Property[key.name='shell'][value.value=true]", message: 'No shell strings: spawn with an argument array.' },
+        { selector: "MetaProperty[meta.name='import'][property.name='meta']", message: 'No import.meta here: the CLI is bundled; use packageRoot()/distPath() from src/host/package-root.ts.' },
+      ],
+    },
+  },
+  {
     // Ink components are PascalCase like React components everywhere.
     files: ['tui/**/*.tsx'],
     rules: { 'unicorn/filename-case': ['error', { case: 'pascalCase', checkDirectories: false, ignore: [/^index\.tsx$/, /^app\.tsx$/] }] },
@@ -48,7 +61,8 @@ export default tseslint.config(
   // The wire contract: both ends compile against it, so it points only at the contract layer.
   layer(['src/rpc/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors|wire)/)`, message: 'src/rpc imports only src/model, src/errors and src/wire: move shared shapes to src/model.' }]),
   // The NDJSON wire is shared by bangerd, the CLI and the root helper: it knows no method and no VM.
-  layer(['src/wire/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors)/)`, message: 'src/wire imports only src/model and src/errors: it carries messages, it does not know them.' }]),
+  // host/package-root: the version the handshake carries is read from the package, which only that module locates.
+  layer(['src/wire/**/*.ts'], [{ regex: String.raw`^\.\./(?!(model|errors)/|host/package-root\.js$)`, message: 'src/wire imports only src/model and src/errors: it carries messages, it does not know them.' }]),
   // The contract layer: pure shapes, limits and rules; it may throw src/errors' classes, nothing else of banger.
   layer(['src/model/**/*.ts'], [{ regex: String.raw`^\.\./(?!errors/)`, message: 'src/model imports only src/errors: it is what every other layer builds on.' }]),
   // The root helper trusts nothing of bangerd's: no daemon, wire handlers, machines, store or CLI.

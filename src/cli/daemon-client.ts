@@ -1,8 +1,8 @@
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
-import { fileURLToPath } from 'node:url';
 import { DaemonUnavailableError } from '../errors/index.js';
 import type { Env, Layout } from '../host/layout.js';
+import { distPath } from '../host/package-root.js';
 // Direct modules, not the rpc barrel: it pulls in the server side, ~25 ms of module loading for every CLI call.
 import { RpcClient } from '../rpc/client.js';
 import { PROTOCOL_VERSION } from '../rpc/protocol.js';
@@ -16,9 +16,9 @@ export interface EnsureDaemonOptions {
   daemonMain?: string;
 }
 
-/** The daemon entry resolved relative to this module, so it works from dist/ and an npm-installed bin. */
+/** The daemon entry under the package root, so it works from a checkout, the bundle and an npm-installed bin. */
 export function defaultDaemonMain(): string {
-  return fileURLToPath(new URL('../daemon/main.js', import.meta.url));
+  return distPath('src/daemon/main.js');
 }
 
 /**

@@ -5,7 +5,6 @@ import type { RpcClient } from '../rpc/client.js';
 import { packageVersion } from '../wire/version.js';
 import { GROUPS } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
-import { ensureDaemon } from './daemon-client.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
 
@@ -41,7 +40,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     layout,
     json: flags.json,
     debug: flags.debug,
-    daemon: opts.daemon ?? ((): Promise<RpcClient> => ensureDaemon(layout, { env })),
+    // Imported on first use: `--help` and local commands never load the RPC client (start-up time).
+    daemon: opts.daemon ?? (async (): Promise<RpcClient> => (await import('./daemon-client.js')).ensureDaemon(layout, { env })),
   };
 
   const program = new Command('banger')

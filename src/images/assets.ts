@@ -1,23 +1,16 @@
 import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { packageRoot } from '../host/package-root.js';
 
 /**
  * Guest-side files (init scripts, the agent) are kept as real shell files in
  * the source tree so they can be linted and run on the host in tests. This
- * finds them both from src/ (tests, tsx) and from dist/ (built package), by
- * walking up to the package root.
+ * finds them under the package root, from src/ (tests), dist/ and the bundle alike.
  */
 export function assetPath(relFromRepoRoot: string): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 6; i++) {
-    if (existsSync(join(dir, 'package.json'))) {
-      const p = join(dir, relFromRepoRoot);
-      if (existsSync(p)) return p;
-    }
-    dir = resolve(dir, '..');
-  }
-  throw new Error(`banger asset ${relFromRepoRoot} not found; the package is incomplete`);
+  const p = join(packageRoot(), relFromRepoRoot);
+  if (!existsSync(p)) throw new Error(`banger asset ${relFromRepoRoot} not found; the package is incomplete`);
+  return p;
 }
 
 /** The guest agent script (src/guest/assets/banger-agent.sh). */

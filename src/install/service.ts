@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { InvalidInputError } from '../errors/index.js';
 import type { CommandRunner } from '../host/exec/index.js';
 import { resolveLayout } from '../host/layout.js';
+import { packageRoot } from '../host/package-root.js';
 import { fileStatuses, installFiles, planInstall, readMetadata, uninstallFiles, type FileStatus, type UninstallResult } from './install.js';
 import { TOKEN_PATH } from './install.js';
 import { assertSystemd, runSystemctl, systemctlPlans, systemdRunning, unitStates } from './systemctl.js';
@@ -13,7 +13,7 @@ export interface SystemServiceDeps {
   runner: CommandRunner;
   env: Record<string, string | undefined>;
   exists?: (p: string) => boolean;
-  /** The built tree (dist/); default: derived from this module's location. */
+  /** The built tree (dist/); default: dist/ under the package root. */
   distDir?: string;
   nodePath?: string;
 }
@@ -55,7 +55,7 @@ interface Owner {
 
 export function createSystemService(deps: SystemServiceDeps): SystemService {
   const exists = deps.exists ?? existsSync;
-  const distDir = deps.distDir ?? resolve(fileURLToPath(new URL('../..', import.meta.url)));
+  const distDir = deps.distDir ?? join(packageRoot(), 'dist');
   const live = (root: string) => resolve(root) === '/';
 
   const lookupOwner = async (name: string): Promise<Owner> => {

@@ -1,8 +1,10 @@
-import { randomBytes } from 'node:crypto';
-
-/** A new VM or image id: 32 lowercase hex characters (128 random bits). */
+/**
+ * A new VM or image id: 32 lowercase hex characters (128 random bits). The
+ * global Web Crypto, not node:crypto: this module is on the CLI's start-up path
+ * (shortId), and importing node:crypto loads the whole crypto stack there.
+ */
 export function newId(): string {
-  return randomBytes(16).toString('hex');
+  return Buffer.from(globalThis.crypto.getRandomValues(new Uint8Array(16))).toString('hex');
 }
 
 /** Short form used in tables and log lines. */

@@ -1,7 +1,7 @@
 import { connect, type Socket } from 'node:net';
 import { JSONRPCClient, JSONRPCErrorException, type JSONRPCResponse } from 'json-rpc-2.0';
 import { DaemonUnavailableError, fromRpcError, type BangerError } from '../errors/index.js';
-import { encodeLine, readMessages } from '../wire/index.js';
+import { encodeLine, readMessages } from '../wire/framing.js';
 import type { MethodName, MethodParams, MethodResult } from './methods.js';
 
 export interface ConnectOptions {

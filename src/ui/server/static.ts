@@ -1,11 +1,10 @@
 import { readFile, stat } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { pathToFileURL } from 'node:url';
+import { distPath } from '../../host/package-root.js';
 
-/**
- * The app's files. The compiled module is dist/src/ui/server/static.js and the
- * bundle dist/ui/assets/ (scripts/build-ui.mjs), hence three levels up.
- */
-export const DEFAULT_ASSETS_DIR = new URL('../../../ui/assets/', import.meta.url);
+/** The app's files: the browser bundle scripts/build-ui.mjs writes to dist/ui/assets/. */
+export const DEFAULT_ASSETS_DIR = pathToFileURL(`${distPath('ui/assets')}/`);
 
 /** The only two files served: a fixed table, so no request text ever becomes a path. */
 const ASSETS: Readonly<Record<string, { file: string; type: string }>> = {

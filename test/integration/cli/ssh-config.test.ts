@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliRig } from '../../helpers/index.js';
@@ -7,13 +7,22 @@ import { CliRig } from '../../helpers/index.js';
 /** The real CLI with a temp HOME: install then uninstall must leave ~/.ssh exactly as it was. */
 let rig: CliRig;
 let home: string;
-const run = (...args: string[]) => rig.cli(args, { env: { HOME: home } });
+let bin: string;
+/**
+ * PATH is always the test's own, led by a `banger` of the test's choosing: which banger a developer's machine
+ * has linked onto PATH (the README's first command does) must not change the config written.
+ */
+const run = (...args: string[]) => rig.cli(args, { env: { HOME: home, PATH: `${bin}:/usr/local/bin:/usr/bin:/bin` } });
 const userConfig = () => join(home, '.ssh', 'config');
 
 beforeEach(() => {
   rig = new CliRig();
   home = join(rig.temp.root, 'home');
   mkdirSync(home);
+  bin = join(rig.temp.root, 'bin');
+  mkdirSync(bin);
+  // Not this CLI: another program that happens to be called banger (an older install, another checkout).
+  writeFileSync(join(bin, 'banger'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
 });
 afterEach(async () => rig.cleanup(), 20_000);
 
@@ -104,6 +113,20 @@ describe('banger ssh-config (real CLI, temp HOME)', () => {
     expect(resolved).toMatch(/^proxycommand \S+ \S+main\.js ssh-proxy %h %p$/m);
     const other = execFileSync('ssh', ['-F', userConfig(), '-G', 'example.org'], { encoding: 'utf8', timeout: 10_000 });
     expect(other).not.toMatch(/^proxycommand /m);
+  });
+
+  it('names plain `banger` only when the banger first on PATH is this very CLI, whatever the machine has installed', { timeout: 30_000 }, async () => {
+    const proxyLine = async (): Promise<string | undefined> => {
+      const r = await run('ssh-config');
+      expect(r.code).toBe(0);
+      return /^\s*ProxyCommand (.*)$/m.exec(r.stdout)?.[1];
+    };
+    // Another banger first on PATH: node + this checkout's script by absolute path.
+    expect(await proxyLine()).toMatch(/^\S+ \S+\/dist\/src\/cli\/main\.js ssh-proxy %h %p$/);
+    // This checkout's CLI linked first on PATH (what `npm link` does): the short form.
+    rmSync(join(bin, 'banger'));
+    symlinkSync(join(process.cwd(), 'dist', 'src', 'cli', 'main.js'), join(bin, 'banger'));
+    expect(await proxyLine()).toBe('banger ssh-proxy %h %p');
   });
 
   it('--install with --uninstall is a usage error (exit 2) that changes nothing', { timeout: 30_000 }, async () => {

@@ -1,11 +1,11 @@
 import { mkdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { UsageError } from '../../../errors/index.js';
 import { installInclude, isIncludeInstalled, renderSshConfig, uninstallInclude } from '../../../guest/ssh-config/index.js';
 import type { Env, Layout } from '../../../host/layout.js';
 import { which } from '../../../host/exec/index.js';
+import { distPath } from '../../../host/package-root.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = "Print banger's ssh_config for NAME.vm; --install adds an Include to ~/.ssh/config";
@@ -61,7 +61,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
  * a checkout that is not on PATH).
  */
 async function proxyArgv(env: Env): Promise<string[]> {
-  const script = fileURLToPath(new URL('../../main.js', import.meta.url));
+  const script = distPath('src/cli/main.js');
   const main = await realpath(script).catch(() => script);
   const onPath = await which('banger', env as NodeJS.ProcessEnv);
   if (onPath && (await realpath(onPath).catch(() => '')) === main) return ['banger', 'ssh-proxy'];

@@ -1,4 +1,6 @@
-import { formatSize, shortId } from '../../../model/index.js';
+// The two modules, not the model barrel: vm list is the command people run most (start-up time).
+import { shortId } from '../../../model/ids.js';
+import { formatSize } from '../../../model/size.js';
 import { age, renderTable } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
