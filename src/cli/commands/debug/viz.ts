@@ -32,10 +32,11 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     }
     throw err;
   }
-  // Printed now, not in the result: the command runs until Ctrl-C.
-  process.stdout.write(cli.json ? `${JSON.stringify({ url: server.url, port: server.port })}\n` : `visualizer: ${server.url}  (Ctrl-C stops)\n`);
+  // Printed now, as the invocation's one result (one envelope under --json): the command runs until Ctrl-C.
+  const ready = { url: server.url, port: server.port };
+  cli.announce({ data: ready, human: `visualizer: ${server.url}  (Ctrl-C stops)` });
   await untilSignal();
   await server.close();
   source.close();
-  return { data: { url: server.url, stopped: true }, human: '' };
+  return { data: ready, human: '' };
 }

@@ -71,8 +71,9 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     },
     { host, port },
   );
-  // Printed now, not in the result: the command runs until Ctrl-C.
-  process.stdout.write(cli.json ? `${JSON.stringify({ url: server.url, port: server.port })}\n` : `banger ui: ${server.url}  (Ctrl-C stops)\n`);
+  // Printed now, as the invocation's one result (one envelope under --json): the command runs until Ctrl-C.
+  const ready = { url: server.url, host, port: server.port };
+  cli.announce({ data: ready, human: `banger ui: ${server.url}  (Ctrl-C stops)` });
   let redirectFile: string | undefined;
   if (opts.open === true) {
     try {
@@ -86,5 +87,5 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   await untilSignal();
   await server.close();
   if (redirectFile) await rm(redirectFile, { force: true });
-  return { data: { url: server.url, stopped: true }, human: '' };
+  return { data: ready, human: '' };
 }
