@@ -41,7 +41,10 @@ export function resultsEnvelope(command: string, results: readonly TargetResult[
   };
 }
 
-/** Indented for the person reading it; still one document ending in a newline for `jq` and `JSON.parse`. */
+/**
+ * One line per document: `JSON.parse`, `jq` and line tools (`grep -q '"installed":true'`,
+ * `while read`) all take it as it is; `jq .` indents it for a person.
+ */
 export function serialize(envelope: Envelope): string {
-  return `${JSON.stringify(envelope, null, 2)}\n`;
+  return `${JSON.stringify(envelope)}\n`;
 }
