@@ -125,7 +125,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
       // `banger vm` alone: commander has shown the group's help on stderr, which is all a person needs.
       if (err.code === 'commander.help' && !flags.json) return 2;
-      return reportError(fromCommanderError(err, command), { ...flags, command }, io);
+      // No stack even with --debug: it would be of the error made here, not of anything that went wrong.
+      return reportError(fromCommanderError(err, command), { ...flags, debug: false, command }, io);
     }
     // After a server announced itself under --json, stdout already holds its one document: the failure goes to stderr.
     return reportError(err, { ...flags, json: flags.json && !announced, command }, io);
