@@ -1,15 +1,39 @@
+import { formatErrorLines } from '../errors/index.js';
 import type { CommandOutput } from './commands/types.js';
+import { resultsEnvelope, serialize, successEnvelope } from './envelope.js';
 
 export interface PrintOptions {
   json: boolean;
+  /** The command path (`vm snapshot list`), the envelope's `command`. @default '' */
+  command?: string;
+  /** @default process.stdout */
   write?: (text: string) => void;
+  /** Where per-name failures of a NAME... command go in human mode. @default process.stderr */
+  writeErr?: (text: string) => void;
 }
 
-/** The one way commands reach stdout: JSON of `data` with --json, else the human text. */
-export function print(result: CommandOutput, opts: PrintOptions): void {
+/**
+ * The one way a command's result reaches stdout: the versioned envelope with
+ * --json, else the human text (and, for NAME... commands, one
+ * `banger: NAME: message` line per failed name on stderr). Returns the exit
+ * code: the command's own, or the first failed name's.
+ */
+export function print(result: CommandOutput, opts: PrintOptions): number {
   const write = opts.write ?? ((t: string) => void process.stdout.write(t));
-  const text = opts.json ? JSON.stringify(result.data, null, 2) : result.human;
-  if (text !== '') write(text.endsWith('\n') ? text : `${text}\n`);
+  const writeErr = opts.writeErr ?? ((t: string) => void process.stderr.write(t));
+  const command = opts.command ?? '';
+  const results = result.results;
+  if (opts.json) {
+    write(serialize(results ? resultsEnvelope(command, results) : successEnvelope(command, result.data)));
+  } else {
+    if (result.human !== '') write(result.human.endsWith('\n') ? result.human : `${result.human}\n`);
+    for (const r of results ?? []) {
+      if (!r.ok) for (const line of formatErrorLines(r.error, `banger: ${r.target}`)) writeErr(`${line}\n`);
+    }
+  }
+  const failed = results?.find((r) => !r.ok);
+  if (failed && !failed.ok) return failed.error.exitCode;
+  return result.exitCode ?? 0;
 }
 
 /** Left-aligned columns separated by two spaces; header in capitals. */

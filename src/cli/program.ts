@@ -1,12 +1,13 @@
 import { Command, CommanderError } from 'commander';
-import { UsageError } from '../errors/index.js';
 import { resolveLayout, type Env } from '../host/layout.js';
 import type { RpcClient } from '../rpc/client.js';
 import { packageVersion } from '../wire/version.js';
 import { GROUPS } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
+import { commandPath } from './command-path.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
+import { fromCommanderError } from './usage-error.js';
 
 export interface RunCliOptions {
   env?: Env;
@@ -33,6 +34,10 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   const flags = scanFlags(argv);
   const layout = resolveLayout(env);
   let exitCode = 0;
+  // The envelope's `command`: set when commander picks the command to run, or when it fails parsing one.
+  let command = '';
+  let announced = false;
+  const printOpts = () => ({ json: flags.json, command, write: io.stdout, writeErr: io.stderr });
 
   const cli: CliContext = {
     argv,
@@ -42,6 +47,10 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     debug: flags.debug,
     // Imported on first use: `--help` and local commands never load the RPC client (start-up time).
     daemon: opts.daemon ?? (async (): Promise<RpcClient> => (await import('./daemon-client.js')).ensureDaemon(layout, { env })),
+    announce: (result) => {
+      announced = true;
+      exitCode = print(result, printOpts());
+    },
   };
 
   const program = new Command('banger')
@@ -49,16 +58,21 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print machine-readable JSON')
     .option('--debug', 'print stack traces on errors')
-    .exitOverride()
+    // A function, not an arrow: commander calls it as a method of the command whose parse failed,
+    // which is how a usage error learns its command path. Subcommands inherit it.
+    .exitOverride(function (this: Command, err: CommanderError): never {
+      command = commandPath(this);
+      throw err;
+    })
     .configureOutput({
       writeOut: io.stdout,
       writeErr: io.stderr,
-      // Commander's own usage errors, in banger's one-line style (or silent under --json; reported below).
-      outputError: (str, write) => {
-        if (flags.json) return;
-        write(`banger: ${str.replace(/^error: /, '').trim()}\n  hint: see banger ${usagePath(argv, groups)}--help\n`);
-      },
+      // Commander's own usage errors are reported below, with a code and the command's path.
+      outputError: () => undefined,
     });
+  program.hook('preAction', (_program, actionCommand) => {
+    command = commandPath(actionCommand);
+  });
 
   const attach = (c: Command, mod: CommandModule): void => {
     mod.options?.(c);
@@ -67,8 +81,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       // Variadic arguments arrive as one array and absent optional ones as undefined: flatten to the words given.
       const args = (c.processedArgs as unknown[]).flat().filter((a) => a !== undefined).map(String);
       const result = await mod.run({ args, opts: c.optsWithGlobals(), cli });
-      print(result, { json: cli.json, write: io.stdout });
-      exitCode = result.exitCode ?? 0;
+      // A command that announced itself (a server) already printed its one document.
+      if (!announced) exitCode = print(result, printOpts());
     });
   };
 
@@ -109,10 +123,13 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      if (flags.json) return reportError(new UsageError(err.message.replace(/^error: /, '')), flags, io);
-      return 2;
+      // `banger vm` alone: commander has shown the group's help on stderr, which is all a person needs.
+      if (err.code === 'commander.help' && !flags.json) return 2;
+      // No stack even with --debug: it would be of the error made here, not of anything that went wrong.
+      return reportError(fromCommanderError(err, command), { ...flags, debug: false, command }, io);
     }
-    return reportError(err, flags, io);
+    // After a server announced itself under --json, stdout already holds its one document: the failure goes to stderr.
+    return reportError(err, { ...flags, json: flags.json && !announced, command }, io);
   }
 }
 
@@ -123,16 +140,7 @@ function scanFlags(argv: readonly string[]): { json: boolean; debug: boolean } {
   return { json: head.includes('--json'), debug: head.includes('--debug') };
 }
 
-function positionals(argv: readonly string[]): [string | undefined, string | undefined, string | undefined] {
+function positionals(argv: readonly string[]): [string | undefined, string | undefined] {
   const words = argv.filter((a) => !a.startsWith('-'));
-  return [words[0], words[1], words[2]];
-}
-
-function usagePath(argv: readonly string[], groups: readonly CommandGroup[]): string {
-  const [g, c, sub] = positionals(argv);
-  const group = groups.find((x) => x.name === g);
-  if (!group) return '';
-  const entry = group.commands.find((x) => x.name === c);
-  if (!entry) return `${g} `;
-  return 'commands' in entry && entry.commands.some((x) => x.name === sub) ? `${g} ${c} ${sub} ` : `${g} ${c} `;
+  return [words[0], words[1]];
 }

@@ -134,7 +134,7 @@ export function fromRpcError(error: { code: number; message: string; data?: unkn
     const Ctor = BY_KIND[data.kind];
     return new Ctor(error.message, { hint: data.hint, code: data.code });
   }
-  if (error.code === -32602) return new UsageError(error.message);
+  if (error.code === -32602) return new UsageError(error.message, { code: 'rpc.invalid_params' });
   return new InternalError(error.message, { code: `rpc.${error.code}` });
 }
 

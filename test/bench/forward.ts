@@ -14,6 +14,7 @@
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { jsonData } from '../helpers/cli-json.js';
 import { SmokeRig } from '../smoke/smoke-rig.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
@@ -62,7 +63,7 @@ async function main(): Promise<void> {
     const built = await rig.buildDefaultImage();
     if (built.code !== 0) throw new Error(`image build failed: ${built.stderr}`);
     const name = 'bench-fwd';
-    const vm = JSON.parse(await cli(rig, ['vm', 'create', '--name', name, '--json'])) as { runtime: { guestIP: string } };
+    const vm = jsonData(await cli(rig, ['vm', 'create', '--name', name, '--json'])) as { runtime: { guestIP: string } };
     const ip = vm.runtime.guestIP;
     // A persistent sender (nc -ll: a new dd per connection) and a small web page.
     await cli(rig, [

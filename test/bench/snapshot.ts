@@ -10,6 +10,7 @@
  * Needs root. Run: npm run bench:snapshot   (BENCH_REPEAT=N, default 3)
  */
 import { SmokeRig } from '../smoke/smoke-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const REPEAT = Number(process.env.BENCH_REPEAT ?? 3);
 
@@ -60,7 +61,7 @@ async function main(): Promise<void> {
     // An idle guest's state file against its memory.
     await timed(rig, ['vm', 'create', '--name', 'bench-idle', '--memory', '512', '--cold']);
     await new Promise((r) => setTimeout(r, 5000));
-    const snap = JSON.parse((await timed(rig, ['vm', 'snapshot', 'create', 'bench-idle', '--name', 'bench-idle-s', '--json'])).stdout) as { sizeBytes: number; pausedMs: number; spec: { memoryMiB: number } };
+    const snap = jsonData((await timed(rig, ['vm', 'snapshot', 'create', 'bench-idle', '--name', 'bench-idle-s', '--json'])).stdout) as { sizeBytes: number; pausedMs: number; spec: { memoryMiB: number } };
 
     const row = (label: string, xs: number[]) => console.log(`${label.padEnd(34)} median ${median(xs).toFixed(0).padStart(6)} ms  (${xs.map((x) => x.toFixed(0)).join(', ')})`);
     row('cold vm run --rm -- true', cold);

@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import type { VmTransition } from '../../src/model/index.js';
 import type { RpcClient } from '../../src/rpc/index.js';
 import { NetnsDaemon } from '../helpers/netns-daemon.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const N = Number(process.env.BENCH_VMS ?? 200);
 const LIST_N = Number(process.env.BENCH_LIST_VMS ?? 1000);
@@ -144,7 +145,7 @@ async function main(): Promise<void> {
       const r = spawnSync(process.execPath, [CLI, 'vm', 'list', '--json'], { env: d.temp.env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
       cli.push(performance.now() - s);
       if (r.status !== 0) throw new Error(`banger vm list failed: ${r.stderr}`);
-      if (i === 0 && (JSON.parse(r.stdout) as unknown[]).length !== LIST_N) throw new Error('CLI list length mismatch');
+      if (i === 0 && (jsonData(r.stdout) as unknown[]).length !== LIST_N) throw new Error('CLI list length mismatch');
     }
     const rpc50 = pct(rpc, 50);
     const cli50 = pct(cli, 50);

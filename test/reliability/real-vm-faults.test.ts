@@ -15,6 +15,7 @@ import { count } from './support/counters.js';
 import { ensureDist } from './support/dist.js';
 import { waitTransition } from './support/transitions.js';
 import { RealVmRig } from './support/real-vm-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'dig'));
 
@@ -104,7 +105,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'vmm-dies';
     const created = await rig.cli(['vm', 'create', '--name', name, '--nat', '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    const before = JSON.parse(created.stdout) as VMRecord;
+    const before = jsonData(created.stdout) as VMRecord;
     expect(before.state).toBe('running');
     expect(rig.natRules().some((r) => r.includes(before.runtime.guestIP))).toBe(true);
     expect(await rig.dig(before.runtime.dnsName)).toEqual([before.runtime.guestIP]);
@@ -148,7 +149,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'vmm-dies-alone';
     const created = await rig.cli(['vm', 'create', '--name', name, '--nat', '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    const before = JSON.parse(created.stdout) as VMRecord;
+    const before = jsonData(created.stdout) as VMRecord;
     await rig.kill9();
     process.kill(before.runtime.vmmPid!, 'SIGKILL');
     expect(await waitGone(before.runtime.vmmPid!, 10_000)).toBe(true);
@@ -169,7 +170,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'vmm-dies-adopted';
     const created = await rig.cli(['vm', 'create', '--name', name, '--nat', '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    const before = JSON.parse(created.stdout) as VMRecord;
+    const before = jsonData(created.stdout) as VMRecord;
     await rig.kill9();
     const adopted = await rig.settledShow(name, 120_000);
     expect(adopted.state).toBe('running');
@@ -221,7 +222,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'bad-handles';
     const created = await rig.cli(['vm', 'create', '--name', name, '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    const vm = JSON.parse(created.stdout) as VMRecord;
+    const vm = jsonData(created.stdout) as VMRecord;
     await rig.kill9();
     writeFileSync(handlesPath(rig.layout, vm.id), '{"pid": "not a number", ');
     count('faultsInjected', 2, 'corrupt handles.json under a running real VM + kill -9 of bangerd');
@@ -255,7 +256,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
       expect(r.stderr).toContain(vmsDir);
       expect(rig.vmmProcesses()).toEqual([]);
       expect(rig.taps()).toEqual([]);
-      const list = JSON.parse((await rig.cli(['vm', 'list', '--json'])).stdout) as VMRecord[];
+      const list = jsonData((await rig.cli(['vm', 'list', '--json'])).stdout) as VMRecord[];
       // Either no row, or one in error whose last_error names the disk (the next start retries it).
       for (const v of list) {
         expect(v.state).toBe('error');
@@ -280,7 +281,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'delete-under-ssh';
     const created = await rig.cli(['vm', 'create', '--name', name, '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    const vm = JSON.parse(created.stdout) as VMRecord;
+    const vm = jsonData(created.stdout) as VMRecord;
     const ssh = rig.spawn(['vm', 'ssh', name, '--', 'sh', '-c', 'echo started; sleep 30']);
     let out = '';
     let err = '';
@@ -306,7 +307,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     }
     const list = await rig.cli(['vm', 'list', '--json']);
     expect(list.code).toBe(0);
-    expect((JSON.parse(list.stdout) as VMRecord[]).map((v) => v.name)).not.toContain(name);
+    expect((jsonData(list.stdout) as VMRecord[]).map((v) => v.name)).not.toContain(name);
     const leaks = await rig.stoppedLeaks(vm);
     tally('vm delete under ssh', [], leaks);
     expect(leaks).toEqual([]);
@@ -316,7 +317,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     const name = 'lost-kernel';
     const created = await rig.cli(['vm', 'create', '--name', name, '--no-start', '--json'], { timeoutMs: 120_000 });
     expect(created.code, created.stderr).toBe(0);
-    const images = JSON.parse((await rig.cli(['image', 'list', '--json'])).stdout) as { name: string; kernelPath: string; rootfsPath: string }[];
+    const images = jsonData((await rig.cli(['image', 'list', '--json'])).stdout) as { name: string; kernelPath: string; rootfsPath: string }[];
     const image = images.find((i) => i.name === 'default')!;
     const daemonBefore = rig.daemonPid();
     for (const [label, path] of [
@@ -357,7 +358,7 @@ describe.skipIf(skipReason(missing))('faults under real QEMU VMs', () => {
     expect(created.code, created.stderr).toBe(0);
     expect((await rig.cli(['vm', 'ssh', name, '--', 'true'], { timeoutMs: 120_000 })).code).toBe(0); // pins its host key
     expect((await rig.cli(['vm', 'stop', name], { timeoutMs: 120_000 })).code).toBe(0);
-    const vm = JSON.parse(created.stdout) as VMRecord;
+    const vm = jsonData(created.stdout) as VMRecord;
     const daemonBefore = rig.daemonPid();
     rmSync(vm.runtime.vmDir, { recursive: true, force: true });
     count('faultsInjected', 1, 'VM directory deleted under a stopped real VM');
@@ -404,7 +405,7 @@ describe.skipIf(skipReason(missing))('image build on a full disk', () => {
     expect(r.stderr).toContain(mnt);
     const images = await rig.cli(['image', 'list', '--json']);
     expect(images.code, images.stderr).toBe(0);
-    expect(JSON.parse(images.stdout)).toEqual([]);
+    expect(jsonData(images.stdout)).toEqual([]);
     const imagesDir = rig.layout.imagesDir;
     expect(existsSync(imagesDir) ? readdirSync(imagesDir) : []).toEqual([]);
     // Nothing else the build wrote is left on the disk: only the DB (and its WAL files) and empty dirs.

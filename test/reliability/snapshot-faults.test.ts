@@ -14,6 +14,7 @@ import { count } from './support/counters.js';
 import { ensureDist } from './support/dist.js';
 import { waitTransition } from './support/transitions.js';
 import { RealVmRig } from './support/real-vm-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables'));
 
@@ -31,7 +32,7 @@ describe.skipIf(skipReason(missing))('snapshot faults under real QEMU VMs', () =
     await rig?.cleanup();
   }, 300_000);
 
-  const snapshots = async (): Promise<SnapshotRecord[]> => JSON.parse((await rig.cli(['vm', 'snapshot', 'list', '--json'])).stdout) as SnapshotRecord[];
+  const snapshots = async (): Promise<SnapshotRecord[]> => jsonData((await rig.cli(['vm', 'snapshot', 'list', '--json'])).stdout) as SnapshotRecord[];
   /** Every directory under snapshots/ belongs to a listed snapshot, and every listed file exists. */
   async function noHalfSnapshots(): Promise<string[]> {
     const listed = await snapshots();

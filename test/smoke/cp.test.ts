@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { SmokeRig } from './smoke-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables'));
 const BIG_MB = Number(process.env.BANGER_SMOKE_CP_MB ?? 64);
@@ -88,7 +89,7 @@ describe.skipIf(skipReason(missing))('smoke: vm cp', () => {
 
     const tIn = await rig.cli(['vm', 'cp', big, `${VM}:/root/`, '--json'], { timeoutMs: 600_000 });
     expect(tIn.code, rig.why(tIn)).toBe(0);
-    const sIn = JSON.parse(tIn.stdout) as { bytes: number; seconds: number; files: number };
+    const sIn = jsonData(tIn.stdout) as { bytes: number; seconds: number; files: number };
     expect(sIn).toMatchObject({ files: 1, bytes: BIG_MB * 1024 * 1024 });
     const inGuest = await rig.cli(['vm', 'ssh', VM, '--', 'sh', '-c', 'sha256sum /root/big.bin; stat -c %a /root/big.bin'], { timeoutMs: 120_000 });
     expect(inGuest.stdout.split(/\s+/)[0]).toBe(want);
@@ -98,7 +99,7 @@ describe.skipIf(skipReason(missing))('smoke: vm cp', () => {
     mkdirSync(outDir);
     const tOut = await rig.cli(['vm', 'cp', `${VM}:/root/big.bin`, `${outDir}/`, '--json'], { timeoutMs: 600_000 });
     expect(tOut.code, rig.why(tOut)).toBe(0);
-    const sOut = JSON.parse(tOut.stdout) as { bytes: number; seconds: number };
+    const sOut = jsonData(tOut.stdout) as { bytes: number; seconds: number };
     expect(sha256(join(outDir, 'big.bin'))).toBe(want);
     expect(statSync(join(outDir, 'big.bin')).mode & 0o777).toBe(0o640);
     const base = await sshPipeRates(big);

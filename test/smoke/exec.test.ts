@@ -8,6 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN, type CliResult } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
+import { jsonData } from '../helpers/cli-json.js';
 import { SmokeRig } from './smoke-rig.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'script'));
@@ -68,6 +69,15 @@ describe.skipIf(skipReason(missing))('smoke: vm exec', () => {
     const res = await rig.cli(['vm', 'exec', VM, ...env, '--env', 'BANGER_SMOKE_FROM_HOST', '--', 'sh', '-c', 'printf "%s|" "$SP" "$Q" "$D" "$NL" "$E" "$BANGER_SMOKE_FROM_HOST"'], { timeoutMs: 120_000 });
     expect(res.code, rig.why(res)).toBe(0);
     expect(res.stdout).toBe(`${Object.values(values).join('|')}|host value $x|`);
+  });
+
+  it('--json: one envelope with the command\'s exit code, stdout and stderr collected (issue 18); vm ssh -- CMD the same', async () => {
+    const res = await rig.cli(['vm', 'exec', VM, '--json', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3'], { timeoutMs: 120_000 });
+    expect(res.code, rig.why(res)).toBe(3);
+    expect(JSON.parse(res.stdout)).toEqual({ apiVersion: 'banger.cli/v1', command: 'vm exec', ok: true, data: { name: VM, exitCode: 3, stdout: 'out\n', stderr: 'err\n' } });
+    const ssh = await rig.cli(['vm', 'ssh', VM, '--json', '--', 'echo', 'hi'], { timeoutMs: 120_000 });
+    expect(ssh.code, rig.why(ssh)).toBe(0);
+    expect(jsonData(ssh.stdout)).toEqual({ name: VM, exitCode: 0, stdout: 'hi\n', stderr: '' });
   });
 
   it('runs in --workdir, and refuses a missing one or a relative one in one line', async () => {

@@ -13,6 +13,7 @@ import { randomSuffix } from '../helpers/host-caps.js';
 import { REPO_ROOT, waitFor, waitGone } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { SmokeRig } from './smoke-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'curl', 'socat', 'gcc'));
 
@@ -61,7 +62,7 @@ describe.skipIf(skipReason(missing))('smoke: port forwards to real VMs', () => {
 
     const ports = await rig.cli(['vm', 'ports', name, '--json'], { timeoutMs: 60_000 });
     expect(ports.code, rig.why(ports)).toBe(0);
-    expect((JSON.parse(ports.stdout) as PortRow[]).find((r) => r.port === 8080)).toMatchObject({
+    expect((jsonData(ports.stdout) as PortRow[]).find((r) => r.port === 8080)).toMatchObject({
       proto: 'http',
       endpoint: `http://${name}.vm:8080/`,
       forward: '127.0.0.1:18080',
@@ -118,7 +119,7 @@ describe.skipIf(skipReason(missing))('smoke: port forwards to real VMs', () => {
       child.kill('SIGKILL');
     }
     expect(fetchIn('http://127.0.0.1:18081/')).toBeNull();
-    const list = JSON.parse((await rig.cli(['vm', 'forward', 'list', '--json'])).stdout) as { vmName: string }[];
+    const list = jsonData((await rig.cli(['vm', 'forward', 'list', '--json'])).stdout) as { vmName: string }[];
     expect(list.map((f) => f.vmName)).not.toContain(runName);
     expect(await waitFor(() => rig.vmmProcesses().length === 1, 30_000)).toBe(true);
   }, 600_000);

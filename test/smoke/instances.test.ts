@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitGone } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { SmokeRig } from './smoke-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables'));
 
@@ -48,11 +49,11 @@ describe.skipIf(skipReason(missing))('two instances on one host with real VMs', 
   it('A runs a VM; B on the same network is refused in one line naming A; B on its own network runs and fails VMs; A is untouched', async () => {
     const created = await a.cli(['vm', 'create', '--name', 'a-keep', '--json'], { timeoutMs: 300_000 });
     expect(created.code, a.why(created)).toBe(0);
-    const keep = JSON.parse(created.stdout) as { runtime: { tapDevice: string } };
+    const keep = jsonData(created.stdout) as { runtime: { tapDevice: string } };
     // Let A's tap pool refill before taking the snapshot.
     await new Promise((r) => setTimeout(r, 2000));
     const before = snapshotA();
-    const status = JSON.parse((await a.cli(['daemon', 'status', '--json'])).stdout) as { instance: string };
+    const status = jsonData((await a.cli(['daemon', 'status', '--json'])).stdout) as { instance: string };
 
     const refused = await b.cli(['vm', 'run', '--rm', '--', 'true'], { timeoutMs: 120_000 });
     expect(refused.code).toBe(1);
@@ -67,13 +68,13 @@ describe.skipIf(skipReason(missing))('two instances on one host with real VMs', 
     // A VM that fails on purpose: its QEMU killed from outside, then deleted.
     const doomed = await b.cli(['vm', 'create', '--name', 'b-doomed', '--nat', '--json'], { timeoutMs: 300_000 });
     expect(doomed.code, b.why(doomed)).toBe(0);
-    const pid = (JSON.parse(doomed.stdout) as { runtime: { vmmPid: number } }).runtime.vmmPid;
+    const pid = (jsonData(doomed.stdout) as { runtime: { vmmPid: number } }).runtime.vmmPid;
     process.kill(pid, 'SIGKILL');
     await waitGone(pid, 10_000);
     const deadline = Date.now() + 20_000;
     let state = '';
     while (Date.now() < deadline && state !== 'error') {
-      state = (JSON.parse((await b.cli(['vm', 'show', 'b-doomed', '--json'])).stdout) as { state: string }).state;
+      state = (jsonData((await b.cli(['vm', 'show', 'b-doomed', '--json'])).stdout) as { state: string }).state;
       await new Promise((r) => setTimeout(r, 300));
     }
     expect(state).toBe('error');
@@ -83,7 +84,7 @@ describe.skipIf(skipReason(missing))('two instances on one host with real VMs', 
     expect(snapshotA()).toEqual(before);
     const ssh = await a.cli(['vm', 'ssh', 'a-keep', '--', 'cat', '/proc/sys/kernel/hostname'], { timeoutMs: 120_000 });
     expect(ssh, ssh.stderr).toMatchObject({ code: 0, stdout: 'a-keep\n' });
-    const shown = JSON.parse((await a.cli(['vm', 'show', 'a-keep', '--json'])).stdout) as { state: string; runtime: { tapDevice: string } };
+    const shown = jsonData((await a.cli(['vm', 'show', 'a-keep', '--json'])).stdout) as { state: string; runtime: { tapDevice: string } };
     expect(shown).toMatchObject({ state: 'running', runtime: { tapDevice: keep.runtime.tapDevice } });
   }, 900_000);
 });

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { OwnerRig, tunFingerprint } from './owner-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'git', 'setpriv', 'setfacl', 'getfacl', 'fakeroot'));
 
@@ -65,7 +66,7 @@ describe.skipIf(skipReason(missing))('owner mode: an ordinary user runs VMs thro
   it('vm create + vm ssh: QEMU runs as the user, the guest\'s files are root\'s', async () => {
     const created = await rig.cli(['vm', 'create', '--name', 'own-dev', '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'own-dev', state: 'running' });
+    expect(jsonData(created.stdout)).toMatchObject({ name: 'own-dev', state: 'running' });
     const vmms = rig.vmmProcesses();
     expect(vmms).toHaveLength(1);
     expect(vmms.map(uidOf)).toEqual([rig.user.uid]);
@@ -73,7 +74,7 @@ describe.skipIf(skipReason(missing))('owner mode: an ordinary user runs VMs thro
     expect(ssh.code, ssh.stderr).toBe(0);
     expect(ssh.stdout).toBe('0\n0:0\n0:0\n');
     // Snapshots as the user: the earlier vm run left the image warm, so own-dev started from it; a fork of it runs as the user too.
-    expect(JSON.parse(created.stdout)).toMatchObject({ runtime: { startPath: 'warm' } });
+    expect(jsonData(created.stdout)).toMatchObject({ runtime: { startPath: 'warm' } });
     const fork = await rig.cli(['vm', 'fork', 'own-dev', '--name', 'own-fork'], { timeoutMs: 300_000 });
     expect(fork.code, fork.stderr).toBe(0);
     expect((await rig.cli(['vm', 'ssh', 'own-fork', '--', 'hostname'], { timeoutMs: 120_000 })).stdout.trim()).toBe('own-fork');

@@ -7,6 +7,7 @@ import { USER_PATH } from '../helpers/as-user.js';
 import { seedUserCache } from '../helpers/owner-user.js';
 import { createTestUser, pidsOf, type TestUser } from '../helpers/users.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 
 /** What the two units that `banger system install` wrote say to run, and with which environment. */
@@ -202,7 +203,7 @@ export class OwnerRig {
       if (this.units) {
         const list = await this.cli(['vm', 'list', '--json'], { timeoutMs: 30_000 });
         if (list.code === 0) {
-          for (const vm of JSON.parse(list.stdout) as { name: string }[]) await this.cli(['vm', 'delete', '--force', vm.name], { timeoutMs: 120_000 });
+          for (const vm of jsonData(list.stdout) as { name: string }[]) await this.cli(['vm', 'delete', '--force', vm.name], { timeoutMs: 120_000 });
         }
         await this.cli(['daemon', 'stop'], { timeoutMs: 30_000 });
       }

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { CLI_MAIN, processesUnder, vmmPidsUnder, waitGone, type CliResult } from '../helpers/index.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 export interface SmokeRigOptions {
   /** Temp root prefix under /tmp. @default 'bgs-' */
@@ -149,7 +150,7 @@ export class SmokeRig {
     try {
       const list = await this.cli(['vm', 'list', '--json'], { timeoutMs: 30_000 });
       if (list.code === 0) {
-        for (const vm of JSON.parse(list.stdout) as { name: string }[]) await this.cli(['vm', 'delete', '--force', vm.name], { timeoutMs: 120_000 });
+        for (const vm of jsonData(list.stdout) as { name: string }[]) await this.cli(['vm', 'delete', '--force', vm.name], { timeoutMs: 120_000 });
       }
       await this.cli(['daemon', 'stop'], { timeoutMs: 30_000 });
     } finally {

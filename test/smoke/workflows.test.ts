@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isAlive, waitGone } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { SmokeRig } from './smoke-rig.js';
+import { jsonData } from '../helpers/cli-json.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'git'));
 
@@ -37,7 +38,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const seven = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'exit 7'], { timeoutMs: 300_000 });
     expect(seven.code, rig.why(seven)).toBe(7);
     const list = await rig.cli(['vm', 'list', '--json']);
-    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(jsonData(list.stdout)).toEqual([]);
     expect(rig.vmmProcesses()).toEqual([]);
   }, 900_000);
 
@@ -63,7 +64,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
   it('(c) create → stop → start → ssh → delete', async () => {
     const created = await rig.cli(['vm', 'create', '--name', 'smoke-life', '--json'], { timeoutMs: 300_000 });
     expect(created.code, rig.why(created)).toBe(0);
-    expect(JSON.parse(created.stdout)).toMatchObject({ name: 'smoke-life', state: 'running' });
+    expect(jsonData(created.stdout)).toMatchObject({ name: 'smoke-life', state: 'running' });
     expect((await rig.cli(['vm', 'stop', 'smoke-life'], { timeoutMs: 120_000 })).stdout).toContain('smoke-life stopped');
     expect(rig.vmmProcesses()).toEqual([]);
     expect((await rig.cli(['vm', 'start', 'smoke-life'], { timeoutMs: 300_000 })).stdout).toContain('smoke-life running');
@@ -85,7 +86,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     const ssh = await rig.cli(['vm', 'ssh', 'smoke-life', '--', 'true'], { timeoutMs: 120_000 });
     expect(ssh.code, rig.why(ssh)).toBe(0);
     expect(rig.vmmProcesses()).toEqual(vmm);
-    const show = JSON.parse((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout) as { state: string };
+    const show = jsonData((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout) as { state: string };
     expect(show.state).toBe('running');
   }, 300_000);
 
@@ -97,7 +98,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
     for (let i = 0; i < 20; i++) {
       const ports = await rig.cli(['vm', 'ports', 'smoke-life', '--json'], { timeoutMs: 60_000 });
       expect(ports.code, rig.why(ports)).toBe(0);
-      rows = JSON.parse(ports.stdout) as typeof rows;
+      rows = jsonData(ports.stdout) as typeof rows;
       if (rows.some((r) => r.endpoint === 'http://smoke-life.vm:8080/')) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -123,7 +124,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
       const pause = await rig.cli(['vm', 'pause', 'smoke-life'], { timeoutMs: 60_000 });
       expect(pause.code, rig.why(pause)).toBe(0);
       expect(pause.stdout).toContain('smoke-life paused');
-      expect(JSON.parse((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout)).toMatchObject({ state: 'paused' });
+      expect(jsonData((await rig.cli(['vm', 'show', 'smoke-life', '--json'])).stdout)).toMatchObject({ state: 'paused' });
       // Lines already in flight drain first; after that a frozen guest prints nothing.
       await new Promise((r) => setTimeout(r, 500));
       const frozenAt = last();
@@ -150,7 +151,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
       expect(r.code, `${vm}: ${cmd}: ${r.stderr}`).toBe(0);
       return r.stdout.trim();
     };
-    const show = async (vm: string) => JSON.parse((await rig.cli(['vm', 'show', vm, '--json'])).stdout) as { state: string; runtime: { guestIP: string; startPath?: string } };
+    const show = async (vm: string) => jsonData((await rig.cli(['vm', 'show', vm, '--json'])).stdout) as { state: string; runtime: { guestIP: string; startPath?: string } };
     await ssh('smoke-life', 'echo v1 > /root/file; sync');
     const snap = await rig.cli(['vm', 'snapshot', 'smoke-life', '--name', 'smoke-s1'], { timeoutMs: 300_000 });
     expect(snap.code, rig.why(snap)).toBe(0);

@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import type { Env, Layout } from '../../host/layout.js';
 import type { RpcClient } from '../../rpc/index.js';
+import type { TargetResult } from '../envelope.js';
+
+export type { TargetResult } from '../envelope.js';
 
 /** What every command gets: paths, global flags, and a lazily started daemon client. */
 export interface CliContext {
@@ -12,14 +15,30 @@ export interface CliContext {
   debug: boolean;
   /** Connects to bangerd, starting it when its socket does not answer. */
   daemon(): Promise<RpcClient>;
+  /**
+   * For commands that keep running (`ui`, `debug viz`): prints the result now,
+   * as the invocation's one envelope under --json; what the command returns
+   * later is then not printed again.
+   */
+  announce(result: CommandOutput): void;
 }
 
-/** A command's return: the data (printed as JSON with --json) and the human rendering. */
+/**
+ * A command's return: the data (the envelope's `data` with --json) and the
+ * human rendering. Commands never build the envelope themselves (src/cli/output.ts does).
+ */
 export interface CommandOutput {
   data: unknown;
   human: string;
   /** Exit code when the command succeeded but reports a negative (e.g. not running). @default 0 */
   exitCode?: number;
+  /**
+   * NAME... commands (`vm stop a b`): one outcome per name. When set, the
+   * envelope carries `results` (not `data`), `human` holds the successes'
+   * lines, each failure is printed as `banger: NAME: message` on stderr, and
+   * the exit code is the first failure's.
+   */
+  results?: readonly TargetResult[];
 }
 
 export interface CommandInput {

@@ -67,6 +67,7 @@ export function parseExecFlags(opts: Record<string, unknown>, hostEnv: Readonly<
     const key = eq === -1 ? item : item.slice(0, eq);
     if (!ENV_KEY.test(key)) {
       throw new UsageError(`--env ${JSON.stringify(item)}: ${JSON.stringify(key)} is not a variable name`, {
+        code: 'exec.env_invalid',
         hint: 'names are letters, digits and _, not starting with a digit: --env MY_VAR=value',
       });
     }
@@ -74,23 +75,23 @@ export function parseExecFlags(opts: Record<string, unknown>, hostEnv: Readonly<
     if (eq !== -1) value = item.slice(eq + 1);
     else {
       const fromHost = hostEnv[key];
-      if (fromHost === undefined) throw new UsageError(`--env ${key}: ${key} is not set in your environment`, { hint: `give a value: --env ${key}=value` });
+      if (fromHost === undefined) throw new UsageError(`--env ${key}: ${key} is not set in your environment`, { code: 'exec.env_unset', hint: `give a value: --env ${key}=value` });
       value = fromHost;
     }
-    if (value.includes('\0')) throw new UsageError(`--env ${key}: the value contains a NUL byte`, { hint: 'environment values cannot hold NUL' });
+    if (value.includes('\0')) throw new UsageError(`--env ${key}: the value contains a NUL byte`, { code: 'exec.env_invalid', hint: 'environment values cannot hold NUL' });
     env.push([key, value]);
   }
   const out: ExecFlags = { env, interactive: opts.interactive === true };
   if (typeof opts.tty === 'boolean') out.tty = opts.tty;
   if (typeof opts.workdir === 'string') {
     const dir = opts.workdir;
-    if (!dir.startsWith('/')) throw new UsageError(`--workdir ${JSON.stringify(dir)} is not an absolute path`, { hint: `give the guest path from /, e.g. --workdir /root/${dir.replace(/^\.\/?/, '') || 'src'}` });
-    if (dir.includes('\0') || dir.includes('\n')) throw new UsageError('--workdir contains a NUL or newline', { hint: 'e.g. --workdir /root/src' });
+    if (!dir.startsWith('/')) throw new UsageError(`--workdir ${JSON.stringify(dir)} is not an absolute path`, { code: 'exec.workdir_invalid', hint: `give the guest path from /, e.g. --workdir /root/${dir.replace(/^\.\/?/, '') || 'src'}` });
+    if (dir.includes('\0') || dir.includes('\n')) throw new UsageError('--workdir contains a NUL or newline', { code: 'exec.workdir_invalid', hint: 'e.g. --workdir /root/src' });
     out.workdir = dir;
   }
   if (typeof opts.user === 'string') {
     if (!USER_NAME.test(opts.user)) {
-      throw new UsageError(`--user ${JSON.stringify(opts.user)} is not a user name`, { hint: 'letters, digits, _, . and -, not starting with - or a digit: --user app' });
+      throw new UsageError(`--user ${JSON.stringify(opts.user)} is not a user name`, { code: 'exec.user_invalid', hint: 'letters, digits, _, . and -, not starting with - or a digit: --user app' });
     }
     out.user = opts.user;
   }

@@ -75,7 +75,7 @@ export interface StartUiOptions {
   timeoutMs?: number;
 }
 
-/** Starts `banger ui --json --port 0` from dist/ and waits for its `{url, port}` line. */
+/** Starts `banger ui --json --port 0` from dist/ and waits for its one envelope line, data `{url, host, port}`. */
 export async function startUi(opts: StartUiOptions): Promise<UiProcess> {
   const argv = [CLI_MAIN, 'ui', '--json', '--port', '0'];
   const child: ChildProcess = opts.netns
@@ -115,7 +115,8 @@ function parseUiLine(line: string): { url: string; port: number } | null {
   const t = line.trim();
   if (!t.startsWith('{')) return null;
   try {
-    const v = JSON.parse(t) as { url?: unknown; port?: unknown };
+    // The CLI's --json envelope (docs/cli/json.md): the server's address is its data.
+    const v = (JSON.parse(t) as { data?: { url?: unknown; port?: unknown } }).data ?? {};
     if (typeof v.url === 'string' && typeof v.port === 'number') return { url: v.url, port: v.port };
   } catch {
     // an incomplete line

@@ -2,6 +2,10 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliRig, DAEMON_MAIN, isAlive, processesUnder, waitGone } from '../../helpers/index.js';
+import { jsonData } from '../../helpers/cli-json.js';
+
+/** `vm list --json` on no VMs, byte for byte: one line, one document. */
+const EMPTY_VM_LIST = '{"apiVersion":"banger.cli/v1","command":"vm list","ok":true,"data":[]}\n';
 
 let rig: CliRig;
 beforeEach(() => (rig = new CliRig()));
@@ -12,7 +16,7 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     const list = await rig.cli(['vm', 'list', '--json']);
     expect(list.stderr).toBe('');
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([]);
+    expect(jsonData(list.stdout)).toEqual([]);
     const pid = rig.daemonPid();
     expect(pid).toBeDefined();
     expect(isAlive(pid!)).toBe(true);
@@ -21,7 +25,7 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
 
     const status = await rig.cli(['daemon', 'status', '--json']);
     expect(status.code).toBe(0);
-    expect(JSON.parse(status.stdout)).toMatchObject({ running: true, pid, socket: rig.layout.daemonSocket, vmCount: 0 });
+    expect(jsonData(status.stdout)).toMatchObject({ running: true, pid, socket: rig.layout.daemonSocket, vmCount: 0 });
     const human = await rig.cli(['daemon', 'status']);
     expect(human.stdout).toContain(`running (pid ${pid})`);
 
@@ -32,7 +36,7 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(existsSync(rig.layout.daemonLock)).toBe(false);
 
     const after = await rig.cli(['daemon', 'status', '--json']);
-    expect(JSON.parse(after.stdout)).toMatchObject({ running: false });
+    expect(jsonData(after.stdout)).toMatchObject({ running: false });
     expect((await rig.cli(['daemon', 'stop'])).stdout).toBe('bangerd is not running\n');
   }, 40_000);
 
@@ -45,7 +49,7 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(existsSync(rig.layout.daemonLock)).toBe(true);
 
     const list = await rig.cli(['vm', 'list', '--json']);
-    expect(list).toMatchObject({ code: 0, stdout: '[]\n' });
+    expect(list).toMatchObject({ code: 0, stdout: EMPTY_VM_LIST });
     const second = rig.daemonPid()!;
     expect(second).not.toBe(first);
     expect(isAlive(second)).toBe(true);
@@ -71,12 +75,12 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(code).toBe(1);
     expect(stderr).toContain(`bangerd: bangerd is already running (pid ${pid})`);
     expect(rig.daemonPid()).toBe(pid);
-    expect((await rig.cli(['vm', 'list', '--json'])).stdout).toBe('[]\n');
+    expect((await rig.cli(['vm', 'list', '--json'])).stdout).toBe(EMPTY_VM_LIST);
   }, 30_000);
 
   it('concurrent first commands start exactly one daemon', async () => {
     const results = await Promise.all([1, 2, 3].map(() => rig.cli(['vm', 'list', '--json'])));
-    for (const r of results) expect(r).toMatchObject({ code: 0, stdout: '[]\n' });
+    for (const r of results) expect(r).toMatchObject({ code: 0, stdout: EMPTY_VM_LIST });
     const log = rig.daemonLog();
     expect(log.match(/bangerd ready/g)?.length).toBe(1);
     // The losers of the race exit; only the lock holder is left running.
@@ -96,16 +100,18 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(rig.daemonLog()).toContain('unknown key "colour"');
   }, 30_000);
 
-  it('errors are one line plus a hint, exit 1; --json gives {ok:false}', async () => {
+  it('errors are one line plus a hint, exit 1; --json gives the error envelope', async () => {
     const r = await rig.cli(['vm', 'show', 'ghost']);
     expect(r).toMatchObject({ code: 1, stderr: 'banger: no VM named "ghost"\n  hint: see the names with: banger vm list\n' });
     const j = await rig.cli(['image', 'show', 'ghost', '--json']);
     expect(j.code).toBe(1);
     expect(JSON.parse(j.stdout)).toEqual({
+      apiVersion: 'banger.cli/v1',
+      command: 'image show',
       ok: false,
       error: { kind: 'not_found', code: 'image.not_found', message: 'no image named "ghost"', hint: 'see the names with: banger image list, or build one: banger image build' },
     });
     expect((await rig.cli(['vm', 'show'])).code).toBe(2);
-    expect((await rig.cli(['image', 'list', '--json'])).stdout).toBe('[]\n');
+    expect(jsonData((await rig.cli(['image', 'list', '--json'])).stdout)).toEqual([]);
   }, 30_000);
 });

@@ -4,6 +4,7 @@ import type { CheckResult } from '../../../src/doctor/index.js';
 import { openStore } from '../../../src/store/index.js';
 import { chooseAccel } from '../../../src/vmm/accel.js';
 import { CliRig, processesUnder } from '../../helpers/index.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 /** One doctor row as `--json` prints it. */
 type Row = CheckResult;
@@ -14,7 +15,7 @@ afterEach(async () => rig.cleanup(), 20_000);
 
 const doctor = async (...extra: string[]) => {
   const r = await rig.cli(['doctor', '--json', ...extra]);
-  const out = JSON.parse(r.stdout) as { ok: boolean; checks: Row[] };
+  const out = jsonData<{ passed: boolean; checks: Row[] }>(r.stdout);
   return { ...r, ...out, row: (id: string) => out.checks.find((c) => c.id === id)! };
 };
 
@@ -30,7 +31,7 @@ describe('banger doctor (real CLI, this host, fresh XDG dirs)', () => {
       if (c.status !== 'pass') expect(c.fix, c.id).toBeTruthy();
     }
     expect(r.code).toBe(r.checks.some((c) => c.status === 'fail') ? 1 : 0);
-    expect(r.ok).toBe(r.code === 0);
+    expect(r.passed).toBe(r.code === 0);
 
     // The state database is reported missing as a PASS, and doctor did not create it.
     expect(r.row('database')).toMatchObject({ status: 'pass', detail: `no database at ${rig.layout.dbPath} yet (created when the daemon first starts)` });
@@ -85,7 +86,7 @@ describe('banger doctor (real CLI, this host, fresh XDG dirs)', () => {
     writeFileSync(rig.layout.configFile, '[vm_defaults]\nvcpus = 2\n');
     const bad = await doctor();
     expect(bad.code).toBe(1);
-    expect(bad.ok).toBe(false);
+    expect(bad.passed).toBe(false);
     expect(bad.row('vm-defaults')).toMatchObject({ status: 'fail', detail: expect.stringContaining('unknown key "vm_defaults.vcpus"') });
     const human = await rig.cli(['doctor']);
     expect(human.code).toBe(1);

@@ -3,6 +3,7 @@ import { existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync, s
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CliRig } from '../../helpers/index.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 /** The real CLI with a temp HOME: install then uninstall must leave ~/.ssh exactly as it was. */
 let rig: CliRig;
@@ -41,11 +42,11 @@ describe('banger ssh-config (real CLI, temp HOME)', () => {
     expect(installed).toBe(`# >>> banger ssh-config >>>\nInclude ${rig.layout.sshConfigPath}\n# <<< banger ssh-config <<<\n${original.toString('utf8')}`);
 
     const second = await run('ssh-config', '--install', '--json');
-    expect(JSON.parse(second.stdout)).toMatchObject({ installed: true, changed: false });
+    expect(jsonData(second.stdout)).toMatchObject({ installed: true, changed: false });
     expect(readFileSync(userConfig(), 'utf8')).toBe(installed);
 
     const doctor = await run('doctor', '--json');
-    const checks = (JSON.parse(doctor.stdout) as { checks: { id: string; status: string }[] }).checks;
+    const checks = jsonData<{ checks: { id: string; status: string }[] }>(doctor.stdout).checks;
     expect(checks.find((c) => c.id === 'ssh-include')?.status).toBe('pass');
 
     const un = await run('ssh-config', '--uninstall');

@@ -37,7 +37,7 @@ describe('banger system through the CLI registry (--root, no systemctl)', () => 
     const install = await rig.cli(['system', 'install', '--root', root, '--owner', 'root', '--json']);
     expect(install.stderr).toBe('');
     expect(install.code).toBe(0);
-    expect(JSON.parse(install.stdout)).toMatchObject({ ok: true, result: { started: false } });
+    expect(JSON.parse(install.stdout)).toMatchObject({ apiVersion: 'banger.cli/v1', command: 'system install', ok: true, data: { started: false } });
     expect(readFileSync(join(root, 'etc/systemd/system/bangerd.service'), 'utf8')).toContain('User=root');
 
     const status = await rig.cli(['system', 'status', '--root', root]);
@@ -47,7 +47,7 @@ describe('banger system through the CLI registry (--root, no systemctl)', () => 
 
     const un = await rig.cli(['--json', 'system', 'uninstall', '--root', root]);
     expect(un.code).toBe(0);
-    expect(JSON.parse(un.stdout)).toMatchObject({ ok: true, result: { kept: [] } });
+    expect(JSON.parse(un.stdout)).toMatchObject({ command: 'system uninstall', ok: true, data: { kept: [] } });
     expect(snapshotTree(root)).toEqual(before);
   });
 

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 const missing = requiresNetns();
 /** A start's line ends with how the VM came up once bangerd says (runtime.startPath); the stand-in boots cold. */
@@ -28,13 +29,13 @@ describe.skipIf(missing !== null)('banger vm commands against bangerd (stand-in 
     const created = await cli(['vm', 'create', '--name', 'box', '--vcpu', '1', '--memory', '256']);
     expect(created.code, created.stderr).toBe(0);
     expect(created.stdout).toMatch(new RegExp(`^box running · 1 vcpu · 256 MiB · \\S+ disk · 10\\.213\\.\\d+\\.\\d+${START}\\nssh in: banger vm ssh box`));
-    const list = JSON.parse((await cli(['vm', 'list', '--json'])).stdout) as { name: string; state: string }[];
+    const list = jsonData((await cli(['vm', 'list', '--json'])).stdout) as { name: string; state: string }[];
     expect(list.map((v) => [v.name, v.state])).toEqual([['box', 'running']]);
     expect((await cli(['vm', 'stop', 'box'])).stdout).toBe('box stopped\n');
     expect((await cli(['vm', 'start', 'box'])).stdout).toMatch(up('box'));
     const stats = await cli(['vm', 'stats', 'box', '--json']);
     expect(stats.code, stats.stderr).toBe(0);
-    expect(JSON.parse(stats.stdout)).toMatchObject({ name: 'box', state: 'running' });
+    expect(jsonData(stats.stdout)).toMatchObject({ name: 'box', state: 'running' });
     // Also asks for the VM's snapshots (none: a kept VM is never made a warm snapshot behind the user's back).
     const show = await cli(['vm', 'show', 'box']);
     expect(show.code, show.stderr).toBe(0);
@@ -47,7 +48,7 @@ describe.skipIf(missing !== null)('banger vm commands against bangerd (stand-in 
     expect(d.dig('box.vm').ip).toMatch(/^10\.213\./);
     expect((await cli(['vm', 'delete', '--force', 'box'])).stdout).toBe('box deleted\n');
     expect(d.dig('box.vm').status).toBe('NXDOMAIN');
-    expect(JSON.parse((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
+    expect(jsonData((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
   }, 120_000);
 
   it('start/stop/delete take several names and report each', async () => {
@@ -72,7 +73,7 @@ describe.skipIf(missing !== null)('banger vm commands against bangerd (stand-in 
     const lines = res.stderr.trim().split('\n');
     expect(lines[0]).toMatch(message);
     expect(lines.length).toBeLessThanOrEqual(2);
-    expect(JSON.parse((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
+    expect(jsonData((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
   });
 
   it('vm ports on a VM without a guest agent names the reason', async () => {

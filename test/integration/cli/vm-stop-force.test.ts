@@ -8,6 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 const missing = requiresNetns();
 
@@ -57,6 +58,6 @@ describe.skipIf(missing !== null)('vm stop --force against bangerd (stand-in wit
     const del = await cli(['vm', 'delete', '--force', 'slow'], 20_000);
     expect(del, del.stderr).toMatchObject({ code: 0, stdout: 'slow deleted\n' });
     expect(d.standinPids()).toEqual([]);
-    expect(JSON.parse((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
+    expect(jsonData((await cli(['vm', 'list', '--json'])).stdout)).toEqual([]);
   }, 90_000);
 });

@@ -9,6 +9,7 @@ import { gated, randomSuffix, requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { waitFor } from '../../helpers/rig.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 const missing = requiresNetns();
 
@@ -69,7 +70,7 @@ describe.skipIf(missing !== null)(gated('port forwards in a real bangerd with st
     }
   };
   const cli = async (...args: string[]) => d.cli(args);
-  const forwards = async (name?: string): Promise<ForwardView[]> => JSON.parse((await cli('vm', 'forward', 'list', ...(name ? [name] : []), '--json')).stdout) as ForwardView[];
+  const forwards = async (name?: string): Promise<ForwardView[]> => jsonData((await cli('vm', 'forward', 'list', ...(name ? [name] : []), '--json')).stdout) as ForwardView[];
   /** A refusal: non-zero, one `banger:` line and a hint, and the forward table exactly as before. */
   const refused = async (args: string[], message: RegExp, code = 1) => {
     const before = await forwards();
@@ -102,7 +103,7 @@ describe.skipIf(missing !== null)(gated('port forwards in a real bangerd with st
   it('vm forward: a TCP and a UDP forward reach the server at the guest IP', async () => {
     const created = await cli('vm', 'create', '--name', vmA, '--json');
     expect(created.code, created.stderr).toBe(0);
-    a = JSON.parse(created.stdout) as VMRecord;
+    a = jsonData(created.stdout) as VMRecord;
     guest = createTestNetns('fwg');
     const veth = `vf${sfx}`;
     d.netns.exec('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', guest.name]);

@@ -5,6 +5,7 @@ import { which } from '../../../src/host/exec/index.js';
 import { chooseAccel } from '../../../src/vmm/accel.js';
 import { CliRig, processesUnder } from '../../helpers/index.js';
 import { gated } from '../../helpers/host-caps.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 /** One doctor row as `--json` prints it. */
 type Row = CheckResult;
@@ -22,8 +23,8 @@ const writeConfig = (text: string) => {
 };
 const doctorJson = async () => {
   const r = await rig.cli(['doctor', '--json']);
-  const out = JSON.parse(r.stdout) as { ok: boolean; checks: Row[] };
-  return { code: r.code, ok: out.ok, checks: out.checks, row: (id: string) => out.checks.find((c) => c.id === id) };
+  const out = jsonData<{ passed: boolean; checks: Row[] }>(r.stdout);
+  return { code: r.code, passed: out.passed, checks: out.checks, row: (id: string) => out.checks.find((c) => c.id === id) };
 };
 /** Doctor never starts bangerd: no socket, no lock, no process under the temp root. */
 const expectNoDaemon = () => {
@@ -53,7 +54,7 @@ describe('banger doctor judges the configured VMM (real CLI, fresh XDG dirs)', (
 
       const j = await doctorJson();
       expect(j.code).toBe(1);
-      expect(j.ok).toBe(false);
+      expect(j.passed).toBe(false);
       expect(j.row('vmm')).toMatchObject({ status: 'fail', facts: { setting: 'firecracker', source: 'config', chosen: 'firecracker', firecracker: null } });
       // Every Firecracker requirement is judged against this host, each with a fix when not a pass.
       const fcRows = j.checks.filter((c) => c.id.startsWith('firecracker-'));

@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { registerSystemCommands } from '../../../src/cli/commands/system/index.js';
 import { createExecFileRunner } from '../../../src/host/exec/index.js';
 import { createSystemService, METADATA_PATH } from '../../../src/install/index.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 /** path → type, mode and content hash-ish: everything uninstall must restore. */
 function snapshotTree(root: string): Record<string, string> {
@@ -40,9 +41,9 @@ describe('banger system install/uninstall --root (real files, real getent)', () 
     registerSystemCommands(program, { env: { ...process.env, USER: 'root', SUDO_USER: undefined }, write: (t) => out.push(t) });
 
     await program.parseAsync(['node', 'banger', 'system', 'install', '--root', root, '--owner', 'root', '--json']);
-    const installed = JSON.parse(out.pop() ?? '') as { ok: boolean; result: { files: string[]; started: boolean } };
-    expect(installed.ok).toBe(true);
-    expect(installed.result.started).toBe(false);
+    const installed = JSON.parse(out.pop() ?? '') as { ok: boolean; command: string; data: { files: string[]; started: boolean } };
+    expect(installed).toMatchObject({ ok: true, command: 'system install' });
+    expect(installed.data.started).toBe(false);
     const helperUnit = readFileSync(join(root, 'etc/systemd/system/banger-helper.service'), 'utf8');
     expect(helperUnit).toContain('CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN');
     expect(helperUnit).toMatch(/ExecStart=\S+node\S* \S+\/helper\/main\.js --owner-uid 0 --owner-gid 0 --root \/root\/\.local\/state\/banger/);
@@ -56,9 +57,9 @@ describe('banger system install/uninstall --root (real files, real getent)', () 
     expect(meta.createdDirs).toEqual(['etc/banger', 'var', 'var/lib', 'var/lib/banger']);
 
     await program.parseAsync(['node', 'banger', 'system', 'status', '--root', root, '--json']);
-    const status = JSON.parse(out.pop() ?? '') as { result: { installed: boolean; files: { state: string }[] } };
-    expect(status.result.installed).toBe(true);
-    expect(status.result.files.every((f) => f.state === 'ok')).toBe(true);
+    const status = jsonData<{ installed: boolean; files: { state: string }[] }>(out.pop() ?? '');
+    expect(status.installed).toBe(true);
+    expect(status.files.every((f) => f.state === 'ok')).toBe(true);
 
     await program.parseAsync(['node', 'banger', 'system', 'uninstall', '--root', root]);
     expect(snapshotTree(root)).toEqual(before);

@@ -25,6 +25,7 @@ import { CLI_MAIN, REPO_ROOT, waitFor, waitGone } from '../../helpers/rig.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../../helpers/vmm-capabilities.js';
 import { SmokeRig } from '../../smoke/smoke-rig.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 const missing = firstMissing(
   missingRoot(),
@@ -94,7 +95,7 @@ describe.skipIf(skipReason(missing))('a --nat guest resolves and reaches the out
     const forwardBefore = inDaemonNs('sysctl', ['-n', 'net.ipv4.ip_forward']).trim();
     const created = await rig.cli(['vm', 'create', '--name', VM, '--nat', '--json'], { timeoutMs: 300_000 });
     expect(created.code, created.stderr).toBe(0);
-    vm = JSON.parse(created.stdout) as VMRecord;
+    vm = jsonData(created.stdout) as VMRecord;
     expect(vm.state).toBe('running');
     expect(forwardBefore).toBe('0'); // a fresh namespace starts with forwarding off...
     expect(inDaemonNs('sysctl', ['-n', 'net.ipv4.ip_forward']).trim()).toBe('1'); // ...and nat.up turned it on
@@ -134,7 +135,7 @@ describe.skipIf(skipReason(missing))('a --nat guest resolves and reaches the out
     for (let i = 0; i < 20 && !rows.some((r) => r.endpoint === `http://${VM}.vm:8080/`); i++) {
       const ports = await rig.cli(['vm', 'ports', VM, '--json'], { timeoutMs: 60_000 });
       expect(ports.code, ports.stderr).toBe(0);
-      rows = JSON.parse(ports.stdout) as typeof rows;
+      rows = jsonData(ports.stdout) as typeof rows;
       if (!rows.some((r) => r.endpoint === `http://${VM}.vm:8080/`)) await new Promise((r) => setTimeout(r, 500));
     }
     expect(rows.find((r) => r.endpoint === `http://${VM}.vm:8080/`)).toMatchObject({ proto: 'http' });

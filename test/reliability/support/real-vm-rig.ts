@@ -6,6 +6,7 @@ import { RpcClient } from '../../../src/rpc/index.js';
 import { isAlive, waitGone } from '../../helpers/index.js';
 import { SmokeRig } from '../../smoke/smoke-rig.js';
 import { OWN_PREFIX } from './own-resources.js';
+import { jsonData } from '../../helpers/cli-json.js';
 
 /**
  * The smoke rig (built CLI, bangerd auto-started inside a throwaway netns,
@@ -47,7 +48,7 @@ export class RealVmRig extends SmokeRig {
   async show(name: string): Promise<VMRecord> {
     const r = await this.cli(['vm', 'show', name, '--json'], { timeoutMs: 120_000 });
     if (r.code !== 0) throw new Error(`vm show ${name}: ${r.stderr}`);
-    return JSON.parse(r.stdout) as VMRecord;
+    return jsonData(r.stdout) as VMRecord;
   }
 
   /** Polls `vm show` until the VM rests (not starting/stopping). */

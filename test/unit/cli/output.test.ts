@@ -5,9 +5,11 @@ import { NotFoundError, UsageError } from '../../../src/errors/index.js';
 describe('print', () => {
   it('prints data as JSON with --json and human text otherwise', () => {
     const out: string[] = [];
-    print({ data: [], human: 'no VMs' }, { json: true, write: (t) => out.push(t) });
+    expect(print({ data: [], human: 'no VMs' }, { json: true, command: 'vm list', write: (t) => out.push(t) })).toBe(0);
     print({ data: [], human: 'no VMs' }, { json: false, write: (t) => out.push(t) });
-    expect(out).toEqual(['[]\n', 'no VMs\n']);
+    expect(out.map((t) => t.endsWith('\n'))).toEqual([true, true]);
+    expect(JSON.parse(out[0]!)).toEqual({ apiVersion: 'banger.cli/v1', command: 'vm list', ok: true, data: [] });
+    expect(out[1]).toBe('no VMs\n');
   });
 });
 
@@ -49,9 +51,10 @@ describe('reportError', () => {
     expect(io.err).toMatch(/^banger: bad\nUsageError: bad\n\s+at /);
   });
 
-  it('prints {ok:false,error} on stdout with --json', () => {
+  it('prints the error envelope on stdout with --json; the --debug stack still on stderr', () => {
     const { io, sink } = capture();
-    reportError(new Error('kaboom'), { json: true, debug: false }, sink);
-    expect(JSON.parse(io.out)).toEqual({ ok: false, error: { kind: 'internal', code: 'error', message: 'kaboom' } });
+    expect(reportError(new Error('kaboom'), { json: true, debug: true, command: 'vm list' }, sink)).toBe(1);
+    expect(JSON.parse(io.out)).toEqual({ apiVersion: 'banger.cli/v1', command: 'vm list', ok: false, error: { kind: 'internal', code: 'error', message: 'kaboom' } });
+    expect(io.err).toMatch(/^Error: kaboom\n\s+at /);
   });
 });

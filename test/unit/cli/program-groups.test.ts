@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli, type CommandGroup } from '../../../src/cli/index.js';
+import { okEnvelope } from '../../helpers/cli-json.js';
 
 /** The two registry shapes besides subcommand groups: a word that is one command, and a self-registering subtree. */
 function groups(loaded: string[]): CommandGroup[] {
@@ -72,7 +73,7 @@ async function run(argv: string[]) {
 describe('runCli registry shapes', () => {
   it('a top-level command runs with its arguments, options and exit code, loading only itself', async () => {
     expect(await run(['check', 'disk', '--deep'])).toMatchObject({ code: 0, out: 'checked disk\n', loaded: ['check'] });
-    expect(JSON.parse((await run(['check', 'disk', '--json'])).out)).toEqual({ what: 'disk', deep: false });
+    expect(JSON.parse((await run(['check', 'disk', '--json'])).out)).toEqual(okEnvelope('check', { what: 'disk', deep: false }));
     expect((await run(['check', 'bad'])).code).toBe(1);
   });
 
@@ -96,7 +97,8 @@ describe('runCli registry shapes', () => {
     expect(await run(['box', 'snap', 'dev'])).toMatchObject({ code: 0, out: 'take dev\n', loaded: ['take'] });
     expect(await run(['box', 'snap', '--name', 'list', 'dev'])).toMatchObject({ code: 0, out: 'take dev as list\n', loaded: ['take'] });
     expect(await run(['box', 'snap', 'take', 'list'])).toMatchObject({ code: 0, out: 'take list\n', loaded: ['take'] });
-    expect(JSON.parse((await run(['box', 'snap', 'dev', '--json'])).out)).toEqual({ name: 'take', args: ['dev'], opts: {} });
+    // A default subcommand is named in full: `command` is the command that ran.
+    expect(JSON.parse((await run(['box', 'snap', 'dev', '--json'])).out)).toEqual(okEnvelope('box snap take', { name: 'take', args: ['dev'], opts: {} }));
   });
 
   it('a nested command lists its subcommands in --help and names the subcommand in usage hints', async () => {
@@ -104,7 +106,7 @@ describe('runCli registry shapes', () => {
     expect(help).toMatchObject({ code: 0, loaded: [] });
     expect(help.out).toMatch(/take +take snapshots/);
     expect(help.out).toMatch(/list +list snapshots/);
-    expect((await run(['box', 'snap'])).err).toBe("banger: missing required argument 'thing'\n  hint: see banger box snap --help\n");
+    expect((await run(['box', 'snap'])).err).toBe("banger: missing required argument 'thing'\n  hint: see banger box snap take --help\n");
     expect((await run(['box', 'snap', 'take'])).err).toBe("banger: missing required argument 'thing'\n  hint: see banger box snap take --help\n");
   });
 

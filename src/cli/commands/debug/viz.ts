@@ -32,10 +32,14 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     }
     throw err;
   }
-  // Printed now, not in the result: the command runs until Ctrl-C.
-  process.stdout.write(cli.json ? `${JSON.stringify({ url: server.url, port: server.port })}\n` : `visualizer: ${server.url}  (Ctrl-C stops)\n`);
-  await untilSignal();
+  // Listening for the stop signal before saying we are ready: a script that reads the document and
+  // signals at once must get a clean stop (exit 0), not node's default death by SIGTERM.
+  const stopped = untilSignal();
+  // Printed now, as the invocation's one result (one envelope under --json): the command runs until Ctrl-C.
+  const ready = { url: server.url, port: server.port };
+  cli.announce({ data: ready, human: `visualizer: ${server.url}  (Ctrl-C stops)` });
+  await stopped;
   await server.close();
   source.close();
-  return { data: { url: server.url, stopped: true }, human: '' };
+  return { data: ready, human: '' };
 }

@@ -17,7 +17,7 @@ export function options(cmd: Command): void {
 
 export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   const profile = String(opts.profile);
-  if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile ${profile} is not one of ${PROFILES.join(', ')}`, { hint: '--profile minimal' });
+  if (!(PROFILES as readonly string[]).includes(profile)) throw new UsageError(`--profile ${profile} is not one of ${PROFILES.join(', ')}`, { code: 'image.profile_invalid', hint: '--profile minimal' });
   const client = await cli.daemon();
   try {
     const image = await withImageProgress(client, cli.json, () =>

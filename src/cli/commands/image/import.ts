@@ -18,7 +18,7 @@ export function options(cmd: Command): void {
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const format = String(opts.format);
-  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format} is not one of ${FORMATS.join(', ')}`, { hint: '--format auto' });
+  if (!(FORMATS as readonly string[]).includes(format)) throw new UsageError(`--format ${format} is not one of ${FORMATS.join(', ')}`, { code: 'image.format_invalid', hint: '--format auto' });
   const client = await cli.daemon();
   try {
     const image = await withImageProgress(client, cli.json, () =>

@@ -22,7 +22,7 @@ export function options(cmd: Command): void {
  */
 export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   if (opts.install === true && opts.uninstall === true) {
-    throw new UsageError('--install and --uninstall cannot be combined', { hint: 'pass one of them' });
+    throw new UsageError('--install and --uninstall cannot be combined', { code: 'usage.conflicting_options', hint: 'pass one of them' });
   }
   const home = cli.env.HOME ?? homedir();
   const path = cli.layout.sshConfigPath;

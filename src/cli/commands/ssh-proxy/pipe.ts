@@ -12,7 +12,7 @@ export interface ProxyTarget {
 export function vmNameFromHost(host: string): string {
   const name = host.replace(/\.$/, '').replace(/\.vm$/i, '');
   if (name === '' || name.includes('.')) {
-    throw new UsageError(`"${host}" is not a banger VM host name`, { hint: 'use NAME.vm, e.g. ssh devbox.vm' });
+    throw new UsageError(`"${host}" is not a banger VM host name`, { code: 'ssh_proxy.host_invalid', hint: 'use NAME.vm, e.g. ssh devbox.vm' });
   }
   return name;
 }
@@ -20,7 +20,7 @@ export function vmNameFromHost(host: string): string {
 export function parsePort(raw: string): number {
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || n < 1 || n > 65_535) {
-    throw new UsageError(`"${raw}" is not a TCP port`, { hint: 'ssh passes %p; run it as: banger ssh-proxy NAME.vm 22' });
+    throw new UsageError(`"${raw}" is not a TCP port`, { code: 'ssh_proxy.port_invalid', hint: 'ssh passes %p; run it as: banger ssh-proxy NAME.vm 22' });
   }
   return n;
 }

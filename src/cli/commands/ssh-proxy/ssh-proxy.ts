@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { UsageError } from '../../../errors/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 import { proxySsh, type ProxyTarget } from './pipe.js';
 
@@ -14,6 +15,8 @@ export function options(cmd: Command): void {
  * the CLI's error reporter; stdout carries only the guest's bytes.
  */
 export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
+  // stdout is the SSH byte stream: a JSON document there would corrupt the session (docs/cli/json.md).
+  if (cli.json) throw new UsageError('ssh-proxy has no JSON output: its stdout is the SSH connection', { code: 'usage.json_unsupported', hint: 'ssh runs it (see banger ssh-config); drop --json' });
   const resolve = async (name: string): Promise<ProxyTarget> => {
     const client = await cli.daemon();
     try {

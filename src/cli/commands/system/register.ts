@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import { createExecFileRunner, type CommandRunner } from '../../../host/exec/index.js';
 import { createSystemService, type SystemService } from '../../../install/index.js';
+import { commandPath } from '../../command-path.js';
+import { print as printResult } from '../../output.js';
 
 export interface SystemCommandDeps {
   /** @default createSystemService over the real runner and process.env */
@@ -25,7 +27,9 @@ interface JsonFlag {
 export function registerSystemCommands(program: Command, deps: SystemCommandDeps = {}): Command {
   const service = () => deps.service ?? createSystemService({ runner: deps.runner ?? createExecFileRunner(), env: deps.env ?? process.env });
   const write = deps.write ?? ((t: string) => void process.stdout.write(t));
-  const print = (json: boolean | undefined, value: unknown, lines: string[]) => write(json || deps.json ? `${JSON.stringify({ ok: true, result: value })}\n` : `${lines.join('\n')}\n`);
+  // Through the CLI's one printer, so `system ...` answers the same envelope as every other command.
+  const print = (cmd: Command, json: boolean | undefined, value: unknown, lines: string[]) =>
+    void printResult({ data: value, human: lines.join('\n') }, { json: json === true || deps.json === true, command: commandPath(cmd), write });
 
   const system = program.command('system').description('install banger as systemd services (bangerd + root helper)');
 
@@ -39,7 +43,7 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
     .option('--cidr <cidr>', 'bridge address and guest network', '172.16.0.1/24')
     .option('--helper-socket <path>', 'where banger-helper listens', '/run/banger/helper.sock')
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string; helperSocket: string }) => {
+    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string; helperSocket: string }, cmd: Command) => {
       const r = await service().install({
         ...(o.root ? { root: o.root } : {}),
         ...(o.owner ? { owner: o.owner } : {}),
@@ -48,7 +52,7 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
         cidr: o.cidr,
         helperSocket: o.helperSocket,
       });
-      print(o.json, r, [...r.files.map((f) => `wrote ${f}`), r.started ? 'started banger-helper.service and bangerd.service' : (r.note ?? '')]);
+      print(cmd, o.json, r, [...r.files.map((f) => `wrote ${f}`), r.started ? 'started banger-helper.service and bangerd.service' : (r.note ?? '')]);
     });
 
   system
@@ -56,22 +60,22 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
     .description('show what is installed and whether the units run')
     .option('--root <dir>', 'inspect an install under DIR')
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag & { root?: string }) => {
+    .action(async (o: JsonFlag & { root?: string }, cmd: Command) => {
       const s = await service().status(o.root ? { root: o.root } : {});
       const lines = s.installed
         ? [`installed under ${s.root} for ${s.ownerUser ?? '?'}`, ...s.files.map((f) => `  ${f.state.padEnd(8)} ${f.path}`)]
         : [`not installed under ${s.root} (run: sudo banger system install)`];
       lines.push(s.units ? Object.entries(s.units).map(([u, st]) => `${u}: ${st}`).join('\n') : s.systemd ? '' : 'systemd is not PID 1 here: unit states unavailable');
-      print(o.json, s, lines.filter(Boolean));
+      print(cmd, o.json, s, lines.filter(Boolean));
     });
 
   system
     .command('restart')
     .description('restart banger-helper and bangerd (systemctl)')
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag) => {
+    .action(async (o: JsonFlag, cmd: Command) => {
       const r = await service().restart();
-      print(o.json, r, [`restarted ${r.restarted.join(', ')}`]);
+      print(cmd, o.json, r, [`restarted ${r.restarted.join(', ')}`]);
     });
 
   system
@@ -80,9 +84,9 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
     .option('--root <dir>', 'uninstall from DIR')
     .option('--force', 'also remove installed files changed since install')
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag & { root?: string; force?: boolean }) => {
+    .action(async (o: JsonFlag & { root?: string; force?: boolean }, cmd: Command) => {
       const r = await service().uninstall({ ...(o.root ? { root: o.root } : {}), force: o.force ?? false });
-      print(o.json, r, [
+      print(cmd, o.json, r, [
         ...r.removed.map((f) => `removed ${f}`),
         ...r.kept.map((f) => `kept ${f} (changed since install; --force removes it)`),
       ]);

@@ -1,5 +1,5 @@
 import { createElement } from 'react';
-import { InternalError, InvalidInputError } from '../../../errors/index.js';
+import { InternalError, InvalidInputError, UsageError } from '../../../errors/index.js';
 import { RpcClient } from '../../../rpc/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -33,6 +33,8 @@ export function tuiCrashError(err: unknown): InternalError {
 }
 
 export async function run({ cli }: CommandInput): Promise<CommandOutput> {
+  // A full-screen view has nothing to put in one JSON document (docs/cli/json.md).
+  if (cli.json) throw new UsageError('the TUI has no JSON output', { code: 'usage.json_unsupported', hint: 'for scripts use: banger vm list --json' });
   assertTerminal({ stdoutIsTty: process.stdout.isTTY === true, stdinIsTty: process.stdin.isTTY === true });
   // First connect outside Ink, so a daemon that cannot start fails like any other command.
   const first = await cli.daemon();

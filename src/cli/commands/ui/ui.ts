@@ -71,8 +71,12 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     },
     { host, port },
   );
-  // Printed now, not in the result: the command runs until Ctrl-C.
-  process.stdout.write(cli.json ? `${JSON.stringify({ url: server.url, port: server.port })}\n` : `banger ui: ${server.url}  (Ctrl-C stops)\n`);
+  // Listening for the stop signal before saying we are ready: a script that reads the document and
+  // signals at once must get a clean stop (exit 0), not node's default death by SIGTERM.
+  const stopped = untilSignal();
+  // Printed now, as the invocation's one result (one envelope under --json): the command runs until Ctrl-C.
+  const ready = { url: server.url, host, port: server.port };
+  cli.announce({ data: ready, human: `banger ui: ${server.url}  (Ctrl-C stops)` });
   let redirectFile: string | undefined;
   if (opts.open === true) {
     try {
@@ -83,8 +87,8 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
       process.stderr.write(`banger ui: could not open a browser (${(err as Error).message})\n  hint: open the URL above in a browser\n`);
     }
   }
-  await untilSignal();
+  await stopped;
   await server.close();
   if (redirectFile) await rm(redirectFile, { force: true });
-  return { data: { url: server.url, stopped: true }, human: '' };
+  return { data: ready, human: '' };
 }

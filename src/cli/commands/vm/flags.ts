@@ -41,7 +41,7 @@ export function parseSizing(opts: Record<string, unknown>): Sizing {
 }
 
 export function parseVcpu(raw: string): number {
-  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`--vcpu ${JSON.stringify(raw)} is not a whole number`, { hint: `use 1 to ${MAX_VCPU}, e.g. --vcpu 2` });
+  if (!/^\d+$/.test(raw.trim())) throw new UsageError(`--vcpu ${JSON.stringify(raw)} is not a whole number`, { code: 'vm.vcpu_invalid', hint: `use 1 to ${MAX_VCPU}, e.g. --vcpu 2` });
   const n = Number(raw);
   if (n < 1 || n > MAX_VCPU) throw new InvalidInputError(`--vcpu ${n} is out of range`, { code: 'vm.vcpu_range', hint: `use 1 to ${MAX_VCPU}, e.g. --vcpu 2` });
   return n;
@@ -55,7 +55,7 @@ export function parseMemory(raw: string): number {
     try {
       mib = Math.floor(parseSize(text, { what: '--memory', max: Number.MAX_SAFE_INTEGER }) / MiB);
     } catch (err) {
-      throw new UsageError(`--memory ${JSON.stringify(raw)} is not a size`, { hint: 'give MiB (--memory 2048) or a size (--memory 2G)', cause: err });
+      throw new UsageError(`--memory ${JSON.stringify(raw)} is not a size`, { code: 'vm.memory_invalid', hint: 'give MiB (--memory 2048) or a size (--memory 2G)', cause: err });
     }
   }
   if (mib < MIN_MEMORY_MIB || mib > MAX_MEMORY_MIB) {

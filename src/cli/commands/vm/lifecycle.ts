@@ -1,14 +1,16 @@
 import type { Command } from 'commander';
 import type { VMRecord } from '../../../model/index.js';
+import { toBangerError } from '../../../errors/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
 import { withProgress } from '../../progress.js';
-import type { CommandInput, CommandOutput } from '../types.js';
+import type { CommandInput, CommandOutput, TargetResult } from '../types.js';
 import { startPathText } from './render.js';
 
 /**
  * `vm start|stop|restart|pause|resume|delete NAME...`: one module shape, one daemon call
- * per name in order. All names are attempted; the first failure is rethrown
- * after the others ran, so one bad name does not hide the rest.
+ * per name in order. All names are attempted and each answers for itself
+ * (`results`, even for one name), so one bad name hides neither the others'
+ * successes nor their failures; the exit code is the first failure's.
  */
 export type LifecycleOp = 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'delete';
 
@@ -45,26 +47,21 @@ function lifecycleLine(op: LifecycleOp, vm: VMRecord): string {
 export function lifecycleRun(op: LifecycleOp) {
   return async ({ args, opts, cli }: CommandInput): Promise<CommandOutput> => {
     const client = await cli.daemon();
-    const results: unknown[] = [];
+    const results: TargetResult[] = [];
     const lines: string[] = [];
-    let firstError: unknown;
     try {
       for (const name of args) {
         try {
           const r = await withProgress(client, name, { quiet: cli.json || op === 'delete' }, () => callOne(client, op, name, opts.force === true));
-          results.push(r);
+          results.push({ target: name, ok: true, data: r });
           lines.push('deleted' in r ? `${name} deleted` : lifecycleLine(op, r));
         } catch (err) {
-          firstError ??= err;
+          results.push({ target: name, ok: false, error: toBangerError(err) });
         }
       }
     } finally {
       client.close();
     }
-    if (firstError !== undefined) {
-      if (lines.length > 0 && !cli.json) process.stdout.write(`${lines.join('\n')}\n`);
-      throw firstError;
-    }
-    return { data: args.length === 1 ? results[0] : results, human: lines.join('\n') };
+    return { data: null, results, human: lines.join('\n') };
   };
 }

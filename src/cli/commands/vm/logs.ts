@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
+import { UsageError } from '../../../errors/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = "Print a VM's serial console log (--follow to keep reading)";
@@ -10,13 +11,20 @@ export function options(cmd: Command): void {
 }
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
+  // A stream that never ends has no one JSON document to print (docs/cli/json.md, "Streaming commands").
+  if (opts.follow === true && cli.json) {
+    throw new UsageError('--follow cannot be combined with --json', {
+      code: 'usage.json_unsupported',
+      hint: `drop --follow for the log so far as one JSON document (banger vm logs ${args[0] ?? 'NAME'} --json), or drop --json to follow it as text`,
+    });
+  }
   const client = await cli.daemon();
   let path: string;
   try {
     const tail = Number(opts.tail);
     const res = await client.call('vm.logs', { name: args[0]!, ...(Number.isInteger(tail) && tail >= 0 ? { tailBytes: tail } : {}) });
     path = res.path;
-    if (!opts.follow || cli.json) return { data: res, human: res.text.replace(/\n$/, '') };
+    if (!opts.follow) return { data: res, human: res.text.replace(/\n$/, '') };
     process.stdout.write(res.text);
   } finally {
     client.close();

@@ -8,6 +8,7 @@ import { EXEC_VALUED_FLAGS, addExecOptions, parseExecFlags, remoteCommand, wants
 import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
+import { createCapture, refuseTtyWithJson, type Capture } from '../../capture.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
 import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing } from './flags.js';
 import { specLine, startPathText } from './render.js';
@@ -44,20 +45,26 @@ export function splitRunArgs(argv: readonly string[]): { repo?: string; command:
   }
   // words: ["vm", "run", repo?]
   const repo = words[2];
-  if (words.length > 3) throw new UsageError(`unexpected argument ${JSON.stringify(words[3])}`, { hint: 'put the command after --: banger vm run ./repo -- make test' });
+  if (words.length > 3) throw new UsageError(`unexpected argument ${JSON.stringify(words[3])}`, { code: 'usage.too_many_arguments', hint: 'put the command after --: banger vm run ./repo -- make test' });
   return { ...(repo !== undefined ? { repo } : {}), command };
 }
 
 export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   const { repo, command } = splitRunArgs(cli.argv);
   const mode = String(opts.workspaceMode) as WorkspacePrepareMode;
-  if (!MODES.includes(mode)) throw new UsageError(`--workspace-mode ${mode} is not one of ${MODES.join(', ')}`, { hint: '--workspace-mode shallow_overlay' });
+  if (!MODES.includes(mode)) throw new UsageError(`--workspace-mode ${mode} is not one of ${MODES.join(', ')}`, { code: 'run.workspace_mode_invalid', hint: '--workspace-mode shallow_overlay' });
+  if (cli.json && command.length === 0) {
+    throw new UsageError('an interactive shell has no JSON output', { code: 'usage.json_unsupported', hint: 'give the command after --: banger vm run ./repo --json -- make test' });
+  }
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   if (command.length === 0 && !interactive) {
-    throw new UsageError('no command to run and no terminal for a shell', { hint: 'give the command after --: banger vm run ./repo -- make test' });
+    throw new UsageError('no command to run and no terminal for a shell', { code: 'run.no_command', hint: 'give the command after --: banger vm run ./repo -- make test' });
   }
   const sizing = parseSizing(opts);
   const execFlags = parseExecFlags(opts, cli.env);
+  refuseTtyWithJson(cli.json, execFlags.tty, `banger vm run ${repo ?? ''} -- ${command.join(' ')}`);
+  // Under --json the command's output is collected into the document (docs/cli/json.md).
+  const captured = cli.json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
   const publish = parsePublish(opts);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
@@ -87,7 +94,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
     const started = await raceAbort(abort.signal, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
     // After the start, so it can say which path the start took.
     if (!cli.json) process.stderr.write(`${runSpecLine(started, workspace ? `${workspace.result.repoName} (${mode})` : undefined)}\n`);
-    exitCode = await runInGuest(client, cli, name, workspace, command, execFlags, abort.signal);
+    exitCode = await runInGuest(client, cli, name, workspace, command, execFlags, abort.signal, captured);
   } catch (err) {
     if (abort.signal.aborted) exitCode = 130;
     else throw err;
@@ -101,7 +108,11 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
       client.close();
     }
   }
-  return { data: { name, exitCode }, human: '', exitCode };
+  return {
+    data: { name, exitCode, removed: created && opts.rm === true, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) },
+    human: '',
+    exitCode,
+  };
 }
 
 /** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
@@ -118,6 +129,7 @@ async function runInGuest(
   command: string[],
   flags: ExecFlags,
   signal: AbortSignal,
+  captured?: { stdout: Capture; stderr: Capture },
 ): Promise<number> {
   const progress = createProgress(process.stderr, !cli.json);
   const { session, vmLeft } = await openGuestSession(client, name, { signal, onWait: (ms) => progress.step(`${name}: waiting for SSH ${Math.round(ms / 1000)}s`) });
@@ -141,10 +153,10 @@ async function runInGuest(
     progress.done();
     await checkGuestPrerequisites(session.client, name, flags);
     // Ctrl-C from here on is the command's: it is sent to it (runGuestCommand), and --rm still deletes the VM after.
-    const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true };
+    const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
     const line = remoteCommand(command.length > 0 ? command : undefined, flags, cwd);
-    const io = { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: process };
-    return lost(await runGuestCommand(session.client, line, io, { pty: wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'terminal', terminals) }));
+    const io = { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: process };
+    return lost(await runGuestCommand(session.client, line, io, { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'terminal', terminals) }));
   } finally {
     progress.done();
     session.close();

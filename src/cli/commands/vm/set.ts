@@ -14,7 +14,7 @@ export function options(cmd: Command): void {
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const { vcpu, memoryMiB, diskSize, nat } = parseSizing(opts);
   if (vcpu === undefined && memoryMiB === undefined && diskSize === undefined && nat === undefined) {
-    throw new UsageError('nothing to change', { hint: 'pass --vcpu, --memory, --disk-size, --nat or --no-nat' });
+    throw new UsageError('nothing to change', { code: 'vm.set_nothing', hint: 'pass --vcpu, --memory, --disk-size, --nat or --no-nat' });
   }
   const client = await cli.daemon();
   try {

@@ -3,6 +3,8 @@ import { runInteractive } from '../../../guest/ssh/index.js';
 import { addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin } from '../../guest/exec-options.js';
 import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
+import { UsageError } from '../../../errors/index.js';
+import { createCapture, refuseTtyWithJson } from '../../capture.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = 'Open a shell in a VM, or run a command: banger vm ssh NAME -- CMD...';
@@ -17,13 +19,22 @@ export function options(cmd: Command): void {
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const [name, ...command] = args;
   const flags = parseExecFlags(opts, cli.env);
+  if (cli.json && command.length === 0) {
+    throw new UsageError('an interactive shell has no JSON output', {
+      code: 'usage.json_unsupported',
+      hint: `give a command to get its output as JSON: banger vm ssh ${name ?? 'NAME'} --json -- uname -a`,
+    });
+  }
+  refuseTtyWithJson(cli.json, flags.tty, `banger vm ssh ${name ?? 'NAME'} -- ${command.join(' ')}`);
+  // Under --json the command's output is collected into the document (never a PTY: it would merge the two).
+  const captured = cli.json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
   const client = await cli.daemon();
   let exitCode: number;
   let stillRunning = false;
   try {
     const { session, vmLeft } = await openGuestSession(client, name!);
     try {
-      const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true };
+      const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
       const plainShell = command.length === 0 && flags.env.length === 0 && flags.workdir === undefined && flags.user === undefined;
       await checkGuestPrerequisites(session.client, name!, flags);
       if (plainShell && terminals.stdinIsTTY && terminals.stdoutIsTTY && flags.tty !== false) {
@@ -33,8 +44,8 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
         exitCode = await runGuestCommand(
           session.client,
           remoteCommand(command.length > 0 ? command : undefined, flags),
-          { stdin: process.stdin, stdout: process.stdout, stderr: process.stderr, signals: process },
-          { pty: wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'always', terminals) },
+          { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: process },
+          { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'always', terminals) },
         );
       }
     } finally {
@@ -53,5 +64,5 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   }
   const reminder = stillRunning ? `${name} is still running; stop it with: banger vm stop ${name}` : '';
   if (reminder) process.stderr.write(`${reminder}\n`);
-  return { data: { name, exitCode }, human: '', exitCode };
+  return { data: { name, exitCode, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) }, human: '', exitCode };
 }

@@ -6,6 +6,7 @@ import { MiB } from '../../../../src/model/index.js';
 import type { SnapshotRecord, VMRecord } from '../../../../src/model/index.js';
 import type { RpcClient } from '../../../../src/rpc/client.js';
 import { makeRecord } from '../../../helpers/records.js';
+import { okEnvelope } from '../../../helpers/cli-json.js';
 
 /**
  * The issue-15 commands end to end through the real command registry: argv →
@@ -96,7 +97,7 @@ describe('banger vm snapshot NAME (the default subcommand)', () => {
   it('--json prints the snapshot record', async () => {
     const s = snap('dev-1');
     const r = await cli(['vm', 'snapshot', 'dev', '--json'], { 'vm.snapshot.create': () => s });
-    expect(JSON.parse(r.out)).toEqual(s);
+    expect(JSON.parse(r.out)).toEqual(okEnvelope('vm snapshot create', s));
   });
 
   it('refuses a bad snapshot name before calling the daemon', async () => {
@@ -110,7 +111,7 @@ describe('banger vm snapshot NAME (the default subcommand)', () => {
   it('without a VM name is a usage error pointing at the subcommand help', async () => {
     const r = await cli(['vm', 'snapshot']);
     expect(r.code).toBe(2);
-    expect(r.err).toBe("banger: missing required argument 'name'\n  hint: see banger vm snapshot --help\n");
+    expect(r.err).toBe("banger: missing required argument 'name'\n  hint: see banger vm snapshot create --help\n");
   });
 });
 
@@ -134,8 +135,8 @@ describe('banger vm snapshot list|delete', () => {
 
   it('--json prints the records (global flag before the words too)', async () => {
     const list = [snap('dev-1')];
-    expect(JSON.parse((await cli(['vm', 'snapshot', 'list', '--json'], { 'vm.snapshot.list': () => list })).out)).toEqual(list);
-    expect(JSON.parse((await cli(['--json', 'vm', 'snapshot', 'list', 'dev'], { 'vm.snapshot.list': () => list })).out)).toEqual(list);
+    expect(JSON.parse((await cli(['vm', 'snapshot', 'list', '--json'], { 'vm.snapshot.list': () => list })).out)).toEqual(okEnvelope('vm snapshot list', list));
+    expect(JSON.parse((await cli(['--json', 'vm', 'snapshot', 'list', 'dev'], { 'vm.snapshot.list': () => list })).out)).toEqual(okEnvelope('vm snapshot list', list));
   });
 
   it('deletes one snapshot', async () => {
@@ -172,7 +173,7 @@ describe('banger vm restore', () => {
   it('needs --snapshot; --json prints the VM record', async () => {
     expect((await cli(['vm', 'restore', 'dev'])).code).toBe(2);
     const v = vm('dev');
-    expect(JSON.parse((await cli(['vm', 'restore', 'dev', '--snapshot', 's', '--json'], { 'vm.restore': () => v })).out)).toEqual(v);
+    expect(JSON.parse((await cli(['vm', 'restore', 'dev', '--snapshot', 's', '--json'], { 'vm.restore': () => v })).out)).toEqual(okEnvelope('vm restore', v));
   });
 });
 
@@ -323,7 +324,7 @@ describe('banger vm show', () => {
   it('--json stays the VM record, without asking for snapshots', async () => {
     const v = vm('dev');
     const r = await cli(['vm', 'show', 'dev', '--json'], { 'vm.show': () => v });
-    expect(JSON.parse(r.out)).toEqual(v);
+    expect(JSON.parse(r.out)).toEqual(okEnvelope('vm show', v));
     expect(r.calls).toEqual([['vm.show', { name: 'dev' }]]);
   });
 });
