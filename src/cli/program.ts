@@ -3,8 +3,9 @@ import { UsageError } from '../errors/index.js';
 import { resolveLayout, type Env } from '../host/layout.js';
 import type { RpcClient } from '../rpc/client.js';
 import { packageVersion } from '../wire/version.js';
-import { GROUPS } from './commands/index.js';
+import { GROUPS, PROGRAM_EXAMPLES } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
+import { addExamples } from './examples.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
 
@@ -26,13 +27,29 @@ const defaultIo: ReportIo = {
  * the invoked command is imported; the others are declared by name and
  * description so `--help` still lists them.
  */
-export async function runCli(argv: readonly string[], opts: RunCliOptions = {}): Promise<number> {
+export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const io = opts.io ?? defaultIo;
   const groups = opts.groups ?? GROUPS;
-  const flags = scanFlags(argv);
+  const flags = scanFlags(rawArgv);
   const layout = resolveLayout(env);
   let exitCode = 0;
+
+  // Hidden: what the shell completion scripts call on TAB (never through commander: the words are not a command line to parse).
+  if (rawArgv[0] === '__complete') {
+    const { runComplete } = await import('./complete/run.js');
+    return runComplete(rawArgv.slice(1), { groups, socketPath: layout.daemonSocket, write: io.stdout });
+  }
+  let argv = rawArgv;
+  if (rawArgv.includes('help')) {
+    // `banger help vm list` is `banger vm list --help`.
+    const { helpArgv } = await import('./commands/help/help-argv.js');
+    try {
+      argv = helpArgv(rawArgv, groups) ?? rawArgv;
+    } catch (err) {
+      return reportError(err, flags, io);
+    }
+  }
 
   const cli: CliContext = {
     argv,
@@ -59,6 +76,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
         write(`banger: ${str.replace(/^error: /, '').trim()}\n  hint: see banger ${usagePath(argv, groups)}--help\n`);
       },
     });
+  addExamples(program, PROGRAM_EXAMPLES);
 
   const attach = (c: Command, mod: CommandModule): void => {
     mod.options?.(c);
@@ -76,11 +94,14 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   for (const group of groups) {
     if (group.register) {
       // A self-registering subtree is built only when invoked; otherwise a placeholder keeps --help complete.
-      if (group.name === groupName) (await group.register())(program, { env, write: io.stdout, json: flags.json });
-      else program.command(group.name).description(group.describe);
+      if (group.name === groupName) {
+        (await group.register())(program, { env, write: io.stdout, json: flags.json });
+        addRegisteredExamples(program, group);
+      } else addExamples(program.command(group.name).description(group.describe), group.examples);
       continue;
     }
     const g = program.command(group.name).description(group.describe);
+    addExamples(g, group.examples);
     if (group.load) {
       if (group.name === groupName) attach(g, await group.load());
       continue;
@@ -89,7 +110,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       if ('commands' in entry) {
         // Declared whole (names only, for --help and dispatch); the one commander dispatches to is loaded just before it parses.
         const sub = g.command(entry.name).description(entry.describe);
-        for (const child of entry.commands) sub.command(child.name, child.isDefault ? { isDefault: true } : {}).description(child.describe);
+        addExamples(sub, entry.examples);
+        for (const child of entry.commands) addExamples(sub.command(child.name, child.isDefault ? { isDefault: true } : {}).description(child.describe), child.examples);
         sub.hook('preSubcommand', async (_parent, leaf) => {
           const child = entry.commands.find((x) => x.name === leaf.name());
           if (child) attach(leaf, await child.load());
@@ -97,6 +119,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
         continue;
       }
       const c = g.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.describe);
+      addExamples(c, entry.examples);
       const invoked = entry.name === cmdName || (entry.isDefault === true && !group.commands.some((x) => x.name === cmdName));
       if (group.name !== groupName || !invoked) continue;
       attach(c, await entry.load());
@@ -109,10 +132,23 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // Commander's own help command (`banger system help install`) exits 0; a bare group (`banger vm`) prints help and exits 1.
+      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
       if (flags.json) return reportError(new UsageError(err.message.replace(/^error: /, '')), flags, io);
       return 2;
     }
     return reportError(err, flags, io);
+  }
+}
+
+/** A self-registering group's examples, on the group and on each subcommand the example starts with. */
+function addRegisteredExamples(program: Command, group: CommandGroup): void {
+  const root = program.commands.find((c) => c.name() === group.name);
+  if (!root) return;
+  addExamples(root, group.examples);
+  for (const sub of root.commands) {
+    const words = ` banger ${group.name} ${sub.name()} `;
+    addExamples(sub, group.examples?.filter((e) => ` ${e} `.includes(words)));
   }
 }
 
