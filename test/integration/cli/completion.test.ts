@@ -40,7 +40,7 @@ describe.skipIf(missing !== null)('shell completion against bangerd (stand-in VM
     chmodSync(join(bin, 'banger'), 0o755);
     env = { ...(d.temp.env as NodeJS.ProcessEnv), PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: d.temp.root };
     for (const shell of ['bash', 'zsh', 'fish']) {
-      const script = execFileSync('banger', ['completion', shell], { env, encoding: 'utf8' });
+      const script = execFileSync(join(bin, 'banger'), ['completion', shell], { env, encoding: 'utf8' });
       writeFileSync(join(d.temp.root, shell === 'zsh' ? '_banger' : `banger.${shell}`), script);
     }
     writeFileSync(join(d.temp.root, 'files-here.txt'), '');
@@ -53,9 +53,9 @@ describe.skipIf(missing !== null)('shell completion against bangerd (stand-in VM
   }, 60_000);
 
   it('banger version names the running daemon (asked, not started) and, with none, says so', () => {
-    const running = JSON.parse(execFileSync('banger', ['version', '--json'], { env, encoding: 'utf8' })) as { daemon: { running: boolean; pid?: number; protocol?: string } };
+    const running = JSON.parse(execFileSync(join(bin, 'banger'), ['version', '--json'], { env, encoding: 'utf8' })) as { daemon: { running: boolean; pid?: number; protocol?: string } };
     expect(running.daemon).toMatchObject({ running: true, protocol: '1', pid: d.pid });
-    const none = execFileSync('banger', ['version'], { env: { ...(idle.env as NodeJS.ProcessEnv), PATH: env.PATH }, encoding: 'utf8' });
+    const none = execFileSync(join(bin, 'banger'), ['version'], { env: { ...(idle.env as NodeJS.ProcessEnv), PATH: env.PATH }, encoding: 'utf8' });
     expect(none).toMatch(/^bangerd: +not running$/m);
     expect(existsSync(idle.layout.daemonSocket)).toBe(false);
   });
