@@ -81,8 +81,10 @@ describe.skipIf(missing !== null)('shell completion against bangerd (stand-in VM
       expect(bash(['banger vm start ', 'banger vm ssh w', 'banger vm stop web1 d'])).toEqual(['web1|web2|db', 'web1|web2', 'db']);
     });
 
-    it('falls back to file names for a path argument', () => {
+    it('falls back to file names for a path argument, also after a NAME:PATH one', () => {
       expect(bash(['banger image import files-'])).toEqual(['files-here.txt']);
+      // Readline hands `dev:/root/x` over as three words (':' is in COMP_WORDBREAKS).
+      expect(bash(['banger vm cp web1 : /root/x files-'])).toEqual(['files-here.txt']);
     });
 
     it('no daemon running: subcommands still, no names, and TAB starts no bangerd', () => {
