@@ -53,7 +53,7 @@ export const GROUPS: readonly CommandGroup[] = [
       {
         name: 'ssh',
         describe: 'Open a shell in a VM, or run a command after --',
-        examples: ['banger vm ssh dev', 'banger vm ssh dev -- uname -a', 'banger vm ssh dev -u app -w /srv -- ls'],
+        examples: ['banger vm ssh dev', 'banger vm ssh dev -- uname -a', 'banger vm ssh dev -w /root/src -- git status  # one command, in that directory'],
         load: () => import('./vm/ssh.js'),
       },
       {
@@ -266,7 +266,7 @@ export const GROUPS: readonly CommandGroup[] = [
   {
     name: 'completion',
     describe: 'Print the shell completion script for bash, zsh or fish',
-    examples: ['source <(banger completion bash)', 'banger completion zsh > "${fpath[1]}/_banger"', 'banger completion fish > ~/.config/fish/completions/banger.fish'],
+    examples: ['source <(banger completion bash)', 'banger completion zsh > ~/.zfunc/_banger  # a directory on $fpath', 'banger completion fish > ~/.config/fish/completions/banger.fish'],
     commands: [],
     load: () => import('./completion/completion.js'),
   },

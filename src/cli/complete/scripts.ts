@@ -114,9 +114,9 @@ Install:
   bash  try it in this shell:   source <(banger completion bash)
         for every new shell:    banger completion bash > ~/.local/share/bash-completion/completions/banger
         (needs the bash-completion package; or add the source line to ~/.bashrc)
-  zsh   banger completion zsh > "\${fpath[1]}/_banger"   (a directory on $fpath; then restart zsh)
-        or add to ~/.zshrc after compinit:  source <(banger completion zsh)
+  zsh   mkdir -p ~/.zfunc && banger completion zsh > ~/.zfunc/_banger
+        and in ~/.zshrc, before compinit:  fpath=(~/.zfunc $fpath)
+        (or after compinit:  source <(banger completion zsh))
   fish  banger completion fish > ~/.config/fish/completions/banger.fish
 
-VM, image and snapshot names are completed when bangerd is running (TAB never starts it).
-`;
+VM, image and snapshot names are completed when bangerd is running (TAB never starts it).`;
