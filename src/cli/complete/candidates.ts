@@ -1,5 +1,5 @@
 import type { ArgKind } from '../commands/types.js';
-import type { TreeNode } from './tree.js';
+import type { ArgSpec, TreeNode } from './tree.js';
 import { nextArg, optionsAt, walk, type WalkState } from './walk.js';
 
 export interface Candidate {
@@ -52,7 +52,7 @@ async function candidatesAt(st: WalkState, cur: string, names: NameSource): Prom
       const spec = await def.spec();
       const first = spec.args[0];
       if (first) {
-        const more = await fromKinds(first.kinds, names);
+        const more = await argCandidates(first, names);
         return { candidates: [...words, ...more.candidates], files: more.files };
       }
     }
@@ -60,7 +60,12 @@ async function candidatesAt(st: WalkState, cur: string, names: NameSource): Prom
   }
   if (st.help) return NOTHING;
   const arg = nextArg(st);
-  return arg ? fromKinds(arg.kinds, names) : NOTHING;
+  return arg ? argCandidates(arg, names) : NOTHING;
+}
+
+function argCandidates(arg: ArgSpec, names: NameSource): Promise<Completion> {
+  if (arg.choices.length > 0) return Promise.resolve({ candidates: arg.choices.map((value) => ({ value })), files: false });
+  return fromKinds(arg.kinds, names);
 }
 
 /** Long flags, and short ones only for a word that is just `-` (so `--<TAB>` lists each flag once). */

@@ -31,9 +31,9 @@ const BY_ARG_NAME: Readonly<Record<string, ArgKind>> = {
   src: 'file',
   dst: 'file',
   repo: 'file',
-  dir: 'file',
   path: 'file',
   file: 'file',
+  // Not `dir`: `--workdir <dir>` is a directory in the guest, where host file names would mislead.
 };
 
 /**

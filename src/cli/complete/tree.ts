@@ -8,6 +8,8 @@ export interface ArgSpec {
   required: boolean;
   variadic: boolean;
   kinds: readonly ArgKind[];
+  /** Fixed values (commander's `.choices()`), offered instead of `kinds`. */
+  choices: readonly string[];
 }
 
 export interface OptionSpec {
@@ -104,7 +106,13 @@ async function registeredChildren(group: string, register: NonNullable<CommandGr
 }
 
 export function specOf(cmd: Command, group: string, override: CommandEntry['complete']): LeafSpec {
-  const args = cmd.registeredArguments.map((a) => ({ name: a.name(), required: a.required, variadic: a.variadic, kinds: argKinds(group, a.name(), override?.[a.name()]) }));
+  const args = cmd.registeredArguments.map((a) => ({
+    name: a.name(),
+    required: a.required,
+    variadic: a.variadic,
+    kinds: argKinds(group, a.name(), override?.[a.name()]),
+    choices: a.argChoices ?? [],
+  }));
   const own = cmd.options.map(optionSpec);
   const extra = GLOBALS.filter((g) => !own.some((o) => o.long === g.long));
   return { args, options: [...own, ...extra] };

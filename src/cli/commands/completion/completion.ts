@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { Argument, type Command } from 'commander';
 import { UsageError } from '../../../errors/index.js';
 import { completionScript, INSTALL_HELP, SHELLS, type Shell } from '../../complete/scripts.js';
 import type { CommandInput, CommandOutput } from '../types.js';
@@ -6,7 +6,8 @@ import type { CommandInput, CommandOutput } from '../types.js';
 export const describe = 'Print the shell completion script for bash, zsh or fish';
 
 export function options(cmd: Command): void {
-  cmd.argument('<shell>', SHELLS.join(', ')).addHelpText('after', INSTALL_HELP);
+  // Choices: commander refuses another shell as a usage error, and completion offers the three.
+  cmd.addArgument(new Argument('<shell>', 'the shell to complete for').choices(SHELLS)).addHelpText('after', INSTALL_HELP);
 }
 
 export function run({ args }: CommandInput): Promise<CommandOutput> {

@@ -11,7 +11,7 @@ import { GROUPS } from '../../../../src/cli/commands/index.js';
 import { completeWords, formatCompletion, type NameSource } from '../../../../src/cli/complete/candidates.js';
 import { choicesFromDescription } from '../../../../src/cli/complete/kinds.js';
 import { daemonNames } from '../../../../src/cli/complete/names.js';
-import { commandTree } from '../../../../src/cli/complete/tree.js';
+import { commandTree, type TreeNode } from '../../../../src/cli/complete/tree.js';
 import { runCli } from '../../../../src/cli/index.js';
 
 const NAMES: Record<string, string[]> = { vm: ['dev', 'db'], image: ['minimal', 'debian'], snapshot: ['before-upgrade'] };
@@ -80,6 +80,8 @@ describe('completion candidates', () => {
     expect(await values('banger vm create --name ')).toEqual({ values: [], files: false });
     expect(await values('banger vm snapshot create dev --name ')).toEqual({ values: [], files: false });
     expect(await values('banger vm set dev --memory ')).toEqual({ values: [], files: false });
+    // A guest directory: host file names would mislead.
+    expect(await values('banger vm exec dev -w ')).toEqual({ values: [], files: false });
     expect(asked).toEqual([]);
     expect(await values('banger image import ')).toEqual({ values: [], files: true });
     expect(await values('banger vm cp ./a ')).toEqual({ values: [], files: true });
@@ -90,6 +92,7 @@ describe('completion candidates', () => {
     expect((await values('banger vm run --workspace-mode ')).values).toEqual(['shallow_overlay', 'full_copy', 'metadata_only']);
     expect((await values('banger image build --profile ')).values).toEqual(['minimal', 'debian']);
     expect(choicesFromDescription('output format: mermaid or json')).toEqual([]);
+    expect((await values('banger completion ')).values).toEqual(['bash', 'zsh', 'fish']);
   });
 
   it('help completes command words only', async () => {
@@ -118,6 +121,79 @@ describe('completion candidates', () => {
     expect(await runCli(['__complete', 'vm', 'start', ''], { env, io })).toBe(0);
     expect(out).toBe(':none\n');
     expect(err).toBe('');
+  });
+});
+
+describe('what each argument completes to', () => {
+  /**
+   * Derived from the modules' argument and option names (kinds.ts), shown
+   * whole so a change is a visible diff: `command / arg:kind ... / --opt:kind ...`
+   * (only options whose value completes to something).
+   */
+  it('every command, from the tree', async () => {
+    const rows: string[] = [];
+    const visit = async (n: TreeNode, path: string[]): Promise<void> => {
+      if (n.spec) {
+        const s = await n.spec();
+        const args = s.args.map((a) => `${a.name}:${(a.choices.length > 0 ? a.choices : a.kinds).join('|')}`).join(' ');
+        const opts = s.options
+          .filter((o) => o.takesValue && (o.valueKinds[0] !== 'none' || o.choices.length > 0))
+          .map((o) => `${o.long}:${(o.choices.length > 0 ? o.choices : o.valueKinds).join('|')}`)
+          .join(' ');
+        rows.push([path.join(' '), args, opts].filter(Boolean).join(' / '));
+      }
+      for (const k of (await n.children?.()) ?? []) if (k.name !== 'help') await visit(k, [...path, k.name]);
+    };
+    await visit(root, []);
+    expect(rows).toEqual([
+      'vm run / repo:file command:none / --image:image --workspace-mode:shallow_overlay|full_copy|metadata_only',
+      'vm create / --image:image',
+      'vm list',
+      'vm show / name:vm',
+      'vm ssh / name:vm command:none',
+      'vm exec / name:vm command:none',
+      'vm cp / src:file dst:file',
+      'vm start / names:vm',
+      'vm stop / names:vm',
+      'vm restart / names:vm',
+      'vm pause / names:vm',
+      'vm resume / names:vm',
+      'vm snapshot create / name:vm',
+      'vm snapshot list / name:vm',
+      'vm snapshot delete / snapshot:snapshot',
+      'vm restore / name:vm / --snapshot:snapshot',
+      'vm fork / source:vm|snapshot',
+      'vm delete / names:vm',
+      'vm set / name:vm',
+      'vm ports / name:vm',
+      'vm forward add / name:vm spec:none',
+      'vm forward list / name:vm',
+      'vm forward delete / name:vm host-port:none',
+      'vm stats / name:vm',
+      'vm logs / name:vm',
+      'image list',
+      'image show / name:image',
+      'image build / --profile:minimal|debian',
+      'image import / source:file / --format:auto|oci|docker|tar --kernel-from:image',
+      'image delete / name:image',
+      'image warm / name:image',
+      'tui open',
+      'ui',
+      'debug machines',
+      'debug viz',
+      'daemon start',
+      'daemon stop',
+      'daemon status',
+      'system install / --helper-socket:file',
+      'system status',
+      'system restart',
+      'system uninstall',
+      'doctor',
+      'ssh-config',
+      'ssh-proxy / host:none port:none',
+      'completion / shell:bash|zsh|fish',
+      'version',
+    ]);
   });
 });
 
