@@ -66,6 +66,8 @@ export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print machine-readable JSON')
     .option('--debug', 'print stack traces on errors')
+    // Listed only: `help` is rewritten to `CMD... --help` before commander parses (see helpArgv).
+    .helpCommand('help [command...]', 'show help for a command, with examples (banger help vm snapshot)')
     .exitOverride()
     .configureOutput({
       writeOut: io.stdout,
