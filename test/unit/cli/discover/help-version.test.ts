@@ -1,5 +1,10 @@
 /** `banger help CMD...` is `banger CMD... --help`; `banger version` reports without starting bangerd. */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { resolveLayout } from '../../../../src/host/layout.js';
 import { GROUPS } from '../../../../src/cli/commands/index.js';
 import { helpArgv } from '../../../../src/cli/commands/help/help-argv.js';
 import { runCli } from '../../../../src/cli/index.js';
@@ -69,6 +74,36 @@ describe('banger version', () => {
     expect(r.out).toMatch(/^protocol: +1$/m);
     expect(r.out).toMatch(/^bangerd: +not running$/m);
     expect(r.out).toContain(process.versions.node);
+  });
+
+  it('a running bangerd of another version: its version, protocol and pid, and a note', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'bg-version-'));
+    const env = { HOME: root, XDG_RUNTIME_DIR: join(root, 'run'), XDG_STATE_HOME: join(root, 'state'), XDG_CONFIG_HOME: join(root, 'config') };
+    const sock = resolveLayout(env).daemonSocket;
+    mkdirSync(dirname(sock), { recursive: true });
+    const methods: string[] = [];
+    const server = createServer((s) => {
+      s.on('data', (buf) => {
+        for (const line of buf.toString().split('\n').filter(Boolean)) {
+          const req = JSON.parse(line) as { id: number; method: string };
+          methods.push(req.method);
+          s.write(`${JSON.stringify({ jsonrpc: '2.0', id: req.id, result: { version: '9.9.9', protocol: '1', pid: 4242 } })}\n`);
+        }
+      });
+    });
+    await new Promise<void>((r) => server.listen(sock, r));
+    try {
+      let out = '';
+      const code = await runCli(['version'], { env, io: { stdout: (t) => void (out += t), stderr: () => undefined } });
+      expect(code).toBe(0);
+      expect(out).toMatch(/^bangerd: +9\.9\.9 \(protocol 1, pid 4242\)$/m);
+      expect(out).toMatch(/^note: bangerd runs another version/m);
+      // Only asked: no shutdown or restart of the daemon being reported on.
+      expect(methods).toEqual(['daemon.hello']);
+    } finally {
+      server.close();
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 
   it('--json data, and -V still prints the bare version', async () => {
