@@ -134,8 +134,8 @@ export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
-      // Commander's own help command (`banger system help install`) exits 0; a bare group (`banger vm`) prints help and exits 1.
-      if (err.code === 'commander.help') return err.exitCode === 0 ? 0 : 2;
+      // Commander's own help command (`banger system help install`) asked for help: 0. A bare group (`banger vm`) is a usage error, below.
+      if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       if (flags.json) return reportError(new UsageError(err.message.replace(/^error: /, '')), flags, io);
       return 2;
     }
