@@ -2,9 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { resolveLayout, type Env } from '../host/layout.js';
 import type { RpcClient } from '../rpc/client.js';
 import { packageVersion } from '../wire/version.js';
-import { GROUPS } from './commands/index.js';
+import { GROUPS, PROGRAM_EXAMPLES } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
 import { commandPath } from './command-path.js';
+import { addExamples } from './examples.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
 import { fromCommanderError } from './usage-error.js';
@@ -27,17 +28,33 @@ const defaultIo: ReportIo = {
  * the invoked command is imported; the others are declared by name and
  * description so `--help` still lists them.
  */
-export async function runCli(argv: readonly string[], opts: RunCliOptions = {}): Promise<number> {
+export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {}): Promise<number> {
   const env = opts.env ?? process.env;
   const io = opts.io ?? defaultIo;
   const groups = opts.groups ?? GROUPS;
-  const flags = scanFlags(argv);
+  const flags = scanFlags(rawArgv);
   const layout = resolveLayout(env);
   let exitCode = 0;
   // The envelope's `command`: set when commander picks the command to run, or when it fails parsing one.
   let command = '';
   let announced = false;
   const printOpts = () => ({ json: flags.json, command, write: io.stdout, writeErr: io.stderr });
+
+  // Hidden: what the shell completion scripts call on TAB (never through commander: the words are not a command line to parse).
+  if (rawArgv[0] === '__complete') {
+    const { runComplete } = await import('./complete/run.js');
+    return runComplete(rawArgv.slice(1), { groups, socketPath: layout.daemonSocket, write: io.stdout });
+  }
+  let argv = rawArgv;
+  if (rawArgv.includes('help')) {
+    // `banger help vm list` is `banger vm list --help`.
+    const { helpArgv } = await import('./commands/help/help-argv.js');
+    try {
+      argv = helpArgv(rawArgv, groups) ?? rawArgv;
+    } catch (err) {
+      return reportError(err, flags, io);
+    }
+  }
 
   const cli: CliContext = {
     argv,
@@ -58,6 +75,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     .version(packageVersion(), '-V, --version')
     .option('--json', 'print machine-readable JSON')
     .option('--debug', 'print stack traces on errors')
+    // Listed only: `help` is rewritten to `CMD... --help` before commander parses (see helpArgv).
+    .helpCommand('help [command...]', 'show help for a command, with examples (banger help vm snapshot)')
     // A function, not an arrow: commander calls it as a method of the command whose parse failed,
     // which is how a usage error learns its command path. Subcommands inherit it.
     .exitOverride(function (this: Command, err: CommanderError): never {
@@ -73,6 +92,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   program.hook('preAction', (_program, actionCommand) => {
     command = commandPath(actionCommand);
   });
+  addExamples(program, PROGRAM_EXAMPLES);
 
   const attach = (c: Command, mod: CommandModule): void => {
     mod.options?.(c);
@@ -90,11 +110,14 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   for (const group of groups) {
     if (group.register) {
       // A self-registering subtree is built only when invoked; otherwise a placeholder keeps --help complete.
-      if (group.name === groupName) (await group.register())(program, { env, write: io.stdout, json: flags.json });
-      else program.command(group.name).description(group.describe);
+      if (group.name === groupName) {
+        (await group.register())(program, { env, write: io.stdout, json: flags.json });
+        addRegisteredExamples(program, group);
+      } else addExamples(program.command(group.name).description(group.describe), group.examples);
       continue;
     }
     const g = program.command(group.name).description(group.describe);
+    addExamples(g, group.examples);
     if (group.load) {
       if (group.name === groupName) attach(g, await group.load());
       continue;
@@ -103,7 +126,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
       if ('commands' in entry) {
         // Declared whole (names only, for --help and dispatch); the one commander dispatches to is loaded just before it parses.
         const sub = g.command(entry.name).description(entry.describe);
-        for (const child of entry.commands) sub.command(child.name, child.isDefault ? { isDefault: true } : {}).description(child.describe);
+        addExamples(sub, entry.examples);
+        for (const child of entry.commands) addExamples(sub.command(child.name, child.isDefault ? { isDefault: true } : {}).description(child.describe), child.examples);
         sub.hook('preSubcommand', async (_parent, leaf) => {
           const child = entry.commands.find((x) => x.name === leaf.name());
           if (child) attach(leaf, await child.load());
@@ -111,6 +135,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
         continue;
       }
       const c = g.command(entry.name, entry.isDefault ? { isDefault: true } : {}).description(entry.describe);
+      addExamples(c, entry.examples);
       const invoked = entry.name === cmdName || (entry.isDefault === true && !group.commands.some((x) => x.name === cmdName));
       if (group.name !== groupName || !invoked) continue;
       attach(c, await entry.load());
@@ -123,6 +148,8 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') return 0;
+      // Commander's own help command (`banger system help install`) asked for help: 0.
+      if (err.code === 'commander.help' && err.exitCode === 0) return 0;
       // `banger vm` alone: commander has shown the group's help on stderr, which is all a person needs.
       if (err.code === 'commander.help' && !flags.json) return 2;
       // No stack even with --debug: it would be of the error made here, not of anything that went wrong.
@@ -130,6 +157,17 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     }
     // After a server announced itself under --json, stdout already holds its one document: the failure goes to stderr.
     return reportError(err, { ...flags, json: flags.json && !announced, command }, io);
+  }
+}
+
+/** A self-registering group's examples, on the group and on each subcommand the example starts with. */
+function addRegisteredExamples(program: Command, group: CommandGroup): void {
+  const root = program.commands.find((c) => c.name() === group.name);
+  if (!root) return;
+  addExamples(root, group.examples);
+  for (const sub of root.commands) {
+    const words = ` banger ${group.name} ${sub.name()} `;
+    addExamples(sub, group.examples?.filter((e) => ` ${e} `.includes(words)));
   }
 }
 

@@ -58,9 +58,28 @@ export interface CommandModule {
   run(input: CommandInput): Promise<CommandOutput>;
 }
 
-export interface CommandEntry {
-  name: string;
+/**
+ * What a positional argument's value is, for shell completion: names asked
+ * from a running bangerd, or host paths. See src/cli/complete/kinds.ts for how
+ * it is derived from argument names when an entry does not declare it.
+ */
+export type ArgKind = 'vm' | 'image' | 'snapshot' | 'file' | 'none';
+
+/**
+ * Fields every node of the command tree has besides its name. `examples` are
+ * shown under "Examples:" in its --help: whole command lines starting with
+ * `banger`, optionally followed by `  # what it does` (a test parses each one
+ * against the command's real arguments and options).
+ */
+interface TreeNodeFields {
   describe: string;
+  examples?: readonly string[];
+}
+
+export interface CommandEntry extends TreeNodeFields {
+  name: string;
+  /** Argument name → kind, only where the name alone misleads (`vm fork <source>` is a VM or snapshot). */
+  complete?: Readonly<Record<string, ArgKind | readonly ArgKind[]>>;
   /** Runs when the group is invoked with no command (`banger tui`). */
   isDefault?: boolean;
   load: () => Promise<CommandModule>;
@@ -71,9 +90,8 @@ export interface CommandEntry {
  * of them may be `isDefault`: it runs when the next word is none of theirs
  * (`banger vm snapshot dev` is `banger vm snapshot create dev`).
  */
-export interface CommandSubgroup {
+export interface CommandSubgroup extends TreeNodeFields {
   name: string;
-  describe: string;
   commands: readonly CommandEntry[];
 }
 
@@ -95,9 +113,10 @@ export type RegisterGroup = (program: Command, io: RegisterIo) => void;
  * - `register` with `commands: []`: a module that builds its own commander
  *   subtree (`banger system ...`), loaded only when invoked.
  */
-export interface CommandGroup {
+export interface CommandGroup extends TreeNodeFields {
   name: string;
-  describe: string;
+  /** As on CommandEntry, for a group that is one command (`load`). */
+  complete?: CommandEntry['complete'];
   commands: readonly (CommandEntry | CommandSubgroup)[];
   load?: () => Promise<CommandModule>;
   register?: () => Promise<RegisterGroup>;

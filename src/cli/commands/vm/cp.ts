@@ -9,11 +9,7 @@ export const describe = 'Copy files or directories between the host and a VM: ba
 export function options(cmd: Command): void {
   cmd
     .argument('<src>', 'a host path, or NAME:PATH in a VM')
-    .argument('<dst>', 'a host path, or NAME:PATH in a VM (a host path with a colon is written ./a:b)')
-    .addHelpText(
-      'after',
-      '\nExamples:\n  banger vm cp ./dir dev:/root/        copy dir into /root/dir\n  banger vm cp dev:/root/out.txt ./    copy a file out\n  banger vm cp dev:/root/dir ./here    copy a directory out as ./here\n',
-    );
+    .argument('<dst>', 'a host path, or NAME:PATH in a VM (a host path with a colon is written ./a:b)');
 }
 
 /**

@@ -19,12 +19,6 @@ export function options(cmd: Command): void {
       'never with -T, and otherwise only when stdin and stdout are both terminals.',
       'Exit code: the command\'s own; 128+N when signal N killed it; 255 when the connection dropped.',
       'Ctrl-C, SIGTERM and SIGHUP are sent to the guest command; a second Ctrl-C kills it.',
-      '',
-      'Examples:',
-      '  banger vm exec dev -- uname -a',
-      '  banger vm exec dev -e GREETING="hello world" -w /root/src -- make test',
-      '  echo data | banger vm exec dev -i -- cat',
-      '  banger vm exec dev -it -- top',
     ].join('\n'),
   );
 }
