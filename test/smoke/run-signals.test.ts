@@ -1,0 +1,140 @@
+/**
+ * Smoke: `banger vm run --rm` deletes its VM whatever ends it (issue 18,
+ * item 3): SIGTERM (a cancelled CI job), SIGHUP (the terminal closed), SIGINT
+ * during the boot, and SIGKILL, which the CLI cannot answer, so bangerd
+ * deletes the VM when the CLI's connection drops. Each case: the exit code
+ * is 128+N, `vm list` is empty, and the VM left no VMM process, NAT rule or
+ * directory; at the end a clean daemon stop leaves no tap.
+ */
+import { type ChildProcess } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { CliResult } from '../helpers/index.js';
+import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
+import { SmokeRig } from './smoke-rig.js';
+
+const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables'));
+
+describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
+  let rig: SmokeRig;
+
+  beforeAll(async () => {
+    rig = new SmokeRig({ tempPrefix: 'bgr-', netnsTag: 'runsig' });
+    const built = await rig.buildDefaultImage();
+    expect(built.code, rig.why(built)).toBe(0);
+  }, 900_000);
+
+  afterAll(async () => {
+    await rig?.cleanup();
+  }, 300_000);
+
+  /** Collects a child's output and exit (128+N when a signal killed it outright). */
+  const finish = (child: ChildProcess, timeoutMs = 120_000): Promise<CliResult> =>
+    new Promise((resolve) => {
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+      child.on('close', (code, signal) => {
+        clearTimeout(timer);
+        resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr });
+      });
+    });
+
+  /** VM names in `vm list --json` (bare array, or the v1 envelope's data). */
+  const vmNames = async (): Promise<string[]> => {
+    const res = await rig.cli(['vm', 'list', '--json']);
+    expect(res.code, rig.why(res)).toBe(0);
+    const parsed = JSON.parse(res.stdout) as { name: string }[] | { data: { name: string }[] };
+    return (Array.isArray(parsed) ? parsed : parsed.data).map((v) => v.name);
+  };
+
+  const waitFor = async (what: string, check: () => Promise<boolean>, timeoutMs: number): Promise<void> => {
+    const until = Date.now() + timeoutMs;
+    while (!(await check())) {
+      if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  };
+
+  /** Nothing of the test's VMs is left: no row, no VMM process, no NAT rule, no VM directory. */
+  const expectNothingLeft = async (): Promise<void> => {
+    expect(await vmNames()).toEqual([]);
+    expect(rig.vmmProcesses()).toEqual([]);
+    expect(rig.natRules()).toEqual([]);
+    let dirs: string[] = [];
+    try {
+      dirs = readdirSync(rig.layout.vmsDir);
+    } catch {
+      // never made: nothing left
+    }
+    expect(dirs).toEqual([]);
+  };
+
+  /** Starts `vm run --rm --name NAME -- sleep SECS` and resolves once the sleep runs in the guest. */
+  const startLong = async (name: string, secs: number): Promise<{ child: ChildProcess; done: Promise<CliResult> }> => {
+    const child = rig.spawn(['vm', 'run', '--rm', '--name', name, '--', 'sleep', String(secs)]);
+    const done = finish(child);
+    let exited = false;
+    void done.then(() => (exited = true));
+    await waitFor(
+      `sleep ${secs} in ${name}`,
+      async () => {
+        if (exited) throw new Error(`vm run ended early: ${JSON.stringify(await done)}`);
+        const ps = await rig.cli(['vm', 'exec', name, '--', 'sh', '-c', `ps -o args | grep -c "^sleep ${secs}"`], { timeoutMs: 30_000 });
+        return ps.code === 0 && ps.stdout.trim() === '1';
+      },
+      240_000,
+    );
+    return { child, done };
+  };
+
+  it('SIGTERM while the command runs: the command gets it, the VM is deleted, exit 143', async () => {
+    const { child, done } = await startLong('sig-term', 601);
+    const t0 = Date.now();
+    child.kill('SIGTERM');
+    const res = await done;
+    expect(res.code, rig.why(res)).toBe(143);
+    expect(res.stderr).toMatch(/SIGTERM: deleting sig-term/);
+    console.log(`smoke run-signals: SIGTERM → exit in ${Date.now() - t0} ms`);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('SIGHUP (the terminal went away): the VM is deleted, exit 129', async () => {
+    const { child, done } = await startLong('sig-hup', 602);
+    const t0 = Date.now();
+    child.kill('SIGHUP');
+    const res = await done;
+    expect(res.code, rig.why(res)).toBe(129);
+    console.log(`smoke run-signals: SIGHUP → exit in ${Date.now() - t0} ms`);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('SIGINT during the boot (before SSH): the start is cut short and the VM deleted, exit 130', async () => {
+    const child = rig.spawn(['vm', 'run', '--rm', '--cold', '--name', 'sig-boot', '--', 'sleep', '603']);
+    const done = finish(child);
+    // The row exists from the create on: interrupt as soon as it does, which is mid-start.
+    await waitFor('sig-boot to exist', async () => (await vmNames()).includes('sig-boot'), 120_000);
+    child.kill('SIGINT');
+    const res = await done;
+    expect(res.code, rig.why(res)).toBe(130);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('SIGKILL (the CLI cannot clean up): bangerd deletes the VM when the connection drops', async () => {
+    const { child, done } = await startLong('sig-kill', 604);
+    child.kill('SIGKILL');
+    expect((await done).code).toBe(137);
+    const t0 = Date.now();
+    await waitFor('bangerd to delete sig-kill', async () => (await vmNames()).length === 0, 120_000);
+    console.log(`smoke run-signals: SIGKILL → bangerd deleted the VM in ${Date.now() - t0} ms`);
+    await waitFor('the VMM to exit', () => Promise.resolve(rig.vmmProcesses().length === 0), 30_000);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('a clean daemon stop afterwards leaves no tap', async () => {
+    expect((await rig.cli(['daemon', 'stop'])).code).toBe(0);
+    expect(rig.links().filter((l) => /tap/.test(l))).toEqual([]);
+  });
+});
