@@ -5,7 +5,7 @@ import type { Layout } from '../host/layout.js';
 import type { Image, VMRecord } from '../model/index.js';
 import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
 import { diskFullError } from '../host/disk-full.js';
-import { importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
+import { checkImportSource, importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
 import { noProgress, type ProgressFn } from './progress.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
@@ -218,6 +218,8 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       if (store.images.getByName(req.name)) {
         throw new ConflictError(`image "${req.name}" already exists`, { code: 'image.exists', hint: `pick another name, or delete it first: banger image delete ${req.name}` });
       }
+      // The source first: a missing path or a file that is not a tar fails in a moment, not after building the default image.
+      await checkImportSource(req.source);
       const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
       return once(req.name, () =>
         translate(`importing image "${req.name}"`, async () => {
