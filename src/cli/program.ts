@@ -41,7 +41,7 @@ export async function runCli(argv: readonly string[], opts: RunCliOptions = {}):
     layout,
     json: flags.json,
     debug: flags.debug,
-    daemon: opts.daemon ?? ((): Promise<RpcClient> => ensureDaemon(layout, { env })),
+    daemon: opts.daemon ?? ((): Promise<RpcClient> => ensureDaemon(layout, { env, quiet: flags.json })),
   };
 
   const program = new Command('banger')

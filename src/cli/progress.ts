@@ -16,21 +16,30 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
   let last = '';
   let open = false;
   const started = Date.now();
+  let ticker: NodeJS.Timeout | undefined;
+  const draw = (): void => {
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const line = `  ${last} (${secs}s)`;
+    const width = stream.columns ?? 80;
+    stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+    open = true;
+  };
   return {
     step(text) {
       if (!enabled || text === last) return;
       last = text;
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const line = `  ${text} (${secs}s)`;
       if (tty) {
-        const width = stream.columns ?? 80;
-        stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
-        open = true;
+        draw();
+        // A step can last long (a boot waiting for the guest, a graceful stop): the clock keeps moving, so the wait is visible.
+        ticker ??= setInterval(draw, 1000);
+        ticker.unref();
       } else {
-        stream.write(`${line}\n`);
+        stream.write(`  ${text} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
       }
     },
     done() {
+      if (ticker) clearInterval(ticker);
+      ticker = undefined;
       if (open) stream.write('\n');
       open = false;
     },

@@ -2,9 +2,11 @@
  * Says what a wait longer than a second is waiting for, and for how long, on
  * stderr (stdout stays the command's data). A terminal gets one line
  * rewritten every second, "waiting for SSH on dev (12 s of 60 s)…", erased
- * when the wait ends; anything else gets a single line with the limit, so
- * logs are not flooded. Nothing at all for a wait that ends within
- * `afterMs`, or under --json (`enabled: false`).
+ * when the wait ends. Anything else (a pipe, a CI log) gets a single line
+ * with the limit, and only once the wait has lasted 5 s: such a line cannot
+ * be erased, and a wait of a second or two (a daemon start on a loaded host)
+ * should not change what scripts and tests read on stderr. Nothing under
+ * --json (`enabled: false`).
  */
 export interface WaitNotice {
   /** Ends the notice (idempotent); the terminal line is erased. */
@@ -14,7 +16,7 @@ export interface WaitNotice {
 export interface WaitNoticeOptions {
   stream?: Pick<NodeJS.WriteStream, 'write' | 'isTTY' | 'columns'>;
   enabled?: boolean;
-  /** First notice after this long. @default 1000 */
+  /** First notice after this long. @default 1000 on a terminal, 5000 elsewhere */
   afterMs?: number;
   now?: () => number;
 }
@@ -42,7 +44,7 @@ export function startWaitNotice(what: string, limitMs: number | undefined, opts:
     } else {
       stream.write(`  waiting for ${what}${limitMs !== undefined ? ` (up to ${Math.round(limitMs / 1000)} s)` : ''}…\n`);
     }
-  }, opts.afterMs ?? 1000);
+  }, opts.afterMs ?? (tty ? 1000 : 5000));
   first.unref();
   let stopped = false;
   return {

@@ -32,8 +32,12 @@ describe('startWaitNotice (a wait longer than a second says what and how long)',
     expect(out.at(-1)).toBe('\r\x1b[2K');
   });
 
-  it('elsewhere: a single line with the limit', () => {
+  it('elsewhere: a single line with the limit, once the wait has lasted 5 s', () => {
     const { out, s } = stream(false);
+    const quick = startWaitNotice('SSH on dev', 30_000, { stream: s, now: Date.now });
+    vi.advanceTimersByTime(4000);
+    quick.stop();
+    expect(out).toEqual([]);
     const n = startWaitNotice('SSH on dev', 30_000, { stream: s, now: Date.now });
     vi.advanceTimersByTime(10_000);
     n.stop();

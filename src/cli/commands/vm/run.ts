@@ -205,7 +205,7 @@ async function runInGuest(
     if (workspace) {
       if (workspace.stagingDir) {
         progress.step(`copying ${workspace.fileCount} files to ${workspace.result.guestPath}`);
-        await copyDirToGuest(session.client, workspace.stagingDir, workspace.result.guestPath, { signal });
+        await copyDirToGuest(session.client, workspace.stagingDir, workspace.result.guestPath, { signal, vmName: name });
       }
       const { vmId: _vmId, preparedAt: _at, ...recorded } = workspace.result;
       await client.call('vm.workspace', { name, workspace: recorded });
