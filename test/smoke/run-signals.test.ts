@@ -1,7 +1,8 @@
 /**
  * Smoke: `banger vm run --rm` deletes its VM whatever ends it (issue 18,
  * item 3): SIGTERM (a cancelled CI job), SIGHUP (the terminal closed), SIGINT
- * during the boot, and SIGKILL, which the CLI cannot answer, so bangerd
+ * during the boot, a second SIGINT during the delete (the CLI stops waiting
+ * and bangerd finishes), and SIGKILL, which the CLI cannot answer, so bangerd
  * deletes the VM when the CLI's connection drops. Each case: the exit code
  * is 128+N, `vm list` is empty, and the VM left no VMM process, NAT rule or
  * directory; at the end a clean daemon stop leaves no tap.
@@ -74,7 +75,8 @@ describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
 
   /** Starts `vm run --rm --name NAME -- sleep SECS` and resolves once the sleep runs in the guest. */
   const startLong = async (name: string, secs: number): Promise<{ child: ChildProcess; done: Promise<CliResult> }> => {
-    const child = rig.spawn(['vm', 'run', '--rm', '--name', name, '--', 'sleep', String(secs)]);
+    // --cold: every case boots the kernel, so a case never depends on the warm snapshot an earlier one left (a restore is not what is tested here).
+    const child = rig.spawn(['vm', 'run', '--rm', '--cold', '--name', name, '--', 'sleep', String(secs)]);
     const done = finish(child);
     let exited = false;
     void done.then(() => (exited = true));
@@ -119,6 +121,28 @@ describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
     child.kill('SIGINT');
     const res = await done;
     expect(res.code, rig.why(res)).toBe(130);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('a second signal during the delete exits at once, and bangerd finishes the delete', async () => {
+    const { child, done } = await startLong('sig-twice', 605);
+    let stderr = '';
+    let again = false;
+    // Sent the moment the CLI says it is deleting (not on the next poll): the delete itself lasts well under a second.
+    child.stderr!.on('data', (b: Buffer) => {
+      stderr += b.toString();
+      if (!again && /SIGINT: deleting sig-twice/.test(stderr)) {
+        again = true;
+        child.kill('SIGINT');
+      }
+    });
+    child.kill('SIGINT');
+    const res = await done;
+    expect(again).toBe(true);
+    expect(res.code, rig.why(res)).toBe(130);
+    expect(res.stderr).toMatch(/SIGINT again: not waiting; bangerd finishes deleting sig-twice/);
+    await waitFor('bangerd to finish deleting sig-twice', async () => (await vmNames()).length === 0, 120_000);
+    await waitFor('the VMM to exit', () => Promise.resolve(rig.vmmProcesses().length === 0), 30_000);
     await expectNothingLeft();
   }, 600_000);
 
