@@ -45,6 +45,11 @@ describe('arguments are checked before any work', () => {
     expect(res.stderr).toMatch(/^banger: import source \/nonexistent\/rootfs\.tar does not exist\n {2}hint: /);
   });
 
+  it('image import with a name that cannot be an image name', async () => {
+    const res = await refuse(['image', 'import', '/nonexistent.tar', '--name', 'bad name!']);
+    expect(res.stderr).toMatch(/^banger: image name "bad name!" is not valid\n/);
+  });
+
   it('image import of a file that is not a tar says so, and what was expected', async () => {
     const file = join(dir, 'notes.txt');
     writeFileSync(file, 'just some text, not an archive\n'.repeat(40));

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { UsageError } from '../../../errors/index.js';
 import { checkImportSource } from '../../../images/import/sniff.js';
+import { checkImageName } from '../../../model/names.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 import { withImageProgress } from './progress-call.js';
 
@@ -23,6 +24,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   // The daemon resolves nothing relative to the caller's cwd.
   const source = resolve(args[0]!);
   // Checked here, before a daemon is started or a default image built for it (bangerd checks again: other clients call it too).
+  checkImageName(String(opts.name));
   await checkImportSource(source);
   const client = await cli.daemon();
   try {
