@@ -170,7 +170,13 @@ async function cleanUp(client: RpcClient, cli: CliContext, name: string, workspa
     process.exit(interrupts.exitCode ?? 128 + signalNumber(sig));
   });
   if (interrupts.received && !cli.json && !interrupts.terminalGone) process.stderr.write(`banger: ${interrupts.received}: deleting ${name}\n`);
-  await removeVm(client, name, { reconnect: () => cli.daemon() });
+  let fresh: RpcClient | undefined;
+  try {
+    await removeVm(client, name, { reconnect: async () => (fresh = await cli.daemon()) });
+  } finally {
+    // A client left open would keep the process alive after the delete.
+    fresh?.close();
+  }
 }
 
 /** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
