@@ -1,20 +1,33 @@
 /**
  * Smoke: `banger vm run --rm` deletes its VM whatever ends it (issue 18,
  * item 3): SIGTERM (a cancelled CI job), SIGHUP (the terminal closed), SIGINT
- * during the boot, a second SIGINT during the delete (the CLI stops waiting
+ * during the boot, the controlling terminal closing, a second SIGINT during the delete (the CLI stops waiting
  * and bangerd finishes), and SIGKILL, which the CLI cannot answer, so bangerd
  * deletes the VM when the CLI's connection drops. Each case: the exit code
  * is 128+N, `vm list` is empty, and the VM left no VMM process, NAT rule or
  * directory; at the end a clean daemon stop leaves no tap.
  */
-import { type ChildProcess } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/index.js';
+import { CLI_MAIN, type CliResult } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { SmokeRig } from './smoke-rig.js';
 
-const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables'));
+const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'script'));
+
+/** Whether a `vm run ... --name NAME` CLI process is still alive (read from /proc: it is not our child). */
+function cliAlive(name: string): boolean {
+  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (args.includes(CLI_MAIN) && args.includes(name) && args.includes('run')) return true;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return false;
+}
 
 describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
   let rig: SmokeRig;
@@ -110,6 +123,31 @@ describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
     const res = await done;
     expect(res.code, rig.why(res)).toBe(129);
     console.log(`smoke run-signals: SIGHUP → exit in ${Date.now() - t0} ms`);
+    await expectNothingLeft();
+  }, 600_000);
+
+  it('the controlling terminal closing (its terminal emulator killed): SIGHUP from the kernel, the VM is deleted', async () => {
+    // util-linux script gives the CLI a pseudo-terminal; SIGKILL to script closes the master side, as a closed terminal window does.
+    const argv = ['ip', 'netns', 'exec', rig.netns.name, process.execPath, CLI_MAIN, 'vm', 'run', '--rm', '--cold', '--name', 'sig-tty', '--', 'sleep', '606'];
+    const quoted = argv.map((a) => `'${a.replace(/'/g, `'\\''`)}'`).join(' ');
+    const term = spawn('script', ['-qefc', quoted, '/dev/null'], { env: rig.temp.env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
+    const done = finish(term);
+    await waitFor(
+      'sleep 606 in sig-tty',
+      async () => {
+        const ps = await rig.cli(['vm', 'exec', 'sig-tty', '--', 'sh', '-c', 'ps -o args | grep -c "^sleep 606"'], { timeoutMs: 30_000 });
+        return ps.code === 0 && ps.stdout.trim() === '1';
+      },
+      240_000,
+    );
+    term.kill('SIGKILL');
+    await done;
+    term.stdin!.destroy();
+    const t0 = Date.now();
+    await waitFor('sig-tty to be deleted', async () => (await vmNames()).length === 0, 120_000);
+    console.log(`smoke run-signals: terminal closed → VM deleted in ${Date.now() - t0} ms`);
+    await waitFor('the VMM to exit', () => Promise.resolve(rig.vmmProcesses().length === 0), 30_000);
+    await waitFor('the CLI to exit', () => Promise.resolve(!cliAlive('sig-tty')), 30_000);
     await expectNothingLeft();
   }, 600_000);
 
