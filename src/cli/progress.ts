@@ -46,12 +46,25 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
   };
 }
 
+/**
+ * The states a VM can stay in for more than a moment, and what it is waiting
+ * for there: the line says so while the clock runs (a wait longer than a
+ * second says what it waits for).
+ */
+const WAITS_FOR: Readonly<Record<string, string>> = {
+  'starting.guestReady': 'waiting for the guest to answer SSH',
+  stopping: 'waiting for the guest to shut down, then killed',
+  snapshotting: 'saving memory and disks',
+};
+
 /** Human text for a notification relevant to one VM (or any image build), or null. */
 export function describeNotification(method: string, params: unknown, vmName: string): string | null {
   if (method === 'vm.transition') {
     const t = params as Notifications['vm.transition'];
     if (t.name !== vmName) return null;
-    return t.error ? `${vmName}: ${t.to} (${t.error})` : `${vmName}: ${t.to.replace('.', ' → ')}`;
+    if (t.error) return `${vmName}: ${t.to} (${t.error})`;
+    const waiting = WAITS_FOR[t.to];
+    return `${vmName}: ${t.to.replace('.', ' → ')}${waiting ? ` · ${waiting}` : ''}`;
   }
   if (method === 'image.progress') {
     const p = params as Notifications['image.progress'];
