@@ -1,3 +1,4 @@
+import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { DaemonUnavailableError } from '../errors/index.js';
@@ -7,6 +8,7 @@ import { distPath } from '../host/package-root.js';
 import { RpcClient } from '../rpc/client.js';
 import { PROTOCOL_VERSION } from '../rpc/protocol.js';
 import { packageVersion } from '../wire/version.js';
+import { startWaitNotice } from './wait-notice.js';
 
 export interface EnsureDaemonOptions {
   env: Env;
@@ -14,6 +16,8 @@ export interface EnsureDaemonOptions {
   startTimeoutMs?: number;
   /** Path of the daemon entry point. @default dist/src/daemon/main.js next to this module */
   daemonMain?: string;
+  /** No "waiting for bangerd to start" notice on stderr (--json). */
+  quiet?: boolean;
 }
 
 /** The daemon entry under the package root, so it works from a checkout, the bundle and an npm-installed bin. */
@@ -47,7 +51,19 @@ export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): P
     await shutdownAndWait(existing.client, existing.pid, 10_000);
   }
   const child = await spawnDaemon(layout, opts);
-  const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
+  const limitMs = opts.startTimeoutMs ?? 10_000;
+  const deadline = Date.now() + limitMs;
+  // Only shown past a second (a first start that migrates a database, a loaded host): what we wait for, and the limit.
+  const notice = startWaitNotice('bangerd to start', limitMs, { enabled: opts.quiet !== true });
+  try {
+    return await awaitStarted(layout, child, deadline);
+  } finally {
+    notice.stop();
+  }
+}
+
+/** Polls the socket until the spawned daemon answers hello, or fails naming its log. */
+async function awaitStarted(layout: Layout, child: ChildProcess, deadline: number): Promise<RpcClient> {
   let exitedAt: number | undefined;
   child.once('exit', () => (exitedAt = Date.now()));
   for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {

@@ -63,7 +63,7 @@ export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {
     json: flags.json,
     debug: flags.debug,
     // Imported on first use: `--help` and local commands never load the RPC client (start-up time).
-    daemon: opts.daemon ?? (async (): Promise<RpcClient> => (await import('./daemon-client.js')).ensureDaemon(layout, { env })),
+    daemon: opts.daemon ?? (async (): Promise<RpcClient> => (await import('./daemon-client.js')).ensureDaemon(layout, { env, quiet: flags.json })),
     announce: (result) => {
       announced = true;
       exitCode = print(result, printOpts());

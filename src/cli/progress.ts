@@ -16,33 +16,55 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, enab
   let last = '';
   let open = false;
   const started = Date.now();
+  let ticker: NodeJS.Timeout | undefined;
+  const draw = (): void => {
+    const secs = ((Date.now() - started) / 1000).toFixed(1);
+    const line = `  ${last} (${secs}s)`;
+    const width = stream.columns ?? 80;
+    stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
+    open = true;
+  };
   return {
     step(text) {
       if (!enabled || text === last) return;
       last = text;
-      const secs = ((Date.now() - started) / 1000).toFixed(1);
-      const line = `  ${text} (${secs}s)`;
       if (tty) {
-        const width = stream.columns ?? 80;
-        stream.write(`\r\x1b[2K${line.slice(0, width - 1)}`);
-        open = true;
+        draw();
+        // A step can last long (a boot waiting for the guest, a graceful stop): the clock keeps moving, so the wait is visible.
+        ticker ??= setInterval(draw, 1000);
+        ticker.unref();
       } else {
-        stream.write(`${line}\n`);
+        stream.write(`  ${text} (${((Date.now() - started) / 1000).toFixed(1)}s)\n`);
       }
     },
     done() {
+      if (ticker) clearInterval(ticker);
+      ticker = undefined;
       if (open) stream.write('\n');
       open = false;
     },
   };
 }
 
+/**
+ * The states a VM can stay in for more than a moment, and what it is waiting
+ * for there: the line says so while the clock runs (a wait longer than a
+ * second says what it waits for).
+ */
+const WAITS_FOR: Readonly<Record<string, string>> = {
+  'starting.guestReady': 'waiting for the guest to answer SSH',
+  stopping: 'waiting for the guest to shut down, then killed',
+  snapshotting: 'saving memory and disks',
+};
+
 /** Human text for a notification relevant to one VM (or any image build), or null. */
 export function describeNotification(method: string, params: unknown, vmName: string): string | null {
   if (method === 'vm.transition') {
     const t = params as Notifications['vm.transition'];
     if (t.name !== vmName) return null;
-    return t.error ? `${vmName}: ${t.to} (${t.error})` : `${vmName}: ${t.to.replace('.', ' → ')}`;
+    if (t.error) return `${vmName}: ${t.to} (${t.error})`;
+    const waiting = WAITS_FOR[t.to];
+    return `${vmName}: ${t.to.replace('.', ' → ')}${waiting ? ` · ${waiting}` : ''}`;
   }
   if (method === 'image.progress') {
     const p = params as Notifications['image.progress'];

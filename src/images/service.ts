@@ -1,11 +1,11 @@
 import { rename, rm } from 'node:fs/promises';
 import { dirname, isAbsolute, join, relative } from 'node:path';
-import { ConflictError, InvalidInputError } from '../errors/index.js';
+import { ConflictError } from '../errors/index.js';
 import type { Layout } from '../host/layout.js';
-import type { Image, VMRecord } from '../model/index.js';
+import { checkImageName, type Image, type VMRecord } from '../model/index.js';
 import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
 import { diskFullError } from '../host/disk-full.js';
-import { importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
+import { checkImportSource, importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
 import { noProgress, type ProgressFn } from './progress.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
@@ -85,21 +85,8 @@ export interface ImagesService {
   ensureDefaultImage(onProgress?: ProgressFn, signal?: AbortSignal): Promise<Image>;
 }
 
-const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
-
-/** A name as quoted in an error: clipped, since the RPC accepts strings of megabytes and an error must stay one readable line. */
-function quoted(name: string): string {
-  return name.length <= 80 ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, 64))}… (${name.length} characters)`;
-}
-
-function checkName(name: string): void {
-  if (!IMAGE_NAME.test(name)) {
-    throw new InvalidInputError(`image name ${quoted(name)} is not valid`, {
-      code: 'image.name_invalid',
-      hint: 'use 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
-    });
-  }
-}
+/** One rule for image names, shared with the CLI (src/model/names.ts). */
+const checkName = checkImageName;
 
 export function createImagesService(opts: ImagesServiceOptions): ImagesService {
   const { store, layout } = opts;
@@ -218,6 +205,8 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       if (store.images.getByName(req.name)) {
         throw new ConflictError(`image "${req.name}" already exists`, { code: 'image.exists', hint: `pick another name, or delete it first: banger image delete ${req.name}` });
       }
+      // The source first: a missing path or a file that is not a tar fails in a moment, not after building the default image.
+      await checkImportSource(req.source);
       const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
       return once(req.name, () =>
         translate(`importing image "${req.name}"`, async () => {

@@ -1,5 +1,5 @@
 import { randomInt } from 'node:crypto';
-import { ConflictError } from '../errors/index.js';
+import { ConflictError, InvalidInputError } from '../errors/index.js';
 
 /**
  * VM names become DNS labels (`NAME.vm`) and hostnames, so they follow RFC 1123
@@ -22,6 +22,24 @@ export function vmNameProblem(name: string): string | null {
     return `VM name ${JSON.stringify(name)} is not a DNS label; use lowercase letters, digits and inner hyphens, e.g. "dev-1"`;
   }
   return null;
+}
+
+/** Image names: 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit. */
+const IMAGE_NAME = /^[a-zA-Z0-9][a-zA-Z0-9._-]{0,62}$/;
+
+/** A name as quoted in an error: clipped, since the RPC accepts strings of megabytes and an error must stay one readable line. */
+function quoted(name: string): string {
+  return name.length <= 80 ? JSON.stringify(name) : `${JSON.stringify(name.slice(0, 64))}… (${name.length} characters)`;
+}
+
+/** Throws when `name` cannot be an image name; shared by bangerd and the CLI, which checks before starting a daemon. */
+export function checkImageName(name: string): void {
+  if (!IMAGE_NAME.test(name)) {
+    throw new InvalidInputError(`image name ${quoted(name)} is not valid`, {
+      code: 'image.name_invalid',
+      hint: 'use 1-63 letters, digits, dots, dashes or underscores, starting with a letter or digit',
+    });
+  }
 }
 
 export function isValidVmName(name: string): boolean {

@@ -37,6 +37,12 @@ export const VmCreateParams = z
      * layers its disks, and a layered work disk cannot grow.
      */
     ephemeral: z.boolean().optional(),
+    /**
+     * bangerd deletes the VM when the client connection that created it closes
+     * (`vm run --rm`), so the VM goes even when the CLI is killed before it can
+     * delete it. Not recorded with the VM: it is about this connection only.
+     */
+    deleteOnDisconnect: z.boolean().optional(),
     /** Port forwards (`-p`), checked before the VM is made and recorded with it. */
     publish: z.array(ForwardSpecSchema).max(64).optional(),
   })

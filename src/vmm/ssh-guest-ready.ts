@@ -82,11 +82,11 @@ export function createSshGuestReady(opts: GuestReadyOptions): GuestReadyPort {
           await sendIdentity(vm, pid, opts.identity, knownHosts, local.signal, timeoutMs);
           // Its login set-up is the snapshotted guest's, which answered: an SSH banner from the restarted sshd is enough
           // (a full login costs another key exchange in a guest that has just woken; the first user connection pins the new key).
-          await waitForSshBanner(vm.runtime.guestIP, 22, { timeoutMs, signal: local.signal, intervalMs: 50 });
+          await waitForSshBanner(vm.runtime.guestIP, 22, { timeoutMs, signal: local.signal, intervalMs: 50, vmName: vm.name });
         } else {
           const session = await waitForSsh(
             { host: vm.runtime.guestIP, privateKey: k.privateKey, hostNames: [vm.runtime.dnsName, vm.runtime.guestIP], knownHosts },
-            { timeoutMs, signal: local.signal },
+            { timeoutMs, signal: local.signal, vmName: vm.name },
           );
           session.close();
         }

@@ -24,8 +24,10 @@ export class RpcConnection {
   readonly id = nextConnectionId++;
   private readonly decoder: LineDecoder;
   private closed = false;
+  private closeReason = '';
   /** Free-form per-connection state (e.g. event subscriptions added by later services). */
   readonly data = new Map<string, unknown>();
+  private readonly closeListeners = new Set<(reason: string) => void>();
 
   constructor(
     private readonly socket: Socket,
@@ -42,6 +44,20 @@ export class RpcConnection {
     return !this.closed;
   }
 
+  /**
+   * Runs `fn` once when the connection is gone (at once if it already is), so
+   * a handler can tie work to the client that asked for it (`vm run --rm`'s
+   * VM is deleted when its CLI disappears). Returns a function that unhooks it.
+   */
+  onClosed(fn: (reason: string) => void): () => void {
+    if (this.closed) {
+      fn(this.closeReason);
+      return () => undefined;
+    }
+    this.closeListeners.add(fn);
+    return () => this.closeListeners.delete(fn);
+  }
+
   /** Sends a JSON-RPC notification (no id, no reply expected). Returns false when closed. */
   notify(method: string, params?: unknown): boolean {
     return this.write({ jsonrpc: '2.0', method, ...(params === undefined ? {} : { params }) });
@@ -51,9 +67,12 @@ export class RpcConnection {
   close(reason = 'closed by server'): void {
     if (this.closed) return;
     this.closed = true;
+    this.closeReason = reason;
     this.socket.end();
     this.socket.destroySoon();
     this.opts.onClose?.(this, reason);
+    for (const fn of this.closeListeners) fn(reason);
+    this.closeListeners.clear();
   }
 
   private write(message: unknown): boolean {

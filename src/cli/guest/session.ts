@@ -3,21 +3,37 @@ import { GuestError, HostError } from '../../errors/index.js';
 import { KnownHosts, waitForSsh, type SshSession } from '../../guest/ssh/index.js';
 import type { RpcClient } from '../../rpc/index.js';
 import type { Notifications, SshTarget as RpcSshTarget } from '../../rpc/methods.js';
+import { startWaitNotice, type WaitNoticeOptions } from '../wait-notice.js';
 
 /** vm states the session lives through. */
 const STAYS = new Set(['running', 'pausing', 'paused', 'resuming']);
 
+/** How long `vm ssh`, `vm exec`, `vm cp` and `vm run` wait for a guest's SSH to answer. */
+export const SSH_WAIT_MS = 30_000;
+
+export interface GuestSessionOptions {
+  /** @default SSH_WAIT_MS */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** No "waiting for SSH on NAME" notice on stderr (--json). */
+  quiet?: boolean;
+  /** Where the notice goes. @default process.stderr */
+  noticeStream?: WaitNoticeOptions['stream'];
+}
+
 /**
  * Opens an SSH session to a VM as the daemon describes it (`vm.ssh`): guest IP,
  * banger's key, banger's own known_hosts with the key pinned under NAME.vm.
- * A short bounded retry covers a guest whose sshd is still coming up. The
- * session is closed when the daemon reports the VM leaving `running`;
- * `vmLeft()` then names the state it went to.
+ * A short bounded retry covers a guest whose sshd is still coming up; past a
+ * second it says so on stderr with the elapsed time and the limit, and at
+ * the limit it fails naming the VM and its console log. The session is
+ * closed when the daemon reports the VM leaving `running`; `vmLeft()` then
+ * names the state it went to.
  */
 export async function openGuestSession(
   client: RpcClient,
   name: string,
-  opts: { timeoutMs?: number; signal?: AbortSignal; onWait?: (elapsedMs: number) => void } = {},
+  opts: GuestSessionOptions = {},
 ): Promise<{ session: SshSession; target: RpcSshTarget; vmLeft: () => string | null }> {
   const target = await client.call('vm.ssh', { name });
   let privateKey: Buffer;
@@ -41,6 +57,8 @@ export async function openGuestSession(
     // destroy, not end: a polite disconnect waits for a peer that may be gone.
     opened?.destroy();
   });
+  const timeoutMs = opts.timeoutMs ?? SSH_WAIT_MS;
+  const notice = startWaitNotice(`SSH on ${name}`, timeoutMs, { enabled: opts.quiet !== true, ...(opts.noticeStream ? { stream: opts.noticeStream } : {}) });
   try {
     await client.call('events.subscribe', { topics: ['vm.transition'] });
     opened = await waitForSsh(
@@ -52,20 +70,16 @@ export async function openGuestSession(
         hostNames: [target.hostKeyAlias, target.host],
         knownHosts: new KnownHosts(target.knownHostsPath),
       },
-      {
-        timeoutMs: opts.timeoutMs ?? 30_000,
-        signal: opts.signal,
-        onAttempt: (attempt, elapsed) => {
-          if (attempt > 1) opts.onWait?.(elapsed);
-        },
-      },
+      { timeoutMs, signal: opts.signal, vmName: name },
     );
   } catch (err) {
     off();
-    if (err instanceof GuestError && !err.hint) {
-      throw new GuestError(err.message, { code: err.code, cause: err, hint: `is it running? banger vm show ${name}; console: banger vm logs ${name}` });
+    if (err instanceof GuestError && err.code === 'ssh.timeout') {
+      throw new GuestError(err.message, { code: err.code, cause: err, hint: `is it running? banger vm show ${name}; its console: banger vm logs ${name}` });
     }
     throw err;
+  } finally {
+    notice.stop();
   }
   const session = opened;
   // It left while we connected: the session is already dead, so say so at once.

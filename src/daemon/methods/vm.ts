@@ -18,6 +18,7 @@ import {
 } from '../../rpc/methods.js';
 import { VMM_BACKENDS } from '../../vmm/registry.js';
 import type { DaemonContext } from '../context.js';
+import { deleteWhenClientGoes } from './owned-vm.js';
 import type { MethodTable } from './types.js';
 
 const DEFAULT_LOG_TAIL = 64 * 1024;
@@ -33,12 +34,13 @@ export const vmMethods = {
   'vm.show': { params: VmRefParams, handler: (params, ctx) => ctx.services.vms.get(params.name) },
   'vm.create': {
     params: VmCreateParams,
-    handler: async ({ publish, ...params }, ctx) => {
-      if (!publish?.length) return ctx.services.snapshots.createVm(params);
+    handler: async ({ publish, deleteOnDisconnect, ...params }, ctx, call) => {
       // Checked before anything is made: a bad -p leaves no VM behind.
-      await ctx.services.forwards.check(publish);
+      if (publish?.length) await ctx.services.forwards.check(publish);
       const vm = await ctx.services.snapshots.createVm(params);
-      await ctx.services.forwards.attach(vm.id, publish);
+      // Hooked as soon as the VM exists: a client gone during the create still gets its VM deleted.
+      if (deleteOnDisconnect === true) deleteWhenClientGoes(call.conn, vm.id, ctx);
+      if (publish?.length) await ctx.services.forwards.attach(vm.id, publish);
       return vm;
     },
   },

@@ -61,7 +61,6 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
 
   return {
     async build(params: VmCreateParams): Promise<VMRecord> {
-      const image = await imageFor(params);
       const defaults = resolveVmDefaults(deps.config);
       const vcpu = params.vcpu ?? defaults.vcpu.value;
       if (vcpu > MAX_VCPU) throw new InvalidInputError(`--vcpu ${vcpu} is more than ${MAX_VCPU}`, { code: 'vm.vcpu_invalid', hint: `use 1 to ${MAX_VCPU}` });
@@ -72,6 +71,8 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
       const workDiskSizeBytes = params.diskSize !== undefined ? size(params.diskSize, '--disk-size') : defaults.diskSizeBytes.value;
       const systemOverlaySizeBytes = params.overlaySize !== undefined ? size(params.overlaySize, '--overlay-size') : defaults.overlaySizeBytes.value;
 
+      // After the checks above: a bad size must not wait for (or trigger) the default image's first build.
+      const image = await imageFor(params);
       const used = deps.store.vms.usedGuestIps();
       pruneReservations(used);
       for (const r of reserved.values()) used.add(r.ip);

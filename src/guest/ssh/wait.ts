@@ -12,6 +12,13 @@ export interface WaitOptions {
   /** Called before each attempt with the attempt number and elapsed ms, for progress output. */
   onAttempt?: (attempt: number, elapsedMs: number, lastError?: string) => void;
   now?: () => number;
+  /** The VM's name, for the hint that names its console log. */
+  vmName?: string;
+}
+
+/** The console-log hint, with the VM's own name when the caller knows it. */
+function consoleHint(vmName: string | undefined): string {
+  return vmName !== undefined ? `see the console log: banger vm logs ${vmName}` : "see the guest's console log (banger vm logs with the VM's name)";
 }
 
 /**
@@ -26,9 +33,10 @@ export async function waitForSsh(target: SshTarget, opts: WaitOptions): Promise<
     if (opts.signal?.aborted) throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
     const elapsed = now() - start;
     if (elapsed > opts.timeoutMs) {
-      throw new GuestError(`guest ${target.hostNames[0] ?? target.host} did not answer SSH within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last?.message ?? 'none'})`, {
+      const who = opts.vmName !== undefined ? `VM ${opts.vmName}` : `guest ${target.hostNames[0] ?? target.host}`;
+      throw new GuestError(`${who} did not answer SSH within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last?.message ?? 'none'})`, {
         code: 'ssh.timeout',
-        hint: 'see the console log with banger vm logs NAME',
+        hint: consoleHint(opts.vmName),
       });
     }
     opts.onAttempt?.(attempt, elapsed, last?.message);
@@ -60,7 +68,7 @@ export async function waitForSshBanner(host: string, port: number, opts: WaitOpt
   for (;;) {
     if (opts.signal?.aborted) throw new GuestError('stopped waiting for SSH: aborted', { code: 'ssh.aborted' });
     if (now() - start > opts.timeoutMs) {
-      throw new GuestError(`nothing at ${host}:${port} answered as an SSH server within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last})`, { code: 'ssh.timeout', hint: 'see the console log with banger vm logs NAME' });
+      throw new GuestError(`nothing at ${host}:${port} answered as an SSH server within ${Math.round(opts.timeoutMs / 1000)} s (last error: ${last})`, { code: 'ssh.timeout', hint: consoleHint(opts.vmName) });
     }
     try {
       return await readBanner(host, port, Math.min(5000, Math.max(500, opts.timeoutMs - (now() - start))));

@@ -14,7 +14,7 @@ export async function copyDirToGuest(
   client: Client,
   stagingDir: string,
   guestPath: string,
-  opts: { signal?: AbortSignal; /** @default "/root/" */ guestRoot?: string } = {},
+  opts: { signal?: AbortSignal; /** @default "/root/" */ guestRoot?: string; /** For the hint that names the fix. */ vmName?: string } = {},
 ): Promise<void> {
   const guestRoot = opts.guestRoot ?? '/root/';
   if (!guestPath.startsWith(guestRoot) || guestPath.includes('/../')) {
@@ -37,7 +37,7 @@ export async function copyDirToGuest(
   if (code !== 0) throw new GuestError(`packing the workspace failed: ${tarErr.trim() || `tar exited ${code}`}`);
   if (res.code !== 0) {
     throw new GuestError(`unpacking the workspace in the guest failed (exit ${res.code}): ${remoteErr.trim()}`, {
-      hint: 'check free space on the work disk with banger vm ssh NAME -- df -h /root',
+      hint: `check free space on the work disk with banger vm ssh ${opts.vmName ?? '<vm>'} -- df -h /root`,
     });
   }
 }

@@ -11,6 +11,7 @@ import { noProgress, type ProgressFn } from '../progress.js';
 import { openStaging } from '../staging.js';
 import { detectFormat, dockerLayers, ociLayers, openTar, unpackOuter, verifyDigest, type ImportFormat, type Layer } from './layers.js';
 import { RootWriter } from './root-writer.js';
+import { describeTarError } from './sniff.js';
 
 export interface ImportImageOptions {
   layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;
@@ -95,7 +96,8 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     return image;
   } catch (e) {
     await staging.discard();
-    throw diskFullError(e, [opts.layout.imagesDir, opts.layout.cacheDir], `importing image ${opts.name}`) ?? e;
+    const err = describeTarError(e, opts.source);
+    throw diskFullError(err, [opts.layout.imagesDir, opts.layout.cacheDir], `importing image ${opts.name}`) ?? err;
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }

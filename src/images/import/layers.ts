@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { open, readFile, realpath, stat } from 'node:fs/promises';
+import { open, readFile, realpath } from 'node:fs/promises';
 import { join, sep } from 'node:path';
 import { PassThrough, type Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
@@ -10,6 +10,7 @@ import { InvalidInputError } from '../../errors/index.js';
 import { ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { ImportRefusedError } from './entry-path.js';
 import { RootWriter } from './root-writer.js';
+import { checkImportSource } from './sniff.js';
 
 /**
  * Finds the ordered layer blobs of an import source: an OCI layout directory
@@ -64,12 +65,7 @@ async function tarHasTopLevel(path: string, names: string[]): Promise<string | u
 }
 
 export async function detectFormat(source: string): Promise<Exclude<ImportFormat, 'auto'>> {
-  const st = await stat(source).catch(() => undefined);
-  if (!st) throw new InvalidInputError(`import source ${source} does not exist`, { hint: BAD_SOURCE_HINT });
-  if (st.isDirectory()) {
-    if (await stat(join(source, 'oci-layout')).catch(() => undefined)) return 'oci';
-    throw new InvalidInputError(`${source} is a directory but not an OCI layout (no oci-layout file)`, { hint: BAD_SOURCE_HINT });
-  }
+  if ((await checkImportSource(source)) === 'oci-dir') return 'oci';
   const top = await tarHasTopLevel(source, ['oci-layout', 'manifest.json']);
   if (top === 'oci-layout') return 'oci';
   if (top === 'manifest.json') return 'docker';

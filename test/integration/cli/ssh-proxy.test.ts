@@ -106,7 +106,7 @@ describe('banger ssh-proxy (real CLI, stand-in daemon)', () => {
     vms.down = { host: '127.0.0.1', port };
     const r = await proxy(['down.vm', '22'], '');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe(`banger: cannot reach down.vm at 127.0.0.1:${port}: ECONNREFUSED\n  hint: is the VM running and its SSH server up? banger vm show NAME\n`);
+    expect(r.stderr).toBe(`banger: cannot reach down.vm at 127.0.0.1:${port}: ECONNREFUSED\n  hint: is the VM running and its SSH server up? banger vm show down\n`);
   });
 
   it('input errors are usage errors before any daemon call', { timeout: 30_000 }, async () => {

@@ -57,6 +57,9 @@ describe('progress text', () => {
     const t = { vmId: 'x', name: 'dev', from: 'starting.storage', to: 'starting.network', event: 'done', at: '' };
     expect(describeNotification('vm.transition', t, 'dev')).toBe('dev: starting → network');
     expect(describeNotification('vm.transition', { ...t, name: 'other' }, 'dev')).toBeNull();
+    // States that last say what they wait for.
+    expect(describeNotification('vm.transition', { ...t, to: 'starting.guestReady' }, 'dev')).toBe('dev: starting → guestReady · waiting for the guest to answer SSH');
+    expect(describeNotification('vm.transition', { ...t, to: 'stopping' }, 'dev')).toBe('dev: stopping · waiting for the guest to shut down, then killed');
     expect(describeNotification('image.progress', { image: 'default', step: 'kernel', fraction: 0.5 }, 'dev')).toBe('image default: kernel 50%');
   });
 });

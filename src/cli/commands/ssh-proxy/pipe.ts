@@ -30,7 +30,12 @@ export interface PipeOptions {
   connectTimeoutMs?: number;
   /** Used in error messages, e.g. "devbox.vm". */
   label?: string;
+  /** The VM's name, for hints that name the command to check it. */
+  vmName?: string;
 }
+
+/** The command that shows the VM: by its name when known, else the list. */
+const checkVm = (vmName: string | undefined): string => (vmName !== undefined ? `banger vm show ${vmName}` : 'banger vm list');
 
 /**
  * Connects to `target` and copies bytes both ways until the guest closes:
@@ -41,13 +46,13 @@ export interface PipeOptions {
  */
 export async function pipeToTarget(target: ProxyTarget, io: { stdin: Readable; stdout: Writable }, opts: PipeOptions = {}): Promise<void> {
   const label = opts.label ?? `${target.host}:${target.port}`;
-  const socket = await open(target, label, opts.connectTimeoutMs ?? 10_000);
+  const socket = await open(target, label, opts.connectTimeoutMs ?? 10_000, opts.vmName);
   await new Promise<void>((resolve, reject) => {
     let failed: Error | undefined;
     socket.on('error', (err: NodeJS.ErrnoException) => {
       failed = new GuestError(`connection to ${label} (${target.host}:${target.port}) broke: ${err.code ?? err.message}`, {
         code: 'guest.proxy_broken',
-        hint: 'check the VM: banger vm show NAME',
+        hint: `check the VM: ${checkVm(opts.vmName)}`,
       });
     });
     // ssh went away (EPIPE on our stdout): nobody is reading, so drop the connection quietly.
@@ -67,12 +72,12 @@ export async function pipeToTarget(target: ProxyTarget, io: { stdin: Readable; s
   });
 }
 
-function open(target: ProxyTarget, label: string, timeoutMs: number): Promise<Socket> {
+function open(target: ProxyTarget, label: string, timeoutMs: number, vmName: string | undefined): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ host: target.host, port: target.port });
     const timer = setTimeout(() => {
       socket.destroy();
-      reject(unreachable(label, target, `no answer in ${Math.round(timeoutMs / 1000)}s`));
+      reject(unreachable(label, target, `no answer in ${Math.round(timeoutMs / 1000)}s`, vmName));
     }, timeoutMs);
     socket.once('connect', () => {
       clearTimeout(timer);
@@ -80,15 +85,15 @@ function open(target: ProxyTarget, label: string, timeoutMs: number): Promise<So
     });
     socket.once('error', (err: NodeJS.ErrnoException) => {
       clearTimeout(timer);
-      reject(unreachable(label, target, err.code ?? err.message));
+      reject(unreachable(label, target, err.code ?? err.message, vmName));
     });
   });
 }
 
-function unreachable(label: string, t: ProxyTarget, why: string): GuestError {
+function unreachable(label: string, t: ProxyTarget, why: string, vmName: string | undefined): GuestError {
   return new GuestError(`cannot reach ${label} at ${t.host}:${t.port}: ${why}`, {
     code: 'guest.unreachable',
-    hint: 'is the VM running and its SSH server up? banger vm show NAME',
+    hint: `is the VM running and its SSH server up? ${checkVm(vmName)}`,
   });
 }
 
@@ -105,10 +110,10 @@ export async function proxySsh(
   rawPort: string,
   resolve: ResolveVm,
   io: { stdin: Readable; stdout: Writable },
-  opts: Omit<PipeOptions, 'label'> = {},
+  opts: Omit<PipeOptions, 'label' | 'vmName'> = {},
 ): Promise<void> {
   const name = vmNameFromHost(host);
   const port = parsePort(rawPort);
   const t = await resolve(name);
-  await pipeToTarget({ host: t.host, port: port === 22 ? t.port : port }, io, { ...opts, label: `${name}.vm` });
+  await pipeToTarget({ host: t.host, port: port === 22 ? t.port : port }, io, { ...opts, label: `${name}.vm`, vmName: name });
 }

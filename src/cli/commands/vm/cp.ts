@@ -25,7 +25,7 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
   try {
     let opened;
     try {
-      opened = await openGuestSession(client, spec.vm);
+      opened = await openGuestSession(client, spec.vm, { quiet: cli.json });
     } catch (err) {
       if (err instanceof ConflictError && err.code === 'vm.not_running') {
         const state = /it is (\S+)$/.exec(err.message)?.[1] ?? 'not running';

@@ -36,7 +36,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   const client = await cli.daemon();
   let exitCode: number;
   try {
-    const { session, vmLeft } = await openGuestSession(client, name!).catch((err: unknown) => {
+    const { session, vmLeft } = await openGuestSession(client, name!, { quiet: cli.json }).catch((err: unknown) => {
       // The daemon words it for ssh ("cannot ssh into"); say what was asked, keep its hint (start or resume).
       if (err instanceof ConflictError && err.code === 'vm.not_running') {
         throw new ConflictError(err.message.replace('cannot ssh into', 'cannot run a command in'), { code: err.code, hint: err.hint, cause: err });

@@ -1,11 +1,13 @@
 import type { Command } from 'commander';
-import { BusyError, UsageError } from '../../../errors/index.js';
+import { UsageError } from '../../../errors/index.js';
 import { copyDirToGuest, prepareWorkspace, type PreparedWorkspace } from '../../../guest/workspace/index.js';
 import { friendlyName } from '../../../model/index.js';
 import type { VMRecord, WorkspacePrepareMode } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
-import { EXEC_VALUED_FLAGS, addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin, type ExecFlags } from '../../guest/exec-options.js';
+import { EXEC_VALUED_FLAGS, addExecOptions, parseExecFlags, remoteCommand, signalNumber, wantsPty, wantsStdin, type ExecFlags } from '../../guest/exec-options.js';
 import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
+import { Interrupts } from '../../guest/interrupts.js';
+import { removeVm } from '../../guest/remove-vm.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
 import { createCapture, refuseTtyWithJson, type Capture } from '../../capture.js';
@@ -21,7 +23,7 @@ export function options(cmd: Command): void {
   cmd
     .argument('[repo]', 'git repository to copy to /root/REPO_NAME (default: none)')
     .argument('[command...]', 'command to run (after --); a shell when omitted on a terminal')
-    .option('--rm', 'delete the VM afterwards (on success, failure and Ctrl-C)')
+    .option('--rm', 'delete the VM afterwards (on success, failure, SIGINT, SIGTERM, SIGHUP or a closed terminal)')
     .option('--name <name>', 'VM name (default: a friendly one)')
     .option('--image <image>', 'image name or id')
     .option('--workspace-mode <mode>', `how the repo is copied: ${MODES.join('|')}`, 'shallow_overlay')
@@ -68,51 +70,133 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   const publish = parsePublish(opts);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
-  // The repo is staged before anything is created: a bad path or a submodule fails in a second, not after a boot.
-  const workspace = repo !== undefined ? await prepareWorkspace(repo, { mode, vmId: name }) : undefined;
-  const abort = new AbortController();
-  const onSigint = (): void => abort.abort();
-  process.on('SIGINT', onSigint);
+  // Interrupts are ours from here: a signal while the repo is staged must still clean the staging copy.
+  const interrupts = new Interrupts({ signals: process, outputs: [process.stdout, process.stderr], input: process.stdin });
+  let outcome: RunOutcome = { exitCode: 1, removed: false };
+  let workspace: PreparedWorkspace | undefined;
+  try {
+    // The repo is staged before anything is created: a bad path or a submodule fails in a second, not after a boot.
+    workspace = repo !== undefined ? await prepareWorkspace(repo, { mode, vmId: name }) : undefined;
+    if (interrupts.signal.aborted) return done(name, { exitCode: interrupts.exitCode ?? 130, removed: false }, captured);
+    outcome = await createAndRun({ opts, cli, name, sizing, publish, workspace, mode, command, execFlags, interrupts, captured });
+  } finally {
+    interrupts.dispose();
+    await workspace?.cleanup();
+  }
+  return done(name, outcome, captured);
+}
+
+interface RunOutcome {
+  exitCode: number;
+  /** The --rm VM was deleted. */
+  removed: boolean;
+}
+
+function done(name: string, { exitCode, removed }: RunOutcome, captured: Captured | undefined): CommandOutput {
+  return {
+    data: { name, exitCode, removed, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) },
+    human: '',
+    exitCode,
+  };
+}
+
+type Captured = { stdout: Capture; stderr: Capture };
+
+interface RunPlan {
+  opts: CommandInput['opts'];
+  cli: CliContext;
+  name: string;
+  sizing: ReturnType<typeof parseSizing>;
+  publish: ReturnType<typeof parsePublish>;
+  workspace: PreparedWorkspace | undefined;
+  mode: WorkspacePrepareMode;
+  command: string[];
+  execFlags: ExecFlags;
+  interrupts: Interrupts;
+  captured: Captured | undefined;
+}
+
+/**
+ * Creates, starts and uses the VM, then deletes it with --rm on every way
+ * out: success, failure, SIGINT/SIGTERM/SIGHUP, or a lost terminal (see
+ * Interrupts). The exit code is the guest command's, or 128+N for the first
+ * signal received, as a shell reports a job it stopped.
+ *
+ * Cleanup holds in two places (docs/ARCHITECTURE.md, "vm run --rm"):
+ * - here: the delete runs after the command (or the aborted boot) ends; a
+ *   start in flight is cut short with a forced stop (removeVm);
+ * - in bangerd: the VM is created with deleteOnDisconnect, so when this
+ *   process dies without deleting (SIGKILL, a second interrupt during the
+ *   delete, a crash) the daemon deletes it when our connection drops.
+ */
+async function createAndRun(plan: RunPlan): Promise<RunOutcome> {
+  const { opts, cli, name, workspace, interrupts } = plan;
+  const rm = opts.rm === true;
+  const abort = interrupts.signal;
   const client = await cli.daemon();
   let created = false;
   let exitCode = 1;
   try {
-    await withProgress(client, name, { quiet: cli.json }, () =>
-      client.call('vm.create', {
-        name,
-        ...(typeof opts.image === 'string' ? { image: opts.image } : {}),
-        ...sizing,
-        noStart: true,
-        // vm.start has no such flag: the choice is made at create, for the start below.
-        ...(opts.cold === true ? { cold: true } : {}),
-        // Deleted afterwards: the daemon may make it the image's warm snapshot (a kept VM is never layered behind the user's back).
-        ...(opts.rm === true ? { ephemeral: true } : {}),
-        ...publish,
-      }),
+    await raceAbort(
+      abort,
+      withProgress(client, name, { quiet: cli.json }, () =>
+        client.call('vm.create', {
+          name,
+          ...(typeof opts.image === 'string' ? { image: opts.image } : {}),
+          ...plan.sizing,
+          noStart: true,
+          // vm.start has no such flag: the choice is made at create, for the start below.
+          ...(opts.cold === true ? { cold: true } : {}),
+          // Deleted afterwards: the daemon may make it the image's warm snapshot (a kept VM is never layered behind the user's back).
+          // And deleted by bangerd itself if this process dies before it can.
+          ...(rm ? { ephemeral: true, deleteOnDisconnect: true } : {}),
+          ...plan.publish,
+        }),
+      ),
     );
     created = true;
-    const started = await raceAbort(abort.signal, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
+    const started = await raceAbort(abort, withProgress(client, name, { quiet: cli.json }, () => client.call('vm.start', { name })));
     // After the start, so it can say which path the start took.
-    if (!cli.json) process.stderr.write(`${runSpecLine(started, workspace ? `${workspace.result.repoName} (${mode})` : undefined)}\n`);
-    exitCode = await runInGuest(client, cli, name, workspace, command, execFlags, abort.signal, captured);
+    if (!cli.json) process.stderr.write(`${runSpecLine(started, workspace ? `${workspace.result.repoName} (${plan.mode})` : undefined)}\n`);
+    exitCode = await runInGuest(client, cli, name, workspace, plan.command, plan.execFlags, interrupts, plan.captured);
   } catch (err) {
-    if (abort.signal.aborted) exitCode = 130;
-    else throw err;
-  } finally {
-    process.off('SIGINT', onSigint);
-    await workspace?.cleanup();
-    try {
-      if (created && opts.rm) await deleteWithRetry(client, name);
-      else if (created && !cli.json) process.stderr.write(`${name} keeps running: banger vm ssh ${name} · banger vm delete ${name}\n`);
-    } finally {
+    // An interrupt makes every wait above fail; that failure is the interrupt, not an error to report.
+    if (!abort.aborted) {
+      if (created && rm) await cleanUp(client, cli, name, workspace, interrupts).catch(() => undefined);
       client.close();
+      throw err;
     }
   }
-  return {
-    data: { name, exitCode, removed: created && opts.rm === true, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) },
-    human: '',
-    exitCode,
-  };
+  try {
+    if (created && rm) await cleanUp(client, cli, name, workspace, interrupts);
+    else if (created && !cli.json && !interrupts.terminalGone) process.stderr.write(`${name} keeps running: banger vm ssh ${name} · banger vm delete ${name}\n`);
+  } finally {
+    client.close();
+  }
+  return { exitCode: interrupts.exitCode ?? exitCode, removed: created && rm };
+}
+
+/**
+ * Deletes the --rm VM. An interrupt during the delete (a second Ctrl-C) stops
+ * the wait: the process exits at once and bangerd, which sees this
+ * connection drop, finishes the delete (deleteOnDisconnect).
+ */
+async function cleanUp(client: RpcClient, cli: CliContext, name: string, workspace: PreparedWorkspace | undefined, interrupts: Interrupts): Promise<void> {
+  // First, while nothing can cut it short: a process.exit below would otherwise leave the host-side staging copy.
+  await workspace?.cleanup();
+  interrupts.enterCleanup((sig) => {
+    if (!interrupts.terminalGone) process.stderr.write(`\nbanger: ${sig} again: not waiting; bangerd finishes deleting ${name}\n`);
+    client.close();
+    process.exit(interrupts.exitCode ?? 128 + signalNumber(sig));
+  });
+  if (interrupts.received && !cli.json && !interrupts.terminalGone) process.stderr.write(`banger: ${interrupts.received}: deleting ${name}\n`);
+  let fresh: RpcClient | undefined;
+  try {
+    await removeVm(client, name, { reconnect: async () => (fresh = await cli.daemon()) });
+  } finally {
+    // A client left open would keep the process alive after the delete.
+    fresh?.close();
+  }
 }
 
 /** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
@@ -121,6 +205,9 @@ function runSpecLine(vm: VMRecord, workspace: string | undefined): string {
   return `spec: ${specLine(vm)} · ${vm.name} (${vm.runtime.guestIP})${workspace ? ` · ${workspace}` : ''}${how ? ` · ${how}` : ''}`;
 }
 
+/** How long `vm run` waits for SSH after the start (which itself waited for the guest's SSH): generous, but not forever. */
+const RUN_SSH_WAIT_MS = 60_000;
+
 async function runInGuest(
   client: RpcClient,
   cli: CliContext,
@@ -128,11 +215,12 @@ async function runInGuest(
   workspace: PreparedWorkspace | undefined,
   command: string[],
   flags: ExecFlags,
-  signal: AbortSignal,
-  captured?: { stdout: Capture; stderr: Capture },
+  interrupts: Interrupts,
+  captured?: Captured,
 ): Promise<number> {
+  const signal = interrupts.signal;
   const progress = createProgress(process.stderr, !cli.json);
-  const { session, vmLeft } = await openGuestSession(client, name, { signal, onWait: (ms) => progress.step(`${name}: waiting for SSH ${Math.round(ms / 1000)}s`) });
+  const { session, vmLeft } = await openGuestSession(client, name, { signal, quiet: cli.json, timeoutMs: RUN_SSH_WAIT_MS });
   const lost = (code: number) => {
     const left = vmLeft();
     if (left === null) return code;
@@ -144,7 +232,7 @@ async function runInGuest(
     if (workspace) {
       if (workspace.stagingDir) {
         progress.step(`copying ${workspace.fileCount} files to ${workspace.result.guestPath}`);
-        await copyDirToGuest(session.client, workspace.stagingDir, workspace.result.guestPath, { signal });
+        await copyDirToGuest(session.client, workspace.stagingDir, workspace.result.guestPath, { signal, vmName: name });
       }
       const { vmId: _vmId, preparedAt: _at, ...recorded } = workspace.result;
       await client.call('vm.workspace', { name, workspace: recorded });
@@ -152,10 +240,12 @@ async function runInGuest(
     }
     progress.done();
     await checkGuestPrerequisites(session.client, name, flags);
-    // Ctrl-C from here on is the command's: it is sent to it (runGuestCommand), and --rm still deletes the VM after.
+    // Interrupted between two awaits above: do not start the command at all.
+    if (signal.aborted) throw new Error('interrupted');
+    // Signals from here on are the command's too: the relay forwards them (runGuestCommand), and --rm still deletes the VM after.
     const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
     const line = remoteCommand(command.length > 0 ? command : undefined, flags, cwd);
-    const io = { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: process };
+    const io = { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: interrupts.relay };
     return lost(await runGuestCommand(session.client, line, io, { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'terminal', terminals) }));
   } finally {
     progress.done();
@@ -171,18 +261,4 @@ function raceAbort<T>(signal: AbortSignal, p: Promise<T>): Promise<T> {
     signal.addEventListener('abort', onAbort, { once: true });
     p.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
   });
-}
-
-/** `--rm` must not lose to a start still in flight: retry while the VM is busy, for a bounded time. */
-async function deleteWithRetry(client: RpcClient, name: string): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    try {
-      await client.call('vm.delete', { name, force: true });
-      return;
-    } catch (err) {
-      if (!(err instanceof BusyError) || Date.now() > deadline) throw err;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  }
 }

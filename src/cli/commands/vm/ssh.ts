@@ -32,7 +32,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   let exitCode: number;
   let stillRunning = false;
   try {
-    const { session, vmLeft } = await openGuestSession(client, name!);
+    const { session, vmLeft } = await openGuestSession(client, name!, { quiet: cli.json });
     try {
       const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
       const plainShell = command.length === 0 && flags.env.length === 0 && flags.workdir === undefined && flags.user === undefined;

@@ -275,7 +275,8 @@ describe('--cold and the start path', () => {
         },
         'vm.delete': () => ({ deleted: 'r2' }),
       });
-      expect(r.calls[0]).toEqual(['vm.create', { name: 'r2', noStart: true, ephemeral: true }]);
+      // And deleteOnDisconnect: bangerd deletes it if this CLI dies before it can.
+      expect(r.calls[0]).toEqual(['vm.create', { name: 'r2', noStart: true, ephemeral: true, deleteOnDisconnect: true }]);
     });
   });
 });
