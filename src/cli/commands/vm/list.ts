@@ -1,4 +1,4 @@
-import { formatSize, shortId } from '../../../model/index.js';
+import { formatMiB, shortId } from '../../../model/index.js';
 import { age, renderTable } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -15,7 +15,7 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
       vm.state,
       images.get(vm.imageId) ?? shortId(vm.imageId),
       String(vm.spec.vcpuCount),
-      formatSize(vm.spec.memoryMiB * 1024 * 1024),
+      formatMiB(vm.spec.memoryMiB),
       vm.runtime.guestIP,
       age(vm.createdAt),
     ]);

@@ -104,7 +104,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   return { data: { name, exitCode }, human: '', exitCode };
 }
 
-/** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
+/** "spec: 2 vcpu · 2G memory · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
 function runSpecLine(vm: VMRecord, workspace: string | undefined): string {
   const how = startPathText(vm);
   return `spec: ${specLine(vm)} · ${vm.name} (${vm.runtime.guestIP})${workspace ? ` · ${workspace}` : ''}${how ? ` · ${how}` : ''}`;
