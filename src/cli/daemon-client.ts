@@ -2,6 +2,7 @@ import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { DaemonUnavailableError } from '../errors/index.js';
+import { findStartFailure, logOffset, readSince } from './daemon-log.js';
 import type { Env, Layout } from '../host/layout.js';
 // Direct modules, not the rpc barrel: it pulls in the server side, ~25 ms of module loading for every CLI call.
 import { RpcClient } from '../rpc/client.js';
@@ -25,7 +26,7 @@ export function defaultDaemonMain(): string {
  * Returns a client connected to a daemon that speaks our protocol and
  * version, starting bangerd (detached, output to its log) when the socket
  * does not answer and restarting it when the versions differ.
- * @throws DaemonUnavailableError naming the log file when it does not come up.
+ * @throws DaemonUnavailableError quoting bangerd's reason from the log (and naming the file) when it does not come up.
  */
 export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): Promise<RpcClient> {
   let existing = await tryHello(layout.daemonSocket);
@@ -46,6 +47,8 @@ export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): P
     // An older or newer bangerd is still running (e.g. after an upgrade): replace it.
     await shutdownAndWait(existing.client, existing.pid, 10_000);
   }
+  // Where this attempt's lines start in the shared log, so a failure quotes this start and not an older one.
+  const logFrom = logOffset(layout.daemonLog);
   const child = await spawnDaemon(layout, opts);
   const deadline = Date.now() + (opts.startTimeoutMs ?? 10_000);
   let exitedAt: number | undefined;
@@ -58,9 +61,21 @@ export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): P
     if (exitedAt !== undefined && Date.now() - exitedAt > 1500) break;
     await sleep(delay);
   }
-  throw new DaemonUnavailableError(`bangerd did not start; see ${layout.daemonLog}`, {
+  throw startFailed(layout.daemonLog, logFrom);
+}
+
+/** "bangerd did not start: <its reason>" when this attempt's log lines give one, else where to look. */
+function startFailed(logPath: string, from: number): DaemonUnavailableError {
+  const found = findStartFailure(readSince(logPath, from));
+  if (!found) {
+    return new DaemonUnavailableError(`bangerd did not start; see ${logPath}`, {
+      code: 'daemon.start_failed',
+      hint: `read the last lines: tail -n 20 ${logPath}`,
+    });
+  }
+  return new DaemonUnavailableError(`bangerd did not start: ${found.reason}`, {
     code: 'daemon.start_failed',
-    hint: `read the last lines: tail -n 20 ${layout.daemonLog}`,
+    hint: `${found.hint ? `${found.hint}; ` : ''}the whole log: ${logPath}`,
   });
 }
 
