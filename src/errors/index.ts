@@ -145,4 +145,4 @@ export function formatErrorLines(err: BangerError, prog = 'banger'): string[] {
   return lines;
 }
 
-export { describeIssue, describeIssueAt, describeValue, describeZodError, formatIssuePath, issueHint } from './zod-issues.js';
+export { describeIssue, describeValue, describeZodError, formatIssuePath, issueHint } from './zod-issues.js';

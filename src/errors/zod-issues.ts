@@ -125,7 +125,7 @@ export function describeIssue(issue: Issue, input: unknown): string {
 }
 
 /** `key: sentence`, or the bare sentence for the root. */
-export function describeIssueAt(issue: Issue, input: unknown, prefix = ''): string {
+function describeIssueAt(issue: Issue, input: unknown, prefix = ''): string {
   const at = formatIssuePath([...(prefix ? [prefix] : []), ...issue.path]);
   return at ? `${at}: ${describeIssue(issue, input)}` : describeIssue(issue, input);
 }

@@ -16,9 +16,8 @@ export type {
 export { VM_STATES, VMM_NAMES } from './types.js';
 export { newId, shortId, nowIso } from './ids.js';
 export { VM_NAME_PATTERN, vmNameProblem, vmNameTaken, isValidVmName, friendlyName } from './names.js';
-export { parseSize, parseSizeMiB, parseDiskSize, parseMemoryMiB, flagExample, formatSize, formatMiB, SizeParseError, SIZE_FORMS, MAX_DISK_BYTES, MiB, GiB } from './size.js';
-export type { SizeRule } from './size.js';
-export { VCPU_LIMITS, MEMORY_MIB_LIMITS, DISK_SIZE_LIMITS } from './limits.js';
+export { parseSize, parseDiskSize, parseMemoryMiB, flagExample, formatSize, formatMiB, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';
+export { VCPU_LIMITS, MEMORY_MIB_LIMITS } from './limits.js';
 export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, VmTransition } from './machine-views.js';
 export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';
 export { SNAPSHOT_NAME_PATTERN } from './snapshot.js';

@@ -28,7 +28,7 @@ const UNITS: Record<string, number> = { B: 1, K: 1024, M: MiB, G: GiB, T: 1024 *
 const GRAMMAR = /^(\d+(?:\.\d+)?)\s*(?:([KMGT])(?:I?B)?|(B))?$/i;
 
 /** The accepted forms in one line, for hints and help texts. */
-export const SIZE_FORMS = 'a number with K, M, G or T (binary: 1G = 1024M); a bare number is MiB';
+const SIZE_FORMS = 'a number with K, M, G or T (binary: 1G = 1024M); a bare number is MiB';
 
 /**
  * A size that does not parse or is out of range; `hint` names the fix. `detail` is the message
@@ -45,7 +45,7 @@ export class SizeParseError extends InvalidInputError {
   }
 }
 
-export interface SizeRule {
+interface SizeRule {
   /** What the value is called in messages: "--disk-size", "vm_defaults.memory", "disk size". @default "size" */
   what?: string;
   /** Smallest accepted value in bytes. @default 1 */
@@ -99,7 +99,7 @@ export function parseSize(raw: string | number, rule: SizeRule = {}): number {
  * Parses a size that must be a whole number of MiB (guest memory), bounded in MiB.
  * @throws SizeParseError as parseSize, and for a size such as "1000K" that is not whole MiB
  */
-export function parseSizeMiB(raw: string | number, rule: Omit<SizeRule, 'min' | 'max'> & { minMiB: number; maxMiB: number }): number {
+function parseSizeMiB(raw: string | number, rule: Omit<SizeRule, 'min' | 'max'> & { minMiB: number; maxMiB: number }): number {
   const bytes = parseSize(raw, { ...rule, min: rule.minMiB * MiB, max: rule.maxMiB * MiB });
   if (bytes % MiB !== 0) {
     const example = rule.example ?? ((v: string) => v);
