@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { open } from 'node:fs/promises';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { tailLines } from '../../../src/host/tail-lines.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'bgr-tail-'));
@@ -69,6 +70,22 @@ describe('tailLines', () => {
     const r = await tailLines(p, 1, { maxBytes: 32 });
     expect(r.truncated).toBe(true);
     expect(r.text).toMatch(/^€+\n$/);
+  });
+
+  it('reads from the end, not the whole file', async () => {
+    const p = file(Buffer.concat([Buffer.alloc(4 * 1024 * 1024, 'z'), Buffer.from('\na\nb\n')]));
+    // Every FileHandle shares one prototype: count the bytes its read() is asked for.
+    const probe = await open(p, 'r');
+    const proto = Object.getPrototypeOf(probe) as { read: (...args: unknown[]) => Promise<unknown> };
+    await probe.close();
+    const spy = vi.spyOn(proto, 'read');
+    try {
+      expect((await tailLines(p, 2, { chunkBytes: 4096 })).text).toBe('a\nb\n');
+      const asked = spy.mock.calls.reduce((sum, call) => sum + Number(call[2]), 0);
+      expect(asked).toBe(4096);
+    } finally {
+      spy.mockRestore();
+    }
   });
 
   it('treats a missing file as an empty log', async () => {
