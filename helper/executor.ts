@@ -1,5 +1,5 @@
 import { destination, pino, type Logger } from 'pino';
-import { HelperRefusedError, toBangerError } from '../src/errors/index.js';
+import { describeZodError, HelperRefusedError, toBangerError } from '../src/errors/index.js';
 import { createExecFileRunner, type CommandRunner } from '../src/host/exec/index.js';
 import { createTapBatcher, instanceTag } from '../src/host/network/index.js';
 import { OP_HANDLERS, realHost, type HostPort, type OpContext, type OpHandler } from './ops/index.js';
@@ -71,8 +71,7 @@ export function createOpExecutor(opts: ExecutorOptions): OpExecutor {
         const name = op as HelperOpName;
         const parsed = HELPER_OPS[name].safeParse(rawParams ?? {});
         if (!parsed.success) {
-          const issue = parsed.error.issues[0];
-          throw refuse('arg.schema', `bad params for ${op}: ${issue ? `${issue.path.join('.') || 'params'}: ${issue.message}` : 'invalid'}`, 'see src/model/helper-ops.ts for the operation\'s parameters');
+          throw refuse('arg.schema', `bad params for ${op}: ${describeZodError(parsed.error, rawParams ?? {}, 1)}`, 'see src/model/helper-ops.ts for the operation\'s parameters');
         }
         const params = validateOpParams(name, parsed.data as HelperOpParams<typeof name>, policy);
         // The handler table is keyed by op, so this lookup pairs each op with its own params type.

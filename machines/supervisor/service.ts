@@ -10,7 +10,7 @@
 import { waitFor } from 'xstate';
 import type { Actor, AnyActorRef } from 'xstate';
 import type { VMRecord } from '../../src/model/index.js';
-import { formatSize, parseSize, vmNameProblem, vmNameTaken } from '../../src/model/index.js';
+import { flagExample, formatSize, parseDiskSize, vmNameProblem, vmNameTaken } from '../../src/model/index.js';
 import type { VmCreateParams, VmSetParams } from '../../src/model/schemas.js';
 import { type BangerError, BusyError, ConflictError, InternalError, InvalidInputError, fromRpcError } from '../../src/errors/index.js';
 import type { ErrorKind } from '../../src/errors/index.js';
@@ -330,10 +330,7 @@ export function createVmService(
   };
 }
 
+/** `vm set --disk-size`: the grammar and bounds of vm create (the growth rules are checked by the caller). */
 function parseSizeOrThrow(raw: string): number {
-  try {
-    return parseSize(raw, { what: 'disk size' });
-  } catch (err) {
-    throw new InvalidInputError(err instanceof Error ? err.message : String(err), { code: 'vm.size_invalid' });
-  }
+  return parseDiskSize(raw, '--disk-size', flagExample('--disk-size'));
 }

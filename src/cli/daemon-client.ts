@@ -2,6 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { connect } from 'node:net';
 import { DaemonUnavailableError } from '../errors/index.js';
+import { findStartFailure, logOffset, readSince } from './daemon-log.js';
 import type { Env, Layout } from '../host/layout.js';
 import { distPath } from '../host/package-root.js';
 // Direct modules, not the rpc barrel: it pulls in the server side, ~25 ms of module loading for every CLI call.
@@ -29,7 +30,7 @@ export function defaultDaemonMain(): string {
  * Returns a client connected to a daemon that speaks our protocol and
  * version, starting bangerd (detached, output to its log) when the socket
  * does not answer and restarting it when the versions differ.
- * @throws DaemonUnavailableError naming the log file when it does not come up.
+ * @throws DaemonUnavailableError quoting bangerd's reason from the log (and naming the file) when it does not come up.
  */
 export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): Promise<RpcClient> {
   let existing = await tryHello(layout.daemonSocket);
@@ -50,20 +51,22 @@ export async function ensureDaemon(layout: Layout, opts: EnsureDaemonOptions): P
     // An older or newer bangerd is still running (e.g. after an upgrade): replace it.
     await shutdownAndWait(existing.client, existing.pid, 10_000);
   }
+  // Where this attempt's lines start in the shared log, so a failure quotes this start and not an older one.
+  const logFrom = logOffset(layout.daemonLog);
   const child = await spawnDaemon(layout, opts);
   const limitMs = opts.startTimeoutMs ?? 10_000;
   const deadline = Date.now() + limitMs;
   // Only shown past a second (a first start that migrates a database, a loaded host): what we wait for, and the limit.
   const notice = startWaitNotice('bangerd to start', limitMs, { enabled: opts.quiet !== true });
   try {
-    return await awaitStarted(layout, child, deadline);
+    return await awaitStarted(layout, child, deadline, logFrom);
   } finally {
     notice.stop();
   }
 }
 
-/** Polls the socket until the spawned daemon answers hello, or fails naming its log. */
-async function awaitStarted(layout: Layout, child: ChildProcess, deadline: number): Promise<RpcClient> {
+/** Polls the socket until the spawned daemon answers hello, or fails quoting this attempt's reason from its log. */
+async function awaitStarted(layout: Layout, child: ChildProcess, deadline: number, logFrom: number): Promise<RpcClient> {
   let exitedAt: number | undefined;
   child.once('exit', () => (exitedAt = Date.now()));
   for (let delay = 25; Date.now() < deadline; delay = Math.min(delay * 2, 200)) {
@@ -74,9 +77,21 @@ async function awaitStarted(layout: Layout, child: ChildProcess, deadline: numbe
     if (exitedAt !== undefined && Date.now() - exitedAt > 1500) break;
     await sleep(delay);
   }
-  throw new DaemonUnavailableError(`bangerd did not start; see ${layout.daemonLog}`, {
+  throw startFailed(layout.daemonLog, logFrom);
+}
+
+/** "bangerd did not start: <its reason>" when this attempt's log lines give one, else where to look. */
+function startFailed(logPath: string, from: number): DaemonUnavailableError {
+  const found = findStartFailure(readSince(logPath, from));
+  if (!found) {
+    return new DaemonUnavailableError(`bangerd did not start; see ${logPath}`, {
+      code: 'daemon.start_failed',
+      hint: `read the last lines: tail -n 20 ${logPath}`,
+    });
+  }
+  return new DaemonUnavailableError(`bangerd did not start: ${found.reason}`, {
     code: 'daemon.start_failed',
-    hint: `read the last lines: tail -n 20 ${layout.daemonLog}`,
+    hint: `${found.hint ? `${found.hint}; ` : ''}the whole log: ${logPath}`,
   });
 }
 

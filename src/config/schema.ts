@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseSize, VMM_NAMES } from '../model/index.js';
+import { parseDiskSize, parseMemoryMiB, SizeParseError, VMM_NAMES } from '../model/index.js';
 import { parseDuration } from './duration.js';
 
 /**
@@ -12,17 +12,22 @@ import { parseDuration } from './duration.js';
 const duration = z.string().refine((s) => parseDuration(s) !== null, {
   message: 'is not a duration; use e.g. "30s", "15m", "2h" or "0" for off',
 });
-const size = z.string().refine(
-  (s) => {
+/**
+ * A size in banger's one grammar (src/model/size.ts): a string such as "8G" or a bare
+ * number of MiB. Kept as written here; resolveVmDefaults turns it into bytes or MiB.
+ * The issue says what was expected, and for a size out of range, why, with the fix as a hint.
+ */
+const size = (key: string, parse: (raw: string | number, what: string, example: (v: string) => string) => number) =>
+  z.union([z.number(), z.string()]).superRefine((raw, ctx) => {
+    const example = (v: string) => `${key} = "${v}"`;
     try {
-      parseSize(s);
-      return true;
-    } catch {
-      return false;
+      parse(raw, key, example);
+    } catch (err) {
+      if (!(err instanceof SizeParseError)) throw err;
+      if (err.code === 'size.invalid') ctx.addIssue({ code: 'custom', message: err.message, params: { expected: 'a size like "2G" or "512M"', hint: err.hint } });
+      else ctx.addIssue({ code: 'custom', message: err.detail, params: { verbatim: true, hint: err.hint } });
     }
-  },
-  { message: 'is not a size; use e.g. "512M" or "8G"' },
-);
+  });
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'is not an IPv4 CIDR like "172.16.0.1/24"');
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'is not an IPv4 address like "192.0.2.53"');
 const hostPort = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}:\d{1,5}$/, 'is not HOST:PORT like "127.0.0.1:5353"');
@@ -38,10 +43,10 @@ export const FileSyncSchema = z
 export const VmDefaultsSchema = z
   .object({
     vcpu: z.number().int().positive().max(64).optional(),
-    /** MiB as a number, or a size string ("2G"). */
-    memory: z.union([z.number().int().positive(), size]).optional(),
-    disk_size: size.optional(),
-    overlay_size: size.optional(),
+    /** A size ("2G"), or a bare number of MiB. */
+    memory: size('memory', parseMemoryMiB).optional(),
+    disk_size: size('disk_size', parseDiskSize).optional(),
+    overlay_size: size('overlay_size', parseDiskSize).optional(),
   })
   .strict();
 

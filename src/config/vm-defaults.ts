@@ -1,5 +1,5 @@
 import { cpus, totalmem } from 'node:os';
-import { GiB, MiB, parseSize } from '../model/index.js';
+import { GiB, MiB, parseDiskSize, parseMemoryMiB } from '../model/index.js';
 import type { Config } from './schema.js';
 
 export type Provenance = 'config' | 'auto' | 'builtin';
@@ -50,15 +50,15 @@ export function resolveVmDefaults(config: Pick<Config, 'vm_defaults'>, host: Hos
     vcpu: d.vcpu !== undefined ? { value: d.vcpu, from: 'config' } : pick(autoVcpu, BUILTIN_VM_DEFAULTS.vcpu),
     memoryMiB:
       d.memory !== undefined
-        ? { value: typeof d.memory === 'number' ? d.memory : Math.floor(parseSize(d.memory) / MiB), from: 'config' }
+        ? { value: parseMemoryMiB(d.memory, 'vm_defaults.memory'), from: 'config' }
         : pick(autoMem, BUILTIN_VM_DEFAULTS.memoryMiB),
     diskSizeBytes:
       d.disk_size !== undefined
-        ? { value: parseSize(d.disk_size), from: 'config' }
+        ? { value: parseDiskSize(d.disk_size, 'vm_defaults.disk_size'), from: 'config' }
         : { value: BUILTIN_VM_DEFAULTS.diskSizeBytes, from: 'builtin' },
     overlaySizeBytes:
       d.overlay_size !== undefined
-        ? { value: parseSize(d.overlay_size), from: 'config' }
+        ? { value: parseDiskSize(d.overlay_size, 'vm_defaults.overlay_size'), from: 'config' }
         : { value: BUILTIN_VM_DEFAULTS.overlaySizeBytes, from: 'builtin' },
   };
 }

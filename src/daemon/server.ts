@@ -1,6 +1,5 @@
 import { JSONRPCErrorCode, JSONRPCErrorException, JSONRPCServer } from 'json-rpc-2.0';
-import type { z } from 'zod';
-import { RPC_APP_ERROR, toBangerError, type RpcErrorData } from '../errors/index.js';
+import { describeZodError, RPC_APP_ERROR, toBangerError, type RpcErrorData } from '../errors/index.js';
 import { receiveLine, type LineHandler } from '../wire/index.js';
 import type { MethodName } from '../rpc/methods.js';
 import type { DaemonContext } from './context.js';
@@ -8,8 +7,8 @@ import type { CallInfo, MethodEntry, MethodTable } from './methods/index.js';
 
 /**
  * Builds the JSON-RPC dispatcher from the method tables. Each call: params are
- * validated with the method's zod schema (failure: -32602 with a readable
- * message), then the handler runs; a thrown BangerError becomes
+ * validated with the method's zod schema (failure: -32602 with the issues
+ * in plain words, src/errors/zod-issues.ts), then the handler runs; a thrown BangerError becomes
  * `{code: -32000, message, data: {kind, code, hint}}`, anything else an
  * InternalError of the same shape (logged with its stack).
  */
@@ -23,7 +22,7 @@ export function createDispatcher(ctx: DaemonContext, tables: readonly MethodTabl
       server.addMethod(name, async (rawParams: unknown, call: CallInfo) => {
         const parsed = entry.params.safeParse(rawParams ?? {});
         if (!parsed.success) {
-          throw new JSONRPCErrorException(`invalid params for ${name}: ${describeIssues(parsed.error)}`, JSONRPCErrorCode.InvalidParams);
+          throw new JSONRPCErrorException(`invalid params for ${name}: ${describeZodError(parsed.error, rawParams ?? {})}`, JSONRPCErrorCode.InvalidParams);
         }
         const started = ctx.clock();
         try {
@@ -47,15 +46,4 @@ export function createDispatcher(ctx: DaemonContext, tables: readonly MethodTabl
 /** Adapts the dispatcher to the socket server's per-line handler; receiveLine screens the envelope first. */
 export function lineHandler(server: JSONRPCServer<CallInfo>): LineHandler {
   return (line, conn) => receiveLine(server, line, { conn });
-}
-
-function describeIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 3)
-    .map((i) => {
-      const at = i.path.join('.');
-      const keys = i.code === 'unrecognized_keys' ? `unknown field(s) ${i.keys.map((k) => `"${k}"`).join(', ')}` : i.message;
-      return at ? `${at}: ${keys}` : keys;
-    })
-    .join('; ');
 }

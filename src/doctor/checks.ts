@@ -287,7 +287,8 @@ export async function runDoctor(p: DoctorPorts, checks: readonly DoctorCheck[] =
     } catch (err) {
       // A BangerError (bad config.toml, unreadable file) carries its own fix; anything else is our bug.
       const hint = err instanceof BangerError ? err.hint : undefined;
-      const message = err instanceof Error ? err.message : String(err);
+      // First line only: a config error's further lines (the file's line and a caret) do not fit a report row; FILE:LINE:COLUMN stays.
+      const message = (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
       out.push({
         id: check.id,
         title: check.title,

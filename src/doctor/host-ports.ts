@@ -11,7 +11,7 @@ import { findNetworkConflicts, instanceId, instanceTag } from '../host/network/i
 import { which } from '../host/exec/index.js';
 import { includeStatus } from '../guest/ssh-config/index.js';
 import { probeUnshare, unshareProblems } from '../images/debian/unshare.js';
-import { formatSize } from '../model/index.js';
+import { formatMiB, formatSize } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
 import { dirAllocatedBytes } from '../host/storage/index.js';
 import { canReflink } from '../vmm/firecracker/reflink.js';
@@ -237,7 +237,7 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       const d = resolveVmDefaults(requireConfig());
       return [
         { key: 'vcpu', value: String(d.vcpu.value), provenance: d.vcpu.from },
-        { key: 'memory', value: `${d.memoryMiB.value} MiB`, provenance: d.memoryMiB.from },
+        { key: 'memory', value: formatMiB(d.memoryMiB.value), provenance: d.memoryMiB.from },
         { key: 'disk_size', value: formatSize(d.diskSizeBytes.value), provenance: d.diskSizeBytes.from },
         { key: 'overlay_size', value: formatSize(d.overlaySizeBytes.value), provenance: d.overlaySizeBytes.from },
       ];

@@ -144,3 +144,5 @@ export function formatErrorLines(err: BangerError, prog = 'banger'): string[] {
   if (err.hint) lines.push(`  hint: ${err.hint}`);
   return lines;
 }
+
+export { describeIssue, describeValue, describeZodError, formatIssuePath, issueHint } from './zod-issues.js';

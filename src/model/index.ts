@@ -16,7 +16,7 @@ export type {
 export { VM_STATES, VMM_NAMES } from './types.js';
 export { newId, shortId, nowIso } from './ids.js';
 export { VM_NAME_PATTERN, vmNameProblem, vmNameTaken, isValidVmName, friendlyName, checkImageName } from './names.js';
-export { parseSize, formatSize, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';
+export { parseSize, parseDiskSize, parseMemoryMiB, flagExample, formatSize, formatMiB, SizeParseError, MAX_DISK_BYTES, MiB, GiB } from './size.js';
 export { VCPU_LIMITS, MEMORY_MIB_LIMITS } from './limits.js';
 export type { MachineGraph, MachineGraphNode, MachineGraphEdge, InspectRecord, VmTransition } from './machine-views.js';
 export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';

@@ -13,7 +13,13 @@ export { VmCreateParams, VmSetParams };
 
 export const VmRefParams = z.object({ name: vmName }).strict();
 export const VmStopParams = z.object({ name: vmName, force: z.boolean().optional() }).strict();
-export const VmLogsParams = z.object({ name: vmName, tailBytes: z.number().int().nonnegative().optional() }).strict();
+/**
+ * `tailLines`: the last N lines (`vm logs --tail`); `tailBytes`: the last N bytes cut at a line start
+ * (the TUI and the dashboard). Neither: the last 64 KiB.
+ */
+export const VmLogsParams = z
+  .object({ name: vmName, tailBytes: z.number().int().nonnegative().optional(), tailLines: z.number().int().nonnegative().max(1_000_000).optional() })
+  .strict();
 const snapshotName = z.string().min(1).max(63);
 export const VmSnapshotCreateParams = z.object({ name: vmName, snapshot: snapshotName.optional() }).strict();
 export const VmSnapshotListParams = z.object({ name: vmName.optional() }).strict();
@@ -135,7 +141,8 @@ export interface MethodResults {
   /** The image's warm snapshot for that sizing (made now, or the current one). */
   'image.warm': SnapshotRecord;
   'vm.touch': VMRecord;
-  'vm.logs': { path: string; text: string };
+  /** `end`: the byte offset `text` ends at, where `--follow` continues; `truncated`: the lines asked for were longer than the answer may be. */
+  'vm.logs': { path: string; text: string; end?: number; truncated?: boolean };
   'image.list': Image[];
   'image.show': Image;
   'image.delete': { deleted: string };

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { InternalError } from '../errors/index.js';
+import { describeIssue, formatIssuePath, InternalError } from '../errors/index.js';
 import { VM_STATES, type VMRuntime, type VMSpec, type VMStats } from '../model/index.js';
 
 /**
@@ -62,8 +62,8 @@ export function decodeColumn<T>(schema: z.ZodType<T>, raw: string, where: { tabl
   }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw corrupt(where, `is invalid at ${issue?.path.join('.') || '(root)'}: ${issue?.message ?? 'unknown'}`);
+    const issue = parsed.error.issues[0]!;
+    throw corrupt(where, `is invalid at ${formatIssuePath(issue.path) || '(root)'}: ${describeIssue(issue, value)}`);
   }
   return parsed.data;
 }

@@ -59,7 +59,7 @@ describe.skipIf(missing !== null)(gated('vm create with bad arguments', missing)
     ['--vcpu 65', 1, ['--name', 'v2', '--vcpu', '65']],
     ['--disk-size 999T', 1, ['--name', 'd0', '--disk-size', '999T']],
     ['--disk-size 0', 1, ['--name', 'd1', '--disk-size', '0']],
-    ['--disk-size -5G', 1, ['--name', 'd2', '--disk-size=-5G']],
+    ['--disk-size -5G', 2, ['--name', 'd2', '--disk-size=-5G']],
     ['--overlay-size 999T', 1, ['--name', 'o0', '--overlay-size', '999T']],
     ['a 64-character name', 1, ['--name', 'a'.repeat(64)]],
     ['a 300-character name', 1, ['--name', 'b'.repeat(300)]],

@@ -4,6 +4,7 @@ import { connectAnswering, ensureSshKey } from '../../guest/index.js';
 import { labelHttpRows, mergeListeners, withForwards, type GuestListener } from '../../guest/ports/index.js';
 import { ConflictError } from '../../errors/index.js';
 import { readHandlesFile } from '../../host/handles-file.js';
+import { tailLines } from '../../host/tail-lines.js';
 import { handlesPath } from '../../host/layout.js';
 import { processStartTime } from '../../host/proc/index.js';
 import type { VMRecord } from '../../model/index.js';
@@ -62,6 +63,10 @@ export const vmMethods = {
     params: VmLogsParams,
     handler: async (params, ctx) => {
       const vm = ctx.services.vms.get(params.name);
+      if (params.tailLines !== undefined) {
+        const t = await tailLines(vm.runtime.logPath, params.tailLines);
+        return { path: vm.runtime.logPath, text: t.text, end: t.end, ...(t.truncated ? { truncated: true } : {}) };
+      }
       return { path: vm.runtime.logPath, text: await tail(vm.runtime.logPath, params.tailBytes ?? DEFAULT_LOG_TAIL) };
     },
   },

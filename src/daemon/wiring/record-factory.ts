@@ -7,7 +7,7 @@ import type { Layout } from '../../host/layout.js';
 import { vmDir, vmRuntimeDir } from '../../host/layout.js';
 import { allocateGuestIp } from '../../host/network/index.js';
 import type { Image, VMRecord, VmmName } from '../../model/index.js';
-import { friendlyName, GiB, MEMORY_MIB_LIMITS, MiB, newId, nowIso, parseSize, SizeParseError, VCPU_LIMITS } from '../../model/index.js';
+import { flagExample, formatMiB, friendlyName, MEMORY_MIB_LIMITS, newId, nowIso, parseDiskSize, VCPU_LIMITS } from '../../model/index.js';
 import type { VmCreateParams } from '../../rpc/methods.js';
 import type { Store } from '../../store/index.js';
 import { VMM_BACKENDS } from '../../vmm/registry.js';
@@ -28,7 +28,6 @@ export interface RecordFactoryDeps {
   ensureDefaultImage?: () => Promise<unknown>;
 }
 
-const MIN_DISK = 64 * MiB;
 const MAX_VCPU = VCPU_LIMITS.max;
 const { min: MIN_MEMORY_MIB, max: MAX_MEMORY_MIB } = MEMORY_MIB_LIMITS;
 
@@ -66,7 +65,7 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
       if (vcpu > MAX_VCPU) throw new InvalidInputError(`--vcpu ${vcpu} is more than ${MAX_VCPU}`, { code: 'vm.vcpu_invalid', hint: `use 1 to ${MAX_VCPU}` });
       const memoryMiB = params.memoryMiB ?? defaults.memoryMiB.value;
       if (memoryMiB < MIN_MEMORY_MIB || memoryMiB > MAX_MEMORY_MIB) {
-        throw new InvalidInputError(`--memory ${memoryMiB} MiB is out of range`, { code: 'vm.memory_invalid', hint: `use ${MIN_MEMORY_MIB} to ${MAX_MEMORY_MIB} (MiB)` });
+        throw new InvalidInputError(`--memory ${formatMiB(memoryMiB)} is out of range`, { code: 'vm.memory_invalid', hint: `use ${formatMiB(MIN_MEMORY_MIB)} to ${formatMiB(MAX_MEMORY_MIB)}, e.g. --memory 2G` });
       }
       const workDiskSizeBytes = params.diskSize !== undefined ? size(params.diskSize, '--disk-size') : defaults.diskSizeBytes.value;
       const systemOverlaySizeBytes = params.overlaySize !== undefined ? size(params.overlaySize, '--overlay-size') : defaults.overlaySizeBytes.value;
@@ -112,11 +111,7 @@ export function createVmRecordFactory(deps: RecordFactoryDeps): VmRecordFactory 
   };
 }
 
+/** The CLI's grammar and bounds (src/model/size.ts); a SizeParseError is already an InvalidInputError with the fix as its hint. */
 function size(raw: string, flag: string): number {
-  try {
-    return parseSize(raw, { what: flag, min: MIN_DISK, max: 2048 * GiB });
-  } catch (err) {
-    if (err instanceof SizeParseError) throw new InvalidInputError(err.message, { code: 'vm.size_invalid', hint: `pass ${flag} like "8G"` });
-    throw err;
-  }
+  return parseDiskSize(raw, flag, flagExample(flag));
 }

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
-import { BangerError, InvalidInputError, NotFoundError, UsageError, toBangerError, type ErrorKind } from '../../errors/index.js';
+import { BangerError, describeZodError, InvalidInputError, NotFoundError, UsageError, toBangerError, type ErrorKind } from '../../errors/index.js';
 import { SNAPSHOT_NAME_PATTERN, VM_NAME_PATTERN, type VMRecord } from '../../model/index.js';
 import { ImageBuildParams, ImageImportParams, VmCreateParams, VmForkParams, VmSnapshotCreateParams, type MethodName, type MethodParams, type MethodResult } from '../../rpc/methods.js';
 import type { PositionedGraph, VizActor } from '../../debug/viz/index.js';
@@ -134,9 +134,7 @@ export const BODY_SCHEMAS = {
 export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
   const r = schema.safeParse(body);
   if (r.success) return r.data;
-  const issue = r.error.issues[0];
-  const where = issue && issue.path.length > 0 ? `${issue.path.join('.')}: ` : '';
-  throw new InvalidInputError(`invalid request body: ${where}${issue?.message ?? 'not accepted'}`, { code: 'ui.bad_body' });
+  throw new InvalidInputError(`invalid request body: ${describeZodError(r.error, body, 1)}`, { code: 'ui.bad_body' });
 }
 
 /** Reads a JSON body of at most `limit` bytes (empty → `{}`). @throws InvalidInputError */

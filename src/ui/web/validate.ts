@@ -4,7 +4,7 @@
  */
 import type { CreateVmBody } from '../contract.js';
 import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from '../../model/limits.js';
-import { parseSize, SizeParseError } from '../../model/size.js';
+import { parseDiskSize, SizeParseError } from '../../model/size.js';
 
 /**
  * src/model/names.ts's VM_NAME_PATTERN and vmNameProblem, mirrored: that module imports node:crypto
@@ -64,10 +64,11 @@ export function validateCreate(f: CreateFields): { body?: CreateVmBody; errors: 
   const disk = f.diskSize.trim();
   if (disk) {
     try {
-      parseSize(disk, { what: 'disk size' });
+      // The one size grammar and bounds of --disk-size (docs/cli/sizes.md): a bare number is MiB.
+      parseDiskSize(disk, 'disk size');
       body.diskSize = disk;
     } catch (e) {
-      errors.diskSize = e instanceof SizeParseError ? e.message : String(e);
+      errors.diskSize = e instanceof SizeParseError ? `${e.message}; ${e.hint ?? ''}` : String(e);
     }
   }
   if (f.nat) body.nat = true;

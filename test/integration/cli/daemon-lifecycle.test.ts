@@ -91,13 +91,36 @@ describe('banger CLI ↔ bangerd lifecycle (fresh XDG dirs)', () => {
     expect(await alive()).toEqual([pid]);
   }, 40_000);
 
-  it('when the daemon cannot start, one line names the log file', async () => {
+  it('when the daemon cannot start, the CLI quotes its reason from the log and names the file', async () => {
     mkdirSync(rig.layout.configDir, { recursive: true });
-    writeFileSync(rig.layout.configFile, 'colour = "red"\n');
+    writeFileSync(rig.layout.configFile, 'log_level = "info"\ncolour = "red"\n');
     const r = await rig.cli(['vm', 'list']);
     expect(r.code).toBe(1);
-    expect(r.stderr.split('\n')[0]).toBe(`banger: bangerd did not start; see ${rig.layout.daemonLog}`);
+    expect(r.stderr).toBe(
+      [
+        `banger: bangerd did not start: ${rig.layout.configFile}:2:1: unknown key "colour"`,
+        '2 | colour = "red"',
+        '  | ^',
+        `  hint: remove it or fix the spelling; see docs/ARCHITECTURE.md for the keys; the whole log: ${rig.layout.daemonLog}`,
+        '',
+      ].join('\n'),
+    );
     expect(rig.daemonLog()).toContain('unknown key "colour"');
+  }, 30_000);
+
+  it('a TOML syntax error: file:line:column, the line and a caret, quoted from this attempt only', async () => {
+    mkdirSync(rig.layout.configDir, { recursive: true });
+    writeFileSync(rig.layout.configFile, 'colour = "red"\n');
+    expect((await rig.cli(['vm', 'list'])).code).toBe(1);
+    // A second failing start: its own reason, not the first one's still in the log.
+    writeFileSync(rig.layout.configFile, '[vm_defaults]\nmemory = \n');
+    const r = await rig.cli(['vm', 'list', '--json']);
+    expect(r.code).toBe(1);
+    const err = JSON.stringify(JSON.parse(r.stdout));
+    expect(err).toContain(`bangerd did not start: ${rig.layout.configFile}:2:10: not valid TOML: `);
+    expect(err).toContain('2 | memory = ');
+    expect(err).not.toContain('colour');
+    expect(err).toContain(`the whole log: ${rig.layout.daemonLog}`);
   }, 30_000);
 
   it('errors are one line plus a hint, exit 1; --json gives the error envelope', async () => {

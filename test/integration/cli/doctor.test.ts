@@ -45,7 +45,7 @@ describe('banger doctor (real CLI, this host, fresh XDG dirs)', () => {
     // The accelerator row agrees with the VMM layer's own decision on this host.
     const expected = await chooseAccel('auto');
     expect(r.row('accelerator').facts).toMatchObject({ decision: expected.accel, reason: expected.reason, source: 'probe' });
-    expect(r.row('vm-defaults').detail).toMatch(/^vcpu=\d+ \((auto|builtin)\), memory=\d+ MiB \((auto|builtin)\), disk_size=8G \(builtin\), overlay_size=8G \(builtin\)$/);
+    expect(r.row('vm-defaults').detail).toMatch(/^vcpu=\d+ \((auto|builtin)\), memory=\d+(\.\d)?[MG] \((auto|builtin)\), disk_size=8G \(builtin\), overlay_size=8G \(builtin\)$/);
 
     const human = await rig.cli(['doctor']);
     expect(human.code).toBe(r.code);
@@ -77,7 +77,7 @@ describe('banger doctor (real CLI, this host, fresh XDG dirs)', () => {
     writeFileSync(rig.layout.configFile, '[vm_defaults]\nvcpu = 2\nmemory = "1G"\n');
     const ok = await doctor();
     expect(ok.row('database')).toMatchObject({ status: 'pass', detail: expect.stringMatching(/schema v\d+, 0 VMs, 0 images$/) });
-    expect(ok.row('vm-defaults').detail).toMatch(/^vcpu=2 \(config\), memory=1024 MiB \(config\), /);
+    expect(ok.row('vm-defaults').detail).toMatch(/^vcpu=2 \(config\), memory=1G \(config\), /);
     // A WAL reader needs SQLite's -shm/-wal companions (empty here); the database file itself is untouched.
     expect(files().filter((f) => !/^banger\.db-(shm|wal)$/.test(f))).toEqual(before.names);
     expect(readFileSync(rig.layout.dbPath).equals(before.bytes)).toBe(true);

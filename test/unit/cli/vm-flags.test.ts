@@ -5,9 +5,10 @@ import { splitRunArgs } from '../../../src/cli/commands/vm/run.js';
 import { describeNotification } from '../../../src/cli/progress.js';
 
 describe('vm sizing flags', () => {
-  it('accepts MiB or a size for --memory', () => {
+  it('accepts a size for --memory, a bare number being MiB', () => {
     expect(parseMemory('2048')).toBe(2048);
     expect(parseMemory('2G')).toBe(2048);
+    expect(parseMemory('2gib')).toBe(2048);
     expect(parseMemory('512M')).toBe(512);
   });
 
@@ -30,8 +31,32 @@ describe('vm sizing flags', () => {
 
   it('bounds --disk-size and keeps the string for the daemon', () => {
     expect(parseSizing({ diskSize: '8G' })).toEqual({ diskSize: '8G' });
-    expect(() => parseSizing({ diskSize: '999T' })).toThrow(/too large/);
+    expect(parseSizing({ diskSize: '8192' })).toEqual({ diskSize: '8192' });
+    expect(() => parseSizing({ diskSize: '999T' })).toThrow(InvalidInputError);
+    expect(() => parseSizing({ diskSize: '999T' })).toThrow(/more than the maximum 2T/);
+    expect(() => parseSizing({ diskSize: 'big' })).toThrow(UsageError);
     expect(() => parseSizing({ diskSize: 'big' })).toThrow(/not a size/);
+    expect(() => parseSizing({ overlaySize: '10' })).toThrow(/--overlay-size 10 \(a bare number is MiB\) is less than the minimum 256M/);
+  });
+
+  it('uses the same grammar for every size flag: a bare number is MiB', () => {
+    // --memory 1024 and --disk-size 1024 mean the same amount, 1 GiB
+    expect(parseMemory('1024')).toBe(1024);
+    expect(parseSizing({ memory: '1024', diskSize: '1024', overlaySize: '1GiB' })).toEqual({ memoryMiB: 1024, diskSize: '1024', overlaySize: '1GiB' });
+    try {
+      parseSizing({ diskSize: '10' });
+      expect.unreachable();
+    } catch (err) {
+      expect((err as InvalidInputError).hint).toBe('give a unit, e.g. --disk-size 10G');
+      expect((err as InvalidInputError).code).toBe('vm.size');
+    }
+    try {
+      parseSizing({ memory: 'lots' });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(UsageError);
+      expect((err as UsageError).code).toBe('usage.invalid_value');
+    }
   });
 
   it('checks names as DNS labels, including long, unicode and shell metacharacters', () => {

@@ -211,7 +211,7 @@ describe('createHostDoctorPorts', () => {
     writeFileSync(t.layout.configFile, 'vmm = "firecracker"\n');
     expect(await make().vmmConfig()).toEqual({ setting: 'firecracker', source: 'config', configFile: t.layout.configFile });
     writeFileSync(t.layout.configFile, 'vmm = "xen"\n');
-    await expect(make().vmmConfig()).rejects.toMatchObject({ message: expect.stringContaining('"vmm"'), hint: `fix the value in ${t.layout.configFile}` });
+    await expect(make().vmmConfig()).rejects.toMatchObject({ message: expect.stringContaining(`${t.layout.configFile}:1:7: vmm: must be one of`), hint: `fix the value of vmm in ${t.layout.configFile}` });
   });
 
   it('vhostVsock: only a character device counts', async () => {

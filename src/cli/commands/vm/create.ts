@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { friendlyName } from '../../../model/index.js';
 import { withProgress } from '../../progress.js';
 import type { CommandInput, CommandOutput } from '../types.js';
-import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing } from './flags.js';
+import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing, SIZE_HELP } from './flags.js';
 import { renderNewVm } from './render.js';
 
 export const describe = 'Create a VM (and start it unless --no-start)';
@@ -12,7 +12,7 @@ export function options(cmd: Command): void {
   addSizingOptions(cmd);
   addPublishOption(cmd);
   cmd
-    .option('--overlay-size <size>', 'copy-on-write system overlay size, e.g. 8G')
+    .option('--overlay-size <size>', `copy-on-write system overlay size, e.g. 8G (${SIZE_HELP})`)
     .option('--no-start', 'create only; start later with banger vm start')
     .option('--cold', "boot the kernel even when a warm snapshot of the image fits (see banger image warm)");
 }

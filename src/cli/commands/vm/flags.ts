@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidInputError, UsageError } from '../../../errors/index.js';
-import { GiB, MAX_DISK_BYTES, MEMORY_MIB_LIMITS, MiB, SNAPSHOT_NAME_PATTERN, SizeParseError, VCPU_LIMITS, parseForwardSpec, parseSize, vmNameProblem } from '../../../model/index.js';
+import { SNAPSHOT_NAME_PATTERN, SizeParseError, VCPU_LIMITS, flagExample, parseDiskSize, parseForwardSpec, parseMemoryMiB, vmNameProblem } from '../../../model/index.js';
 import type { ForwardSpec } from '../../../model/index.js';
 
 /**
@@ -9,15 +9,16 @@ import type { ForwardSpec } from '../../../model/index.js';
  * again: it is the authority, this is the fast path to a good message.
  */
 const MAX_VCPU = VCPU_LIMITS.max;
-const MAX_MEMORY_MIB = MEMORY_MIB_LIMITS.max;
-const MIN_MEMORY_MIB = MEMORY_MIB_LIMITS.min;
+
+/** Each size flag's help ends with the grammar (docs/cli/sizes.md), so `--help` alone explains "2048" vs "2G". */
+export const SIZE_HELP = 'K/M/G/T or KiB/MiB/GiB/TiB, binary; a bare number is MiB';
 
 /** `nat: 'none'` for commands that size a VM but give it no network (`image warm`). */
 export function addSizingOptions(cmd: Command, opts: { nat: 'flag' | 'both' | 'none' } = { nat: 'flag' }): void {
   cmd
     .option('--vcpu <n>', `virtual CPUs (1-${MAX_VCPU})`)
-    .option('--memory <mib>', 'memory in MiB, or a size like 2G')
-    .option('--disk-size <size>', 'work disk (/root) size, e.g. 8G');
+    .option('--memory <size>', `guest memory, e.g. 2G (${SIZE_HELP})`)
+    .option('--disk-size <size>', `work disk (/root) size, e.g. 8G (${SIZE_HELP})`);
   if (opts.nat === 'both') cmd.option('--nat', 'give the VM outbound NAT').option('--no-nat', 'remove outbound NAT');
   else if (opts.nat === 'flag') cmd.option('--nat', 'give the VM outbound NAT');
 }
@@ -34,8 +35,8 @@ export function parseSizing(opts: Record<string, unknown>): Sizing {
   const out: Sizing = {};
   if (opts.vcpu !== undefined) out.vcpu = parseVcpu(String(opts.vcpu));
   if (opts.memory !== undefined) out.memoryMiB = parseMemory(String(opts.memory));
-  if (opts.diskSize !== undefined) out.diskSize = checkSize(String(opts.diskSize), '--disk-size', GiB / 4);
-  if (opts.overlaySize !== undefined) out.overlaySize = checkSize(String(opts.overlaySize), '--overlay-size', GiB / 4);
+  if (opts.diskSize !== undefined) out.diskSize = checkSize(String(opts.diskSize), '--disk-size');
+  if (opts.overlaySize !== undefined) out.overlaySize = checkSize(String(opts.overlaySize), '--overlay-size');
   if (typeof opts.nat === 'boolean') out.nat = opts.nat;
   return out;
 }
@@ -47,30 +48,28 @@ export function parseVcpu(raw: string): number {
   return n;
 }
 
+/** `--memory`: a size in the one grammar, returned as whole MiB (what the daemon takes). */
 export function parseMemory(raw: string): number {
-  const text = raw.trim();
-  let mib: number;
-  if (/^\d+$/.test(text)) mib = Number(text);
-  else {
-    try {
-      mib = Math.floor(parseSize(text, { what: '--memory', max: Number.MAX_SAFE_INTEGER }) / MiB);
-    } catch (err) {
-      throw new UsageError(`--memory ${JSON.stringify(raw)} is not a size`, { code: 'vm.memory_invalid', hint: 'give MiB (--memory 2048) or a size (--memory 2G)', cause: err });
-    }
-  }
-  if (mib < MIN_MEMORY_MIB || mib > MAX_MEMORY_MIB) {
-    throw new InvalidInputError(`--memory ${raw} is out of range`, { code: 'vm.memory_range', hint: `use ${MIN_MEMORY_MIB} MiB to ${MAX_MEMORY_MIB / 1024} GiB, e.g. --memory 2048` });
-  }
-  return mib;
+  return asFlagError(() => parseMemoryMiB(raw, '--memory', flagExample('--memory')), 'vm.memory_range');
 }
 
-function checkSize(raw: string, flag: string, min: number): string {
+/** `--disk-size`/`--overlay-size`: checked here, sent as the string the user typed (the daemon parses it the same way). */
+function checkSize(raw: string, flag: string): string {
+  asFlagError(() => parseDiskSize(raw, flag, flagExample(flag)), 'vm.size');
+  return raw;
+}
+
+/**
+ * A value that is not a size is a usage error (exit 2), one that is a size but out of range
+ * is invalid input (exit 1), as for every other flag; the size parser's hint is kept.
+ */
+function asFlagError<T>(parse: () => T, rangeCode: string): T {
   try {
-    parseSize(raw, { what: flag, min, max: MAX_DISK_BYTES });
-    return raw;
+    return parse();
   } catch (err) {
-    if (err instanceof SizeParseError) throw new InvalidInputError(err.message, { code: 'vm.size', hint: `e.g. ${flag} 8G` });
-    throw err;
+    if (!(err instanceof SizeParseError)) throw err;
+    if (err.code === 'size.invalid') throw new UsageError(err.message, { code: 'usage.invalid_value', ...(err.hint ? { hint: err.hint } : {}), cause: err });
+    throw new InvalidInputError(err.message, { code: rangeCode, ...(err.hint ? { hint: err.hint } : {}), cause: err });
   }
 }
 

@@ -1,6 +1,6 @@
 // The two modules, not the model barrel: vm list is the command people run most (start-up time).
 import { shortId } from '../../../model/ids.js';
-import { formatSize } from '../../../model/size.js';
+import { formatMiB } from '../../../model/size.js';
 import { age, renderTable } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -17,7 +17,7 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
       vm.state,
       images.get(vm.imageId) ?? shortId(vm.imageId),
       String(vm.spec.vcpuCount),
-      formatSize(vm.spec.memoryMiB * 1024 * 1024),
+      formatMiB(vm.spec.memoryMiB),
       vm.runtime.guestIP,
       age(vm.createdAt),
     ]);

@@ -1,9 +1,9 @@
-import { formatSize } from '../../../model/index.js';
+import { formatMiB, formatSize } from '../../../model/index.js';
 import type { SnapshotRecord, VMRecord } from '../../../model/index.js';
 
-/** "2 vcpu · 2048 MiB · 8G disk" (DESIGN §7's spec line). */
+/** "2 vcpu · 2G memory · 8G disk" (DESIGN §7's spec line); sizes as the size grammar writes them (docs/cli/sizes.md). */
 export function specLine(vm: Pick<VMRecord, 'spec'>): string {
-  return `${vm.spec.vcpuCount} vcpu · ${vm.spec.memoryMiB} MiB · ${formatSize(vm.spec.workDiskSizeBytes)} disk`;
+  return `${vm.spec.vcpuCount} vcpu · ${formatMiB(vm.spec.memoryMiB)} memory · ${formatSize(vm.spec.workDiskSizeBytes)} disk`;
 }
 
 const START_PATHS: Record<NonNullable<VMRecord['runtime']['startPath']>, string> = {

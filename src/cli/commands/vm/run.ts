@@ -199,7 +199,7 @@ async function cleanUp(client: RpcClient, cli: CliContext, name: string, workspa
   }
 }
 
-/** "spec: 2 vcpu · 2048 MiB · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
+/** "spec: 2 vcpu · 2G memory · 8G disk · dev (172.16.0.2) · repo (shallow_overlay) · cold boot" */
 function runSpecLine(vm: VMRecord, workspace: string | undefined): string {
   const how = startPathText(vm);
   return `spec: ${specLine(vm)} · ${vm.name} (${vm.runtime.guestIP})${workspace ? ` · ${workspace}` : ''}${how ? ` · ${how}` : ''}`;

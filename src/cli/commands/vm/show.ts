@@ -5,7 +5,7 @@ import type { SnapshotRecord, VMRecord } from '../../../model/index.js';
 import type { RpcClient } from '../../../rpc/index.js';
 import { age, renderFields } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
-import { startPathText } from './render.js';
+import { specLine, startPathText } from './render.js';
 
 export const describe = 'Show one VM in detail';
 
@@ -29,7 +29,7 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
         ['state', vm.state],
         ['vmm', vm.vmm],
         ['image', vm.imageId],
-        ['spec', `${vm.spec.vcpuCount} vcpu · ${vm.spec.memoryMiB} MiB · ${formatSize(vm.spec.workDiskSizeBytes)} disk`],
+        ['spec', specLine(vm)],
         ['nat', vm.spec.natEnabled],
         ['ip', r.guestIP],
         ['dns', r.dnsName],

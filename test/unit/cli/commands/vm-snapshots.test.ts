@@ -181,13 +181,13 @@ describe('banger vm fork', () => {
   it('forks with --nat and --no-start and prints like vm create', async () => {
     const r = await cli(['vm', 'fork', 'dev', '--name', 'dev-2', '--nat', '--no-start'], { 'vm.fork': () => vm('dev-2', { state: 'created' }) });
     expect(r.calls).toEqual([['vm.fork', { source: 'dev', name: 'dev-2', nat: true, noStart: true }]]);
-    expect(r.out).toMatch(/^dev-2 created · 1 vcpu · 256 MiB · 1G disk · 172\.16\.0\.4\nstart it: banger vm start dev-2\n$/);
+    expect(r.out).toMatch(/^dev-2 created · 1 vcpu · 256M memory · 1G disk · 172\.16\.0\.4\nstart it: banger vm start dev-2\n$/);
   });
 
   it('says the fork started from a snapshot', async () => {
     const r = await cli(['vm', 'fork', 'dev', '--name', 'dev-2'], { 'vm.fork': () => vm('dev-2', {}, { startPath: 'restore' }) });
     expect(r.calls).toEqual([['vm.fork', { source: 'dev', name: 'dev-2' }]]);
-    expect(r.out).toBe('dev-2 running · 1 vcpu · 256 MiB · 1G disk · 172.16.0.4 · restored from snapshot\nssh in: banger vm ssh dev-2\n');
+    expect(r.out).toBe('dev-2 running · 1 vcpu · 256M memory · 1G disk · 172.16.0.4 · restored from snapshot\nssh in: banger vm ssh dev-2\n');
   });
 
   it('needs a valid --name', async () => {
@@ -204,13 +204,13 @@ describe('banger image warm', () => {
       'image.warm': () => snap('warm-default-2x2048', { purpose: 'warm', createdAt: new Date(Date.now() + 5).toISOString() }),
     });
     expect(r.calls).toEqual([['image.warm', { name: 'default', vcpu: 2, memoryMiB: 2048, diskSize: '8G' }]]);
-    expect(r.out).toBe('warm snapshot warm-default-2x2048 of default taken: 1 vcpu · 256 MiB · 1G disk · 101M\n');
+    expect(r.out).toBe('warm snapshot warm-default-2x2048 of default taken: 1 vcpu · 256M memory · 1G disk · 101M\n');
   });
 
   it('says when the snapshot was already there', async () => {
     const r = await cli(['image', 'warm', 'default'], { 'image.warm': () => snap('warm-default', { purpose: 'warm' }) });
     expect(r.calls).toEqual([['image.warm', { name: 'default' }]]);
-    expect(r.out).toBe('warm snapshot warm-default of default already there (taken 3m ago): 1 vcpu · 256 MiB · 1G disk · 101M\n');
+    expect(r.out).toBe('warm snapshot warm-default of default already there (taken 3m ago): 1 vcpu · 256M memory · 1G disk · 101M\n');
   });
 
   it('checks sizes before the call and has no --nat', async () => {
@@ -226,7 +226,7 @@ describe('--cold and the start path', () => {
     const created = vm('dev', {}, { startPath: 'cold' });
     const cold = await cli(['vm', 'create', '--name', 'dev', '--cold'], { 'vm.create': () => created });
     expect(cold.calls).toEqual([['vm.create', { name: 'dev', noStart: false, cold: true }]]);
-    expect(cold.out).toBe('dev running · 1 vcpu · 256 MiB · 1G disk · 172.16.0.4 · cold boot\nssh in: banger vm ssh dev\n');
+    expect(cold.out).toBe('dev running · 1 vcpu · 256M memory · 1G disk · 172.16.0.4 · cold boot\nssh in: banger vm ssh dev\n');
     const warm = await cli(['vm', 'create', '--name', 'dev'], { 'vm.create': () => vm('dev', {}, { startPath: 'warm' }) });
     expect(warm.calls).toEqual([['vm.create', { name: 'dev', noStart: false }]]);
     expect(warm.out).toContain(' · started warm (from image snapshot)\n');
@@ -262,7 +262,7 @@ describe('--cold and the start path', () => {
         ['vm.create', { name: 'r1', noStart: true, cold: true }],
         ['vm.start', { name: 'r1' }],
       ]);
-      expect(stderr).toContain('spec: 1 vcpu · 256 MiB · 1G disk · r1 (172.16.0.4) · cold boot\n');
+      expect(stderr).toContain('spec: 1 vcpu · 256M memory · 1G disk · r1 (172.16.0.4) · cold boot\n');
       expect(r.code).toBe(1);
     });
 

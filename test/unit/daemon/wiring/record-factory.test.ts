@@ -48,7 +48,7 @@ describe('createVmRecordFactory', () => {
     await expect(f.build({ image: 'nope' })).rejects.toThrow(NotFoundError);
     await expect(f.build({ image: 'nope' })).rejects.toThrow(/no image named "nope"/);
     await expect(f.build({ diskSize: 'huge' })).rejects.toThrow(InvalidInputError);
-    await expect(f.build({ diskSize: '1M' })).rejects.toThrow(/too small/);
+    await expect(f.build({ diskSize: '1M' })).rejects.toThrow(/--disk-size 1M is less than the minimum 256M/);
     await expect(f.build({ memoryMiB: 16 })).rejects.toThrow(/out of range/);
     await expect(f.build({ vcpu: 1000 })).rejects.toThrow(InvalidInputError);
   });

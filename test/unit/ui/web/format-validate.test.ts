@@ -77,7 +77,8 @@ describe('create form validation', () => {
     expect(r.errors.memoryMiB).toContain('out of range');
     expect(r.errors.diskSize).toContain('not a size');
     expect(validateCreate(fields({ vcpu: '1.5' })).errors.vcpu).toContain('whole number');
-    expect(validateCreate(fields({ diskSize: '9T' })).errors.diskSize).toContain('too large');
+    expect(validateCreate(fields({ diskSize: '9T' })).errors.diskSize).toContain('more than the maximum 2T');
+    expect(validateCreate(fields({ diskSize: '10' })).errors.diskSize).toContain('give a unit, e.g. 10G');
   });
 
   it('lets a snapshot name be empty, else the VM name rule', () => {
