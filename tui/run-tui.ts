@@ -50,8 +50,9 @@ export async function runTui(opts: RunTuiOptions): Promise<void> {
     });
     await runFullScreen(app, { stdin, stdout, proc });
     if (shellIn === undefined) return;
-    // Ink stopped listening, but Node still has a read pending on the terminal for it: the first key
-    // typed in the shell would come to us. Pausing process.stdin stops that read.
+    // The shell must be the terminal's only reader. Ink stops listening on unmount; pausing makes
+    // process.stdin stop its read as well (Node calls readStop on pause), should one be pending.
+    // Defensive: with Ink 6.8 the tmux test sees every key reach the shell with or without it.
     stdin.pause();
     stdout.write(`banger: a shell in ${shellIn} (banger vm ssh ${shellIn}); exit it to come back to the TUI\n`);
     let message: string;
@@ -86,6 +87,8 @@ function waitForEnter(stdin: NodeJS.ReadStream, stdout: NodeJS.WriteStream, mess
     };
     stdin.on('data', done);
     stdin.on('end', done);
+    // Ink unref()s stdin when it stops; without a ref, nothing may keep the process alive to read the line.
+    stdin.ref();
     stdin.resume();
   });
 }
