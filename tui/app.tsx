@@ -7,7 +7,7 @@ import { VmDetails } from './components/VmDetails.js';
 import { VmTable } from './components/VmTable.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
 import { useVmEvents } from './hooks/use-vm-events.js';
-import { HELP_LINE, intentFor } from './key-bindings.js';
+import { HELP_LINE, intentFor, splitKeys, type KeyInfo } from './key-bindings.js';
 import type { TuiSource, VmAction } from './source.js';
 import { initialState, reduce, selectedVm, visibleVms, type TuiEvent, type TuiState } from './state.js';
 
@@ -99,12 +99,19 @@ function Screen({ source, now = Date.now, logRefreshMs = 1000, onShell, select, 
     );
   };
 
+  // Set once the app is on its way out (quit, shell): keys later in the same read are not for it.
+  const ended = useRef(false);
   useInput((input, key) => {
+    for (const [one, info] of splitKeys(input, key)) if (!ended.current) onKey(one, info);
+  });
+
+  function onKey(input: string, key: KeyInfo): void {
     const s = live.current;
     const vm = selectedVm(s);
     const intent = intentFor(s.mode, input, key);
     switch (intent.type) {
       case 'quit':
+        ended.current = true;
         exit();
         return;
       case 'move':
@@ -144,6 +151,7 @@ function Screen({ source, now = Date.now, logRefreshMs = 1000, onShell, select, 
         if (vm.state !== 'running') send({ type: 'message', text: noShellReason(vm.name, vm.state) });
         else if (!onShell) send({ type: 'message', text: `no shell from here: run banger vm ssh ${vm.name}` });
         else {
+          ended.current = true;
           onShell(vm.name);
           exit();
         }
@@ -167,7 +175,7 @@ function Screen({ source, now = Date.now, logRefreshMs = 1000, onShell, select, 
       case 'none':
         return;
     }
-  });
+  }
 
   const filtering = state.mode === 'filter' || state.filter !== '';
   const listed = state.mode === 'list' || state.mode === 'filter' || state.mode === 'confirm-delete';

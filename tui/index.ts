@@ -2,7 +2,7 @@ export { App } from './app.js';
 export type { TuiSource, VmTransitionEvent, VmStatsEvent, ConnectionState, ConnectionInfo, VmAction } from './source.js';
 export { createDaemonSource } from './daemon-source.js';
 export type { DaemonTuiSource } from './daemon-source.js';
-export { intentFor, helpSections, HELP_LINE, BINDINGS } from './key-bindings.js';
+export { intentFor, helpSections, splitKeys, HELP_LINE, BINDINGS } from './key-bindings.js';
 export { visibleColumns } from './format.js';
 export { colorsWanted } from './colors.js';
 export { guardTerminal, signalExitCode } from './terminal-guard.js';

@@ -41,7 +41,7 @@ export interface KeyInfo {
 export interface Binding {
   /** The key as the help shows it. */
   keys: string;
-  /** What it does, as the help shows it (short: the help is two columns on an 80-column terminal). */
+  /** What it does, as the help shows it: at most 20 characters, so the two columns fit 80 (tested). */
   does: string;
   modes: readonly Mode[];
   match(input: string, key: KeyInfo): boolean;
@@ -63,7 +63,7 @@ export const BINDINGS: readonly Binding[] = [
   { keys: 'ctrl-c', does: 'quit', modes: MODES, match: (i, k) => k.ctrl === true && i === 'c', intent: { type: 'quit' } },
 
   // Deleting must be deliberate: only y deletes, any other key cancels.
-  { keys: 'y', does: 'delete the VM and its disks', modes: ['confirm-delete'], match: is('y'), intent: { type: 'confirm-delete' } },
+  { keys: 'y', does: 'delete VM and disks', modes: ['confirm-delete'], match: is('y'), intent: { type: 'confirm-delete' } },
   { keys: 'other keys', does: 'cancel', modes: ['confirm-delete'], match: () => true, intent: { type: 'back' } },
 
   // While typing a filter every printable key is text, q and ? included.
@@ -77,26 +77,42 @@ export const BINDINGS: readonly Binding[] = [
     match: (_, k) => k.backspace === true || k.delete === true,
     intent: { type: 'filter-erase' },
   },
-  { keys: 'text', does: 'match name, image or state', modes: ['filter'], match: printable, intent: (text) => ({ type: 'filter-type', text }) },
+  { keys: 'text', does: 'name, image or state', modes: ['filter'], match: printable, intent: (text) => ({ type: 'filter-type', text }) },
 
   { keys: '? esc q', does: 'close this help', modes: ['help'], match: (i, k) => i === '?' || i === 'q' || k.escape === true, intent: { type: 'back' } },
 
-  { keys: '↑ k', does: 'select the VM above', modes: ['list'], match: (i, k) => k.upArrow === true || is('k')(i, k), intent: { type: 'move', delta: -1 }, hint: '↑/↓ select' },
-  { keys: '↓ j', does: 'select the VM below', modes: ['list'], match: (i, k) => k.downArrow === true || is('j')(i, k), intent: { type: 'move', delta: 1 } },
+  { keys: '↑ k', does: 'select the row above', modes: ['list'], match: (i, k) => k.upArrow === true || is('k')(i, k), intent: { type: 'move', delta: -1 }, hint: '↑/↓ select' },
+  { keys: '↓ j', does: 'select the row below', modes: ['list'], match: (i, k) => k.downArrow === true || is('j')(i, k), intent: { type: 'move', delta: 1 } },
   { keys: 'enter', does: 'details of the VM', modes: ['list'], match: (_, k) => k.return === true, intent: { type: 'open-details' }, hint: 'enter details' },
-  { keys: 's', does: 'start or stop the VM', modes: ['list'], match: is('s'), intent: { type: 'toggle-start' }, hint: 's start/stop' },
-  { keys: 'p', does: 'pause or resume the VM', modes: ['list'], match: is('p'), intent: { type: 'toggle-pause' }, hint: 'p pause/resume' },
-  { keys: 'r', does: 'restart the VM', modes: ['list'], match: is('r'), intent: { type: 'restart' }, hint: 'r restart' },
-  { keys: 'd', does: 'delete the VM (asks first)', modes: ['list'], match: is('d'), intent: { type: 'ask-delete' }, hint: 'd delete' },
-  { keys: 'l', does: 'console log of the VM', modes: ['list', 'details'], match: is('l'), intent: { type: 'open-logs' }, hint: 'l log' },
+  { keys: 's', does: 'start or stop', modes: ['list'], match: is('s'), intent: { type: 'toggle-start' }, hint: 's start/stop' },
+  { keys: 'p', does: 'pause or resume', modes: ['list'], match: is('p'), intent: { type: 'toggle-pause' }, hint: 'p pause/resume' },
+  { keys: 'r', does: 'restart', modes: ['list'], match: is('r'), intent: { type: 'restart' }, hint: 'r restart' },
+  { keys: 'd', does: 'delete (asks first)', modes: ['list'], match: is('d'), intent: { type: 'ask-delete' }, hint: 'd delete' },
+  { keys: 'l', does: 'console log', modes: ['list', 'details'], match: is('l'), intent: { type: 'open-logs' }, hint: 'l log' },
   // s, the usual shell key, is start/stop here; x as in "exec".
-  { keys: 'x', does: 'shell in the VM (vm ssh)', modes: ['list', 'details'], match: is('x'), intent: { type: 'open-shell' }, hint: 'x ssh' },
+  { keys: 'x', does: 'shell in it (vm ssh)', modes: ['list', 'details'], match: is('x'), intent: { type: 'open-shell' }, hint: 'x ssh' },
   { keys: '/', does: 'filter the list', modes: ['list'], match: is('/'), intent: { type: 'open-filter' }, hint: '/ filter' },
   { keys: '?', does: 'this help', modes: ['list', 'details', 'logs'], match: is('?'), intent: { type: 'open-help' }, hint: '? help' },
   { keys: 'esc', does: 'clear the filter', modes: ['list'], match: (_, k) => k.escape === true, intent: { type: 'filter-clear' } },
   { keys: 'q', does: 'quit', modes: ['list'], match: is('q'), intent: { type: 'quit' }, hint: 'q quit' },
   { keys: 'esc q', does: 'back to the list', modes: ['details', 'logs'], match: (i, k) => k.escape === true || is('q')(i, k), intent: { type: 'back' }, hint: 'esc back' },
 ];
+
+/**
+ * One read of the terminal as separate keys. Ink hands over plain text that arrived in one read as
+ * one `input` (a paste, fast typing, tmux send-keys): "/al" is "/" then text, and "\r?" is Enter then
+ * ?, so each character goes through the bindings on its own. Escape sequences and ctrl/meta keys are
+ * single keys already.
+ */
+export function splitKeys(input: string, key: KeyInfo): Array<[string, KeyInfo]> {
+  if ([...input].length <= 1 || input.includes('\u001B') || key.ctrl || key.meta) return [[input, key]];
+  return [...input].map((ch): [string, KeyInfo] => {
+    if (ch === '\r' || ch === '\n') return ['', { return: true }];
+    if (ch === '\u007F' || ch === '\b') return ['', { delete: true }];
+    if (ch === '\t') return ['', { tab: true }];
+    return [ch, {}];
+  });
+}
 
 export function intentFor(mode: Mode, input: string, key: KeyInfo): KeyIntent {
   for (const b of BINDINGS) {

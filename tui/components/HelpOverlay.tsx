@@ -19,7 +19,7 @@ export function HelpOverlay() {
     used += height(s);
   }
   const right = sections.slice(left.length);
-  const keysWidth = Math.max(...sections.flatMap((s) => s.rows.map((r) => r.keys.length))) + 2;
+  const keysWidth = Math.max(...sections.flatMap((s) => s.rows.map((r) => r.keys.length))) + 1;
   const column = (list: HelpSection[]) => (
     <Box flexDirection="column" marginRight={3}>
       {list.map((s) => (
@@ -27,7 +27,7 @@ export function HelpOverlay() {
           <Text bold>{s.title}</Text>
           {s.rows.map((r) => (
             <Text key={`${s.title}:${r.keys}`}>
-              {'  '}
+              {' '}
               {r.keys.padEnd(keysWidth)}
               {r.does}
             </Text>

@@ -118,6 +118,18 @@ describe('TUI help (?)', () => {
     unmount();
   });
 
+  it('fits an 80-column terminal', async () => {
+    const fake = createFakeTuiSource([fakeVm('alpha')]);
+    const { lastFrame, stdin, unmount } = render(<App source={fake.source} now={now} colors={false} />);
+    await waitForFrame(lastFrame, (x) => x.includes('alpha'));
+    stdin.write('?');
+    const help = await waitForFrame(lastFrame, (x) => x.includes('close this help'));
+    // The header spans the test terminal's 100 columns by design; the help lines are what must fit.
+    const lines = help.replace(/\u001B\[[\d;]*m/g, '').split('\n').filter((l) => !l.startsWith('banger'));
+    expect(Math.max(...lines.map((l) => l.trimEnd().length))).toBeLessThanOrEqual(80);
+    unmount();
+  });
+
   it('the footer names only keys the table binds in the list', () => {
     for (const b of BINDINGS.filter((x) => x.hint && x.modes.includes('list'))) {
       const first = b.hint!.split(' ')[0]!;
@@ -188,6 +200,26 @@ describe('TUI filter (/)', () => {
     await new Promise((r) => setTimeout(r, 100));
     expect(fake.actions).toEqual([]);
     expect(lastFrame()).not.toContain('y to confirm');
+    unmount();
+  });
+
+  it('keys that arrive in one read are taken one by one: "/al", then Enter and ? together', async () => {
+    const fake = createFakeTuiSource(vms(), images);
+    const asked: string[] = [];
+    const { lastFrame, stdin, unmount } = render(<App source={fake.source} now={now} colors={false} onShell={(n) => asked.push(n)} />);
+    await waitForFrame(lastFrame, (x) => x.includes('gamma'));
+    stdin.write('/al');
+    await waitForFrame(lastFrame, (x) => x.includes('/al▏') && !x.includes('beta'));
+    stdin.write('\r?');
+    await waitForFrame(lastFrame, (x) => x.includes('close this help'));
+    stdin.write('q');
+    const f = await waitForFrame(lastFrame, (x) => x.includes('filter: al'));
+    expect(f).toContain('q quit');
+    // x ends the app: the s read with it is not acted on.
+    stdin.write('xs');
+    await new Promise((r) => setTimeout(r, 100));
+    expect(asked).toEqual(['alpha']);
+    expect(fake.actions).toEqual([]);
     unmount();
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { HELP_LINE, helpSections, intentFor, visibleColumns } from '../../../tui/index.js';
+import { BINDINGS, HELP_LINE, helpSections, intentFor, splitKeys, visibleColumns } from '../../../tui/index.js';
 
 describe('key bindings', () => {
   it.each([
@@ -42,6 +42,19 @@ describe('key bindings', () => {
     const titles = helpSections().map((s) => s.title);
     expect(titles).toEqual(['everywhere', 'VM list', 'details', 'console log', 'delete confirmation', 'filter (after /)', 'this help']);
     expect(helpSections()[0]!.rows).toEqual([{ keys: 'ctrl-c', does: 'quit' }]);
+  });
+
+  it('help texts are short enough for two columns on 80', () => {
+    expect(BINDINGS.filter((b) => b.does.length > 20).map((b) => b.does)).toEqual([]);
+  });
+
+  it('splits plain text read in one go into keys; escape sequences and ctrl keys stay whole', () => {
+    expect(splitKeys('/al', {})).toEqual([['/', {}], ['a', {}], ['l', {}]]);
+    expect(splitKeys('\r?', {})).toEqual([['', { return: true }], ['?', {}]]);
+    expect(splitKeys('ab\u007F', {})).toEqual([['a', {}], ['b', {}], ['', { delete: true }]]);
+    expect(splitKeys('q', {})).toEqual([['q', {}]]);
+    expect(splitKeys('', { upArrow: true })).toEqual([['', { upArrow: true }]]);
+    expect(splitKeys('c', { ctrl: true })).toEqual([['c', { ctrl: true }]]);
   });
 
   it('drops right-hand columns first on a narrow terminal', () => {
