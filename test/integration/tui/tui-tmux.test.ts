@@ -65,13 +65,19 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     // A stand-in VM runs no sshd, so vm ssh would wait for SSH a long while: read what the TUI ran,
     // then end it (a signal to the child alone: Ctrl-C would also hit the test's wrapper shell).
     const tui = await tmux!.programPid();
-    const child = readFileSync(`/proc/${tui}/task/${tui}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)[0];
-    if (child !== undefined) {
-      const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean);
-      // This CLI by path, not a `banger` that PATH happens to hold.
-      expect(argv).toEqual([process.execPath, realpathSync(CLI_MAIN), 'vm', 'ssh', 'tui-a']);
-      process.kill(Number(child), 'SIGTERM');
+    const childOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)[0];
+    // The banner is written just before the spawn.
+    const deadline = Date.now() + 5000;
+    let child = childOf(tui);
+    while (child === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      child = childOf(tui);
     }
+    expect(child, await tmux!.screen()).toBeDefined();
+    const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // This CLI by path, not a `banger` that PATH happens to hold.
+    expect(argv).toEqual([process.execPath, realpathSync(CLI_MAIN), 'vm', 'ssh', 'tui-a']);
+    process.kill(Number(child), 'SIGTERM');
     const screen = await tmux!.waitFor((s) => s.includes('press Enter to return'), 15_000, 'vm ssh ending');
     expect(screen).not.toContain('Cannot find module');
     await tmux!.send('Enter');
