@@ -70,6 +70,9 @@ export function createDaemonSource(opts: DaemonSourceOptions): DaemonTuiSource {
       // ready() resolves after events.subscribe, so no transition between list and subscribe is lost.
       return link.call('vm.list', {});
     },
+    async images() {
+      return (await link.call('image.list', {})).map(({ id, name }) => ({ id, name }));
+    },
     subscribe(handlers) {
       subscribers.add(handlers);
       link.start();

@@ -1,5 +1,5 @@
 import type { VMRecord } from '../src/model/index.js';
-import { formatSize } from '../src/model/index.js';
+import { formatSize, shortId } from '../src/model/index.js';
 
 export function formatUptime(since: string | undefined, now: number): string {
   if (!since) return '-';
@@ -22,8 +22,20 @@ export interface Row {
   image: string;
 }
 
-/** One table row. Uptime counts from the last transition into running (updatedAt while running). */
-export function toRow(vm: VMRecord, now: number, imageName: (id: string) => string = (id) => id.slice(0, 8)): Row {
+/** Image id → name, from `image.list`. */
+export type ImageNames = Readonly<Record<string, string>>;
+
+/** The image's name; a short id only when the image is gone (deleted after the VM was made) or the list is not in yet. */
+export function imageLabel(imageId: string, images: ImageNames): string {
+  return images[imageId] ?? shortId(imageId);
+}
+
+/**
+ * One table row. Uptime counts from the record's runningSince, as `vm stats`
+ * does: updatedAt moves with every stats sample, so counting from it showed
+ * seconds for a VM up for minutes.
+ */
+export function toRow(vm: VMRecord, now: number, images: ImageNames = {}): Row {
   const running = vm.state === 'running';
   return {
     name: vm.name,
@@ -33,9 +45,16 @@ export function toRow(vm: VMRecord, now: number, imageName: (id: string) => stri
     memory: `${vm.spec.memoryMiB}M`,
     cpu: running && vm.stats.cpuPercent !== undefined ? `${vm.stats.cpuPercent.toFixed(1)}%` : '-',
     rss: running && vm.stats.rssBytes !== undefined ? formatSize(vm.stats.rssBytes) : '-',
-    uptime: running ? formatUptime(vm.updatedAt, now) : '-',
-    image: imageName(vm.imageId),
+    uptime: running ? formatUptime(vm.runtime.runningSince, now) : '-',
+    image: imageLabel(vm.imageId, images),
   };
+}
+
+/** Whether a row passes the `/` filter: a case-insensitive substring of its name, image (as shown) or state. */
+export function matchesFilter(vm: VMRecord, filter: string, images: ImageNames): boolean {
+  const f = filter.trim().toLowerCase();
+  if (f === '') return true;
+  return [vm.name, imageLabel(vm.imageId, images), vm.state].some((field) => field.toLowerCase().includes(f));
 }
 
 export const COLUMNS: ReadonlyArray<{ key: keyof Row; title: string; min: number }> = [

@@ -1,4 +1,4 @@
-import type { VMRecord, VMStats, VMState } from '../src/model/index.js';
+import type { Image, VMRecord, VMStats, VMState } from '../src/model/index.js';
 
 /** One VM state transition, as the daemon's event stream reports it. */
 export interface VmTransitionEvent {
@@ -37,6 +37,8 @@ export type VmAction = 'start' | 'stop' | 'restart' | 'pause' | 'resume' | 'dele
 export interface TuiSource {
   /** Current VM records. */
   list(): Promise<VMRecord[]>;
+  /** Current images, for the image column's names. */
+  images(): Promise<Array<Pick<Image, 'id' | 'name'>>>;
   /**
    * Live updates. `onConnection('reconnecting')` when the daemon goes away,
    * then 'connected' (after which the app reloads the list). Returns unsubscribe.

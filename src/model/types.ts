@@ -50,6 +50,11 @@ export interface VMRuntime {
   startPath?: 'cold' | 'warm' | 'restore';
   /** The next start resumes this snapshot's saved state (a fork or restore not yet started), then clears it. */
   restoreFrom?: string;
+  /**
+   * When the VM last reached running from a start (ISO time); kept while it runs, pauses or is snapshotted, cleared
+   * when it stops. Uptime (`vm stats`, the TUI) counts from it: `updatedAt` moves with every stats sample.
+   */
+  runningSince?: string;
 }
 
 export interface VMStats {

@@ -38,6 +38,7 @@ export const VmRuntimeSchema = z.object({
   baseSnapshotId: z.string().optional(),
   restoreFrom: z.string().optional(),
   startPath: z.enum(['cold', 'warm', 'restore']).optional(),
+  runningSince: z.string().optional(),
 }) satisfies z.ZodType<VMRuntime>;
 
 export const VmStatsSchema = z.object({

@@ -2,12 +2,18 @@ import type { VMRecord } from '../../src/model/index.js';
 import type { TuiSource, VmAction, VmStatsEvent, VmTransitionEvent, ConnectionState, ConnectionInfo } from '../../tui/index.js';
 
 /** In-memory TuiSource: records actions, lets a test push events. */
-export function createFakeTuiSource(initial: VMRecord[]) {
+export function createFakeTuiSource(initial: VMRecord[], initialImages: Array<{ id: string; name: string }> = [{ id: 'img000000000', name: 'debian-12' }]) {
   let vms = initial;
+  let images = initialImages;
+  let lists = 0;
   const actions: Array<{ action: VmAction; name: string }> = [];
   let handlers: Parameters<TuiSource['subscribe']>[0] | undefined;
   const source: TuiSource = {
-    list: async () => vms,
+    list: async () => {
+      lists += 1;
+      return vms;
+    },
+    images: async () => images,
     subscribe(h) {
       handlers = h;
       return () => {
@@ -25,6 +31,11 @@ export function createFakeTuiSource(initial: VMRecord[]) {
     setVms: (next: VMRecord[]) => {
       vms = next;
     },
+    setImages: (next: Array<{ id: string; name: string }>) => {
+      images = next;
+    },
+    /** How often the app asked for the VM list. */
+    lists: () => lists,
     transition: (e: VmTransitionEvent) => handlers?.onTransition(e),
     stats: (e: VmStatsEvent) => handlers?.onStats(e),
     connection: (s: ConnectionState) => handlers?.onConnection(s),
@@ -53,6 +64,8 @@ export function fakeVm(name: string, over: Partial<VMRecord> = {}): VMRecord {
       logPath: '/s/l',
       apiSockPath: '/r/a',
       agentSockPath: '/r/g',
+      // As bangerd keeps it: only a running (or paused) VM has one.
+      ...((over.state ?? 'running') === 'running' ? { runningSince: '2026-11-23T10:00:00.000Z' } : {}),
     },
     stats: {},
     ...over,

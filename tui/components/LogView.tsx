@@ -1,4 +1,5 @@
 import { Box, Text } from 'ink';
+import { hintLine } from '../key-bindings.js';
 
 /** The last lines of the serial console that fit the terminal. */
 export function LogView({ name, text, height }: { name: string; text: string; height: number }) {
@@ -12,7 +13,7 @@ export function LogView({ name, text, height }: { name: string; text: string; he
           {l}
         </Text>
       ))}
-      <Text dimColor>esc back (refreshes every second)</Text>
+      <Text dimColor>{hintLine('logs')} (refreshes every second)</Text>
     </Box>
   );
 }

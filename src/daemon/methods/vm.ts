@@ -1,12 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { connectAnswering, ensureSshKey } from '../../guest/index.js';
 import { labelHttpRows, mergeListeners, withForwards, type GuestListener } from '../../guest/ports/index.js';
 import { ConflictError } from '../../errors/index.js';
-import { readHandlesFile } from '../../host/handles-file.js';
 import { tailLines } from '../../host/tail-lines.js';
-import { handlesPath } from '../../host/layout.js';
-import { processStartTime } from '../../host/proc/index.js';
 import type { VMRecord } from '../../model/index.js';
 import {
   Empty,
@@ -151,22 +147,14 @@ function toGuestListener(p: { proto: 'tcp' | 'udp'; address: string; port: numbe
   };
 }
 
+/**
+ * Uptime counts from the record's `runningSince`, the time the TUI counts from too (one source, so
+ * the two agree). A VM adopted at bangerd start keeps its time; one a bangerd older than that field
+ * started counts from its adoption.
+ */
 function uptimeOf(ctx: DaemonContext, vm: VMRecord): number | undefined {
-  const read = readHandlesFile(handlesPath(ctx.layout, vm.id));
-  const pid = read.handles?.pid ?? vm.runtime.vmmPid;
-  return pid !== undefined ? (processUptimeMs(pid) ?? undefined) : undefined;
-}
-
-/** How long a process has run, from /proc (start time in clock ticks; USER_HZ is 100 on Linux). */
-function processUptimeMs(pid: number): number | null {
-  const start = processStartTime(pid);
-  if (start === null) return null;
-  try {
-    const bootSeconds = Number.parseFloat(readFileSync('/proc/uptime', 'utf8').split(' ')[0] ?? '');
-    return Math.max(0, Math.round(bootSeconds * 1000 - start * 10));
-  } catch {
-    return null;
-  }
+  const since = vm.runtime.runningSince;
+  return since === undefined ? undefined : Math.max(0, ctx.clock() - Date.parse(since));
 }
 
 /** The last `bytes` of a file ('' when it does not exist yet), cut at a line start. */

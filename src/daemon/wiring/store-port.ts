@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { RuntimeMirror, VmPatch, VmStorePort } from '../../../machines/index.js';
-import type { VMRecord, VMRuntime } from '../../model/index.js';
+import type { VMRecord, VMRuntime, VMState } from '../../model/index.js';
 import type { Store } from '../../store/index.js';
 
 const MIRROR_KEYS = ['tapDevice', 'baseLoop', 'cowLoop', 'dmName', 'vmmPid'] as const satisfies readonly (keyof RuntimeMirror)[];
@@ -8,6 +8,18 @@ const MIRROR_KEYS = ['tapDevice', 'baseLoop', 'cowLoop', 'dmName', 'vmmPid'] as 
 function setOrClear<K extends 'baseSnapshotId' | 'restoreFrom' | 'startPath'>(runtime: VMRuntime, key: K, value: VMRuntime[K] | null): void {
   if (value === null) delete runtime[key];
   else runtime[key] = value;
+}
+
+/**
+ * Keeps `runtime.runningSince` in step with the state: set on the first
+ * `running` of a run, kept through pause, resume, snapshots and a daemon
+ * restart that adopts the VM (each re-enters running), cleared once the VM is
+ * not running or paused. Done here, where every state write passes, so no
+ * path into running can forget it.
+ */
+function followRunningSince(runtime: VMRuntime, state: VMState, at: string): void {
+  if (state === 'running') runtime.runningSince ??= at;
+  else if (state !== 'paused') delete runtime.runningSince;
 }
 
 /** Applies a patch to a record (pure; exported for unit tests). */
@@ -27,6 +39,7 @@ export function applyVmPatch(vm: VMRecord, patch: VmPatch, at: string): VMRecord
     if (restoreFrom !== undefined) setOrClear(runtime, 'restoreFrom', restoreFrom);
     if (startPath !== undefined) setOrClear(runtime, 'startPath', startPath);
   }
+  if (patch.state !== undefined) followRunningSince(runtime, patch.state, at);
   return {
     ...vm,
     ...(patch.state !== undefined ? { state: patch.state } : {}),

@@ -37,9 +37,9 @@ export function formatRss(vm: VMRecord): string {
   return isLive(vm) && vm.stats.rssBytes !== undefined ? formatSize(vm.stats.rssBytes) : '-';
 }
 
-/** Uptime counts from the last transition into running (updatedAt while running), as the TUI does. */
+/** Uptime counts from the record's runningSince, as the TUI and `vm stats` do (updatedAt moves with every stats sample). */
 export function vmUptime(vm: VMRecord, now: number): string {
-  return vm.state === 'running' ? formatUptime(vm.updatedAt, now) : '-';
+  return vm.state === 'running' ? formatUptime(vm.runtime.runningSince, now) : '-';
 }
 
 /** "2026-12-03 06:10" in local time. */

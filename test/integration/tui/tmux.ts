@@ -62,6 +62,11 @@ export class TmuxSession {
     return this.tmux(['capture-pane', '-p', '-t', 'main']);
   }
 
+  /** The visible screen with its SGR escapes (colour, inverse), as tmux holds them. */
+  screenWithEscapes(): Promise<string> {
+    return this.tmux(['capture-pane', '-p', '-e', '-t', 'main']);
+  }
+
   /** Sends keys by tmux name (`Down`, `Enter`, `Escape`) or literal characters. */
   async send(...keys: string[]): Promise<void> {
     await this.tmux(['send-keys', '-t', 'main', ...keys]);

@@ -1,3 +1,4 @@
+import { readFileSync, realpathSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDist } from '../../helpers/build.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
@@ -39,6 +40,49 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     expect(screen).toMatch(/NAME\s+STATE\s+IP\s+VCPU\s+MEM\s+CPU%\s+RSS\s+UPTIME\s+IMAGE/);
     expect(screen).toMatch(/> tui-a\s+running\s+10\.213\.\d+\.\d+\s+\d+\s+\d+M/);
     expect(screen).toContain('2 VMs · 2 running');
+  }, 60_000);
+
+  it('names the image, and counts uptime from the time vm stats counts from', async () => {
+    const c = await d!.client();
+    const images = await c.call('image.list', {});
+    const a = await c.call('vm.show', { name: 'tui-a' });
+    const name = images.find((i) => i.id === a.imageId)?.name;
+    expect(name).toBeDefined();
+    const screen = await tmux!.waitFor((s) => new RegExp(`tui-a\\s.*\\s${name}`).test(s), 15_000, 'the image name');
+    expect(screen).not.toContain(a.imageId.slice(0, 8));
+    // Issue 18: 8 s in the TUI where vm stats said 3m42s. Both now read runningSince.
+    const stats = await c.call('vm.stats', { name: 'tui-a' });
+    const shown = /tui-a\s.*?\s(\d+)s\s/.exec(screen) ?? /tui-a\s.*?\s(\d+)m(\d\d)s\s/.exec(screen);
+    expect(shown).not.toBeNull();
+    const secs = shown![2] !== undefined ? Number(shown![1]) * 60 + Number(shown![2]) : Number(shown![1]);
+    expect(Math.abs(secs - stats.uptimeMs! / 1000)).toBeLessThan(5);
+  }, 30_000);
+
+  it('x runs banger vm ssh for the selected VM by the CLI’s own path, and the TUI comes back after it', async () => {
+    await tmux!.send('x');
+    await tmux!.waitFor((s) => s.includes('banger: a shell in tui-a (banger vm ssh tui-a)'), 15_000, 'the shell banner');
+    expect(await tmux!.format('#{alternate_on}')).toBe('0');
+    // A stand-in VM runs no sshd, so vm ssh would wait for SSH a long while: read what the TUI ran,
+    // then end it (a signal to the child alone: Ctrl-C would also hit the test's wrapper shell).
+    const tui = await tmux!.programPid();
+    const childOf = (pid: number) => readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean)[0];
+    // The banner is written just before the spawn.
+    const deadline = Date.now() + 5000;
+    let child = childOf(tui);
+    while (child === undefined && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 50));
+      child = childOf(tui);
+    }
+    expect(child, await tmux!.screen()).toBeDefined();
+    const argv = readFileSync(`/proc/${child}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // This CLI by path, not a `banger` that PATH happens to hold.
+    expect(argv).toEqual([process.execPath, realpathSync(CLI_MAIN), 'vm', 'ssh', 'tui-a']);
+    process.kill(Number(child), 'SIGTERM');
+    const screen = await tmux!.waitFor((s) => s.includes('press Enter to return'), 15_000, 'vm ssh ending');
+    expect(screen).not.toContain('Cannot find module');
+    await tmux!.send('Enter');
+    await tmux!.waitFor((s) => /> tui-a\s+running/.test(s) && s.includes('the shell in tui-a'), 15_000, 'the TUI again');
+    expect(await tmux!.format('#{alternate_on}')).toBe('1');
   }, 60_000);
 
   it('fills CPU% and RSS from vm.stats notifications', async () => {

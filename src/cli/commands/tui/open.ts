@@ -1,9 +1,9 @@
-import { createElement } from 'react';
 import { InternalError, InvalidInputError, UsageError } from '../../../errors/index.js';
+import { distPath } from '../../../host/package-root.js';
 import { RpcClient } from '../../../rpc/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
-export const describe = 'Live table of VMs (Ink TUI): start, stop, restart, delete, logs';
+export const describe = 'Live table of VMs (Ink TUI): start, stop, restart, delete, logs, filter (/), a shell (x), keys (?)';
 
 export interface TtyCheck {
   stdoutIsTty: boolean;
@@ -42,16 +42,26 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
   // terminal the user asked for a live view (CI runners and tmux tests set CI=true too).
   for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
   // Ink and the app load only here: the rest of the CLI never pays for React.
-  const { App, createDaemonSource, runFullScreen } = await import('../../../../tui/index.js');
+  const { createDaemonSource, runTui } = await import('../../../../tui/index.js');
   const source = createDaemonSource({
     // Reconnects only connect: a daemon the user stopped on purpose is not started again behind their back.
     connect: (initial) => (initial ? Promise.resolve(first) : RpcClient.connect(cli.layout.daemonSocket, { timeoutMs: 1000 })),
   });
   try {
-    await runFullScreen(createElement(App, { source }), { onStop: () => source.close() });
+    await runTui({ source, shellCommand: (name) => ({ command: process.execPath, args: [cliMain(), 'vm', 'ssh', name] }) });
   } catch (err) {
     // The terminal is back on the normal screen here, so the CLI's error report is visible.
     throw tuiCrashError(err);
+  } finally {
+    source.close();
   }
   return { data: null, human: '' };
+}
+
+/**
+ * This CLI's entry script, found the way ssh-config finds it: the shell key runs
+ * `node main.js vm ssh NAME`, not whatever `banger` PATH happens to hold.
+ */
+function cliMain(): string {
+  return distPath('src/cli/main.js');
 }

@@ -22,6 +22,21 @@ describe('applyVmPatch', () => {
     expect(applyVmPatch(vm, { lastError: null }, 'T').runtime.lastError).toBeUndefined();
     expect(applyVmPatch(vm, { stats: { rssBytes: 5 } }, 'T')).toMatchObject({ stats: { rssBytes: 5 }, spec: vm.spec, state: vm.state });
   });
+
+  it('runningSince: set on the first running of a run, kept by later writes, cleared when the VM stops', () => {
+    // The TUI once showed uptime from updatedAt, which every stats sample moves (8 s where vm stats said 3m42s).
+    const started = applyVmPatch({ ...vm, state: 'starting' }, { state: 'running' }, 'T1');
+    expect(started.runtime.runningSince).toBe('T1');
+    const sampled = applyVmPatch(started, { stats: { rssBytes: 5 } }, 'T2');
+    expect([sampled.updatedAt, sampled.runtime.runningSince]).toEqual(['T2', 'T1']);
+    const paused = applyVmPatch(sampled, { state: 'paused' }, 'T3');
+    const resumed = applyVmPatch(paused, { state: 'running' }, 'T4');
+    expect([paused.runtime.runningSince, resumed.runtime.runningSince]).toEqual(['T1', 'T1']);
+    for (const state of ['stopping', 'stopped', 'error', 'starting'] as const) {
+      expect(applyVmPatch(resumed, { state }, 'T5').runtime.runningSince).toBeUndefined();
+    }
+    expect(applyVmPatch(applyVmPatch(resumed, { state: 'stopping' }, 'T5'), { state: 'running' }, 'T6').runtime.runningSince).toBe('T6');
+  });
 });
 
 describe('createVmStorePort (real SQLite)', () => {
@@ -42,7 +57,11 @@ describe('createVmStorePort (real SQLite)', () => {
     port.insert(makeVm({ name: 'a' }));
     expect(port.update('b'.repeat(32), { state: 'running', mirror: { tapDevice: 'bgtap3', vmmPid: 7 } })).toBe(true);
     const row = store.vms.getByName('a')!;
-    expect(row).toMatchObject({ state: 'running', updatedAt: '2026-02-02T00:00:00.000Z', runtime: { tapDevice: 'bgtap3', vmmPid: 7 } });
+    expect(row).toMatchObject({
+      state: 'running',
+      updatedAt: '2026-02-02T00:00:00.000Z',
+      runtime: { tapDevice: 'bgtap3', vmmPid: 7, runningSince: '2026-02-02T00:00:00.000Z' },
+    });
   });
 
   it('never throws: a missing row or a closed database is false', () => {

@@ -24,14 +24,16 @@ describe('formatters', () => {
     expect(formatCpu({ ...running, state: 'stopped' })).toBe('-');
   });
 
-  it('counts uptime from the last transition into running', () => {
+  it('counts uptime from runningSince', () => {
     const now = Date.parse('2026-12-01T01:02:03.000Z');
     expect(formatUptime('2026-12-01T00:00:00.000Z', now)).toBe('1h02m');
     expect(formatUptime('2026-12-01T01:01:58.000Z', now)).toBe('5s');
     expect(formatUptime(undefined, now)).toBe('-');
     // The VM table's cells change once a minute, not every second.
     expect(['2026-12-01T01:01:58.000Z', '2026-12-01T00:59:00.000Z', '2026-12-01T00:00:00.000Z'].map((t) => formatUptime(t, now, { seconds: false }))).toEqual(['<1m', '3m', '1h02m']);
-    expect(vmUptime(vm({ id: 'a', name: 'a', state: 'running', updatedAt: '2026-12-01T01:00:00.000Z' }), now)).toBe('2m03s');
+    const running = vm({ id: 'a', name: 'a', state: 'running', updatedAt: '2026-12-01T01:01:55.000Z' });
+    // A stats sample 8 s ago rewrote updatedAt; the VM has run since 01:00:00.
+    expect(vmUptime({ ...running, runtime: { ...running.runtime, runningSince: '2026-12-01T01:00:00.000Z' } }, now)).toBe('2m03s');
     expect(vmUptime(vm({ id: 'a', name: 'a', state: 'stopped' }), now)).toBe('-');
   });
 
