@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
+import { jsonData } from '../../helpers/cli-json.js';
 import { CLI_MAIN } from '../../helpers/rig.js';
 import { createTempRoot, type TempRoot } from '../../helpers/temp-root.js';
 
@@ -53,7 +54,7 @@ describe.skipIf(missing !== null)('shell completion against bangerd (stand-in VM
   }, 60_000);
 
   it('banger version names the running daemon (asked, not started) and, with none, says so', () => {
-    const running = JSON.parse(execFileSync(join(bin, 'banger'), ['version', '--json'], { env, encoding: 'utf8' })) as { daemon: { running: boolean; pid?: number; protocol?: string } };
+    const running = jsonData(execFileSync(join(bin, 'banger'), ['version', '--json'], { env, encoding: 'utf8' })) as { daemon: { running: boolean; pid?: number; protocol?: string } };
     expect(running.daemon).toMatchObject({ running: true, protocol: '1', pid: d.pid });
     const none = execFileSync(join(bin, 'banger'), ['version'], { env: { ...(idle.env as NodeJS.ProcessEnv), PATH: env.PATH }, encoding: 'utf8' });
     expect(none).toMatch(/^bangerd: +not running$/m);

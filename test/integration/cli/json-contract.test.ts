@@ -317,6 +317,15 @@ describe.skipIf(missing !== null)('every command answers one schema-valid --json
     await usage('tui open', ['tui'], 'usage.json_unsupported');
   }, 90_000);
 
+  it('completion and version (version never starts bangerd; here it runs)', async () => {
+    const script = await ok('completion', ['completion', 'bash']);
+    expect((script.data as { script: string }).script).toContain('__complete');
+    await usage('completion', ['completion', 'tcsh'], 'usage.invalid_value');
+    const v = await ok('version', ['version']);
+    expect(v.data).toMatchObject({ jsonApi: CLI_JSON_API_VERSION, daemon: { running: true } });
+    await usage('version', ['version', 'extra'], 'usage.too_many_arguments');
+  }, 60_000);
+
   it('system (under --root: no systemctl)', async () => {
     const root = join(work, 'sysroot');
     await ok('system install', ['system', 'install', '--root', root, '--owner', 'root']);

@@ -10,6 +10,7 @@ import { helpArgv } from '../../../../src/cli/commands/help/help-argv.js';
 import { runCli } from '../../../../src/cli/index.js';
 import { CLI_JSON_API_VERSION } from '../../../../src/cli/json-api.js';
 import { packageVersion } from '../../../../src/wire/version.js';
+import { jsonData } from '../../../helpers/cli-json.js';
 
 async function run(argv: string[]) {
   const io = { out: '', err: '' };
@@ -108,7 +109,7 @@ describe('banger version', () => {
 
   it('--json data, and -V still prints the bare version', async () => {
     const r = await run(['version', '--json']);
-    expect(JSON.parse(r.out)).toMatchObject({ cli: packageVersion(), jsonApi: CLI_JSON_API_VERSION, protocol: '1', node: process.versions.node, daemon: { running: false } });
+    expect(jsonData(r.out)).toMatchObject({ cli: packageVersion(), jsonApi: CLI_JSON_API_VERSION, protocol: '1', node: process.versions.node, daemon: { running: false } });
     expect(await run(['-V'])).toMatchObject({ code: 0, out: `${packageVersion()}\n` });
   });
 });
