@@ -7,11 +7,29 @@ if (process.argv.includes('--debug')) process.setSourceMapsEnabled(true);
 ensureToolPath();
 
 // A reader that stops early (`banger --help | head`) closes the pipe: the rest of the output has nowhere to go,
-// which is not worth a stack trace. Help with examples arrives in several writes, so this is no longer rare.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err;
-  process.exit();
-});
+// which is not worth a stack trace. The CLI's own output goes through writeFd, which knows; commands that stream
+// through process.stdout get the same guard when they first touch it (creating that stream eagerly costs start-up).
+guardOnFirstUse('stdout');
 
 // exitCode (not exit()) so pending stdout writes to a pipe are flushed first.
 process.exitCode = await runCli(process.argv.slice(2));
+
+function guardOnFirstUse(name: 'stdout'): void {
+  const own = Object.getOwnPropertyDescriptor(process, name);
+  const get = own?.get;
+  if (!get) return;
+  Object.defineProperty(process, name, {
+    configurable: true,
+    enumerable: own.enumerable ?? false,
+    get() {
+      const stream = get.call(process) as NodeJS.WriteStream;
+      // Once: from here on the real getter, which returns this same stream.
+      Object.defineProperty(process, name, own);
+      stream.on('error', (err: NodeJS.ErrnoException) => {
+        if (err.code !== 'EPIPE') throw err;
+        process.exit();
+      });
+      return stream;
+    },
+  });
+}

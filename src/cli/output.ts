@@ -1,5 +1,6 @@
 import { formatErrorLines } from '../errors/index.js';
 import type { CommandOutput } from './commands/types.js';
+import { writeFd } from './fd-write.js';
 import { resultsEnvelope, serialize, successEnvelope } from './envelope.js';
 
 export interface PrintOptions {
@@ -19,8 +20,8 @@ export interface PrintOptions {
  * code: the command's own, or the first failed name's.
  */
 export function print(result: CommandOutput, opts: PrintOptions): number {
-  const write = opts.write ?? ((t: string) => void process.stdout.write(t));
-  const writeErr = opts.writeErr ?? ((t: string) => void process.stderr.write(t));
+  const write = opts.write ?? ((t: string) => writeFd(1, t));
+  const writeErr = opts.writeErr ?? ((t: string) => writeFd(2, t));
   const command = opts.command ?? '';
   const results = result.results;
   if (opts.json) {

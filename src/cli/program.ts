@@ -6,6 +6,7 @@ import { GROUPS, PROGRAM_EXAMPLES } from './commands/index.js';
 import type { CliContext, CommandGroup, CommandModule } from './commands/index.js';
 import { commandPath } from './command-path.js';
 import { addExamples } from './examples.js';
+import { onTerminal, writeFd } from './fd-write.js';
 import { print } from './output.js';
 import { reportError, type ReportIo } from './report-error.js';
 import { fromCommanderError } from './usage-error.js';
@@ -19,8 +20,8 @@ export interface RunCliOptions {
 }
 
 const defaultIo: ReportIo = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
+  stdout: (t) => writeFd(1, t),
+  stderr: (t) => writeFd(2, t),
 };
 
 /**
@@ -88,6 +89,12 @@ export async function runCli(rawArgv: readonly string[], opts: RunCliOptions = {
       writeErr: io.stderr,
       // Commander's own usage errors are reported below, with a code and the command's path.
       outputError: () => undefined,
+      // Commander's defaults ask process.stdout/stderr, which on a pipe creates a net.Socket (start-up time):
+      // only a terminal has a width, and banger's help has no colour to keep.
+      getOutHelpWidth: () => (onTerminal(1) ? process.stdout.columns : 80),
+      getErrHelpWidth: () => (onTerminal(2) ? process.stderr.columns : 80),
+      getOutHasColors: () => false,
+      getErrHasColors: () => false,
     });
   program.hook('preAction', (_program, actionCommand) => {
     command = commandPath(actionCommand);
