@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN, type CliResult } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
 import { jsonData } from '../helpers/cli-json.js';
-import { SmokeRig } from './smoke-rig.js';
+import { SmokeRig, collectChild } from './smoke-rig.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'script'));
 const VM = 'smoke-exec';
@@ -21,18 +21,7 @@ describe.skipIf(skipReason(missing))('smoke: vm exec', () => {
   const start = (args: string[], stdio: 'pipe' | 'ignore' = 'pipe'): ChildProcess =>
     spawn('ip', ['netns', 'exec', rig.netns.name, process.execPath, CLI_MAIN, ...args], { env: rig.temp.env as NodeJS.ProcessEnv, stdio: [stdio, 'pipe', 'pipe'] });
 
-  const finish = (child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> =>
-    new Promise((resolve) => {
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? (signal ? 128 : 124), stdout, stderr });
-      });
-    });
+  const finish = (child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> => collectChild(child, timeoutMs);
 
   /** Runs the CLI with `input` on its stdin (then EOF). */
   const withInput = (args: string[], input: string): Promise<CliResult> => {

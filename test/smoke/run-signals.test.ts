@@ -12,7 +12,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI_MAIN, type CliResult } from '../helpers/index.js';
 import { firstMissing, missingBinaries, missingRoot, missingTun, skipReason } from '../helpers/vmm-capabilities.js';
-import { SmokeRig } from './smoke-rig.js';
+import { SmokeRig, collectChild } from './smoke-rig.js';
 
 const missing = firstMissing(missingRoot(), missingTun(), missingBinaries('qemu-system-x86_64', 'qemu-img', 'mkfs.ext4', 'iptables', 'script'));
 
@@ -42,19 +42,7 @@ describe.skipIf(skipReason(missing))('smoke: vm run --rm on signals', () => {
     await rig?.cleanup();
   }, 300_000);
 
-  /** Collects a child's output and exit (128+N when a signal killed it outright). */
-  const finish = (child: ChildProcess, timeoutMs = 120_000): Promise<CliResult> =>
-    new Promise((resolve) => {
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
-      child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
-      const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-      child.on('close', (code, signal) => {
-        clearTimeout(timer);
-        resolve({ code: code ?? (signal === 'SIGKILL' ? 137 : 128), stdout, stderr });
-      });
-    });
+  const finish = (child: ChildProcess, timeoutMs = 120_000): Promise<CliResult> => collectChild(child, timeoutMs);
 
   /** VM names in `vm list --json` (bare array, or the v1 envelope's data). */
   const vmNames = async (): Promise<string[]> => {

@@ -1,11 +1,29 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { constants, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CLI_MAIN, processesUnder, vmmPidsUnder, waitGone, type CliResult } from '../helpers/index.js';
 import { createTestNetns, type TestNetns } from '../helpers/netns.js';
 import { createTempRoot, type TempRoot } from '../helpers/temp-root.js';
 import { jsonData } from '../helpers/cli-json.js';
+
+/**
+ * Collects a spawned CLI's output and exit: its exit code, or 128+N when signal N killed it outright
+ * (as a shell reports it); SIGKILLed after `timeoutMs`.
+ */
+export function collectChild(child: ChildProcess, timeoutMs = 60_000): Promise<CliResult> {
+  return new Promise((resolve) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr!.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal ? constants.signals[signal] : 0), stdout, stderr });
+    });
+  });
+}
 
 export interface SmokeRigOptions {
   /** Temp root prefix under /tmp. @default 'bgs-' */

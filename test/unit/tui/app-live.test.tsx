@@ -4,25 +4,9 @@ import { RpcClient } from '../../../src/rpc/index.js';
 import { App, createDaemonSource, type DaemonTuiSource } from '../../../tui/index.js';
 import { createFakeTuiSource, fakeVm } from '../../fakes/fake-tui-source.js';
 import { FakeDaemon } from './fake-daemon.js';
+import { waitForFrame } from './frames.js';
 
-const tick = (ms = 30) => new Promise((r) => setTimeout(r, ms));
 const now = () => Date.parse('2026-11-23T10:05:00.000Z');
-
-async function waitForFrame(get: () => string | undefined, pred: (f: string) => boolean, timeoutMs = 3000): Promise<string> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const f = get() ?? '';
-    if (pred(f)) {
-      // Ink attaches key handlers in passive effects that run after the frame is written
-      // (setImmediate); let them run so the next key reaches the handler of this render.
-      await new Promise((r) => setImmediate(r));
-      await new Promise((r) => setImmediate(r));
-      return f;
-    }
-    if (Date.now() > end) throw new Error(`frame never matched:\n${f}`);
-    await tick(20);
-  }
-}
 
 describe('TUI app, live behaviour', () => {
   it('says "daemon restarted, reconnected" when the daemon pid changed', async () => {
