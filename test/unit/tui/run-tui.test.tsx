@@ -1,9 +1,15 @@
 import { Console } from 'node:console';
 import { EventEmitter } from 'node:events';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { runTui, shellOutcome, type GuardedSignal, type GuardProcess, type InteractiveCommand, type InteractiveResult } from '../../../tui/index.js';
 import { createFakeTuiSource, fakeVm } from '../../fakes/fake-tui-source.js';
 import { NOW as now, waitForFrame } from './frames.js';
+
+// Ink decides at import whether it runs under CI (then it draws only a final frame), and CI sets CI=true.
+// `banger tui` clears the variable before importing Ink (src/cli/commands/tui/open.ts); so does this test, before its imports.
+vi.hoisted(() => {
+  for (const key of ['CI', 'CONTINUOUS_INTEGRATION']) if (key in process.env) process.env[key] = 'false';
+});
 
 const ENTER_ALT = '\u001B[?1049h';
 const LEAVE_ALT = '\u001B[?1049l';
