@@ -1,5 +1,5 @@
 import type { VMRecord } from '../src/model/index.js';
-import { formatSize, shortId } from '../src/model/index.js';
+import { formatMiB, formatSize, shortId } from '../src/model/index.js';
 
 export function formatUptime(since: string | undefined, now: number): string {
   if (!since) return '-';
@@ -42,7 +42,7 @@ export function toRow(vm: VMRecord, now: number, images: ImageNames = {}): Row {
     state: vm.state,
     ip: vm.runtime.guestIP || '-',
     vcpu: String(vm.spec.vcpuCount),
-    memory: `${vm.spec.memoryMiB}M`,
+    memory: formatMiB(vm.spec.memoryMiB),
     cpu: running && vm.stats.cpuPercent !== undefined ? `${vm.stats.cpuPercent.toFixed(1)}%` : '-',
     rss: running && vm.stats.rssBytes !== undefined ? formatSize(vm.stats.rssBytes) : '-',
     uptime: running ? formatUptime(vm.runtime.runningSince, now) : '-',

@@ -33,7 +33,7 @@ describe.skipIf(skipReason(missing))('smoke: real VMs through the CLI', () => {
 
   it('(a) vm run --rm prints the command output and passes its exit code through', async () => {
     const ok = await rig.cli(['vm', 'run', '--rm', '--', 'echo', 'ok'], { timeoutMs: 300_000 });
-    expect(ok.stderr).toMatch(/^spec: \d+ vcpu · \d+ MiB · \S+ disk/m);
+    expect(ok.stderr).toMatch(/^spec: \d+ vcpu · [\d.]+[KMGT] memory · \S+ disk/m);
     expect(ok).toMatchObject({ code: 0, stdout: 'ok\n' });
     const seven = await rig.cli(['vm', 'run', '--rm', '--', 'sh', '-c', 'exit 7'], { timeoutMs: 300_000 });
     expect(seven.code, rig.why(seven)).toBe(7);

@@ -1,6 +1,6 @@
 import { Box, Text } from 'ink';
 import type { VMRecord } from '../../src/model/index.js';
-import { formatSize } from '../../src/model/index.js';
+import { formatMiB, formatSize } from '../../src/model/index.js';
 import { useTint } from '../colors.js';
 import { imageLabel, type ImageNames } from '../format.js';
 import { hintLine } from '../key-bindings.js';
@@ -17,7 +17,7 @@ export function VmDetails({ vm, transitions, images }: { vm: VMRecord; transitio
         state: {vm.state}   ip: {vm.runtime.guestIP}   dns: {vm.runtime.dnsName}
       </Text>
       <Text>
-        spec: {vm.spec.vcpuCount} vcpu · {vm.spec.memoryMiB} MiB · {formatSize(vm.spec.workDiskSizeBytes)} disk · nat {vm.spec.natEnabled ? 'on' : 'off'}
+        spec: {vm.spec.vcpuCount} vcpu · {formatMiB(vm.spec.memoryMiB)} memory · {formatSize(vm.spec.workDiskSizeBytes)} disk · nat {vm.spec.natEnabled ? 'on' : 'off'}
       </Text>
       <Text>
         vmm: {vm.vmm}   pid: {vm.runtime.vmmPid ?? '-'}   tap: {vm.runtime.tapDevice ?? '-'}

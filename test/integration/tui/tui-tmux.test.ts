@@ -103,7 +103,7 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
     const screen = await tmux!.waitFor((s) => s.includes('recent transitions'), 15_000, 'details');
     expect(screen).toContain('state: stopped');
     expect(screen).toMatch(/running → stopping/);
-    expect(screen).toMatch(/spec: \d+ vcpu · \d+ MiB/);
+    expect(screen).toMatch(/spec: \d+ vcpu · [\d.]+[KMGT] memory/);
     await tmux!.send('Escape');
     await tmux!.waitFor((s) => s.includes('NAME') && s.includes('q quit'), 15_000, 'list again');
   }, 60_000);

@@ -31,7 +31,7 @@ describe('TUI app, live behaviour', () => {
     stdin.write('\r');
     const d = await waitForFrame(lastFrame, (x) => x.includes('recent transitions'));
     expect(d).toContain('stopped → starting.network');
-    expect(d).toMatch(/spec: 2 vcpu · 1024 MiB · 8G disk · nat off/);
+    expect(d).toMatch(/spec: 2 vcpu · 1G memory · 8G disk · nat off/);
     expect(d).toMatch(/vmm: qemu\s+pid: -\s+tap: -/);
     expect(d).toContain('log: /s/l');
     expect(d).toContain('last error: -');

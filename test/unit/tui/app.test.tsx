@@ -13,7 +13,7 @@ describe('TUI app', () => {
     const { lastFrame, unmount } = render(<App source={fake.source} now={now} />);
     const f = await waitForFrame(lastFrame, (x) => x.includes('beta'));
     expect(f).toContain('NAME');
-    expect(f).toMatch(/alpha\s+running\s+172\.16\.0\.2\s+2\s+1024M/);
+    expect(f).toMatch(/alpha\s+running\s+172\.16\.0\.2\s+2\s+1G\s/);
     expect(f).toContain('5m00s');
     expect(f).toMatch(/beta\s+stopped/);
     unmount();
