@@ -38,7 +38,7 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
   it('lists the stand-in VMs with state, IP and spec', async () => {
     const screen = await tmux!.waitFor((s) => /tui-a\s+running/.test(s) && /tui-b\s+running/.test(s), 30_000, 'both VMs running');
     expect(screen).toMatch(/NAME\s+STATE\s+IP\s+VCPU\s+MEM\s+CPU%\s+RSS\s+UPTIME\s+IMAGE/);
-    expect(screen).toMatch(/> tui-a\s+running\s+10\.213\.\d+\.\d+\s+\d+\s+\d+M/);
+    expect(screen).toMatch(/> tui-a\s+running\s+10\.213\.\d+\.\d+\s+\d+\s+[\d.]+[KMGT]\s/);
     expect(screen).toContain('2 VMs · 2 running');
   }, 60_000);
 
@@ -87,7 +87,7 @@ describe.skipIf(missing !== null)(gated('banger tui in tmux against bangerd with
 
   it('fills CPU% and RSS from vm.stats notifications', async () => {
     // Stats poll every 500 ms here; the second sample gives a CPU figure.
-    await tmux!.waitFor((s) => /tui-b\s+running\s+\S+\s+\d+\s+\d+M\s+\d+\.\d%\s+\d+(\.\d)?[KMG]/.test(s), 30_000, 'CPU% and RSS on tui-b');
+    await tmux!.waitFor((s) => /tui-b\s+running\s+\S+\s+\d+\s+[\d.]+[KMGT]\s+\d+\.\d%\s+\d+(\.\d)?[KMG]/.test(s), 30_000, 'CPU% and RSS on tui-b');
   }, 60_000);
 
   it('s stops the selected VM and its row changes state', async () => {
