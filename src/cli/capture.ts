@@ -36,3 +36,29 @@ export function refuseTtyWithJson(json: boolean, tty: boolean | undefined, comma
     });
   }
 }
+
+/** A guest command's two outputs, collected for the --json document. */
+export interface CapturedOutput {
+  stdout: Capture;
+  stderr: Capture;
+}
+
+/** Collectors for the guest command's output under --json; undefined when it goes to the terminal. */
+export function captureUnderJson(json: boolean): CapturedOutput | undefined {
+  return json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
+}
+
+/** Where the guest command writes: the collectors under --json, else this process's stdout and stderr. */
+export function guestOutputs(captured: CapturedOutput | undefined) {
+  return { stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr };
+}
+
+/** Which local ends are terminals; a captured stdout is not one (so no PTY is asked for). */
+export function localTerminals(captured: CapturedOutput | undefined): { stdinIsTTY: boolean; stdoutIsTTY: boolean } {
+  return { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
+}
+
+/** The collected text for `data`, or nothing when the output went to the terminal. */
+export function capturedData(captured: CapturedOutput | undefined): { stdout?: string; stderr?: string } {
+  return captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {};
+}

@@ -3,7 +3,7 @@ import { ConflictError, UsageError } from '../../../errors/index.js';
 import { addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin } from '../../guest/exec-options.js';
 import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
-import { createCapture, refuseTtyWithJson } from '../../capture.js';
+import { captureUnderJson, capturedData, guestOutputs, localTerminals, refuseTtyWithJson } from '../../capture.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = 'Run a command in a running VM: banger vm exec NAME [-e K=V] [-w DIR] [-u USER] [-i] [-t] -- CMD...';
@@ -30,8 +30,8 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   const flags = parseExecFlags(opts, cli.env);
   refuseTtyWithJson(cli.json, flags.tty, `banger vm exec ${name ?? 'NAME'} -- ${command.join(' ')}`);
   // Under --json the command's output is collected into the document (never a PTY: it would merge the two).
-  const captured = cli.json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
-  const terminals = captured ? { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: false } : { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: process.stdout.isTTY === true };
+  const captured = captureUnderJson(cli.json);
+  const terminals = localTerminals(captured);
   const line = remoteCommand(command, flags);
   const client = await cli.daemon();
   let exitCode: number;
@@ -48,7 +48,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
       exitCode = await runGuestCommand(
         session.client,
         line,
-        { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: process },
+        { stdin: process.stdin, ...guestOutputs(captured), signals: process },
         { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'never', terminals) },
       );
     } finally {
@@ -62,5 +62,5 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   } finally {
     client.close();
   }
-  return { data: { name, exitCode, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) }, human: '', exitCode };
+  return { data: { name, exitCode, ...capturedData(captured) }, human: '', exitCode };
 }

@@ -10,7 +10,7 @@ import { Interrupts } from '../../guest/interrupts.js';
 import { removeVm } from '../../guest/remove-vm.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { createProgress, withProgress } from '../../progress.js';
-import { createCapture, refuseTtyWithJson, type Capture } from '../../capture.js';
+import { captureUnderJson, capturedData, guestOutputs, localTerminals, refuseTtyWithJson, type CapturedOutput } from '../../capture.js';
 import type { CliContext, CommandInput, CommandOutput } from '../types.js';
 import { addPublishOption, addSizingOptions, checkName, parsePublish, parseSizing } from './flags.js';
 import { specLine, startPathText } from './render.js';
@@ -66,7 +66,7 @@ export async function run({ opts, cli }: CommandInput): Promise<CommandOutput> {
   const execFlags = parseExecFlags(opts, cli.env);
   refuseTtyWithJson(cli.json, execFlags.tty, `banger vm run ${repo ?? ''} -- ${command.join(' ')}`);
   // Under --json the command's output is collected into the document (docs/cli/json.md).
-  const captured = cli.json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
+  const captured = captureUnderJson(cli.json);
   const publish = parsePublish(opts);
   const name = typeof opts.name === 'string' ? checkName(opts.name) : friendlyName();
 
@@ -92,15 +92,14 @@ interface RunOutcome {
   removed: boolean;
 }
 
-function done(name: string, { exitCode, removed }: RunOutcome, captured: Captured | undefined): CommandOutput {
+function done(name: string, { exitCode, removed }: RunOutcome, captured: CapturedOutput | undefined): CommandOutput {
   return {
-    data: { name, exitCode, removed, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) },
+    data: { name, exitCode, removed, ...capturedData(captured) },
     human: '',
     exitCode,
   };
 }
 
-type Captured = { stdout: Capture; stderr: Capture };
 
 interface RunPlan {
   opts: CommandInput['opts'];
@@ -113,7 +112,7 @@ interface RunPlan {
   command: string[];
   execFlags: ExecFlags;
   interrupts: Interrupts;
-  captured: Captured | undefined;
+  captured: CapturedOutput | undefined;
 }
 
 /**
@@ -216,7 +215,7 @@ async function runInGuest(
   command: string[],
   flags: ExecFlags,
   interrupts: Interrupts,
-  captured?: Captured,
+  captured?: CapturedOutput,
 ): Promise<number> {
   const signal = interrupts.signal;
   const progress = createProgress(process.stderr, !cli.json);
@@ -243,9 +242,9 @@ async function runInGuest(
     // Interrupted between two awaits above: do not start the command at all.
     if (signal.aborted) throw new Error('interrupted');
     // Signals from here on are the command's too: the relay forwards them (runGuestCommand), and --rm still deletes the VM after.
-    const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
+    const terminals = localTerminals(captured);
     const line = remoteCommand(command.length > 0 ? command : undefined, flags, cwd);
-    const io = { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: interrupts.relay };
+    const io = { stdin: process.stdin, ...guestOutputs(captured), signals: interrupts.relay };
     return lost(await runGuestCommand(session.client, line, io, { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'terminal', terminals) }));
   } finally {
     progress.done();

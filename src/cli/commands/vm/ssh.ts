@@ -4,7 +4,7 @@ import { addExecOptions, parseExecFlags, remoteCommand, wantsPty, wantsStdin } f
 import { checkGuestPrerequisites, runGuestCommand } from '../../guest/exec-run.js';
 import { openGuestSession, vmLeftLine } from '../../guest/session.js';
 import { UsageError } from '../../../errors/index.js';
-import { createCapture, refuseTtyWithJson } from '../../capture.js';
+import { captureUnderJson, capturedData, guestOutputs, localTerminals, refuseTtyWithJson } from '../../capture.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
 export const describe = 'Open a shell in a VM, or run a command: banger vm ssh NAME -- CMD...';
@@ -27,14 +27,14 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   }
   refuseTtyWithJson(cli.json, flags.tty, `banger vm ssh ${name ?? 'NAME'} -- ${command.join(' ')}`);
   // Under --json the command's output is collected into the document (never a PTY: it would merge the two).
-  const captured = cli.json ? { stdout: createCapture(), stderr: createCapture() } : undefined;
+  const captured = captureUnderJson(cli.json);
   const client = await cli.daemon();
   let exitCode: number;
   let stillRunning = false;
   try {
     const { session, vmLeft } = await openGuestSession(client, name!, { quiet: cli.json });
     try {
-      const terminals = { stdinIsTTY: process.stdin.isTTY === true, stdoutIsTTY: captured ? false : process.stdout.isTTY === true };
+      const terminals = localTerminals(captured);
       const plainShell = command.length === 0 && flags.env.length === 0 && flags.workdir === undefined && flags.user === undefined;
       await checkGuestPrerequisites(session.client, name!, flags);
       if (plainShell && terminals.stdinIsTTY && terminals.stdoutIsTTY && flags.tty !== false) {
@@ -44,7 +44,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
         exitCode = await runGuestCommand(
           session.client,
           remoteCommand(command.length > 0 ? command : undefined, flags),
-          { stdin: process.stdin, stdout: captured?.stdout.stream ?? process.stdout, stderr: captured?.stderr.stream ?? process.stderr, signals: process },
+          { stdin: process.stdin, ...guestOutputs(captured), signals: process },
           { pty: captured ? false : wantsPty(flags.tty, terminals), stdin: wantsStdin(flags.interactive, 'always', terminals) },
         );
       }
@@ -64,5 +64,5 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   }
   const reminder = stillRunning ? `${name} is still running; stop it with: banger vm stop ${name}` : '';
   if (reminder) process.stderr.write(`${reminder}\n`);
-  return { data: { name, exitCode, ...(captured ? { stdout: captured.stdout.text(), stderr: captured.stderr.text() } : {}) }, human: '', exitCode };
+  return { data: { name, exitCode, ...capturedData(captured) }, human: '', exitCode };
 }
