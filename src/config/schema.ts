@@ -28,6 +28,7 @@ const size = (key: string, parse: (raw: string | number, what: string, example: 
       else ctx.addIssue({ code: 'custom', message: err.detail, params: { verbatim: true, hint: err.hint } });
     }
   });
+const absPath = z.string().regex(/^\/[^\0]*$/, 'is not an absolute path like "/usr/local/bin/firecracker"');
 const cidr = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}\/(\d|[12]\d|3[0-2])$/, 'is not an IPv4 CIDR like "172.16.0.1/24"');
 const ipv4 = z.string().regex(/^(25[0-5]|2[0-4]\d|1?\d?\d)(\.(25[0-5]|2[0-4]\d|1?\d?\d)){3}$/, 'is not an IPv4 address like "192.0.2.53"');
 const hostPort = z.string().regex(/^(\d{1,3}\.){3}\d{1,3}:\d{1,5}$/, 'is not HOST:PORT like "127.0.0.1:5353"');
@@ -72,6 +73,17 @@ export const ConfigSchema = z
     /** `standin` is for tests and development only (see StandinSchema). */
     vmm: z.enum(['auto', ...VMM_NAMES]).default('auto'),
     accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+    /**
+     * QEMU's machine: "microvm" (virtio-mmio, the device model Firecracker also uses) or "pc"
+     * (virtio-pci); "auto" is microvm under KVM and pc under TCG.
+     */
+    qemu_machine: z.enum(['auto', 'microvm', 'pc']).default('auto'),
+    /** The Firecracker binary; unset: `firecracker` on PATH. */
+    firecracker_bin: absPath.optional(),
+    /** Firecracker's jailer; set, every Firecracker VM is launched through it (chroot, the owner's uid/gid, cgroup limits). */
+    jailer_bin: absPath.optional(),
+    /** Where the jailer builds each VM's chroot (root-owned; it must be on the filesystem of banger's state dir for hard links). */
+    jailer_chroot_base: absPath.default('/srv/jailer'),
     bridge_name: z
       .string()
       // The root helper only manages bridges named br-*, so refuse anything else here, at load.
