@@ -124,7 +124,8 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
         vms: () => vmSystem.service(),
         snapshotsDir: layout.snapshotsDir,
         // A warm snapshot's work disk holds the [[file_sync]] files as they were: a change means a new one.
-        warmSalt: () => fileSyncSalt(config.file_sync, homedir()),
+        // Its saved state fits one QEMU machine's device model: a changed qemu_machine means a new one too.
+        warmSalt: async () => `${await fileSyncSalt(config.file_sync, homedir())}\0qemu_machine=${config.qemu_machine}`,
         logger,
       }),
     };

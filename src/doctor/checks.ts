@@ -2,7 +2,8 @@ import { BangerError } from '../errors/index.js';
 import { formatSize, GiB } from '../model/index.js';
 import { chooseVmmKind } from '../vmm/choose.js';
 import { FIRECRACKER_RELEASES, firecrackerHostChecks } from '../vmm/firecracker/doctor.js';
-import { qemuMachine } from '../vmm/qemu/args.js';
+import { chooseQemuMachine, describeQemuMachine } from '../vmm/qemu/machine.js';
+import { checkKvmReadiness } from './kvm-readiness.js';
 import type { CheckResult, DoctorPorts } from './types.js';
 
 /** Tools banger runs on the host, with what each is for. */
@@ -60,7 +61,8 @@ export async function checkAccelerator(p: DoctorPorts): Promise<CheckResult> {
  * VM from starting is a fail; one that only degrades it is a warn.
  */
 export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
-  const [cfg, a, qemu, fc] = await Promise.all([p.vmmConfig(), p.accelerator(), p.which('qemu-system-x86_64'), p.which('firecracker')]);
+  const [cfg, a, qemu, fcBin] = await Promise.all([p.vmmConfig(), p.accelerator(), p.which('qemu-system-x86_64'), p.firecrackerBinary()]);
+  const fc = fcBin.path;
   const file = cfg.configFile;
   const chosen = chooseVmmKind(cfg.setting, { kvmUsable: a.kvm === 'usable', firecrackerInstalled: fc !== null });
   const how = cfg.setting === 'auto' ? `vmm = "auto"${cfg.source === 'default' ? ' (default)' : ` in ${file}`}` : `vmm = "${cfg.setting}" in ${file}`;
@@ -76,7 +78,7 @@ export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
   }
 
   if (chosen === 'qemu') {
-    const runs = `QEMU with ${qemuMachine(a.decision)}`;
+    const runs = `QEMU with ${describeQemuMachine(chooseQemuMachine(cfg.qemuMachine, a.decision), a.decision)}`;
     if (!qemu) {
       return [{ ...base, status: 'fail', detail: `${how} selects ${runs}, but qemu-system-x86_64 is not on PATH`, fix: 'apt-get install qemu-system-x86' }];
     }
@@ -101,8 +103,12 @@ export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
     : {
         ...base,
         status: 'fail',
-        detail: `${how}, but firecracker is not on PATH: VMs cannot start`,
-        fix: `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH, or set vmm = "qemu" in ${file}`,
+        detail: fcBin.configured
+          ? `${how}, but firecracker_bin ${fcBin.configured} ${fcBin.problem ?? 'is not usable'}: VMs cannot start`
+          : `${how}, but firecracker is not on PATH: VMs cannot start`,
+        fix: fcBin.configured
+          ? `install firecracker (${FIRECRACKER_RELEASES}) at ${fcBin.configured}, fix firecracker_bin, or set vmm = "qemu" in ${file}`
+          : `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH (or set firecracker_bin), or set vmm = "qemu" in ${file}`,
       };
   const [vsock, dm] = await Promise.all([p.vhostVsock(), p.deviceMapper()]);
   return [vmmRow, ...firecrackerHostChecks(a, file, vsock, dm)];
@@ -264,6 +270,7 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'architecture', title: 'architecture', run: checkArchitecture },
   { id: 'accelerator', title: 'accelerator', run: checkAccelerator },
   { id: 'vmm', title: 'VMM', run: checkVmm },
+  { id: 'kvm-readiness', title: 'KVM readiness', run: checkKvmReadiness },
   { id: 'host-tools', title: 'host tools', run: checkHostTools },
   { id: 'ip-forward', title: 'ip_forward', run: checkIpForward },
   { id: 'helper', title: 'root helper', run: checkHelper },

@@ -17,6 +17,8 @@ import { dirAllocatedBytes } from '../host/storage/index.js';
 import { canReflink } from '../vmm/firecracker/reflink.js';
 import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
 import type { AcceleratorReport, DoctorPorts, VmDefaultReport } from './types.js';
+import { binaryProblem } from './binary.js';
+import { probeKvmGroup } from './kvm-group.js';
 
 /** Tools the minimal profile (what the default image builds) runs; checked without touching the network. */
 export const IMAGE_BUILD_TOOLS: ReadonlyArray<{ bin: string; pkg: string }> = [
@@ -207,10 +209,29 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
 
     async vmmConfig() {
       const setting = requireConfig().vmm;
-      return { setting, source: vmmLineInConfig(layout.configFile) ? 'config' : 'default', configFile: layout.configFile };
+      return { setting, qemuMachine: requireConfig().qemu_machine, source: vmmLineInConfig(layout.configFile) ? 'config' : 'default', configFile: layout.configFile };
     },
 
     vhostVsock: async () => isCharDevice(opts.devices?.vhostVsock ?? '/dev/vhost-vsock'),
+
+    kvmGroup: () => probeKvmGroup({ ...(opts.accelProbe?.devKvm ? { device: opts.accelProbe.devKvm } : {}), ...(env.USER ? { user: env.USER } : {}) }),
+
+    async firecrackerBinary() {
+      const c = readConfig();
+      const configured = c.ok ? c.value.firecracker_bin ?? null : null;
+      if (!configured) return { configured: null, path: await whichBin('firecracker') };
+      const problem = await binaryProblem(configured);
+      return problem ? { configured, path: null, problem } : { configured, path: configured };
+    },
+
+    async jailerBinary() {
+      const c = readConfig();
+      const configured = c.ok ? c.value.jailer_bin ?? null : null;
+      if (!configured) return null;
+      const problem = await binaryProblem(configured, { rootOwned: true });
+      if (!problem) return { configured, path: configured };
+      return { configured, path: null, problem, fix: `the root helper runs the jailer as root, so it must be a root-owned file no one else can write: sudo chown root:root ${configured} && sudo chmod 755 ${configured}` };
+    },
 
     async deviceMapper() {
       const control = existsSync(opts.devices?.mapperControl ?? '/dev/mapper/control');

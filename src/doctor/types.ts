@@ -1,4 +1,5 @@
 import type { VmmName } from '../model/index.js';
+import type { KvmGroupReport } from './kvm-group.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -35,6 +36,8 @@ export type VmmSetting = VmmName | 'auto';
 
 export interface VmmConfigReport {
   setting: VmmSetting;
+  /** Config `qemu_machine`. */
+  qemuMachine: 'auto' | 'microvm' | 'pc';
   /** `config` when config.toml has a `vmm` line, `default` otherwise. */
   source: 'config' | 'default';
   /** The config file doctor read; fixes name it ("set vmm = ... in FILE"). */
@@ -86,6 +89,12 @@ export interface DoctorPorts {
   vmmConfig(): Promise<VmmConfigReport>;
   /** Whether /dev/vhost-vsock is a character device. */
   vhostVsock(): Promise<boolean>;
+  /** Who may open /dev/kvm and whether this user may. */
+  kvmGroup(): Promise<KvmGroupReport>;
+  /** Config `firecracker_bin`, else `firecracker` on PATH. */
+  firecrackerBinary(): Promise<BinaryReport>;
+  /** Config `jailer_bin`; null when unset (Firecracker runs unjailed). */
+  jailerBinary(): Promise<BinaryReport | null>;
   deviceMapper(): Promise<DeviceMapperReport>;
   /** Asked only when not root. */
   ownerImages(): Promise<OwnerImagesReport>;
@@ -95,6 +104,15 @@ export interface DoctorPorts {
   tunAccess(): Promise<TunAccessReport>;
   /** Who holds the bridge, tap names and addresses config.toml asks for (src/host/network/sysfs.ts). */
   networkConflicts(): Promise<{ bridge: string; conflicts: Array<{ message: string; key: string }>; configFile: string }>;
+}
+
+/** A VMM binary: where config points (null: PATH), and the usable path found (null: none). */
+export interface BinaryReport {
+  configured: string | null;
+  path: string | null;
+  /** Why `configured` is not usable, e.g. "does not exist". */
+  problem?: string;
+  fix?: string;
 }
 
 export interface SnapshotStoreReport {

@@ -8,6 +8,7 @@ import { firecrackerBackend } from './firecracker/backend.js';
 import type { StoragePrivilegedOps } from './firecracker/storage.js';
 import type { ImageSource } from './image-lookup.js';
 import { qemuBackend } from './qemu/backend.js';
+import type { QemuMachineSetting } from './qemu/machine.js';
 import { standinBackend } from './standin/backend.js';
 import type { StandinBehaviours } from './standin/driver.js';
 import type { SnapshotSource } from './restore.js';
@@ -29,6 +30,10 @@ export interface VmmDeps {
   /** Image by id (e.g. `{ get: (id) => store.images.getById(id) }`). */
   images: ImageSource;
   accel: Accel;
+  /** Config `qemu_machine`. @default 'auto' */
+  qemuMachine?: QemuMachineSetting;
+  /** The host's TSC rate (kHz): a microvm guest under TCG is told it (qemu/machine.ts). */
+  hostTscKhz?: number;
   /** Root helper, for Firecracker's device-mapper snapshots. */
   privileged?: StoragePrivilegedOps;
   /** Snapshot rows by id (forks and restores). */

@@ -5,7 +5,7 @@ export const FAKE_CONFIG_FILE = '/home/u/.config/banger/config.toml';
 
 /** Doctor ports of a healthy KVM host with everything installed; override any port. */
 export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts {
-  return {
+  const ports: DoctorPorts = {
     arch: () => 'x64',
     which: async (bin) => `/usr/bin/${bin}`,
     accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable; using KVM (microvm machine)', source: 'probe' }),
@@ -17,8 +17,12 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     sshIncludeInstalled: async () => true,
     vmDefaults: async () => [{ key: 'vcpu', value: '2', provenance: 'auto' }],
     isRoot: () => true,
-    vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: FAKE_CONFIG_FILE }),
+    vmmConfig: async () => ({ setting: 'auto', qemuMachine: 'auto', source: 'default', configFile: FAKE_CONFIG_FILE }),
     vhostVsock: async () => true,
+    kvmGroup: async () => ({ device: '/dev/kvm', present: true, canOpen: true, group: 'kvm', worldAccessible: false, user: 'dev', memberInGroupDb: true, memberInSession: true }),
+    // Follows `which`, so a test that takes firecracker off PATH takes it away here too.
+    firecrackerBinary: async () => ({ configured: null, path: await ports.which('firecracker') }),
+    jailerBinary: async () => null,
     deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
     tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'dev' }),
     networkConflicts: async () => ({ bridge: 'br-banger', conflicts: [], configFile: '/home/dev/.config/banger/config.toml' }),
@@ -26,4 +30,5 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     ownerImages: async () => ({ user: 'u', fakeroot: '/usr/bin/fakeroot', debian: [] }),
     ...over,
   };
+  return ports;
 }

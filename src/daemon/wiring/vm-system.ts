@@ -18,6 +18,7 @@ import type { DebugActor } from '../../rpc/methods.js';
 import type { VmmName } from '../../model/index.js';
 import type { Store } from '../../store/index.js';
 import { chooseAccel } from '../../vmm/accel.js';
+import { hostTscKhz } from '../../vmm/qemu/machine.js';
 import { chooseVmmKind } from '../../vmm/choose.js';
 import { which } from '../../host/exec/index.js';
 import { createVmmPorts, type VmmRuntime } from '../../vmm/registry.js';
@@ -114,6 +115,8 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
         images: { get: (id) => store.images.getById(id) },
         snapshots: { get: (id) => store.snapshots.getById(id) },
         accel: accel.accel,
+        qemuMachine: config.qemu_machine,
+        hostTscKhz: await hostTscKhz(),
         privileged,
         fileSync: {
           entries: config.file_sync,

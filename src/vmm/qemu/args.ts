@@ -1,17 +1,20 @@
 import type { Accel } from '../accel.js';
+import { chooseQemuMachine, type QemuMachine } from './machine.js';
 import type { VmmDisk, VmmLaunchSpec } from '../../model/vmm.js';
 
 /**
- * Pure: the QEMU command line for a launch spec. TCG uses `-machine pc` with
- * virtio-pci (microvm stalls under TCG: no PIT/HPET reference); KVM uses
- * `-machine microvm` with virtio-mmio devices (ACPI on, so the guest finds
- * them without virtio_mmio.device= and system_powerdown works).
+ * Pure: the QEMU command line for a launch spec. `microvm` gets virtio-mmio
+ * devices (ACPI on, so the guest finds them without virtio_mmio.device= and
+ * system_powerdown works); `pc` gets virtio-pci. See machine.ts for which
+ * machine runs when, and what microvm needs under TCG.
  */
 
 export const AGENT_PORT_NAME = 'org.banger.agent';
 
 export interface QemuArgsOptions {
   accel: Accel;
+  /** @default microvm under KVM, pc under TCG */
+  machine?: QemuMachine;
   pidFile: string;
 }
 
@@ -21,16 +24,14 @@ export function qemuEscape(value: string): string {
 }
 
 export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): string[] {
-  const kvm = opts.accel === 'kvm';
+  const microvm = (opts.machine ?? chooseQemuMachine('auto', opts.accel)) === 'microvm';
   // virtio device model names differ between the PCI and MMIO transports.
   const dev = (kind: 'blk' | 'net' | 'serial' | 'rng'): string =>
-    kvm ? `virtio-${kind}-device` : `virtio-${kind}-pci`;
+    microvm ? `virtio-${kind}-device` : `virtio-${kind}-pci`;
   const args: string[] = ['-name', `banger-${spec.name},process=banger-${spec.vmId.slice(0, 12)}`];
-  if (kvm) {
-    args.push('-accel', 'kvm', '-cpu', 'host', '-machine', 'microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=on');
-  } else {
-    args.push('-accel', 'tcg', '-machine', 'pc');
-  }
+  args.push('-accel', opts.accel);
+  if (opts.accel === 'kvm') args.push('-cpu', 'host');
+  args.push('-machine', microvm ? 'microvm,x-option-roms=off,pit=off,pic=off,rtc=off,isa-serial=on,acpi=on' : 'pc');
   args.push(
     '-m', String(spec.memoryMiB),
     '-smp', String(spec.vcpuCount),
@@ -48,8 +49,8 @@ export function buildQemuArgs(spec: VmmLaunchSpec, opts: QemuArgsOptions): strin
     );
   }
   // Every launch has a generation ID, so a saved state fits the device set it is restored into;
-  // microvm has no fw_cfg DMA for it (KVM restores rely on the agent's seed, see docs).
-  if (!kvm && spec.vmGenId) args.push('-device', `vmgenid,guid=${spec.vmGenId}`);
+  // microvm has no fw_cfg DMA for it (its restores rely on the agent's seed, see docs).
+  if (!microvm && spec.vmGenId) args.push('-device', `vmgenid,guid=${spec.vmGenId}`);
   args.push(
     '-device', `${dev('rng')}`,
     '-chardev', `socket,id=agent,path=${qemuEscape(spec.agentSockPath)},server=on,wait=off`,
@@ -72,9 +73,4 @@ function disk(id: string, d: VmmDisk, model: string): string[] {
     '-drive', `id=${id},file=${qemuEscape(d.path)},format=${d.format},if=none,cache=writeback,discard=unmap${ro}`,
     '-device', `${model},drive=${id}`,
   ];
-}
-
-/** How QEMU runs for an accelerator decision, in doctor's words (the machine buildQemuArgs picks). */
-export function qemuMachine(accel: Accel): string {
-  return accel === 'kvm' ? 'KVM, microvm machine (virtio-mmio)' : 'TCG software emulation, pc machine (virtio-pci)';
 }

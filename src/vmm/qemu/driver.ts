@@ -8,12 +8,15 @@ import type {
 } from '../../model/vmm.js';
 import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKill, waitForExit } from '../../host/proc/index.js';
 import { buildQemuArgs } from './args.js';
+import type { QemuMachine } from './machine.js';
 import { QmpClient } from './qmp-client.js';
 import { qemuIncoming, qemuSnapshot } from './snapshot.js';
 
 export interface QemuDriverOptions {
   /** Decided by the accelerator probe (chooseAccel). */
   accel: Accel;
+  /** @default microvm under KVM, pc under TCG (machine.ts) */
+  machine?: QemuMachine;
   /** @default 'qemu-system-x86_64' */
   binary?: string;
   /** How long launch waits for QMP to answer. @default 15000 */
@@ -94,7 +97,7 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
 
     async launch(spec: VmmLaunchSpec, lo: { signal?: AbortSignal } = {}): Promise<VmmProcessHandle> {
       if (lo.signal?.aborted) throw new VmmError(`launch of ${spec.name} cancelled`, { code: 'vmm.aborted' });
-      const args = buildQemuArgs(spec, { accel: opts.accel, pidFile: pidFileOf(spec) });
+      const args = buildQemuArgs(spec, { accel: opts.accel, ...(opts.machine ? { machine: opts.machine } : {}), pidFile: pidFileOf(spec) });
       const log = await open(spec.logPath, 'a');
       let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
       let child;

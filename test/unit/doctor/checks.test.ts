@@ -34,10 +34,10 @@ describe('doctor checks', () => {
   it('passes on a healthy host (vmm auto picks Firecracker there, which adds its three requirement rows)', async () => {
     const r = await runDoctor(ports());
     expect(r.map((c) => c.id)).toEqual([
-      'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm',
+      'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm', 'kvm-firecracker', 'kvm-qemu',
       'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
     ]);
-    expect(r.map((c) => c.status)).toEqual(Array(17).fill('pass'));
+    expect(r.map((c) => c.status)).toEqual(Array(19).fill('pass'));
     expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
   });
@@ -195,7 +195,7 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(r).toHaveLength(17);
+    expect(r).toHaveLength(19);
     const disk = r.find((c) => c.id === 'disk')!;
     expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
     expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');

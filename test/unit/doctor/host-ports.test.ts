@@ -204,12 +204,12 @@ describe('createHostDoctorPorts', () => {
   });
 
   it('vmmConfig: default auto without a vmm line, the configured value with one; a bad value throws the config error', async () => {
-    expect(await make().vmmConfig()).toEqual({ setting: 'auto', source: 'default', configFile: t.layout.configFile });
+    expect(await make().vmmConfig()).toEqual({ setting: 'auto', qemuMachine: 'auto', source: 'default', configFile: t.layout.configFile });
     mkdirSync(t.layout.configDir, { recursive: true });
     writeFileSync(t.layout.configFile, '[vm_defaults]\nvcpu = 2\n');
     expect(await make().vmmConfig()).toMatchObject({ setting: 'auto', source: 'default' });
     writeFileSync(t.layout.configFile, 'vmm = "firecracker"\n');
-    expect(await make().vmmConfig()).toEqual({ setting: 'firecracker', source: 'config', configFile: t.layout.configFile });
+    expect(await make().vmmConfig()).toEqual({ setting: 'firecracker', qemuMachine: 'auto', source: 'config', configFile: t.layout.configFile });
     writeFileSync(t.layout.configFile, 'vmm = "xen"\n');
     await expect(make().vmmConfig()).rejects.toMatchObject({ message: expect.stringContaining(`${t.layout.configFile}:1:7: vmm: must be one of`), hint: `fix the value of vmm in ${t.layout.configFile}` });
   });

@@ -37,7 +37,7 @@ function ports(h: Host = {}): DoctorPorts {
   return healthyDoctorPorts({
     which: async (bin) => (h.missing?.includes(bin) ? null : `/usr/bin/${bin}`),
     accelerator: async () => h.accel ?? KVM,
-    vmmConfig: async () => ({ setting: 'auto', source: 'default', configFile: CONFIG, ...h.vmm }),
+    vmmConfig: async () => ({ setting: 'auto', qemuMachine: 'auto', source: 'default', configFile: CONFIG, ...h.vmm }),
     vhostVsock: async () => h.vhostVsock ?? true,
     deviceMapper: async () => h.dm ?? { control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' },
   });
@@ -53,7 +53,7 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
       id: 'vmm',
       status: 'fail',
       detail: `vmm = "firecracker" in ${CONFIG}, but firecracker is not on PATH: VMs cannot start`,
-      fix: `install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH, or set vmm = "qemu" in ${CONFIG}`,
+      fix: `install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH (or set firecracker_bin), or set vmm = "qemu" in ${CONFIG}`,
     });
     expect(rows[0]!.facts).toMatchObject({ setting: 'firecracker', chosen: 'firecracker', firecracker: null });
     // The requirement rows are still judged, so one run lists everything to fix.
@@ -118,7 +118,7 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
     expect(doctorPassed(rows)).toBe(false);
     const text = formatDoctor(rows);
     expect(text).toMatch(/^FAIL {2}VMM {16}vmm = "firecracker" in \S+, but firecracker is not on PATH: VMs cannot start$/m);
-    expect(text).toContain(`fix: install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH, or set vmm = "qemu" in ${CONFIG}`);
+    expect(text).toContain(`fix: install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH (or set firecracker_bin), or set vmm = "qemu" in ${CONFIG}`);
   });
 
   it('auto picks Firecracker only with usable KVM and the binary, and then judges its requirements', async () => {

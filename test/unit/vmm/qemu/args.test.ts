@@ -56,6 +56,18 @@ describe('buildQemuArgs', () => {
     expect(a).not.toContain('-netdev');
   });
 
+  it('microvm under TCG: the same virtio-mmio devices with TCG and no -cpu host; pc under KVM when asked', () => {
+    const a = buildQemuArgs({ ...spec, vmGenId: '6f1a0c5e-2b9d-4c1e-8a3f-0d2e4b6c8a10' }, { accel: 'tcg', machine: 'microvm', pidFile: '/p' });
+    expect(after(a, '-accel')).toEqual(['tcg']);
+    expect(a).not.toContain('-cpu');
+    expect(after(a, '-machine')[0]).toMatch(/^microvm,.*pit=off.*acpi=on/);
+    expect(after(a, '-device').filter((d) => d.includes('pci') || d.startsWith('vmgenid'))).toEqual([]);
+    const pc = buildQemuArgs(spec, { accel: 'kvm', machine: 'pc', pidFile: '/p' });
+    expect(after(pc, '-machine')).toEqual(['pc']);
+    expect(after(pc, '-cpu')).toEqual(['host']);
+    expect(after(pc, '-device')[0]).toBe('virtio-blk-pci,drive=root');
+  });
+
   it('doubles commas in option values', () => {
     expect(qemuEscape('a,b,,c')).toBe('a,,b,,,,c');
   });
