@@ -4,7 +4,7 @@
  * PCI bus, virtio over MMIO found through ACPI, an ELF vmlinux booted through
  * its PVH entry); under TCG it boots once the kernel is told the TSC rate
  * (src/vmm/qemu/machine.ts). A VM here goes through create, SSH, the guest
- * agent (vm ports), a graceful stop and delete.
+ * agent (vm ports), a live snapshot and a fork, a graceful stop and delete.
  */
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -35,7 +35,7 @@ describe.skipIf(skipReason(missing))('smoke: microvm machine under TCG (virtio-m
     await rig?.cleanup();
   }, 300_000);
 
-  it('boots the image on microvm: no PCI, virtio over MMIO, SSH, the agent, a graceful stop, delete', async () => {
+  it('boots the image on microvm: no PCI, virtio over MMIO, SSH, the agent, snapshot and fork, a graceful stop, delete', async () => {
     const created = await rig.cli(['vm', 'create', '--name', 'mv', '--json'], { timeoutMs: 300_000 });
     expect(created.code, rig.why(created)).toBe(0);
     expect(jsonData(created.stdout)).toMatchObject({ name: 'mv', state: 'running' });
@@ -71,6 +71,18 @@ describe.skipIf(skipReason(missing))('smoke: microvm machine under TCG (virtio-m
     const ports = await rig.cli(['vm', 'ports', 'mv', '--json'], { timeoutMs: 60_000 });
     expect(ports.code, rig.why(ports)).toBe(0);
     expect(jsonData(ports.stdout)).toEqual(expect.arrayContaining([expect.objectContaining({ port: 22 })]));
+
+    // A live snapshot and a fork restore microvm's device state (no vmgenid here: the agent's seed reseeds the fork).
+    const snap = await rig.cli(['vm', 'snapshot', 'mv', '--name', 'mv-s1'], { timeoutMs: 120_000 });
+    expect(snap.code, rig.why(snap)).toBe(0);
+    const fork = await rig.cli(['vm', 'fork', 'mv', '--name', 'mv-fork'], { timeoutMs: 120_000 });
+    expect(fork.code, rig.why(fork)).toBe(0);
+    const secret = 'hostname; head -c 16 /dev/urandom | od -An -tx1 | tr -d " \\n"';
+    const [a, b] = await Promise.all(['mv', 'mv-fork'].map((vm) => rig.cli(['vm', 'ssh', vm, '--', 'sh', '-c', secret], { timeoutMs: 120_000 })));
+    expect(a!.stdout.split('\n')[0]).toBe('mv');
+    expect(b!.stdout.split('\n')[0]).toBe('mv-fork');
+    expect(a!.stdout.split('\n')[1]).not.toBe(b!.stdout.split('\n')[1]);
+    expect((await rig.cli(['vm', 'delete', '--force', 'mv-fork'], { timeoutMs: 120_000 })).code).toBe(0);
 
     // system_powerdown reaches the guest through microvm's ACPI GED: a clean power-off, not a kill.
     const stopped = await rig.cli(['vm', 'stop', 'mv'], { timeoutMs: 120_000 });

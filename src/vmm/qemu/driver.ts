@@ -10,7 +10,7 @@ import { findProcesses, isProcessAlive, readProcStat, signalProcess, stopThenKil
 import { buildQemuArgs } from './args.js';
 import type { QemuMachine } from './machine.js';
 import { QmpClient } from './qmp-client.js';
-import { qemuIncoming, qemuSnapshot } from './snapshot.js';
+import { qemuIncoming, qemuSnapshot, removeLayerNames } from './snapshot.js';
 
 export interface QemuDriverOptions {
   /** Decided by the accelerator probe (chooseAccel). */
@@ -93,6 +93,8 @@ export function createQemuDriver(opts: QemuDriverOptions): VmmDriver {
       // A live VMM on this socket means the VM is already running: leave it alone.
       if ((await findProcesses(spec.apiSockPath, 'qemu')).length > 0) return;
       await removeRuntimeFiles(spec.apiSockPath, spec.agentSockPath);
+      // Names the last process's snapshots gave their layers: no process can reopen them now.
+      for (const d of [spec.rootDisk, spec.workDisk]) if (d) await removeLayerNames(d.path);
     },
 
     async launch(spec: VmmLaunchSpec, lo: { signal?: AbortSignal } = {}): Promise<VmmProcessHandle> {

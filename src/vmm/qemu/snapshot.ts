@@ -1,7 +1,7 @@
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rename, rm, stat } from 'node:fs/promises';
+import { link, readdir, rename, rm, stat } from 'node:fs/promises';
 import { createServer, connect, type Server, type Socket } from 'node:net';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { VmmError } from '../../errors/index.js';
 import type { VmmDiskFreeze, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult } from '../../model/vmm.js';
@@ -49,7 +49,12 @@ async function freezeDrives(qmp: QmpClient, disks: readonly VmmDiskFreeze[], seq
     await run('qemu-img', ['create', '-q', '-f', 'qcow2', '-u', '-F', image.format, '-b', d.frozenPath, `${d.activePath}.new`, String(image['virtual-size'])], {
       hint: 'install qemu-utils (apt-get install qemu-utils)',
     });
-    await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': node, file: { driver: 'file', filename: `${d.activePath}.new` }, backing: null });
+    // QEMU remembers a node's file by name and reopens it by that name when the node's access changes
+    // (it becomes read-only backing at the next snapshot). `.new` and the VM's path are renamed away
+    // below, so the node is added under a name of its own that stays with this layer while QEMU runs.
+    const layer = layerPath(d.activePath, seq);
+    await link(`${d.activePath}.new`, layer);
+    await qmp.execute('blockdev-add', { driver: 'qcow2', 'node-name': node, file: { driver: 'file', filename: layer }, backing: null });
     actions.push({ type: 'blockdev-snapshot', data: { node: d.drive, overlay: node } });
   }
   await qmp.execute('transaction', { actions });
@@ -59,6 +64,22 @@ async function freezeDrives(qmp: QmpClient, disks: readonly VmmDiskFreeze[], seq
     await rename(d.activePath, d.frozenPath);
     await rename(`${d.activePath}.next`, d.activePath);
   }
+}
+
+/** The extra name a layer made by a snapshot keeps while its QEMU runs (see freezeDrives). */
+function layerPath(activePath: string, seq: string): string {
+  return `${activePath}.layer-${seq}`;
+}
+
+/**
+ * Removes the layer names a previous QEMU process left next to `activePath`;
+ * only before a launch, when no process can reopen them.
+ */
+export async function removeLayerNames(activePath: string): Promise<void> {
+  const dir = dirname(activePath);
+  const prefix = `${basename(activePath)}.layer-`;
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const n of names) if (n.startsWith(prefix)) await rm(join(dir, n), { force: true });
 }
 
 /** Puts a drive whose switch failed halfway back under its own name, so the VM's files stay where its row says. */
@@ -199,7 +220,11 @@ export async function qemuIncoming(qmp: QmpClient, runtimeDir: string, statePath
       s.once('connect', () => res(s));
       s.once('error', rej);
     });
-    await pipeline(createReadStream(statePath), sock);
+    // QEMU closes its end as soon as it has read the stream's end marker, which can beat our own
+    // 'finish' (the pipe then reports "Premature close" with every byte delivered). Whether the
+    // load worked is QEMU's to say: a failed load ends the process, and the polls below see that.
+    const sendError = await pipeline(createReadStream(statePath), sock).then(() => undefined, (e: unknown) => e as Error);
+    if (sendError && (sendError as NodeJS.ErrnoException).code !== 'ERR_STREAM_PREMATURE_CLOSE') throw sendError;
     const deadline = Date.now() + opts.timeoutMs;
     for (;;) {
       if (opts.signal?.aborted) throw new VmmError('restore cancelled', { code: 'vmm.aborted' });

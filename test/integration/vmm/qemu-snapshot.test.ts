@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
@@ -137,7 +137,25 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     // The original runs on and changes everything.
     expect(await ssh('cat /root/file /etc/sysfile /tmp/mem')).toBe('v1\nv1\n41');
     await ssh('echo v2 > /root/file; echo v2 > /etc/sysfile; echo 99 > /tmp/mem; sync');
+    // A second live snapshot of the same QEMU process, over the layers the first one left.
+    const snapDir2 = join(layout.stateDir, 'snapshots', 's2');
+    await mkdir(snapDir2, { recursive: true });
+    const req2 = {
+      statePath: join(snapDir2, 'state.bin'),
+      memoryPath: join(snapDir2, 'memory.bin'),
+      disks: [
+        { drive: 'root' as const, activePath: overlay.path, frozenPath: join(snapDir2, 'system.qcow2') },
+        { drive: 'work' as const, activePath: work, frozenPath: join(snapDir2, 'work.img') },
+      ],
+    };
+    await driver.snapshot(ha, req2);
+    expect(await driver.inspect(ha)).toEqual({ alive: true, status: 'running' });
+    expect(await ssh('cat /root/file /tmp/mem')).toBe('v2\n99');
+    // Each layer QEMU opened keeps a name of its own while QEMU runs; the next launch's prepare drops them.
+    expect(readdirSync(dir).filter((n) => n.includes('.layer-')).length).toBe(4);
     await driver.kill(ha);
+    await driver.prepare(specA);
+    expect(readdirSync(dir).filter((n) => n.includes('.layer-'))).toEqual([]);
 
     // Restore into a new QEMU whose disks are new layers on the frozen ones.
     const b = newId();
