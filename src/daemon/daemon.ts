@@ -12,7 +12,7 @@ import { acquireLock, isDaemonProcess, type DaemonLock, type LockProbe } from '.
 import { createFileLogger } from './logger.js';
 import { METHOD_TABLES, type MethodTable } from './methods/index.js';
 import { createDispatcher, lineHandler } from './server.js';
-import { createImagesService } from '../images/index.js';
+import { createImagesService, upgradeImageVmlinuxes } from '../images/index.js';
 import { createVmSystem, EventHub, type VmSystemOptions } from './wiring/index.js';
 import { createVmStorePort } from './wiring/store-port.js';
 import { createSnapshotService } from '../snapshots/service.js';
@@ -164,9 +164,16 @@ export async function startDaemon(opts: StartDaemonOptions = {}): Promise<Runnin
     let resolveStopped!: () => void;
     const stopped = new Promise<void>((r) => (resolveStopped = r));
     let stopping: Promise<void> | undefined;
+    // Images from before banger kept a vmlinux get one, in the background: the socket answers meanwhile.
+    const upgradeStop = new AbortController();
+    const upgrade = upgradeImageVmlinuxes({ images: store.images, imagesDir: layout.imagesDir, log: logger, signal: upgradeStop.signal }).catch(
+      (err: unknown) => logger.error({ err }, 'image vmlinux upgrade failed'),
+    );
     stopFn = (reason) => {
       stopping ??= (async () => {
         logger.info({ reason }, 'bangerd stopping');
+        upgradeStop.abort();
+        await upgrade;
         await server.close();
         // Listeners close with bangerd; rows stay, and the next start binds them again for running VMs.
         await forwards.closeAll();

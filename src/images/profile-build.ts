@@ -1,9 +1,12 @@
-import { copyFile, mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeExt4 } from '../host/storage/index.js';
 import { MiB, type Image, type ImageProfile } from '../model/index.js';
 import { buildInitramfs } from './initramfs.js';
-import { ensureDebianKernel, type KernelTree } from './kernel/debian-kernel.js';
+import { builtinFromModulesBuiltin, checkBootDrivers, requireBootDrivers } from './kernel/boot-drivers.js';
+import { ensureDebianKernel, kernelVmlinux, type KernelTree } from './kernel/debian-kernel.js';
+import { VMLINUX_FILE } from './kernel/vmlinux.js';
 import { assembleWorkSeed } from './minimal/rootfs.js';
 import type { ProfileBuildContext } from './profile.js';
 
@@ -16,8 +19,10 @@ export interface ProfileRootfs {
 }
 
 /**
- * The steps every built profile shares: the Debian cloud kernel and a virtio
- * initramfs from its modules, the profile's rootfs, and the work-disk seed
+ * The steps every built profile shares: the Debian cloud kernel (bzImage for
+ * QEMU's default machine, its ELF vmlinux for Firecracker and QEMU microvm)
+ * and a virtio initramfs from its modules, checked to bring up virtio-mmio,
+ * the root disk and vsock; the profile's rootfs, and the work-disk seed
  * carrying banger's key, in a scratch dir that is removed whatever happens.
  */
 export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: ProfileRootfs): Promise<Image> {
@@ -27,9 +32,14 @@ export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: Profil
   try {
     const kernelPath = join(staging.dir, 'vmlinuz');
     await copyFile(kernel.vmlinuzPath, kernelPath);
+    const vmlinuxPath = join(staging.dir, VMLINUX_FILE);
+    // A reflink where the filesystem has them: the cached vmlinux is ~50 MiB and never written again.
+    await copyFile(await kernelVmlinux(kernel, { signal, onProgress: progress }), vmlinuxPath, constants.COPYFILE_FICLONE);
     progress('initramfs', `modules from ${kernel.release}`);
     const initrdPath = join(staging.dir, 'initrd.img');
-    await buildInitramfs({ modulesDir: kernel.modulesDir, outPath: initrdPath, workDir: scratch, signal });
+    const initramfs = await buildInitramfs({ modulesDir: kernel.modulesDir, outPath: initrdPath, workDir: scratch, signal });
+    const builtin = builtinFromModulesBuiltin(await readFile(join(kernel.modulesDir, 'modules.builtin'), 'utf8').catch(() => ''));
+    requireBootDrivers(checkBootDrivers({ builtin, initramfs: initramfs.modules }), `kernel ${kernel.release} with its initramfs`);
 
     const rootfsPath = join(staging.dir, 'rootfs.ext4');
     await rootfs.buildRootfs({ kernel, scratch, rootfsPath });
@@ -47,6 +57,7 @@ export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: Profil
       rootfsPath,
       workSeedPath,
       kernelPath,
+      vmlinuxPath,
       initrdPath,
       kernelArgs: rootfs.kernelArgs,
       sshKeyFingerprint: ctx.sshKey.fingerprint,

@@ -55,6 +55,7 @@ function rebase(image: Image, from: string, to: string): Image {
     artifactDir: to,
     rootfsPath: fix(image.rootfsPath) ?? image.rootfsPath,
     kernelPath: fix(image.kernelPath) ?? image.kernelPath,
+    vmlinuxPath: fix(image.vmlinuxPath),
     workSeedPath: fix(image.workSeedPath),
     initrdPath: fix(image.initrdPath),
     modulesDir: fix(image.modulesDir),

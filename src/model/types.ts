@@ -111,7 +111,13 @@ export interface Image {
   artifactDir: string;
   rootfsPath: string;
   workSeedPath?: string;
+  /** Compressed kernel (bzImage): QEMU's default machine boots it. */
   kernelPath: string;
+  /**
+   * The same kernel as an uncompressed ELF: Firecracker (x86_64) boots only
+   * this. Absent on images built before it existed until bangerd upgrades them.
+   */
+  vmlinuxPath?: string;
   initrdPath?: string;
   modulesDir?: string;
   /** Kernel command-line fragment the image needs (e.g. root=, init=). */

@@ -14,6 +14,7 @@ interface ImageRow {
   rootfs_path: string;
   work_seed_path: string | null;
   kernel_path: string;
+  vmlinux_path: string | null;
   initrd_path: string | null;
   modules_dir: string | null;
   kernel_args: string | null;
@@ -61,9 +62,9 @@ export class ImagesRepo {
   insert(image: Image): void {
     try {
       this.sql(
-          `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, work_seed_path, kernel_path,
+          `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, work_seed_path, kernel_path, vmlinux_path,
              initrd_path, modules_dir, kernel_args, size_bytes, ssh_key_fingerprint, created_at, updated_at)
-           VALUES (@id, @name, @profile, @managed, @artifact_dir, @rootfs_path, @work_seed_path, @kernel_path,
+           VALUES (@id, @name, @profile, @managed, @artifact_dir, @rootfs_path, @work_seed_path, @kernel_path, @vmlinux_path,
              @initrd_path, @modules_dir, @kernel_args, @size_bytes, @ssh_key_fingerprint, @created_at, @updated_at)`,
         )
         .run(toRow(image));
@@ -82,13 +83,22 @@ export class ImagesRepo {
   update(image: Image): boolean {
     const res = this.sql(
         `UPDATE images SET name=@name, profile=@profile, managed=@managed, artifact_dir=@artifact_dir,
-           rootfs_path=@rootfs_path, work_seed_path=@work_seed_path, kernel_path=@kernel_path,
+           rootfs_path=@rootfs_path, work_seed_path=@work_seed_path, kernel_path=@kernel_path, vmlinux_path=@vmlinux_path,
            initrd_path=@initrd_path, modules_dir=@modules_dir, kernel_args=@kernel_args, size_bytes=@size_bytes,
            ssh_key_fingerprint=@ssh_key_fingerprint, updated_at=@updated_at
          WHERE id=@id`,
       )
       .run(toRow(image));
     return res.changes > 0;
+  }
+
+  /**
+   * Records the vmlinux extracted for an image built before images carried one.
+   * `updated_at` stays: the image boots the same kernel, so warm snapshots keyed
+   * on it (src/snapshots/warm.ts) stay valid. Returns false when no row has that id.
+   */
+  setVmlinuxPath(id: string, path: string): boolean {
+    return this.sql('UPDATE images SET vmlinux_path = ? WHERE id = ?').run(path, id).changes > 0;
   }
 
   /** Returns false when no row had that id. Fails with a FOREIGN KEY error while VMs use the image. */
@@ -110,6 +120,7 @@ function toImage(row: ImageRow): Image {
     updatedAt: row.updated_at,
   };
   if (row.work_seed_path !== null) image.workSeedPath = row.work_seed_path;
+  if (row.vmlinux_path !== null) image.vmlinuxPath = row.vmlinux_path;
   if (row.initrd_path !== null) image.initrdPath = row.initrd_path;
   if (row.modules_dir !== null) image.modulesDir = row.modules_dir;
   if (row.kernel_args !== null) image.kernelArgs = row.kernel_args;
@@ -128,6 +139,7 @@ function toRow(image: Image): ImageRow {
     rootfs_path: image.rootfsPath,
     work_seed_path: image.workSeedPath ?? null,
     kernel_path: image.kernelPath,
+    vmlinux_path: image.vmlinuxPath ?? null,
     initrd_path: image.initrdPath ?? null,
     modules_dir: image.modulesDir ?? null,
     kernel_args: image.kernelArgs ?? null,

@@ -30,3 +30,19 @@ export async function requireArtifact(image: Image, what: string, path: string):
     });
   }
 }
+
+/**
+ * The image's uncompressed ELF kernel, or an error naming the fix: images built
+ * before banger extracted one get it when bangerd starts (src/images/upgrade-vmlinux.ts);
+ * one that is still missing could not be extracted (bangerd.log says why).
+ */
+export function requireVmlinux(image: Image): string {
+  if (image.vmlinuxPath) return image.vmlinuxPath;
+  const rebuild = image.profile === 'imported'
+    ? `import it again (banger image import SOURCE --name ${image.name} --kernel-from an image that has one)`
+    : `rebuild it: banger image build --profile ${image.profile} --name ${image.name} --force`;
+  throw new NotFoundError(`image "${image.name}" has no vmlinux: this VMM boots only an uncompressed ELF kernel`, {
+    code: 'image.no_vmlinux',
+    hint: `restart bangerd to extract it from the image's vmlinuz (bangerd.log names why it failed), or ${rebuild}`,
+  });
+}

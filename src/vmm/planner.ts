@@ -3,7 +3,7 @@ import { parseCidr } from '../host/network/index.js';
 import { InternalError } from '../errors/index.js';
 import { buildKernelArgs } from './kernel-args.js';
 import type { VmmLaunchSpec } from '../model/vmm.js';
-import { imageOf, requireArtifact, type ImageSource } from './image-lookup.js';
+import { imageOf, requireArtifact, requireVmlinux, type ImageSource } from './image-lookup.js';
 import { restoreFields, type SnapshotSource } from './restore.js';
 
 export interface PlannerOptions {
@@ -16,6 +16,12 @@ export interface PlannerOptions {
   extraKernelArgs?: string;
   /** Snapshot rows: a fork or restore resumes one's saved state. */
   snapshots?: SnapshotSource;
+  /**
+   * Which of the image's kernels the VMM loads: the bzImage (`vmlinuz`, QEMU's
+   * default machine) or the uncompressed ELF (`vmlinux`: Firecracker, QEMU
+   * microvm). @default 'vmlinuz'
+   */
+  kernel?: 'vmlinuz' | 'vmlinux';
 }
 
 const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;
@@ -35,7 +41,8 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
       // Checked here: QEMU's own complaint about a bad MAC names a device property, not the cause.
       if (!MAC.test(mac)) throw new InternalError(`launch planned with MAC ${JSON.stringify(mac.slice(0, 40))}`, { code: 'vm.bad_mac', hint: 'a bug in banger: please report it with bangerd.log' });
       const image = imageOf(opts.images, vm);
-      await requireArtifact(image, 'kernel', image.kernelPath);
+      const kernelPath = opts.kernel === 'vmlinux' ? requireVmlinux(image) : image.kernelPath;
+      await requireArtifact(image, opts.kernel === 'vmlinux' ? 'vmlinux' : 'kernel', kernelPath);
       if (image.initrdPath) await requireArtifact(image, 'initrd', image.initrdPath);
       const kernelArgs = buildKernelArgs({
         imageArgs: image.kernelArgs,
@@ -53,7 +60,7 @@ export function createLaunchPlanner(opts: PlannerOptions): LaunchPlanner {
         name: vm.name,
         vcpuCount: vm.spec.vcpuCount,
         memoryMiB: vm.spec.memoryMiB,
-        kernelPath: image.kernelPath,
+        kernelPath,
         kernelArgs,
         rootDisk: storage.rootDisk,
         network: { tap, mac },

@@ -1,3 +1,4 @@
+import { constants } from 'node:fs';
 import { copyFile, lstat, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { extract } from 'tar-stream';
@@ -5,6 +6,8 @@ import { ensureSshKey } from '../../guest/keys.js';
 import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
 import { makeExt4, ownershipForCaller } from '../../host/storage/index.js';
+import { BangerError } from '../../errors/index.js';
+import { extractVmlinux, VMLINUX_FILE } from '../kernel/vmlinux.js';
 import { MiB, newId, type Image } from '../../model/index.js';
 import { assembleWorkSeed } from '../minimal/rootfs.js';
 import { noProgress, type ProgressFn } from '../progress.js';
@@ -20,8 +23,8 @@ export interface ImportImageOptions {
   source: string;
   /** @default 'auto' */
   format?: ImportFormat;
-  /** Boot parts (kernel, initrd, kernel args) borrowed from an existing image, e.g. the minimal one. */
-  kernelFrom: Pick<Image, 'kernelPath' | 'initrdPath' | 'kernelArgs'>;
+  /** Boot parts (kernel and its vmlinux, initrd, kernel args) borrowed from an existing image, e.g. the minimal one. */
+  kernelFrom: Pick<Image, 'kernelPath' | 'vmlinuxPath' | 'initrdPath' | 'kernelArgs'>;
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -75,6 +78,7 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
 
     const kernelPath = join(staging.dir, 'vmlinuz');
     await copyFile(opts.kernelFrom.kernelPath, kernelPath);
+    const vmlinuxPath = await borrowVmlinux(opts.kernelFrom, staging.dir, progress, opts.signal);
     let initrdPath: string | undefined;
     if (opts.kernelFrom.initrdPath) {
       initrdPath = join(staging.dir, 'initrd.img');
@@ -87,6 +91,7 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
         rootfsPath,
         workSeedPath,
         kernelPath,
+        vmlinuxPath,
         initrdPath,
         kernelArgs: opts.kernelFrom.kernelArgs,
         sshKeyFingerprint: sshKey.fingerprint,
@@ -100,6 +105,29 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     throw diskFullError(err, [opts.layout.imagesDir, opts.layout.cacheDir], `importing image ${opts.name}`) ?? err;
   } finally {
     await rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The base image's vmlinux (a reflink or copy), or one extracted from its
+ * vmlinuz when the base has none. A kernel that cannot be extracted does not
+ * fail the import: the image still boots under QEMU's default machine, and a
+ * VMM that needs the ELF refuses it naming the fix (image.no_vmlinux).
+ */
+async function borrowVmlinux(base: ImportImageOptions['kernelFrom'], dir: string, progress: ProgressFn, signal?: AbortSignal): Promise<string | undefined> {
+  const out = join(dir, VMLINUX_FILE);
+  if (base.vmlinuxPath) {
+    await copyFile(base.vmlinuxPath, out, constants.COPYFILE_FICLONE);
+    return out;
+  }
+  try {
+    const done = await extractVmlinux(base.kernelPath, out, signal);
+    progress('kernel.vmlinux', `extracted (${done.compression}, ${done.ms} ms)`);
+    return out;
+  } catch (e) {
+    if (!(e instanceof BangerError)) throw e;
+    progress('kernel.vmlinux', `none: ${e.message}`);
+    return undefined;
   }
 }
 

@@ -1,8 +1,9 @@
 import { mkdir, readdir, readFile, rename, rm, writeFile, mkdtemp, access } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, runStatus } from '../../host/exec/index.js';
 import { noProgress, type ProgressFn } from '../progress.js';
+import { extractVmlinux, readVmlinux, VMLINUX_FILE } from './vmlinux.js';
 
 /**
  * Fetches a Debian kernel package into banger's cache without installing it
@@ -128,4 +129,22 @@ async function newestCached(kernelsDir: string): Promise<KernelTree | undefined>
     if (t) return t;
   }
   return undefined;
+}
+
+/**
+ * The kernel's ELF vmlinux, extracted once per cached kernel package (beside
+ * its kernel.json) so later builds copy it instead of decompressing ~50 MiB
+ * again. A cached file that no longer validates is extracted again.
+ */
+export async function kernelVmlinux(tree: KernelTree, opts: { signal?: AbortSignal; onProgress?: ProgressFn } = {}): Promise<string> {
+  const progress = opts.onProgress ?? noProgress;
+  const path = join(dirname(tree.rootDir), VMLINUX_FILE);
+  const cached = await readVmlinux(path).then(() => true, () => false);
+  if (cached) {
+    progress('kernel.vmlinux', `cached ${tree.release}`);
+    return path;
+  }
+  const done = await extractVmlinux(tree.vmlinuzPath, path, opts.signal);
+  progress('kernel.vmlinux', `extracted ${tree.release} (${done.compression}, ${Math.round(done.report.size / 1048576)} MiB, ${done.ms} ms)`);
+  return path;
 }

@@ -18,7 +18,8 @@ export const firecrackerBackend: VmmBackend = {
   create: (deps) => ({
     driver: createFirecrackerDriver(),
     storage: createFirecrackerStorage(deps),
-    planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr, extraKernelArgs: FIRECRACKER_KERNEL_ARGS }),
+    // Firecracker on x86_64 loads only an ELF kernel, not the bzImage.
+    planner: createLaunchPlanner({ images: deps.images, snapshots: deps.snapshots, bridgeCidr: deps.bridgeCidr, extraKernelArgs: FIRECRACKER_KERNEL_ARGS, kernel: 'vmlinux' }),
     guest: createSshGuestReady({
       layout: deps.layout,
       timeoutMs: deps.guestTimeoutMs,

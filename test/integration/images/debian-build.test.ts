@@ -9,6 +9,7 @@ import { buildDist } from '../../helpers/build.js';
 import { ext4Ls, ext4Stat, ext4Walk, type Ext4Entry } from '../../helpers/ext4-inspect.js';
 import { createOwnerFixture, type OwnerFixture } from '../../helpers/owner-user.js';
 import { tempLayout } from '../../helpers/test-layout.js';
+import { expectBootableKernel } from '../../helpers/bootable-kernel.js';
 import { firstMissing, missingBinaries, missingRoot, missingUnprivilegedMmdebstrap, skipReason } from '../../helpers/vmm-capabilities.js';
 
 const base = firstMissing(missingRoot(), missingBinaries('mmdebstrap', 'mkfs.ext4', 'debugfs', 'cpio', 'apt-get', 'dpkg-deb', 'depmod'));
@@ -52,6 +53,7 @@ describe.skipIf(skipReason(base))('debian profile build (mmdebstrap)', () => {
     rootImage = await buildImage({ layout: t.layout, profile: 'debian', onProgress: (s) => steps.push(`${s}@${Date.now() - started}`) });
     console.log(`debian build as root: ${Date.now() - started} ms (${steps.join(' ')})`);
     expectDebianRootfs(rootImage.rootfsPath);
+    await expectBootableKernel(rootImage);
   }, 900_000);
 
   describe.skipIf(skipReason(asUser))('as an ordinary user', () => {
@@ -94,6 +96,7 @@ describe.skipIf(skipReason(base))('debian profile build (mmdebstrap)', () => {
       console.log(`debian build as ${fx.user.name}: ${ms} ms (${out.steps.map(([s, at]) => `${s}@${at}`).join(' ')})`);
       expect(steps).toEqual(expect.arrayContaining(['mmdebstrap', 'rootfs.unpack', 'rootfs.configure', 'rootfs.mkfs', 'done']));
       expectDebianRootfs(image.rootfsPath);
+      await expectBootableKernel(image);
       const entries = ext4Walk(image.rootfsPath);
       // Nothing inside belongs to the user who built it (or to anyone outside Debian's system ids).
       expect(entries.filter((e) => e.uid === fx.user.uid || e.gid === fx.user.gid || e.uid >= 1000 || e.gid >= 1000)).toEqual([]);

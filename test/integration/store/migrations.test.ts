@@ -36,6 +36,14 @@ const SEEDERS: Record<number, (db: Database.Database) => void> = {
        VALUES (?, 'alpha-s1', 'ready', 'disk', 'user', ?, ?, ?, ?, ?, ?, '/nonexistent/snap', '{}', 1024, '2026-01-05T00:00:00.000Z')`,
     ).run('s'.repeat(32), vm.id, vm.name, vm.image_id, vm.vmm, vm.spec_json, vm.guest_ip);
   },
+  // v4 added forwards (v5 only adds a column to images: every image row then has no vmlinux).
+  4: (db) => {
+    SEEDERS[3]!(db);
+    db.prepare(
+      `INSERT INTO forwards (id, vm_id, proto, host_ip, host_port, guest_port, created_at)
+       VALUES (?, ?, 'tcp', '127.0.0.1', 8080, 80, '2026-01-06T00:00:00.000Z')`,
+    ).run('f'.repeat(32), '0'.repeat(32));
+  },
 };
 
 let temp: TempRoot;
@@ -72,13 +80,16 @@ describe('migrations', () => {
     try {
       expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       // Every row is still there and reads through the typed repos.
-      expect(store.db.prepare('SELECT * FROM images ORDER BY id').all()).toEqual(before.images);
+      // Columns added since (v5's vmlinux_path) read NULL: bangerd fills vmlinux_path in at start.
+      expect(store.db.prepare('SELECT * FROM images ORDER BY id').all()).toEqual(before.images.map((r) => ({ vmlinux_path: null, ...(r as object) })));
+      expect(store.images.list()[0]?.vmlinuxPath).toBeUndefined();
       const vms = store.vms.list();
       expect(vms.map((v) => ({ id: v.id, name: v.name, guest_ip: v.runtime.guestIP, updated_at: v.updatedAt }))).toEqual(before.vmIds);
       // Version 2 backfills last_touched_at so the stale sweeper does not fire at once.
       for (const vm of vms) expect(vm.lastTouchedAt).toBe(vm.updatedAt);
       expect(store.images.list()[0]?.sizeBytes).toBe(4096);
       if (version >= 3) expect(store.db.prepare('SELECT name FROM snapshots').all()).toEqual([{ name: 'alpha-s1' }]);
+      if (version >= 4) expect(store.db.prepare('SELECT host_port FROM forwards').all()).toEqual([{ host_port: 8080 }]);
     } finally {
       store.close();
     }

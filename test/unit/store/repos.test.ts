@@ -55,7 +55,7 @@ describe('openReadOnly', () => {
 
 describe('ImagesRepo', () => {
   it('round-trips every field, optional ones included', () => {
-    const full = makeImage({ initrdPath: '/i', modulesDir: '/m', kernelArgs: 'quiet', sizeBytes: 123, sshKeyFingerprint: 'SHA256:x', workSeedPath: '/w', managed: false });
+    const full = makeImage({ initrdPath: '/i', vmlinuxPath: '/v', modulesDir: '/m', kernelArgs: 'quiet', sizeBytes: 123, sshKeyFingerprint: 'SHA256:x', workSeedPath: '/w', managed: false });
     store.images.insert(full);
     expect(store.images.getById(full.id)).toEqual(full);
     expect(store.images.getByName('default')).toEqual(full);
@@ -63,6 +63,14 @@ describe('ImagesRepo', () => {
     store.images.insert(bare);
     expect(store.images.getByName('bare')).toEqual(bare);
     expect(store.images.list().map((i) => i.name)).toEqual(['bare', 'default']);
+  });
+
+  it('setVmlinuxPath records an upgraded image\'s vmlinux and leaves updatedAt (warm snapshot keys) alone', () => {
+    const img = makeImage();
+    store.images.insert(img);
+    expect(store.images.setVmlinuxPath(img.id, '/state/images/a/vmlinux')).toBe(true);
+    expect(store.images.getById(img.id)).toEqual({ ...img, vmlinuxPath: '/state/images/a/vmlinux' });
+    expect(store.images.setVmlinuxPath('f'.repeat(32), '/x')).toBe(false);
   });
 
   it('rejects a duplicate name with ConflictError and a hint', () => {

@@ -21,6 +21,8 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
         ['profile', i.profile],
         ['managed', i.managed],
         ['kernel', i.kernelPath],
+        // Firecracker boots only this ELF; the row is left out for an image bangerd could not extract one for.
+        ['vmlinux', i.vmlinuxPath],
         ['initrd', i.initrdPath],
         ['rootfs', i.rootfsPath],
         ['size', i.sizeBytes === undefined ? undefined : formatSize(i.sizeBytes)],
