@@ -45,6 +45,8 @@ describe.skipIf(skipReason(missing))('smoke: microvm machine under TCG (virtio-m
     const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(argv[argv.indexOf('-machine') + 1]).toMatch(/^microvm,/);
     expect(argv[argv.indexOf('-accel') + 1]).toBe('tcg');
+    // The ELF vmlinux, booted through its PVH entry, as Firecracker boots it.
+    expect(argv[argv.indexOf('-kernel') + 1]).toMatch(/\/vmlinux$/);
 
     const probe = await rig.cli(['vm', 'ssh', 'mv', '--', 'sh', '-c', [
       'cat /proc/cmdline',

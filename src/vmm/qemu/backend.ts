@@ -24,6 +24,7 @@ export const qemuBackend: VmmBackend = {
         images: deps.images,
         snapshots: deps.snapshots,
         bridgeCidr: deps.bridgeCidr,
+        kernel: machine === 'microvm' ? 'vmlinux' : 'vmlinuz',
         ...(extraKernelArgs ? { extraKernelArgs } : {}),
       }),
       guest: createSshGuestReady({
