@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { AgentClient, AGENT_VSOCK_PORT, type AgentHealth } from '../../../src/guest/agent-client.js';
-import { agentScriptPath, vsockToolPath } from '../../../src/images/assets.js';
+import { agentScriptPath, debianAssetPath, minimalAssetPath, vsockToolPath } from '../../../src/images/assets.js';
 
 const src = join(import.meta.dirname, '../../../src/guest/assets');
 const TOOL = vsockToolPath();
@@ -52,6 +52,14 @@ describe('banger-vsock', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('is what both profiles start on AGENT_VSOCK_PORT, serving the installed agent', () => {
+    const cmd = `/usr/sbin/banger-vsock listen ${AGENT_VSOCK_PORT} /usr/lib/banger/agent --stdio`;
+    expect(readFileSync(minimalAssetPath('inittab'), 'utf8').split('\n')).toContain(`::respawn:${cmd}`);
+    const unit = readFileSync(debianAssetPath('banger-agent-vsock.service'), 'utf8').split('\n');
+    expect(unit).toContain(`ExecStart=${cmd}`);
+    expect(unit).toContain('Restart=always');
   });
 
   describe.skipIf(!haveStrace)('under strace fault injection (no vsock socket on this host)', () => {
