@@ -18,12 +18,20 @@ export function agentScriptPath(): string {
   return assetPath('src/guest/assets/banger-agent.sh');
 }
 
-/** A file of the minimal profile's guest side (src/images/minimal/assets/NAME). */
 /** The guest's RNDRESEEDCRNG tool (static x86-64, no libc; source: banger-reseed.S next to it). */
 export function reseedToolPath(): string {
   return assetPath('src/guest/assets/banger-reseed');
 }
 
+/**
+ * The guest's vsock listener/connector (static x86-64, no libc; source:
+ * banger-vsock.S next to it): serves the agent on AGENT_VSOCK_PORT under Firecracker.
+ */
+export function vsockToolPath(): string {
+  return assetPath('src/guest/assets/banger-vsock');
+}
+
+/** A file of the minimal profile's guest side (src/images/minimal/assets/NAME). */
 export function minimalAssetPath(name: string): string {
   return assetPath(join('src/images/minimal/assets', name));
 }

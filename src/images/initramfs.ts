@@ -71,8 +71,11 @@ export async function buildInitramfs(opts: BuildInitramfsOptions): Promise<{ mod
   }
 }
 
-/** busybox insmod cannot read compressed modules, so decompress on the host. */
-async function installModule(src: string, dst: string, signal?: AbortSignal): Promise<void> {
+/**
+ * Copies a kernel module to DST as a plain .ko: busybox insmod cannot read
+ * compressed modules, so decompress on the host (xz, zstd or gzip by suffix).
+ */
+export async function installModule(src: string, dst: string, signal?: AbortSignal): Promise<void> {
   const tool = src.endsWith('.xz') ? 'xz' : src.endsWith('.zst') ? 'zstd' : src.endsWith('.gz') ? 'gzip' : undefined;
   if (!tool) {
     await copyFile(src, dst);

@@ -5,7 +5,9 @@
 # one JSON response per line {"id":N,"ok":true,"result":{...}} or
 # {"id":N,"ok":false,"error":"..."}.
 # Transports: the QEMU virtio-serial port named org.banger.agent (default),
-# or stdin/stdout with --stdio (Firecracker: socat VSOCK-LISTEN ... EXEC:agent --stdio).
+# or stdin/stdout with --stdio. Under Firecracker the image runs
+# `banger-vsock listen 1024 agent --stdio` (banger-vsock.S): one agent per
+# vsock connection, stdin and stdout that connection, exiting at its EOF.
 
 PORT_NAME=org.banger.agent
 # Tests only: a directory prefixed to every file the identity method touches
@@ -346,7 +348,8 @@ handle() {
 	health) printf '{"id":%s,"ok":true,"result":%s}\n' "$id" "$(health)" ;;
 	ports) printf '{"id":%s,"ok":true,"result":%s}\n' "$id" "$(ports)" ;;
 	identity)
-		# A subshell: its variables stay there; stdin is the port, so commands get /dev/null.
+		# A subshell: its variables stay there; stdin is the transport (the
+		# virtio port or the vsock connection), so commands get /dev/null.
 		if out=$(identity "$line" </dev/null); then
 			printf '{"id":%s,"ok":true,"result":%s}\n' "$id" "$out"
 		else

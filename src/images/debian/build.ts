@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { run } from '../../host/exec/index.js';
 import { makeExt4, ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { GiB, type Image } from '../../model/index.js';
-import { agentScriptPath, reseedToolPath, debianAssetPath } from '../assets.js';
+import { agentScriptPath, reseedToolPath, debianAssetPath, vsockToolPath } from '../assets.js';
 import { unpackTar } from '../import/index.js';
 import type { ProfileBuildContext } from '../profile.js';
 import { buildProfileImage } from '../profile-build.js';
@@ -27,7 +27,7 @@ const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer
  * Debian cloud kernel and virtio initramfs as the minimal profile, the
  * kernel's modules inside the rootfs for udev, a oneshot unit that applies
  * the `ip=` network from the kernel command line, per-VM SSH host keys made
- * at first boot, banger's key and the guest agent.
+ * at first boot, banger's key and the guest agent (virtio-serial and vsock).
  *
  * As root, mmdebstrap writes the tree and mkfs.ext4 -d copies its owners.
  * As an ordinary user, mmdebstrap runs in a user namespace and writes a
@@ -98,12 +98,16 @@ async function configureRootfs(root: string, owners: OwnershipSink, authorizedKe
   await install(owners, debianAssetPath('banger-work.sh'), join(root, 'usr', 'lib', 'banger', 'work'), 0o755);
   await install(owners, agentScriptPath(), join(root, 'usr', 'lib', 'banger', 'agent'), 0o755);
   await install(owners, reseedToolPath(), join(root, 'usr', 'sbin', 'banger-reseed'), 0o755);
+  await install(owners, vsockToolPath(), join(root, 'usr', 'sbin', 'banger-vsock'), 0o755);
   await install(owners, debianAssetPath('banger-net.service'), join(etc, 'systemd', 'system', 'banger-net.service'), 0o644);
   await install(owners, debianAssetPath('banger-agent.service'), join(etc, 'systemd', 'system', 'banger-agent.service'), 0o644);
+  // The agent on vsock (Firecracker); banger-agent.service is its virtio-serial side (QEMU).
+  await install(owners, debianAssetPath('banger-agent-vsock.service'), join(etc, 'systemd', 'system', 'banger-agent-vsock.service'), 0o644);
   await install(owners, debianAssetPath('banger-work.service'), join(etc, 'systemd', 'system', 'banger-work.service'), 0o644);
   await enable(owners, root, 'banger-work.service', 'local-fs.target');
   await enable(owners, root, 'banger-net.service');
   await enable(owners, root, 'banger-agent.service');
+  await enable(owners, root, 'banger-agent-vsock.service');
   for (const unit of MASKED) {
     await owners.remove(join(etc, 'systemd', 'system', unit));
     await symlink('/dev/null', join(etc, 'systemd', 'system', unit));

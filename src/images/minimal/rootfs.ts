@@ -2,13 +2,14 @@ import { chmod, copyFile, mkdir, symlink, writeFile, lstat, realpath } from 'nod
 import { dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { run, whichTool } from '../../host/exec/index.js';
-import { agentScriptPath, reseedToolPath, minimalAssetPath } from '../assets.js';
+import { agentScriptPath, reseedToolPath, minimalAssetPath, vsockToolPath } from '../assets.js';
 import { sharedLibs } from './ldd.js';
 
 /**
  * Assembles the minimal profile's root filesystem tree in a staging dir:
  * static busybox with its applet links, busybox init + our rc scripts,
- * dropbear with its shared libraries, the guest agent, banger's public key.
+ * dropbear with its shared libraries, the guest agent (virtio-serial and
+ * vsock), banger's public key.
  */
 
 export interface MinimalRootfsOptions {
@@ -70,6 +71,8 @@ export async function assembleMinimalRootfs(opts: MinimalRootfsOptions): Promise
   await install(minimalAssetPath('acpi-power'), join(root, 'etc', 'acpi', 'PWRF', '00000080'), 0o755);
   await install(agentScriptPath(), join(root, 'usr', 'lib', 'banger', 'agent'), 0o755);
   await install(reseedToolPath(), join(root, 'usr', 'sbin', 'banger-reseed'), 0o755);
+  // The agent's vsock listener (inittab): busybox has no AF_VSOCK.
+  await install(vsockToolPath(), join(root, 'usr', 'sbin', 'banger-vsock'), 0o755);
 }
 
 /** The work-disk seed tree: /root's initial contents (the key, a profile). */

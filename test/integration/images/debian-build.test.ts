@@ -20,10 +20,12 @@ function expectDebianRootfs(img: string): void {
   expect(ext4Stat(img, '/usr/sbin/sshd')).toMatchObject({ type: 'regular', uid: 0, gid: 0, mode: 0o755 });
   expect(ext4Stat(img, '/usr/lib/systemd/systemd')).toMatchObject({ type: 'regular', uid: 0, gid: 0, mode: 0o755 });
   expect(ext4Stat(img, '/usr/sbin/init')).toMatchObject({ type: 'symlink', uid: 0 });
-  for (const unit of ['banger-net.service', 'banger-agent.service', 'banger-work.service']) {
+  for (const unit of ['banger-net.service', 'banger-agent.service', 'banger-agent-vsock.service', 'banger-work.service']) {
     expect(ext4Stat(img, `/etc/systemd/system/${unit}`)).toMatchObject({ type: 'regular', uid: 0, gid: 0, mode: 0o644 });
   }
   expect(ext4Stat(img, '/etc/systemd/system/multi-user.target.wants/banger-agent.service')).toMatchObject({ type: 'symlink', uid: 0, link: '/etc/systemd/system/banger-agent.service' });
+  expect(ext4Stat(img, '/etc/systemd/system/multi-user.target.wants/banger-agent-vsock.service')).toMatchObject({ type: 'symlink', uid: 0, link: '/etc/systemd/system/banger-agent-vsock.service' });
+  for (const tool of ['banger-reseed', 'banger-vsock']) expect(ext4Stat(img, `/usr/sbin/${tool}`)).toMatchObject({ type: 'regular', uid: 0, gid: 0, mode: 0o755 });
   expect(ext4Stat(img, '/etc/systemd/system/local-fs.target.wants/banger-work.service')).toMatchObject({ type: 'symlink', uid: 0 });
   expect(ext4Stat(img, '/etc/systemd/system/apt-daily.timer')).toMatchObject({ type: 'symlink', link: '/dev/null' });
   for (const f of ['net', 'work', 'agent']) expect(ext4Stat(img, `/usr/lib/banger/${f}`)).toMatchObject({ uid: 0, gid: 0, mode: 0o755 });
