@@ -12,8 +12,12 @@ import { GuestError } from '../errors/index.js';
 
 export type AgentTransport = { kind: 'virtio-serial'; socketPath: string } | { kind: 'vsock'; socketPath: string; port: number };
 
-/** Guest port the agent listens on under Firecracker. */
-export const AGENT_VSOCK_PORT = 1024;
+/**
+ * Guest port the agent listens on under Firecracker. Below 1024: the guest
+ * kernel lets only CAP_NET_BIND_SERVICE bind those, so no unprivileged guest
+ * process can take the port while the listener restarts.
+ */
+export const AGENT_VSOCK_PORT = 1023;
 
 export interface AgentHealth {
   status: 'ok';

@@ -6,7 +6,7 @@
 # {"id":N,"ok":false,"error":"..."}.
 # Transports: the QEMU virtio-serial port named org.banger.agent (default),
 # or stdin/stdout with --stdio. Under Firecracker the image runs
-# `banger-vsock listen 1024 agent --stdio` (banger-vsock.S): one agent per
+# `banger-vsock listen 1023 agent --stdio` (banger-vsock.S): one agent per
 # vsock connection, stdin and stdout that connection, exiting at its EOF.
 
 PORT_NAME=org.banger.agent
