@@ -237,13 +237,19 @@ export async function connectAnswering(t: AgentTransport, opts: { timeoutMs: num
     let client: AgentClient | undefined;
     try {
       client = await AgentClient.connect(t, { timeoutMs: 2000, signal: opts.signal });
+      // Short at first (a guest still booting never answers the early asks), then doubling: a
+      // slow guest (debian under TCG) takes longer than 500 ms per answer, and an answer that
+      // comes after its ask timed out is dropped, so a fixed bound would never be met.
+      let askMs = 500;
       while (Date.now() < deadline) {
         if (opts.signal?.aborted) throw new GuestError('waiting for the guest agent was cancelled', { code: 'guest.aborted' });
         try {
-          return { client, health: await client.health(500) };
+          const health = await client.health(Math.max(100, Math.min(askMs, deadline - Date.now())));
+          return { client, health };
         } catch (e) {
           last = e instanceof Error ? e.message : String(e);
           if (/closed/.test(last)) throw e;
+          askMs = Math.min(askMs * 2, 8000);
         }
       }
     } catch (e) {

@@ -56,7 +56,7 @@ describe.skipIf(skipReason(missingBinaries('busybox')))('guest agent script + cl
 
   it('answers health after the vsock CONNECT handshake', async () => {
     const h = await waitForAgent({ kind: 'vsock', socketPath: sockPath, port: AGENT_VSOCK_PORT }, { timeoutMs: 10_000 });
-    expect(connectLines[0]).toBe('CONNECT 1024');
+    expect(connectLines[0]).toBe('CONNECT 1023');
     expect(h.status).toBe('ok');
     expect(h.version).toBe(1);
     expect(h.uptime).toBeGreaterThan(0);
