@@ -186,16 +186,18 @@ export async function jailLaunch(ctx: OpContext, p: HelperOpParams<'jail.launch'
     throw new HostError(`console log ${p.consoleLog} is a symlink`, { code: 'jail.launch_failed', hint: `remove ${p.consoleLog}` });
   }
   const log = await open(p.consoleLog, 'a', 0o600);
-  let child;
+  let started: Promise<number>;
   try {
-    child = spawn(p.jailerBin, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    const child = spawn(p.jailerBin, args, { detached: true, stdio: ['ignore', log.fd, log.fd], env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin' } });
+    // Listeners before any await: 'spawn' fires on the next turn of the loop.
+    started = new Promise<number>((resolve, reject) => {
+      child.once('error', (e) => reject(new HostError(`cannot run the jailer ${p.jailerBin}: ${e.message}`, { code: 'jail.launch_failed', hint: 'check jailer_bin (banger doctor)' })));
+      child.once('spawn', () => resolve(child.pid!));
+    });
+    child.unref();
   } finally {
     await log.close();
   }
-  const pid = await new Promise<number>((resolve, reject) => {
-    child.once('error', (e) => reject(new HostError(`cannot run the jailer ${p.jailerBin}: ${e.message}`, { code: 'jail.launch_failed', hint: 'check jailer_bin (banger doctor)' })));
-    child.once('spawn', () => resolve(child.pid!));
-  });
-  child.unref();
+  const pid = await started;
   return { pid, cgroupVersion };
 }

@@ -20,8 +20,6 @@ export const JAIL_NAMES = {
   snapshotOutMemory: 'out.mem',
 } as const;
 
-export type JailName = (typeof JAIL_NAMES)[keyof typeof JAIL_NAMES];
-
 export const JAIL_NAME_SET: ReadonlySet<string> = new Set(Object.values(JAIL_NAMES));
 
 /** A VM id as banger makes them (src/model/ids.ts newId): 32 lowercase hex digits, which the jailer's id rule (alphanumerics and hyphens, at most 64) accepts. */

@@ -87,8 +87,6 @@ export function createJail(settings: JailSettings) {
   };
 }
 
-export type Jail = ReturnType<typeof createJail>;
-
 /** Snapshot files written inside a chroot: the paths in the API body, and where they are on the host. */
 export interface SnapshotOutputs {
   statePath: string;
