@@ -1,6 +1,6 @@
 import { realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, normalize } from 'node:path';
-import { DEFAULT_JAIL_BASE, FC_EXEC_NAME_RE, JAIL_NAME_SET, VM_ID_RE } from '../../src/model/jail.js';
+import { FC_EXEC_NAME_RE, JAIL_NAME_SET, VM_ID_RE } from '../../src/model/jail.js';
 import { checkDmName } from './names.js';
 import { resolveInsideRoots } from './paths.js';
 import type { HelperPolicy } from './policy.js';
@@ -19,13 +19,12 @@ export function checkVmId(id: string): string {
   return id;
 }
 
-export function policyJailBase(policy: HelperPolicy): string {
-  return policy.jailBase ?? DEFAULT_JAIL_BASE;
-}
-
-/** The base must be the policy's, spelled the same way. */
+/** The base must be the policy's, spelled the same way; a helper started without --jailer-base runs no jailer at all. */
 export function checkJailBase(base: string, policy: HelperPolicy): string {
-  const want = policyJailBase(policy);
+  const want = policy.jailBase;
+  if (want === undefined) {
+    throw refuse('jail.base_invalid', 'this banger-helper was not set up to run the Firecracker jailer', `reinstall it with the chroot base: sudo banger system install --jailer-base ${base}`);
+  }
   if (base !== want) {
     throw refuse('jail.base_invalid', `chroot base ${JSON.stringify(base)} is not the helper's ${want}`, `set jailer_chroot_base = "${want}" in config.toml, or give the helper --jailer-base ${base}`);
   }

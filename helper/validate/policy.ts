@@ -20,7 +20,7 @@ export interface HelperPolicy {
   roots: string[];
   /** The hosts file `hosts.sync` edits (flag --hosts-file). @default DEFAULT_HOSTS_FILE */
   hostsFile?: string;
-  /** Where jails may be built (flag --jailer-base; config `jailer_chroot_base`). @default DEFAULT_JAIL_BASE */
+  /** Where jails may be built (flag --jailer-base; in-process, config `jailer_chroot_base`). Unset: no jail operation is allowed. */
   jailBase?: string;
 }
 

@@ -31,9 +31,6 @@ export const VM_ID_RE = /^[0-9a-f]{32}$/;
  */
 export const FC_EXEC_NAME_RE = /^[A-Za-z0-9._-]*firecracker[A-Za-z0-9._-]*$/;
 
-/** The jailer's default chroot base (docs/jailer.md), also config `jailer_chroot_base`'s. */
-export const DEFAULT_JAIL_BASE = '/srv/jailer';
-
 export interface JailerArgsInput {
   vmId: string;
   /** The Firecracker binary's real path (the jailer copies it into the chroot). */

@@ -81,6 +81,16 @@ describe.skipIf(!ROOT)('helper jail ops: validation (#19)', () => {
     await refusal(prepare({ chrootBase: '/etc' }), 'jail.base_invalid', /not the helper's/);
   });
 
+  it('refuses every jail op on a helper started without --jailer-base', async () => {
+    const none = createOpExecutor({
+      policy: { ownerUid: 1000, ownerGid: 1000, bridge: 'br-banger', tapPrefix: 'bgtap', cidr: '172.16.0.1/24', roots: [join(top, 'state')] },
+      logger: pino({ level: 'silent' }),
+    });
+    const e = await none.execute('jail.remove', { vmId: ID, chrootBase: jailBase }, { uid: 1000 }).then(() => undefined, (x: unknown) => x);
+    expect((e as HelperRefusedError).code).toBe('jail.base_invalid');
+    expect((e as HelperRefusedError).hint).toMatch(/--jailer-base/);
+  });
+
   it('refuses a chroot base inside a user-writable directory', async () => {
     const loose = createOpExecutor({
       policy: { ownerUid: 1000, ownerGid: 1000, bridge: 'br-banger', tapPrefix: 'bgtap', cidr: '172.16.0.1/24', roots: [join(top, 'state')], jailBase: join(userTmp, 'jail') },
