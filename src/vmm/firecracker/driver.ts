@@ -107,7 +107,8 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     async prepare(spec: VmmLaunchSpec): Promise<void> {
       await mkdir(dirname(spec.apiSockPath), { recursive: true, mode: 0o700 });
       await mkdir(dirname(spec.logPath), { recursive: true });
-      if ((await findProcesses(spec.apiSockPath, 'firecracker')).length > 0) return;
+      // A jailed Firecracker's argv names its chroot socket (/api.sock) and the full VM id, not our path.
+      if ((await findProcesses(jail ? spec.vmId : spec.apiSockPath, 'firecracker')).length > 0) return;
       // Both sockets are bound by Firecracker, which fails if the files exist.
       await rm(spec.apiSockPath, { force: true });
       await rm(spec.agentSockPath, { force: true });
@@ -186,7 +187,11 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
     },
 
     async stop(h: VmmProcessHandle, so: { timeoutMs?: number; signal?: AbortSignal } = {}): Promise<StopOutcome> {
-      if (!(await isProcessAlive(h.pid, h.pidStartTime))) return 'already-stopped';
+      if (!(await isProcessAlive(h.pid, h.pidStartTime))) {
+        // Gone already (a crash, or a bangerd that died meanwhile): its jail and socket link still go.
+        await afterExit(h);
+        return 'already-stopped';
+      }
       const timeoutMs = so.timeoutMs ?? opts.stopTimeoutMs ?? 30_000;
       return stopThenKill(h, {
         request: async () => {

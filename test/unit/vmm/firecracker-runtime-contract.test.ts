@@ -8,7 +8,10 @@ import { macFromIp } from '../../../src/host/network/index.js';
 import { MiB, newId, type Image, type VMRecord } from '../../../src/model/index.js';
 import { JAIL_NAMES } from '../../../src/model/jail.js';
 import type { VmmLaunchSpec } from '../../../src/model/vmm.js';
+import { VmmError } from '../../../src/errors/index.js';
+import { findFirecracker, firecrackerInstalled } from '../../../src/vmm/firecracker/binary.js';
 import { firecrackerBackend } from '../../../src/vmm/firecracker/backend.js';
+import { createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
 import { createFirecrackerStorage } from '../../../src/vmm/firecracker/storage.js';
 import type { VmmDeps } from '../../../src/vmm/registry.js';
 import { fcBodyProblem, installFakeFirecracker, type FakeFcRecord, type FakeFirecracker } from '../../helpers/firecracker-api.js';
@@ -257,9 +260,55 @@ describe.skipIf(!ROOT)('Firecracker through the VmmRuntime with a fake firecrack
     expect(mountsUnder(w.stateRoot)).toEqual([]);
   }
 
+  it('after a bangerd crash: a dead VMM\'s jail goes when reconcile stops it, a live orphan\'s (handle lost) at delete', async () => {
+    const w = world('jailed');
+    const vm = vmRecord(w, 'fc-crash', '172.16.0.11');
+    const signal = new AbortController().signal;
+    const launch = async (rt: ReturnType<typeof runtime>) => {
+      const storage = await rt.storage.prepare(vm, { signal, announce: () => undefined });
+      const spec = await rt.planner.launchSpec(vm, { storage, tap: 'bgtap11', mac: macFromIp(vm.runtime.guestIP) });
+      await rt.driver.prepare(spec);
+      return { spec, h: await rt.driver.launch(spec) };
+    };
+    const jailDir = join(w.jailBase, 'firecracker', vm.id);
+    const first = await launch(runtime(w));
+    // The VMM dies while bangerd is down; the restarted bangerd's reconcile stops the recorded handle.
+    process.kill(first.h.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && (await isProcessAlive(first.h.pid, first.h.pidStartTime)); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(existsSync(jailDir)).toBe(true);
+    expect(await runtime(w).driver.stop(first.h)).toBe('already-stopped');
+    expect(existsSync(jailDir)).toBe(false);
+    expect(existsSync(first.spec.apiSockPath)).toBe(false);
+    // Running again, then every handle lost: delete still finds the process by its jail id, kills it and removes the jail.
+    const second = await launch(runtime(w));
+    expect(existsSync(jailDir)).toBe(true);
+    await runtime(w).storage.destroy(vm);
+    expect(await isProcessAlive(second.h.pid, second.h.pidStartTime)).toBe(false);
+    expect(existsSync(jailDir)).toBe(false);
+    expect(existsSync(vm.runtime.vmDir)).toBe(false);
+  }, 60_000);
+
   it('direct launch (firecracker_bin): boot, snapshot, restore, stop, delete; every body valid', () => lifecycle('direct'), 60_000);
   it('through the jailer, files hard linked into the chroot', () => lifecycle('jailed'), 60_000);
   it('through the jailer, files from another filesystem bind mounted into the chroot', () => lifecycle('jailed-bind'), 60_000);
+});
+
+describe('firecracker_bin', () => {
+  it('a missing binary fails the launch naming the setting and the fix, before anything starts', async () => {
+    const driver = createFirecrackerDriver({ binary: '/nonexistent/firecracker' });
+    const spec = { vmId: 'a'.repeat(32), name: 'x', vcpuCount: 1, memoryMiB: 64, kernelPath: '/k', kernelArgs: '', rootDisk: { path: '/r', format: 'raw' as const }, apiSockPath: '/nonexistent/a.sock', agentSockPath: '/nonexistent/v.sock', logPath: '/nonexistent/c.log' };
+    const err = await driver.launch(spec).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(VmmError);
+    expect((err as VmmError).code).toBe('vmm.binary_missing');
+    expect((err as VmmError).message).toContain('firecracker_bin /nonexistent/firecracker');
+    expect((err as VmmError).hint).toMatch(/firecracker_bin in config.toml/);
+  });
+
+  it('decides whether Firecracker is installed (vmm = "auto") from firecracker_bin when set, else PATH', async () => {
+    expect(await firecrackerInstalled('/nonexistent/firecracker')).toBe(false);
+    expect(await firecrackerInstalled(process.execPath)).toBe(true);
+    expect(await findFirecracker(undefined, { PATH: '/nonexistent' })).toBeUndefined();
+  });
 });
 
 describe('the API description (test/fixtures/firecracker/api.schema.json)', () => {
