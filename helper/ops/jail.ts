@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chown, link, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
+import { chmod, chown, link, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { HostError } from '../../src/errors/index.js';
 import { runChecked } from '../../src/host/exec/index.js';
@@ -27,15 +27,20 @@ export function mountsUnder(mountinfo: string, dir: string): string[] {
   return out.sort((a, b) => b.length - a.length);
 }
 
-/** Pids of processes started for this jail: argv holds `--id <vmId>` and names a *firecracker* program (the jailer execs `/firecracker --id ID …`). */
-async function jailProcesses(vmId: string): Promise<number[]> {
+/**
+ * Pids of processes started for this jail: the owner's (the jailer dropped to its uid), argv
+ * holding `--id <vmId>` and naming a *firecracker* program (the jailer execs `/firecracker --id ID …`).
+ */
+async function jailProcesses(vmId: string, ownerUid: number): Promise<number[]> {
   const pids: number[] = [];
   for (const name of await readdir('/proc').catch(() => [] as string[])) {
     if (!/^\d+$/.test(name) || Number(name) === process.pid) continue;
     const argv = (await readFile(`/proc/${name}/cmdline`, 'utf8').catch(() => '')).split('\0');
     const i = argv.indexOf('--id');
     if (i < 0 || argv[i + 1] !== vmId) continue;
-    if (argv.slice(0, Math.min(i, 2)).some((a) => basename(a).includes('firecracker'))) pids.push(Number(name));
+    if (!argv.slice(0, Math.min(i, 2)).some((a) => basename(a).includes('firecracker'))) continue;
+    const uid = /^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${name}/status`, 'utf8').catch(() => ''))?.[1];
+    if (uid !== undefined && Number(uid) === ownerUid) pids.push(Number(name));
   }
   return pids;
 }
@@ -85,7 +90,7 @@ export async function jailRemove(ctx: OpContext, p: HelperOpParams<'jail.remove'
 async function removeOne(ctx: OpContext, base: string, execName: string, vmId: string): Promise<HelperOpResult<'jail.remove'>> {
   const p = { chrootBase: base, execName, vmId };
   const dir = jailDir(base, execName, vmId);
-  for (const pid of await jailProcesses(p.vmId)) await killAndWait(pid);
+  for (const pid of await jailProcesses(p.vmId, ctx.policy.ownerUid)) await killAndWait(pid);
   const st = await lstat(dir).catch(() => undefined);
   let unmounted = 0;
   for (const mp of mountsUnder(await readFile('/proc/self/mountinfo', 'utf8'), dir)) {
@@ -94,7 +99,10 @@ async function removeOne(ctx: OpContext, base: string, execName: string, vmId: s
   }
   await removeCgroups(ctx, p.execName, p.vmId);
   if (!st) return { removed: false, unmounted };
-  if (!st.isDirectory()) throw new HostError(`${dir} is not a directory; refusing to remove it`, { code: 'jail.remove_failed', hint: `remove ${dir} by hand` });
+  if (!st.isDirectory() || st.uid !== 0) throw new HostError(`${dir} is not a root-owned directory; refusing to remove it`, { code: 'jail.remove_failed', hint: `remove ${dir} by hand` });
+  // The chroot inside is the owner's (the jailer chowns it): close the way in before removing it as
+  // root, so nobody can swap a directory in there for a symlink while the recursive removal runs.
+  await chmod(dir, 0o700);
   await rm(dir, { recursive: true, force: true });
   return { removed: true, unmounted };
 }
