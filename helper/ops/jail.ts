@@ -6,6 +6,8 @@ import { runChecked } from '../../src/host/exec/index.js';
 import { FC_EXEC_NAME_RE, jailerArgs } from '../../src/model/jail.js';
 import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
+import { ensureLoopInLayout } from './storage.js';
+import { refuse } from '../validate/index.js';
 
 /**
  * A jailed Firecracker's chroot, built and removed by root. The params were
@@ -116,9 +118,23 @@ async function rootDir(path: string): Promise<void> {
   if (!st.isDirectory() || st.uid !== 0) throw new HostError(`${path} is not a root-owned directory`, { code: 'jail.prepare_failed', hint: `remove ${path} and start the VM again` });
 }
 
+/** A banger dm device (validated name) whose every underlying device is a loop of a file inside the layout. */
+async function ensureDmInLayout(ctx: OpContext, device: string): Promise<void> {
+  const name = basename(device);
+  const res = await runChecked(ctx.runner, 'dmsetup', ['deps', '-o', 'devname', name], { code: 'jail.prepare_failed' });
+  const loops = [...res.stdout.matchAll(/\((loop\d+)\)/g)].map((m) => `/dev/${m[1]!}`);
+  const all = [...res.stdout.matchAll(/\(([^)]+)\)/g)].length;
+  if (loops.length === 0 || loops.length !== all) {
+    throw refuse('path.outside_layout', `${device} is not a snapshot over banger's loop devices`, 'only the dm disk banger made for this VM can go into its jail');
+  }
+  for (const l of loops) await ensureLoopInLayout(ctx, l);
+}
+
 async function placeFile(ctx: OpContext, source: string, target: string, rootDev: number): Promise<'link' | 'bind' | 'node'> {
   const st = await stat(source);
   if (st.isBlockDevice()) {
+    // Device-mapper names are global: only a snapshot over loops of this owner's files goes in.
+    await ensureDmInLayout(ctx, source);
     // A node of the same device, owned by the owner: the jail's /dev is empty and devtmpfs cannot be hard-linked across.
     const major = Math.floor(st.rdev / 256) & 0xfff;
     const minor = (st.rdev & 0xff) | ((Math.floor(st.rdev / 2 ** 20) & 0xfff00));

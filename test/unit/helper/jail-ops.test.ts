@@ -1,9 +1,11 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createOpExecutor } from '../../../helper/executor.js';
 import { HelperRefusedError } from '../../../src/errors/index.js';
+import type { CommandRunner } from '../../../src/host/exec/index.js';
 
 /**
  * The root helper's jail operations refuse what would let the owner make root
@@ -101,6 +103,48 @@ describe.skipIf(!ROOT)('helper jail ops: validation (#19)', () => {
       .then(() => undefined, (x: unknown) => x);
     expect((e as HelperRefusedError).code).toBe('jail.base_invalid');
     expect((e as Error).message).toMatch(/which a user other than root can write to/);
+  });
+
+  it("puts a dm disk in as a node of its own, only when it is a snapshot over loops of the layout's files", async () => {
+    // A block node standing in for /dev/mapper/banger-*: dmsetup and losetup answers are scripted, mknod is real.
+    const dmName = `banger-jt${process.pid}`;
+    const dev = `/dev/mapper/${dmName}`;
+    // This host has no /dev/mapper at all; made for the test (no control node, so nothing takes the dm path) and removed.
+    const madeDir = !existsSync('/dev/mapper');
+    if (madeDir) mkdirSync('/dev/mapper', { mode: 0o755 });
+    execFileSync('mknod', [dev, 'b', '7', '250']);
+    try {
+      const scripted = (deps: string, backing: string): CommandRunner => ({
+        run: async (cmd, args) => {
+          if (cmd === 'dmsetup') return { stdout: deps, stderr: '', exitCode: 0 };
+          if (cmd === 'losetup') return { stdout: `${backing}\n`, stderr: '', exitCode: 0 };
+          const r = spawnSync(cmd, [...args], { encoding: 'utf8' });
+          return { stdout: r.stdout, stderr: r.stderr, exitCode: r.status ?? 1 };
+        },
+      });
+      const exec = (runner: CommandRunner) =>
+        createOpExecutor({
+          policy: { ownerUid: 1000, ownerGid: 1000, bridge: 'br-banger', tapPrefix: 'bgtap', cidr: '172.16.0.1/24', roots: [join(top, 'state')], jailBase },
+          logger: pino({ level: 'silent' }),
+          runner,
+        });
+      const params = { vmId: ID, chrootBase: jailBase, firecrackerBin: join(top, 'bin', 'firecracker'), links: [{ source: dev, name: 'rootfs' }], create: [] };
+      const ok = (await exec(scripted(' 2 dependencies  : (loop7) (loop8)', join(top, 'state', 'disk.img'))).execute('jail.prepare', params, { uid: 1000 })) as { how: Record<string, string> };
+      expect(ok.how).toEqual({ rootfs: 'node' });
+      const node = statSync(join(jailBase, 'firecracker', ID, 'root', 'rootfs'));
+      expect(node.isBlockDevice()).toBe(true);
+      expect(node.rdev).toBe(statSync(dev).rdev);
+      expect(node).toMatchObject({ uid: 1000, gid: 1000 });
+      expect(node.mode & 0o777).toBe(0o600);
+      const notLoops = await exec(scripted(' 1 dependencies  : (sda1)', join(top, 'state', 'disk.img'))).execute('jail.prepare', params, { uid: 1000 }).then(() => undefined, (e: unknown) => e);
+      expect((notLoops as HelperRefusedError).code).toBe('path.outside_layout');
+      const elsewhere = await exec(scripted(' 1 dependencies  : (loop7)', '/home/other/disk.img')).execute('jail.prepare', params, { uid: 1000 }).then(() => undefined, (e: unknown) => e);
+      expect((elsewhere as HelperRefusedError).code).toBe('path.outside_layout');
+      await executor.execute('jail.remove', { vmId: ID, chrootBase: jailBase }, { uid: 1000 });
+    } finally {
+      rmSync(dev, { force: true });
+      if (madeDir) rmSync('/dev/mapper', { recursive: true, force: true });
+    }
   });
 
   it('builds a root-owned base and jail, gives the owner its logger file, and removes it all idempotently', async () => {
