@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { firecrackerSetupProblems, type FsFacts, type FsProbe } from '../../../src/vmm/firecracker/setup-check.js';
 
-const dir = (uid = 0, mode = 0o755): FsFacts => ({ uid, mode: 0o040000 | mode, isFile: false, isDirectory: true, executable: false });
-const file = (uid = 0, mode = 0o755): FsFacts => ({ uid, mode: 0o100000 | mode, isFile: true, isDirectory: false, executable: (mode & 0o111) !== 0 });
+const dir = (uid = 0, mode = 0o755, dev = 1): FsFacts => ({ dev, uid, mode: 0o040000 | mode, isFile: false, isDirectory: true, executable: false });
+const file = (uid = 0, mode = 0o755): FsFacts => ({ dev: 1, uid, mode: 0o100000 | mode, isFile: true, isDirectory: false, executable: (mode & 0o111) !== 0 });
 
 function probe(files: Record<string, FsFacts>, path: Record<string, string> = {}): FsProbe {
   const all: Record<string, FsFacts> = { '/': dir(), '/usr': dir(), '/usr/local': dir(), '/usr/local/bin': dir(), '/srv': dir(), '/home': dir(), '/home/u': dir(1000), '/tmp': dir(0, 0o1777), ...files };
@@ -20,7 +20,7 @@ describe('firecrackerSetupProblems (for doctor)', () => {
 
   it('names a missing or unusable firecracker with its fix', () => {
     const [a] = firecrackerSetupProblems(base, probe({}));
-    expect(a).toMatchObject({ id: 'firecracker-binary', detail: expect.stringMatching(/not on PATH/), fix: expect.stringMatching(/firecracker_bin/) });
+    expect(a).toMatchObject({ id: 'firecracker-binary', severity: 'fail', detail: expect.stringMatching(/not on PATH/), fix: expect.stringMatching(/firecracker_bin/) });
     const [b] = firecrackerSetupProblems({ ...base, firecrackerBin: '/opt/fc' }, probe({}));
     expect(b?.detail).toMatch(/does not exist/);
     const [c] = firecrackerSetupProblems({ ...base, firecrackerBin: '/usr/local/bin/firecracker' }, probe({ '/usr/local/bin/firecracker': file(0, 0o644) }));
@@ -45,6 +45,10 @@ describe('firecrackerSetupProblems (for doctor)', () => {
     expect(firecrackerSetupProblems(s('/srv/jailer'), probe(ok))).toEqual([]);
     expect(firecrackerSetupProblems(s('/srv/jailer'), probe({ ...ok, '/srv/jailer': dir(1000) }))[0]?.id).toBe('jailer-chroot-base');
     expect(firecrackerSetupProblems(s('/tmp/jail'), probe(ok))[0]?.detail).toMatch(/inside \/tmp/);
+    // On another filesystem than the state dir: works, with bind mounts and copied snapshots.
+    const other = firecrackerSetupProblems({ ...s('/srv/jailer'), stateDir: '/home/u/.local/state/banger' }, probe({ ...ok, '/srv': dir(0, 0o755, 2) }));
+    expect(other).toEqual([expect.objectContaining({ id: 'jailer-chroot-base', severity: 'warn', detail: expect.stringMatching(/bind mounted/) })]);
+    expect(firecrackerSetupProblems({ ...s('/srv/jailer'), stateDir: '/home/u/.local/state/banger' }, probe(ok))).toEqual([]);
     // Without a jailer the base is not looked at.
     expect(firecrackerSetupProblems({ jailerChrootBase: '/tmp/jail', firecrackerBin: '/usr/local/bin/firecracker' }, probe(ok))).toEqual([]);
   });
