@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { chmod, chown, link, lstat, mkdir, open, readdir, readFile, rm, rmdir, stat } from 'node:fs/promises';
-import { basename, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { HostError } from '../../src/errors/index.js';
 import { runChecked } from '../../src/host/exec/index.js';
 import { FC_EXEC_NAME_RE, jailerArgs } from '../../src/model/jail.js';
@@ -109,11 +109,20 @@ async function removeOne(ctx: OpContext, base: string, execName: string, vmId: s
   return { removed: true, unmounted };
 }
 
-/** A directory made by root, 0755, that must not already be a symlink. */
+/**
+ * A root-owned directory, 0755 when this makes it (explicitly: the helper's unit runs
+ * under UMask=0077, and the owner must traverse down to the chroot it will own), never
+ * a symlink. Missing parents are made the same way.
+ */
 async function rootDir(path: string): Promise<void> {
-  await mkdir(path, { mode: 0o755 }).catch((e: NodeJS.ErrnoException) => {
-    if (e.code !== 'EEXIST') throw e;
-  });
+  const missing: string[] = [];
+  for (let d = path; !(await lstat(d).catch(() => undefined)); d = dirname(d)) missing.unshift(d);
+  for (const d of missing) {
+    await mkdir(d).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EEXIST') throw e;
+    });
+    await chmod(d, 0o755);
+  }
   const st = await lstat(path);
   if (!st.isDirectory() || st.uid !== 0) throw new HostError(`${path} is not a root-owned directory`, { code: 'jail.prepare_failed', hint: `remove ${path} and start the VM again` });
 }
@@ -163,9 +172,8 @@ async function placeFile(ctx: OpContext, source: string, target: string, rootDev
 export async function jailPrepare(ctx: OpContext, p: HelperOpParams<'jail.prepare'>): Promise<HelperOpResult<'jail.prepare'>> {
   const execName = basename(p.firecrackerBin);
   await jailRemove(ctx, { vmId: p.vmId, chrootBase: p.chrootBase, execName });
-  await mkdir(p.chrootBase, { recursive: true, mode: 0o755 });
   const dir = jailDir(p.chrootBase, execName, p.vmId);
-  for (const d of [join(p.chrootBase, execName), dir, join(dir, 'root')]) await rootDir(d);
+  for (const d of [p.chrootBase, join(p.chrootBase, execName), dir, join(dir, 'root')]) await rootDir(d);
   const root = join(dir, 'root');
   const rootDev = (await stat(root)).dev;
   const how: HelperOpResult<'jail.prepare'>['how'] = {};

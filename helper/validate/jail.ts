@@ -71,7 +71,8 @@ export function unsafeAncestor(dir: string): string | undefined {
 export function checkJailBaseOnHost(base: string): void {
   const st = statSync(base, { throwIfNoEntry: false });
   if (st && !st.isDirectory()) throw refuse('jail.base_invalid', `chroot base ${base} exists and is not a directory`, `remove it, or set jailer_chroot_base to a root-owned directory`);
-  if (st && !rootOnly(st)) throw refuse('jail.base_invalid', `chroot base ${base} is not root-owned 0755`, `sudo chown root:root ${base} && sudo chmod 0755 ${base}`);
+  // Others' execute bit: the owner walks down to the chroot (and its API socket) the jailer gives it.
+  if (st && (!rootOnly(st) || (st.mode & 0o001) === 0)) throw refuse('jail.base_invalid', `chroot base ${base} is not root-owned 0755`, `sudo chown root:root ${base} && sudo chmod 0755 ${base}`);
   const bad = unsafeAncestor(dirname(base));
   if (bad) {
     throw refuse('jail.base_invalid', `chroot base ${base} is inside ${bad}, which a user other than root can write to`, 'put jailer_chroot_base under a root-owned directory (the default /srv/jailer)');

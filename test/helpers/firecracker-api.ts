@@ -98,10 +98,13 @@ export function installFakeFirecracker(): FakeFirecracker {
   }
   const ajvFrom = createRequire(import.meta.url).resolve('ajv/package.json');
   writeFileSync(join(dir, 'fakes.json'), JSON.stringify({ schema: FC_API_SCHEMA_PATH, ajvFrom, record, jailerRecord }));
+  chmodSync(join(dir, 'fakes.json'), 0o644);
   const firecracker = join(dir, 'firecracker');
-  writeFileSync(firecracker, `#!/bin/sh\nexec ${node} ${join(dir, 'fake-firecracker.mjs')} "$@"\n`, { mode: 0o755 });
+  writeFileSync(firecracker, `#!/bin/sh\nexec ${node} ${join(dir, 'fake-firecracker.mjs')} "$@"\n`);
+  chmodSync(firecracker, 0o755);
   const jailer = join(dir, 'jailer');
-  writeFileSync(jailer, `#!/bin/sh\ncmd=$(FAKE_JAILER_PID=$$ ${node} ${join(dir, 'fake-jailer.mjs')} "$@") || exit $?\neval "exec $cmd"\n`, { mode: 0o755 });
+  writeFileSync(jailer, `#!/bin/sh\ncmd=$(FAKE_JAILER_PID=$$ ${node} ${join(dir, 'fake-jailer.mjs')} "$@") || exit $?\neval "exec $cmd"\n`);
+  chmodSync(jailer, 0o755);
   return {
     dir,
     firecracker,

@@ -43,6 +43,8 @@ describe.skipIf(!ROOT)('jailed Firecracker launch in owner mode (#19)', () => {
       },
       logger: pino({ level: 'silent' }),
     });
+    // The helper's unit runs under UMask=0077; this file's process stands in for it from here on.
+    process.umask(0o077);
     helper = await startHelperServer({ socketPath: join(top, 'helper.sock'), executor, ownerUid: fx.user.uid, ownerGid: fx.user.gid, logger: pino({ level: 'silent' }) });
   }, 240_000);
 

@@ -148,7 +148,16 @@ describe.skipIf(!ROOT)('helper jail ops: validation (#19)', () => {
   });
 
   it('builds a root-owned base and jail, gives the owner its logger file, and removes it all idempotently', async () => {
-    expect(await prepare()).toBeUndefined();
+    // As under the unit's UMask=0077: the dirs down to the chroot must still be 0755 for the owner to reach its socket.
+    const umask = process.umask(0o077);
+    try {
+      expect(await prepare()).toBeUndefined();
+    } finally {
+      process.umask(umask);
+    }
+    for (const d of [jailBase, join(jailBase, 'firecracker'), join(jailBase, 'firecracker', ID), join(jailBase, 'firecracker', ID, 'root')]) {
+      expect(statSync(d).mode & 0o777).toBe(0o755);
+    }
     const root = join(jailBase, 'firecracker', ID, 'root');
     expect(statSync(jailBase)).toMatchObject({ uid: 0 });
     expect(statSync(jailBase).mode & 0o777).toBe(0o755);
