@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { VmmError } from '../../errors/index.js';
+import { BangerError, VmmError } from '../../errors/index.js';
 import type {
   StopOutcome, VmmDriver, VmmLaunchSpec, VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult, VmmStatus,
 } from '../../model/vmm.js';
@@ -51,6 +51,36 @@ async function setVmState(apiSockPath: string, state: 'Paused' | 'Resumed', sign
 }
 
 const fcLogPath = (spec: VmmLaunchSpec): string => join(dirname(spec.logPath), 'firecracker.log');
+
+/** A VMM process just started, and the spec its API bodies carry. */
+interface Started {
+  pid: number | undefined;
+  apiSpec: VmmLaunchSpec;
+  fcLogPath: string;
+  /** Direct launches only: the spawn's error, and whether the child has exited (our child). */
+  spawnErr?: Promise<Error>;
+  exited?: () => boolean;
+}
+
+/** Spawns Firecracker as bangerd's own detached child, console to the VM's log. */
+async function spawnDirect(spec: VmmLaunchSpec, bin: string): Promise<Started> {
+  // Firecracker opens its logger and metrics files and never creates them (docs/logger.md).
+  for (const f of [fcLogPath(spec), spec.metricsPath]) if (f) await (await open(f, 'a')).close();
+  const log = await open(spec.logPath, 'a');
+  let exited = false;
+  try {
+    const child = spawn(bin, ['--api-sock', spec.apiSockPath, '--id', spec.vmId.slice(0, 12)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
+    // Listeners before any await: 'error' and 'exit' may come on the next turn of the loop.
+    const spawnErr = new Promise<Error>((r) => child.once('error', r));
+    child.once('exit', () => {
+      exited = true;
+    });
+    child.unref();
+    return { pid: child.pid, apiSpec: spec, fcLogPath: fcLogPath(spec), spawnErr, exited: () => exited };
+  } finally {
+    await log.close();
+  }
+}
 
 /**
  * Firecracker backend: spawn with --api-sock (detached), wait until GET /
@@ -118,32 +148,19 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       // A restore that cannot work is refused before any process starts.
       if (spec.restore) restoreMemoryPath(spec);
       const bin = await requireFirecracker(binary);
-      let started: { pid: number | undefined; apiSpec: VmmLaunchSpec; fcLogPath: string; spawnErr?: Promise<Error> };
-      let exited = false;
+      let started: Started;
       if (jail) {
         // The console log is the owner's: made here, appended to by the jailer the helper runs.
         await (await open(spec.logPath, 'a')).close();
         started = await jail.start(spec, bin).catch(async (e: unknown) => {
           await cleanupJail(spec.apiSockPath, spec.agentSockPath);
-          throw e instanceof VmmError || (e as { kind?: unknown }).kind ? e : new VmmError(`jailed launch of ${spec.name} failed: ${(e as Error).message}`, { cause: e, code: 'vmm.launch_failed', hint: 'see bangerd.log and the helper log' });
+          if (e instanceof BangerError) throw e;
+          throw new VmmError(`jailed launch of ${spec.name} failed: ${(e as Error).message}`, { cause: e, code: 'vmm.launch_failed', hint: 'see bangerd.log and the helper log' });
         });
       } else {
-        // Firecracker opens its logger and metrics files and never creates them (docs/logger.md).
-        for (const f of [fcLogPath(spec), spec.metricsPath]) if (f) await (await open(f, 'a')).close();
-        const log = await open(spec.logPath, 'a');
-        let child;
-        try {
-          child = spawn(bin, ['--api-sock', spec.apiSockPath, '--id', spec.vmId.slice(0, 12)], { detached: true, stdio: ['ignore', log.fd, log.fd] });
-        } finally {
-          await log.close();
-        }
-        const spawnErr = new Promise<Error>((r) => child.once('error', r));
-        child.once('exit', () => {
-          exited = true;
-        });
-        child.unref();
-        started = { pid: child.pid, apiSpec: spec, fcLogPath: fcLogPath(spec), spawnErr };
+        started = await spawnDirect(spec, bin);
       }
+      const exited = () => started.exited?.() ?? false;
       const pid = started.pid;
       const fail = async (msg: string, hint?: string, code = 'vmm.launch_failed'): Promise<never> => {
         if (pid) {
@@ -160,7 +177,7 @@ export function createFirecrackerDriver(opts: FirecrackerDriverOptions = {}): Vm
       const deadline = Date.now() + launchTimeoutMs;
       for (;;) {
         if (lo.signal?.aborted) return fail(`launch of ${spec.name} cancelled`);
-        if (exited || (jail && !(await isProcessAlive(pid, startTime)))) return fail(`firecracker exited during launch${jail ? ' (through the jailer)' : ''}`);
+        if (exited() || (jail && !(await isProcessAlive(pid, startTime)))) return fail(`firecracker exited during launch${jail ? ' (through the jailer)' : ''}`);
         if (Date.now() > deadline) return fail(`firecracker API socket did not answer within ${launchTimeoutMs} ms`);
         const ok = await fcRequest(spec.apiSockPath, 'GET', '/', undefined, { timeoutMs: 1000 }).then((r) => r.status === 200, () => false);
         if (ok) break;
