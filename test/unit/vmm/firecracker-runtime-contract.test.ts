@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -12,6 +13,7 @@ import { VmmError } from '../../../src/errors/index.js';
 import { findFirecracker, firecrackerInstalled } from '../../../src/vmm/firecracker/binary.js';
 import { firecrackerBackend } from '../../../src/vmm/firecracker/backend.js';
 import { createFirecrackerDriver } from '../../../src/vmm/firecracker/driver.js';
+import { fcRequest } from '../../../src/vmm/firecracker/api-client.js';
 import { createFirecrackerStorage } from '../../../src/vmm/firecracker/storage.js';
 import type { VmmDeps } from '../../../src/vmm/registry.js';
 import { fcBodyProblem, installFakeFirecracker, type FakeFcRecord, type FakeFirecracker } from '../../helpers/firecracker-api.js';
@@ -259,6 +261,28 @@ describe.skipIf(!ROOT)('Firecracker through the VmmRuntime with a fake firecrack
     expect(mountsUnder(w.top)).toEqual([]);
     expect(mountsUnder(w.stateRoot)).toEqual([]);
   }
+
+  it('the fake itself answers like Firecracker: 400 with fault_message for unknown fields, missing files, calls out of order', async () => {
+    const dir = mkdtempSync('/run/banger-fcrt-');
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const sock = join(dir, 'api.sock');
+    const child = spawn(fake.firecracker, ['--api-sock', sock, '--id', 'fake-self-test'], { stdio: 'ignore' });
+    const exited = new Promise((r) => child.once('exit', r));
+    try {
+      for (let i = 0; i < 200 && !existsSync(sock); i++) await new Promise((r) => setTimeout(r, 20));
+      const fault = (r: { status: number; body: unknown }) => [r.status, (r.body as { fault_message?: string }).fault_message];
+      expect(fault(await fcRequest(sock, 'PUT', '/boot-source', { kernel_image_path: join(dir, 'api.sock'), bogus: 1 }))).toEqual([400, expect.stringMatching(/additional properties/)]);
+      expect(fault(await fcRequest(sock, 'PUT', '/boot-source', { kernel_image_path: join(dir, 'nope') }))).toEqual([400, expect.stringMatching(/No such file/)]);
+      expect(fault(await fcRequest(sock, 'PATCH', '/vm', { state: 'Paused' }))).toEqual([400, expect.stringMatching(/before starting/)]);
+      expect(fault(await fcRequest(sock, 'PUT', '/drives/a', { drive_id: 'b', is_root_device: true }))).toEqual([400, expect.stringMatching(/does not match/)]);
+      expect((await fcRequest(sock, 'GET', '/')).body).toMatchObject({ state: 'Not started' });
+      expect((await fcRequest(sock, 'PUT', '/actions', { action_type: 'InstanceStart' })).status).toBe(204);
+      expect((await fcRequest(sock, 'PUT', '/actions', { action_type: 'SendCtrlAltDel' })).status).toBe(204);
+      await exited;
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
 
   it('after a bangerd crash: a dead VMM\'s jail goes when reconcile stops it, a live orphan\'s (handle lost) at delete', async () => {
     const w = world('jailed');
