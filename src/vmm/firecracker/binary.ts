@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { access, realpath } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { isAbsolute } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import { which } from '../../host/exec/index.js';
@@ -19,7 +19,7 @@ export async function firecrackerInstalled(configured: string | undefined): Prom
   return (await findFirecracker(configured)) !== undefined;
 }
 
-/** The binary's real path (what the jailer canonicalises and names the chroot by), or a VmmError naming the setting and the fix. */
+/** The binary to run (the configured path, or PATH's), or a VmmError naming the setting and the fix. */
 export async function requireFirecracker(configured: string | undefined): Promise<string> {
   const found = await findFirecracker(configured);
   if (!found) {
@@ -30,5 +30,5 @@ export async function requireFirecracker(configured: string | undefined): Promis
         : 'install Firecracker on PATH or set firecracker_bin in config.toml to its binary, or use vmm = "qemu"',
     });
   }
-  return realpath(found);
+  return found;
 }

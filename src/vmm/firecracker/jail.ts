@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, readlink, rename, rm, stat, symlink } from 'node:fs/promises';
+import { copyFile, mkdir, readlink, realpath, rename, rm, stat, symlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { VmmError } from '../../errors/index.js';
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../model/helper-ops.js';
@@ -43,7 +43,9 @@ export function createJail(settings: JailSettings) {
   }
 
   return {
-    async start(spec: VmmLaunchSpec, firecrackerBin: string): Promise<JailStarted> {
+    async start(spec: VmmLaunchSpec, bin: string): Promise<JailStarted> {
+      // The jailer canonicalises the exec file and names the chroot's parent after the real file.
+      const firecrackerBin = await realpath(bin);
       const layout = jailLayout(chrootBase, basename(firecrackerBin), spec.vmId);
       const plan = planJail(spec, layout);
       await ops.call('jail.prepare', { vmId: spec.vmId, chrootBase, firecrackerBin, links: plan.links, create: plan.create });
