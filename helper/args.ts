@@ -12,7 +12,7 @@ export interface HelperConfig {
 
 export const HELPER_USAGE = `usage: banger-helper --owner-uid UID --owner-gid GID --root DIR [--root DIR...]
                      [--socket PATH] [--bridge br-NAME] [--tap-prefix bgNAME] [--cidr A.B.C.D/P]
-                     [--hosts-file /etc/hosts] [--token-file PATH] [--log-level info]`;
+                     [--hosts-file /etc/hosts] [--jailer-base /srv/jailer] [--token-file PATH] [--log-level info]`;
 
 /**
  * Parses the helper's flags (written into the systemd unit by
@@ -34,6 +34,7 @@ export function parseHelperArgs(argv: readonly string[]): HelperConfig {
         cidr: { type: 'string' },
         'token-file': { type: 'string' },
         'hosts-file': { type: 'string' },
+        'jailer-base': { type: 'string' },
         'log-level': { type: 'string' },
       },
       strict: true,
@@ -54,6 +55,7 @@ export function parseHelperArgs(argv: readonly string[]): HelperConfig {
     cidr: values.cidr ?? DEFAULT_CIDR,
     roots: values.root ?? [],
     ...(values['hosts-file'] !== undefined ? { hostsFile: values['hosts-file'] } : {}),
+    ...(values['jailer-base'] !== undefined ? { jailBase: values['jailer-base'] } : {}),
   };
   const problem = policyProblem(policy);
   if (problem) throw new UsageError(problem, { hint: HELPER_USAGE });

@@ -1,6 +1,7 @@
 import type { HelperOpName, HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
 import { hostsSync } from './hosts.js';
+import { jailLaunch, jailPrepare, jailRemove } from './jail.js';
 import { bridgeEnsure, dnsRedirect, dnsUnredirect, natDownOp, natUpOp, tapCreate, tapDelete } from './network.js';
 import { resolverRoute, resolverUnroute } from './resolver.js';
 import { dmSnapshotCreate, dmSnapshotRemove, loopAttach, loopDetach } from './storage.js';
@@ -25,4 +26,7 @@ export const OP_HANDLERS: { [O in HelperOpName]: OpHandler<O> } = {
   'dns.redirect': dnsRedirect,
   'dns.unredirect': dnsUnredirect,
   'hosts.sync': hostsSync,
+  'jail.prepare': jailPrepare,
+  'jail.launch': jailLaunch,
+  'jail.remove': jailRemove,
 };

@@ -60,7 +60,8 @@ function assertDeviceMapper(ctx: OpContext): void {
   }
 }
 
-async function ensureLoopInLayout(ctx: OpContext, device: string): Promise<void> {
+/** A loop device attached to a file inside banger's layout (refused otherwise). */
+export async function ensureLoopInLayout(ctx: OpContext, device: string): Promise<void> {
   const file = await backingFile(ctx, device);
   if (file === null) throw refuse('loop.device_invalid', `${device} is not attached`, 'attach the file with loop.attach first');
   resolveInsideRootsOrRefuse(file, ctx, device);

@@ -1,3 +1,4 @@
+import { normalize } from 'node:path';
 import { refuse } from './refuse.js';
 import type { HelperPolicy } from './policy.js';
 
@@ -45,5 +46,8 @@ export function policyProblem(p: HelperPolicy): string | null {
   if (p.roots.length === 0) return 'at least one layout root is needed';
   if (p.roots.some((r) => !r.startsWith('/') || r === '/')) return 'layout roots must be absolute and not /';
   if (p.hostsFile !== undefined && (!p.hostsFile.startsWith('/') || p.hostsFile.endsWith('/'))) return `hosts file ${JSON.stringify(p.hostsFile)} must be an absolute file path`;
+  if (p.jailBase !== undefined && (!p.jailBase.startsWith('/') || p.jailBase === '/' || p.jailBase !== normalize(p.jailBase) || p.jailBase.endsWith('/'))) {
+    return `jailer base ${JSON.stringify(p.jailBase)} must be an absolute, normalised directory other than /`;
+  }
   return null;
 }

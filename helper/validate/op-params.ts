@@ -3,8 +3,10 @@ import { checkDnsPort, checkHostsEntries, checkHostsInstance } from './hosts.js'
 import { checkBridgeAddress, checkDnsServer, checkGuestIp } from './ips.js';
 import { assertNoMetachar } from './metachar.js';
 import { checkBridgeName, checkDmName, checkLoopDevice, checkTapName } from './names.js';
+import { checkExecName, checkFirecrackerBinary, checkJailBase, checkJailBaseOnHost, checkJailerBinary, checkJailName, checkJailSource, checkVmId } from './jail.js';
 import { resolveInsideRoots } from './paths.js';
 import type { HelperPolicy } from './policy.js';
+import { refuse } from './refuse.js';
 
 /** Checks one operation's params against the policy; returns them normalised (paths resolved), or throws HelperRefusedError. */
 type Validator<O extends HelperOpName> = (p: HelperOpParams<O>, policy: HelperPolicy) => HelperOpParams<O>;
@@ -65,6 +67,31 @@ export const OP_VALIDATORS: { [O in HelperOpName]: Validator<O> } = {
   'hosts.sync': checked((p, policy) => {
     checkHostsInstance(p.instance);
     checkHostsEntries(p.entries, policy);
+  }),
+  'jail.prepare': (p, policy) => {
+    checkVmId(p.vmId);
+    checkJailBase(p.chrootBase, policy);
+    checkJailBaseOnHost(p.chrootBase);
+    const names = [...p.links.map((l) => l.name), ...p.create];
+    for (const n of names) checkJailName(n);
+    if (new Set(names).size !== names.length) throw refuse('jail.name_invalid', 'a jail file name appears twice', 'give each file its own jail name');
+    return {
+      ...p,
+      firecrackerBin: checkFirecrackerBinary(p.firecrackerBin, policy),
+      links: p.links.map((l) => ({ source: checkJailSource(l.source, policy), name: l.name })),
+    };
+  },
+  'jail.launch': (p, policy) => {
+    checkVmId(p.vmId);
+    checkJailBase(p.chrootBase, policy);
+    checkJailBaseOnHost(p.chrootBase);
+    checkJailerBinary(p.jailerBin);
+    return { ...p, firecrackerBin: checkFirecrackerBinary(p.firecrackerBin, policy), consoleLog: resolveInsideRoots(p.consoleLog, policy.roots) };
+  },
+  'jail.remove': checked((p, policy) => {
+    checkVmId(p.vmId);
+    checkJailBase(p.chrootBase, policy);
+    if (p.execName !== undefined) checkExecName(p.execName);
   }),
 };
 

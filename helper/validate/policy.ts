@@ -20,6 +20,8 @@ export interface HelperPolicy {
   roots: string[];
   /** The hosts file `hosts.sync` edits (flag --hosts-file). @default DEFAULT_HOSTS_FILE */
   hostsFile?: string;
+  /** Where jails may be built (flag --jailer-base; in-process, config `jailer_chroot_base`). Unset: no jail operation is allowed. */
+  jailBase?: string;
 }
 
 export const DEFAULT_BRIDGE = 'br-banger';

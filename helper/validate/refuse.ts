@@ -15,7 +15,12 @@ export type RefusalCode =
   | 'dns.port_invalid'
   | 'hosts.instance_invalid'
   | 'hosts.name_invalid'
-  | 'caller.not_owner';
+  | 'caller.not_owner'
+  | 'jail.id_invalid'
+  | 'jail.base_invalid'
+  | 'jail.name_invalid'
+  | 'jail.binary_unsafe'
+  | 'jail.exec_invalid';
 
 export function refuse(code: RefusalCode, message: string, hint: string): HelperRefusedError {
   return new HelperRefusedError(message, { code, hint });

@@ -82,7 +82,7 @@ export const ConfigSchema = z
     firecracker_bin: absPath.optional(),
     /** Firecracker's jailer; set, every Firecracker VM is launched through it (chroot, the owner's uid/gid, cgroup limits). */
     jailer_bin: absPath.optional(),
-    /** Where the jailer builds each VM's chroot (root-owned; it must be on the filesystem of banger's state dir for hard links). */
+    /** Where the jailer builds each VM's chroot (root-owned; on the state dir's filesystem files are hard linked in, elsewhere bind mounted). */
     jailer_chroot_base: absPath.default('/srv/jailer'),
     bridge_name: z
       .string()

@@ -28,6 +28,8 @@ export interface InstallRequest {
   cidr?: string;
   /** Where the helper listens. @default /run/banger/helper.sock */
   helperSocket?: string;
+  /** Let the helper run Firecracker's jailer, with jails under this dir (config `jailer_chroot_base`). */
+  jailerBase?: string;
 }
 
 export interface SystemStatus {
@@ -91,6 +93,7 @@ export function createSystemService(deps: SystemServiceDeps): SystemService {
         bridge: req.bridge ?? 'br-banger',
         tapPrefix: req.tapPrefix ?? 'bgtap',
         cidr: req.cidr ?? '172.16.0.1/24',
+        ...(req.jailerBase ? { jailerBase: req.jailerBase } : {}),
       };
       const meta = installFiles(planInstall(params), { root, ownerUser: owner.user, ownerUid: owner.uid, ownerGid: owner.gid });
       const files = meta.files.map((f) => join(root, f.path));

@@ -21,6 +21,12 @@ export interface UnitParams {
   bridge: string;
   tapPrefix: string;
   cidr: string;
+  /**
+   * Config `jailer_chroot_base` when Firecracker runs through its jailer: the helper may
+   * then build jails there and run the jailer (more capabilities, a writable base and
+   * cgroup tree, mount namespaces). Unset, the helper refuses every jail operation.
+   */
+  jailerBase?: string;
 }
 
 export const HELPER_UNIT = 'banger-helper.service';
@@ -33,7 +39,9 @@ export function renderHelperUnit(p: UnitParams): string {
     '--root', p.stateDir, '--root', p.runtimeDir, '--root', p.cacheDir,
     '--socket', p.helperSocket, '--token-file', p.tokenFile,
     '--bridge', p.bridge, '--tap-prefix', p.tapPrefix, '--cidr', p.cidr,
+    ...(p.jailerBase ? ['--jailer-base', p.jailerBase] : []),
   ].join(' ');
+  const jail = p.jailerBase ? jailerLines(p.jailerBase) : undefined;
   return `# Installed by banger system install; removed by banger system uninstall.
 [Unit]
 Description=banger root helper (bridge, taps, NAT, loop and dm devices for ${p.ownerUser})
@@ -47,7 +55,7 @@ UMask=0077
 ${runtimeDirLines(p.helperSocket)}# Only what the operations need: links and netfilter (NET_ADMIN, NET_RAW),
 # handing taps and VMM sockets to the owner (CHOWN, FOWNER, DAC_OVERRIDE for
 # files in the owner's dirs), loop and device-mapper ioctls (SYS_ADMIN).
-CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN${jail?.caps ?? ''}
 AmbientCapabilities=
 NoNewPrivileges=yes
 ProtectSystem=strict
@@ -57,14 +65,13 @@ ReadWritePaths=${p.stateDir} ${p.runtimeDir} ${p.cacheDir}
 # NAME.vm for hosts without systemd-resolved (hosts.sync). A writable file in
 # a read-only /etc is a bind mount, so the helper rewrites it in place.
 ReadWritePaths=-/etc/hosts
-PrivateTmp=yes
+${jail?.paths ?? ''}PrivateTmp=yes
 # Not PrivateDevices: the helper needs /dev/loop*, /dev/mapper and /dev/net/tun.
 # Not ProtectKernelTunables: ip_forward is written under /proc/sys.
-ProtectControlGroups=yes
-ProtectClock=yes
+${jail ? jail.cgroups : 'ProtectControlGroups=yes\n'}ProtectClock=yes
 ProtectHostname=yes
 RestrictAddressFamilies=AF_UNIX AF_NETLINK AF_INET AF_INET6
-RestrictNamespaces=yes
+RestrictNamespaces=${jail ? 'mnt' : 'yes'}
 RestrictRealtime=yes
 RestrictSUIDSGID=yes
 LockPersonality=yes
@@ -117,6 +124,22 @@ WantedBy=multi-user.target
 }
 
 /** systemd's RuntimeDirectory= is relative to /run: set it only when the socket's parent is /run/<name>. */
+/**
+ * What the jailer needs beyond the helper's own operations (firecracker docs/jailer.md,
+ * "Jailer Operation"): chroot and a new mount namespace (SYS_CHROOT; SYS_ADMIN is there),
+ * /dev/kvm and /dev/net/tun nodes (MKNOD), dropping to the owner (SETUID, SETGID),
+ * raising the fd limit (SYS_RESOURCE), and for jail.remove killing a jailed VMM that
+ * outlived its bangerd (KILL); a writable chroot base (made at start, root 0755) and
+ * cgroup tree.
+ */
+function jailerLines(base: string): { caps: string; paths: string; cgroups: string } {
+  return {
+    caps: ' CAP_SYS_CHROOT CAP_MKNOD CAP_SETUID CAP_SETGID CAP_SYS_RESOURCE CAP_KILL',
+    paths: `# Firecracker's jailer: jails under ${base}, the VM's cgroup.\nExecStartPre=+/usr/bin/install -d -m 0755 -o root -g root ${base}\nReadWritePaths=${base} /sys/fs/cgroup\n`,
+    cgroups: '# Not ProtectControlGroups: the jailer writes the VM\'s cgroup (memory limit).\n',
+  };
+}
+
 function runtimeDirLines(socket: string): string {
   const m = /^\/run\/([^/]+)\/[^/]+$/.exec(socket);
   return m ? `RuntimeDirectory=${m[1]}\nRuntimeDirectoryMode=0755\n` : '';

@@ -53,6 +53,42 @@ export const HELPER_OPS = {
       entries: z.array(z.object({ name: z.string().min(1).max(253), ip: ipv4 }).strict()).max(HOSTS_MAX_ENTRIES),
     })
     .strict(),
+  /**
+   * Builds a jailed Firecracker's chroot `<chrootBase>/<exec name>/<vmId>/root`, root-owned: each
+   * source (inside banger's layout, or a banger dm device) under its jail name (hard link on the
+   * same filesystem, else a bind mount; a block device gets a node of its own), and empty
+   * owner-owned files for `create`. Starts from nothing: a stale jail of that id is removed first.
+   */
+  'jail.prepare': z
+    .object({
+      vmId: z.string().min(1).max(64),
+      chrootBase: absPath,
+      firecrackerBin: absPath,
+      links: z.array(z.object({ source: absPath, name: z.string().min(1).max(64) }).strict()).max(16),
+      create: z.array(z.string().min(1).max(64)).max(8),
+    })
+    .strict(),
+  /**
+   * Runs the jailer (root-owned, not writable by others) on a prepared jail, detached, with the
+   * owner's uid/gid and a memory cgroup limit; its stdout/stderr (the guest console) append to
+   * `consoleLog`. Firecracker's own arguments are fixed by the helper (--api-sock /api.sock).
+   */
+  'jail.launch': z
+    .object({
+      vmId: z.string().min(1).max(64),
+      chrootBase: absPath,
+      firecrackerBin: absPath,
+      jailerBin: absPath,
+      consoleLog: absPath,
+      memoryLimitBytes: z.number().int().positive().optional(),
+    })
+    .strict(),
+  /**
+   * Kills what still runs for the VM, unmounts what jail.prepare bound, removes
+   * `<chrootBase>/<execName>/<vmId>` (every *firecracker* exec name when none is given: a delete
+   * after the binary changed) and the jailer's cgroup. Idempotent.
+   */
+  'jail.remove': z.object({ vmId: z.string().min(1).max(64), chrootBase: absPath, execName: z.string().min(1).max(64).optional() }).strict(),
 } as const;
 
 export type HelperOpName = keyof typeof HELPER_OPS;
@@ -75,6 +111,11 @@ export interface HelperOpResults {
   'dns.redirect': { added: number };
   'dns.unredirect': { removed: number };
   'hosts.sync': { changed: boolean; mode: 'rename' | 'in-place' | 'none' };
+  /** `root`: the chroot's host path; `how`: per jail name, how it got there. */
+  'jail.prepare': { root: string; how: Record<string, 'link' | 'bind' | 'node' | 'created'> };
+  /** The jailer's pid, which becomes Firecracker's (the jailer execs it without forking). */
+  'jail.launch': { pid: number; cgroupVersion: 1 | 2 };
+  'jail.remove': { removed: boolean; unmounted: number };
 }
 
 export type HelperOpResult<O extends HelperOpName> = HelperOpResults[O];

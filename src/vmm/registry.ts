@@ -42,6 +42,8 @@ export interface VmmDeps {
   fileSync?: StorageOptions['fileSync'];
   /** SSH readiness bound. @default 180000 */
   guestTimeoutMs?: number;
+  /** Config `firecracker_bin`, and `jailer_bin` / `jailer_chroot_base` when the jailer is configured. */
+  firecracker?: { binary?: string; jailer?: { binary: string; chrootBase: string } };
   /** Stand-in behaviour per VM name. @default every step succeeds at once */
   standinBehaviour?: StandinBehaviours;
 }

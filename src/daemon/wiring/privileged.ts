@@ -27,6 +27,7 @@ export function createPrivilegedOps(deps: { config: Config; layout: Layout; logg
         tapPrefix: deps.config.tap_prefix,
         cidr: deps.config.bridge_cidr,
         roots: [deps.layout.stateDir, deps.layout.runtimeDir, deps.layout.cacheDir],
+        jailBase: deps.config.jailer_chroot_base,
       },
       logger: deps.logger.child({ component: 'helper' }),
     });

@@ -20,7 +20,7 @@ import type { Store } from '../../store/index.js';
 import { chooseAccel } from '../../vmm/accel.js';
 import { hostTscKhz } from '../../vmm/qemu/machine.js';
 import { chooseVmmKind } from '../../vmm/choose.js';
-import { which } from '../../host/exec/index.js';
+import { firecrackerInstalled } from '../../vmm/firecracker/binary.js';
 import { createVmmPorts, type VmmRuntime } from '../../vmm/registry.js';
 import { standinBehaviourFromConfig } from '../../vmm/standin/backend.js';
 import type { StandinBehaviours } from '../../vmm/standin/driver.js';
@@ -125,10 +125,14 @@ export function createVmSystem(opts: VmSystemOptions): VmSystem {
           onWarning: (vm, message) => logger.warn({ vm: vm.name }, message),
         },
         standinBehaviour: opts.standinBehaviour ?? (() => fromConfig),
+        firecracker: {
+          ...(config.firecracker_bin ? { binary: config.firecracker_bin } : {}),
+          ...(config.jailer_bin ? { jailer: { binary: config.jailer_bin, chrootBase: config.jailer_chroot_base } } : {}),
+        },
       },
       opts.runtimes,
     );
-    const vmmKind = chooseVmmKind(config.vmm, { kvmUsable: accel.kvm === 'usable', firecrackerInstalled: (await which('firecracker')) !== undefined });
+    const vmmKind = chooseVmmKind(config.vmm, { kvmUsable: accel.kvm === 'usable', firecrackerInstalled: await firecrackerInstalled(config.firecracker_bin) });
     // Names outside .vm go to default_dns or the host's resolvers; never back to the gateway (guests' port 53 is us).
     const gateway = parseCidr(config.bridge_cidr).address;
     const forwarder = createForwarder({

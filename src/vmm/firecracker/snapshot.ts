@@ -4,6 +4,7 @@ import type { VmmProcessHandle, VmmSnapshotRequest, VmmSnapshotResult } from '..
 import { fcCall } from './api-client.js';
 import { freezeDisk, type CloneFile } from './reflink.js';
 import { pathExists } from '../../host/path-exists.js';
+import { moveOut, type SnapshotOutputs } from './jail.js';
 
 /**
  * A Firecracker snapshot of a live VM: pause, PUT /snapshot/create (vmstate +
@@ -18,6 +19,8 @@ const SNAPSHOT_CREATE_TIMEOUT_MS = 10 * 60_000;
 interface TakeSnapshotOptions {
   clone: CloneFile;
   signal?: AbortSignal;
+  /** A jailed VM: Firecracker writes inside its chroot, and the files are moved to the request's paths. */
+  outputs?: SnapshotOutputs;
 }
 
 function checkAborted(signal: AbortSignal | undefined): void {
@@ -38,7 +41,8 @@ function asSnapshotError(e: unknown, pid: number, signal: AbortSignal | undefine
 
 export async function takeSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest, opts: TakeSnapshotOptions): Promise<VmmSnapshotResult> {
   const { signal } = opts;
-  const targets = [req.statePath, req.memoryPath, ...req.disks.map((d) => d.frozenPath)];
+  const out = opts.outputs;
+  const targets = [req.statePath, req.memoryPath, ...req.disks.map((d) => d.frozenPath), ...(out ? [out.hostStatePath, out.hostMemoryPath] : [])];
   // Never overwrite (and on failure remove) a file this call did not make: a frozen disk may back other layers.
   for (const t of targets) {
     if (await pathExists(t)) {
@@ -71,9 +75,13 @@ export async function takeSnapshot(h: VmmProcessHandle, req: VmmSnapshotRequest,
       h.apiSockPath,
       'PUT',
       '/snapshot/create',
-      { snapshot_type: 'Full', snapshot_path: req.statePath, mem_file_path: req.memoryPath },
+      { snapshot_type: 'Full', snapshot_path: out?.statePath ?? req.statePath, mem_file_path: out?.memoryPath ?? req.memoryPath },
       { timeoutMs: SNAPSHOT_CREATE_TIMEOUT_MS },
     );
+    if (out) {
+      await moveOut(out.hostStatePath, req.statePath);
+      await moveOut(out.hostMemoryPath, req.memoryPath);
+    }
     for (const d of req.disks) {
       checkAborted(signal);
       await freezeDisk(opts.clone, d.activePath, d.frozenPath);

@@ -5,6 +5,7 @@ import type { StoragePort } from '../../../machines/ports.js';
 import { createOverlay } from '../../host/storage/index.js';
 import type { VMRecord } from '../../model/index.js';
 import { reflinkFile } from './reflink.js';
+import type { JailSettings } from './jail.js';
 import { createDiskStorage, throwIfAborted, type StorageOptions } from '../storage.js';
 
 /** The helper calls the dm path needs (PrivilegedOps fits). */
@@ -17,6 +18,8 @@ export interface FirecrackerStorageOptions extends StorageOptions {
   privileged?: StoragePrivilegedOps;
   /** Is device-mapper usable? @default /dev/mapper/control exists and /proc/misc lists the driver */
   dmAvailable?: () => Promise<boolean>;
+  /** With the jailer: a deleted VM's jail goes too (after a crash nothing else removes it). */
+  jail?: Pick<JailSettings, 'chrootBase' | 'ops'>;
 }
 
 /**
@@ -48,7 +51,7 @@ export function dmNameFor(vm: Pick<VMRecord, 'id'>): string {
 export function createFirecrackerStorage(opts: FirecrackerStorageOptions): StoragePort {
   const dmAvailable = opts.dmAvailable ?? dmControlExists;
   // Raw disks only: a fork's or restore's disks are reflink clones of the snapshot's (XFS or btrfs).
-  return createDiskStorage({ ...opts, layer: (frozen, path) => reflinkFile(frozen, path) }, async (vm, image, { signal, announce }) => {
+  const disks = createDiskStorage({ ...opts, layer: (frozen, path) => reflinkFile(frozen, path) }, async (vm, image, { signal, announce }) => {
     if (!opts.privileged || !(await dmAvailable())) {
       const overlay = await createOverlay({
         backingPath: image.rootfsPath,
@@ -83,4 +86,14 @@ export function createFirecrackerStorage(opts: FirecrackerStorageOptions): Stora
     announce({ kind: 'dm', name, device: dm.device });
     return { path: dm.device, format: 'raw' };
   });
+  const jail = opts.jail;
+  if (!jail) return disks;
+  return {
+    ...disks,
+    async destroy(vm) {
+      // Every exec name under the base: the binary may have changed since the VM last ran.
+      await jail.ops.call('jail.remove', { vmId: vm.id, chrootBase: jail.chrootBase });
+      await disks.destroy(vm);
+    },
+  };
 }

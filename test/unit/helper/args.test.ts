@@ -14,7 +14,15 @@ describe('banger-helper flags', () => {
     expect(parseHelperArgs([...base, '--hosts-file', '/etc/netns/ns1/hosts']).policy.hostsFile).toBe('/etc/netns/ns1/hosts');
   });
 
+  it('takes the jailer chroot base from --jailer-base (none: no jail operations, #19)', () => {
+    const base = ['--owner-uid', '1', '--owner-gid', '1', '--root', '/x'];
+    expect(parseHelperArgs(base).policy.jailBase).toBeUndefined();
+    expect(parseHelperArgs([...base, '--jailer-base', '/srv/jailer']).policy.jailBase).toBe('/srv/jailer');
+  });
+
   it.each([
+    [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--jailer-base', 'srv/jailer'], /jailer base/],
+    [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--jailer-base', '/srv/../jailer'], /jailer base/],
     [['--owner-gid', '1', '--root', '/x'], /--owner-uid must be a number/],
     [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--bridge', 'banger0'], /bridge name/],
     [['--owner-uid', '1', '--owner-gid', '1', '--root', '/x', '--tap-prefix', 'tap'], /tap prefix/],

@@ -19,6 +19,21 @@ describe('systemd units', () => {
     expect(u).toContain('--root /run/user/1000/banger');
   });
 
+  it('lets the helper run the jailer only with --jailer-base: capabilities, a writable base and cgroup tree, mount namespaces (#19)', () => {
+    const plain = renderHelperUnit(p);
+    expect(plain).not.toContain('--jailer-base');
+    expect(plain).toContain('ProtectControlGroups=yes\n');
+    expect(plain).toContain('RestrictNamespaces=yes\n');
+    const u = renderHelperUnit({ ...p, jailerBase: '/srv/jailer' });
+    expect(u).toContain('--cidr 172.16.0.1/24 --jailer-base /srv/jailer\n');
+    expect(u).toContain('CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW CAP_CHOWN CAP_FOWNER CAP_DAC_OVERRIDE CAP_SYS_ADMIN CAP_SYS_CHROOT CAP_MKNOD CAP_SETUID CAP_SETGID CAP_SYS_RESOURCE CAP_KILL\n');
+    expect(u).toContain('ExecStartPre=+/usr/bin/install -d -m 0755 -o root -g root /srv/jailer\n');
+    expect(u).toContain('ReadWritePaths=/srv/jailer /sys/fs/cgroup\n');
+    expect(u).not.toContain('ProtectControlGroups=yes');
+    expect(u).toContain('RestrictNamespaces=mnt\n');
+    expect(u).toContain('NoNewPrivileges=yes\n');
+  });
+
   it('runs bangerd as the owner, bounded to the two capabilities setuid newuidmap/newgidmap need', () => {
     const u = renderDaemonUnit(p);
     expect(u).toContain('User=ann\n');

@@ -11,12 +11,13 @@ import { configureAndStart, createFirecrackerDriver, restoreAndResume } from '..
 import { freezeDisk, reflinkFile, type CloneFile } from '../../../src/vmm/firecracker/reflink.js';
 import { isProcessAlive, processMetrics } from '../../../src/host/proc/index.js';
 import { findVmmPid, flattenMetrics } from '../../helpers/vmm-introspect.js';
+import { fcBodyProblem } from '../../helpers/firecracker-api.js';
 
 /**
  * Contract test for the Firecracker driver (no firecracker binary here): a
  * real HTTP server on the API Unix socket plays Firecracker, checks request
  * order and every body against the API (unknown fields are errors in
- * Firecracker), and answers like it. A stand-in process (a shell script
+ * Firecracker; test/fixtures/firecracker/api.schema.json), and answers like it. A stand-in process (a shell script
  * named firecracker) lets launch/stop and the pid lookup run for real.
  */
 
@@ -120,6 +121,11 @@ function contractServer(opts: { onCtrlAltDel?: () => void; fault?: string; expec
       const body: unknown = text ? JSON.parse(text) : undefined;
       const before = seen.filter((s) => s.method !== 'GET').map((s) => `${s.method} ${s.url}`);
       seen.push({ method: req.method!, url: req.url!, body, contentType: req.headers['content-type'], host: req.headers.host });
+      // Every body against the API description (../shared/docs/firecracker-api.md as a JSON Schema).
+      if (req.method !== 'GET') {
+        const problem = fcBodyProblem(req.method!, req.url!, body);
+        if (problem) problems.push(`schema: ${problem}`);
+      }
       const reply = (status: number, payload?: unknown): void => {
         res.writeHead(status, payload ? { 'Content-Type': 'application/json' } : {});
         res.end(payload ? JSON.stringify(payload) : undefined);

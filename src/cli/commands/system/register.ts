@@ -42,8 +42,9 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
     .option('--tap-prefix <prefix>', 'tap name prefix', 'bgtap')
     .option('--cidr <cidr>', 'bridge address and guest network', '172.16.0.1/24')
     .option('--helper-socket <path>', 'where banger-helper listens', '/run/banger/helper.sock')
+    .option('--jailer-base <dir>', "let the helper run Firecracker's jailer, with jails under DIR (config jailer_chroot_base, e.g. /srv/jailer)")
     .option('--json', 'print JSON')
-    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string; helperSocket: string }, cmd: Command) => {
+    .action(async (o: JsonFlag & { root?: string; owner?: string; bridge: string; tapPrefix: string; cidr: string; helperSocket: string; jailerBase?: string }, cmd: Command) => {
       const r = await service().install({
         ...(o.root ? { root: o.root } : {}),
         ...(o.owner ? { owner: o.owner } : {}),
@@ -51,6 +52,7 @@ export function registerSystemCommands(program: Command, deps: SystemCommandDeps
         tapPrefix: o.tapPrefix,
         cidr: o.cidr,
         helperSocket: o.helperSocket,
+        ...(o.jailerBase ? { jailerBase: o.jailerBase } : {}),
       });
       print(cmd, o.json, r, [...r.files.map((f) => `wrote ${f}`), r.started ? 'started banger-helper.service and bangerd.service' : (r.note ?? '')]);
     });
