@@ -104,14 +104,18 @@ export async function checkVmm(p: DoctorPorts): Promise<CheckResult[]> {
         ...base,
         status: 'fail',
         detail: fcBin.configured
-          ? `${how}, but firecracker_bin ${fcBin.configured} ${fcBin.problem ?? 'is not usable'}: VMs cannot start`
+          ? `${how}, but firecracker_bin ${fcBin.configured} is not an executable file: VMs cannot start`
           : `${how}, but firecracker is not on PATH: VMs cannot start`,
         fix: fcBin.configured
           ? `install firecracker (${FIRECRACKER_RELEASES}) at ${fcBin.configured}, fix firecracker_bin, or set vmm = "qemu" in ${file}`
           : `install firecracker (${FIRECRACKER_RELEASES}) and put it on PATH (or set firecracker_bin), or set vmm = "qemu" in ${file}`,
       };
-  const [vsock, dm] = await Promise.all([p.vhostVsock(), p.deviceMapper()]);
-  return [vmmRow, ...firecrackerHostChecks(a, file, vsock, dm)];
+  const [vsock, dm, setup] = await Promise.all([p.vhostVsock(), p.deviceMapper(), p.firecrackerSetup()]);
+  // The jailer and its chroot base, when configured (the binary itself is the vmm row's).
+  const setupRows: CheckResult[] = setup.problems
+    .filter((x) => x.id !== 'firecracker-binary')
+    .map((x) => ({ id: x.id, title: x.id === 'jailer-binary' ? 'firecracker jailer' : 'jailer chroot', status: x.severity, detail: x.detail, fix: x.fix }));
+  return [vmmRow, ...firecrackerHostChecks(a, file, vsock, dm), ...setupRows];
 }
 
 /** NAT VMs need forwarding; the helper turns it on with the first one, so off is only worth a note. */

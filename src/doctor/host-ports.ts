@@ -15,9 +15,10 @@ import { formatMiB, formatSize } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
 import { dirAllocatedBytes } from '../host/storage/index.js';
 import { canReflink } from '../vmm/firecracker/reflink.js';
+import { findFirecracker } from '../vmm/firecracker/binary.js';
+import { firecrackerSetupProblems } from '../vmm/firecracker/setup-check.js';
 import { chooseAccel, type AccelDecision, type AccelProbeEnv } from '../vmm/accel.js';
 import type { AcceleratorReport, DoctorPorts, VmDefaultReport } from './types.js';
-import { binaryProblem } from './binary.js';
 import { probeKvmGroup } from './kvm-group.js';
 
 /** Tools the minimal profile (what the default image builds) runs; checked without touching the network. */
@@ -219,18 +220,20 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
     async firecrackerBinary() {
       const c = readConfig();
       const configured = c.ok ? c.value.firecracker_bin ?? null : null;
-      if (!configured) return { configured: null, path: await whichBin('firecracker') };
-      const problem = await binaryProblem(configured);
-      return problem ? { configured, path: null, problem } : { configured, path: configured };
+      return { configured, path: (await findFirecracker(configured ?? undefined, env as NodeJS.ProcessEnv)) ?? null };
     },
 
-    async jailerBinary() {
+    async firecrackerSetup() {
       const c = readConfig();
-      const configured = c.ok ? c.value.jailer_bin ?? null : null;
-      if (!configured) return null;
-      const problem = await binaryProblem(configured, { rootOwned: true });
-      if (!problem) return { configured, path: configured };
-      return { configured, path: null, problem, fix: `the root helper runs the jailer as root, so it must be a root-owned file no one else can write: sudo chown root:root ${configured} && sudo chmod 755 ${configured}` };
+      if (!c.ok) return { jailer: null, problems: [] };
+      const { firecracker_bin: firecrackerBin, jailer_bin: jailerBin, jailer_chroot_base: jailerChrootBase } = c.value;
+      const problems = firecrackerSetupProblems({
+        ...(firecrackerBin ? { firecrackerBin } : {}),
+        ...(jailerBin ? { jailerBin } : {}),
+        jailerChrootBase,
+        stateDir: layout.stateDir,
+      });
+      return { jailer: jailerBin ?? null, problems };
     },
 
     async deviceMapper() {

@@ -1,6 +1,6 @@
 import type { KvmGroupReport } from './kvm-group.js';
 import type { AcceleratorReport, BinaryReport, CheckResult, DoctorPorts } from './types.js';
-import { FIRECRACKER_RELEASES } from '../vmm/firecracker/doctor.js';
+import type { SetupProblem } from '../vmm/firecracker/setup-check.js';
 
 /**
  * "What would this host still need to run VMs on KVM?", asked of each VMM,
@@ -47,33 +47,26 @@ export function kvmReadinessRows(i: {
   kvmGroup: KvmGroupReport;
   qemu: string | null;
   firecracker: BinaryReport;
-  jailer: BinaryReport | null;
+  fcSetup: { jailer: string | null; problems: SetupProblem[] };
   vhostVsock: boolean;
-  configFile: string;
 }): CheckResult[] {
   const kvm = kvmLack(i.accel, i.kvmGroup);
   const facts = { kvm: i.accel.kvm, kvmGroup: i.kvmGroup.group, memberInSession: i.kvmGroup.memberInSession };
 
   const fc: Lack[] = kvm ? [kvm] : [];
-  if (!i.firecracker.path) {
-    fc.push(i.firecracker.configured
-      ? { what: `firecracker_bin ${i.firecracker.configured} ${i.firecracker.problem ?? 'is not executable'}`, fix: `install firecracker (${FIRECRACKER_RELEASES}) there, or fix firecracker_bin in ${i.configFile}` }
-      : { what: 'firecracker is not on PATH', fix: `install firecracker (${FIRECRACKER_RELEASES}) on PATH, or set firecracker_bin in ${i.configFile}` });
-  }
-  if (i.jailer && !i.jailer.path) {
-    fc.push({ what: `jailer_bin ${i.jailer.configured ?? ''} ${i.jailer.problem ?? 'is not usable'}`, fix: i.jailer.fix ?? `install the jailer from the same release as firecracker, root-owned (chown root:root; chmod 755), or unset jailer_bin in ${i.configFile}` });
-  }
+  // The configured setup's own problems (binary, jailer, chroot base) name their fixes.
+  fc.push(...i.fcSetup.problems.map((p) => ({ what: p.detail, fix: p.fix })));
   if (!i.vhostVsock) fc.push({ what: '/dev/vhost-vsock is missing', fix: 'modprobe vhost_vsock (and list it in /etc/modules-load.d)' });
   const fcNotes = [
     i.firecracker.path ? `firecracker ${i.firecracker.path}` : undefined,
-    i.jailer?.path ? `jailer ${i.jailer.path}` : i.jailer ? undefined : 'no jailer (optional: set jailer_bin to run each VM chrooted as its owner)',
+    i.fcSetup.jailer ? `jailer ${i.fcSetup.jailer}` : 'no jailer (optional: set jailer_bin to run each VM chrooted as its owner)',
   ].filter((n): n is string => n !== undefined);
 
   const qm: Lack[] = kvm ? [kvm] : [];
   if (!i.qemu) qm.push({ what: 'qemu-system-x86_64 is not on PATH', fix: 'apt-get install qemu-system-x86' });
 
   return [
-    row('kvm-firecracker', 'KVM: firecracker', fc, fcNotes, { ...facts, firecracker: i.firecracker.path, jailer: i.jailer?.path ?? null, vhostVsock: i.vhostVsock }),
+    row('kvm-firecracker', 'KVM: firecracker', fc, fcNotes, { ...facts, firecracker: i.firecracker.path, jailer: i.fcSetup.jailer, vhostVsock: i.vhostVsock }),
     row('kvm-qemu', 'KVM: qemu', qm, i.qemu ? [`${i.qemu}, microvm machine`] : [], { ...facts, qemu: i.qemu }),
   ];
 }
@@ -91,8 +84,8 @@ function row(id: string, title: string, lacks: Lack[], notes: string[], facts: R
 }
 
 export async function checkKvmReadiness(p: DoctorPorts): Promise<CheckResult[]> {
-  const [accel, kvmGroup, qemu, firecracker, jailer, vhostVsock, cfg] = await Promise.all([
-    p.accelerator(), p.kvmGroup(), p.which('qemu-system-x86_64'), p.firecrackerBinary(), p.jailerBinary(), p.vhostVsock(), p.vmmConfig(),
+  const [accel, kvmGroup, qemu, firecracker, fcSetup, vhostVsock] = await Promise.all([
+    p.accelerator(), p.kvmGroup(), p.which('qemu-system-x86_64'), p.firecrackerBinary(), p.firecrackerSetup(), p.vhostVsock(),
   ]);
-  return kvmReadinessRows({ accel, kvmGroup, qemu, firecracker, jailer, vhostVsock, configFile: cfg.configFile });
+  return kvmReadinessRows({ accel, kvmGroup, qemu, firecracker, fcSetup, vhostVsock });
 }

@@ -1,5 +1,6 @@
 import type { VmmName } from '../model/index.js';
 import type { KvmGroupReport } from './kvm-group.js';
+import type { SetupProblem } from '../vmm/firecracker/setup-check.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail';
 
@@ -93,8 +94,8 @@ export interface DoctorPorts {
   kvmGroup(): Promise<KvmGroupReport>;
   /** Config `firecracker_bin`, else `firecracker` on PATH. */
   firecrackerBinary(): Promise<BinaryReport>;
-  /** Config `jailer_bin`; null when unset (Firecracker runs unjailed). */
-  jailerBinary(): Promise<BinaryReport | null>;
+  /** What config's firecracker_bin / jailer_bin / jailer_chroot_base still lack (src/vmm/firecracker/setup-check.ts). */
+  firecrackerSetup(): Promise<{ jailer: string | null; problems: SetupProblem[] }>;
   deviceMapper(): Promise<DeviceMapperReport>;
   /** Asked only when not root. */
   ownerImages(): Promise<OwnerImagesReport>;
@@ -110,9 +111,6 @@ export interface DoctorPorts {
 export interface BinaryReport {
   configured: string | null;
   path: string | null;
-  /** Why `configured` is not usable, e.g. "does not exist". */
-  problem?: string;
-  fix?: string;
 }
 
 export interface SnapshotStoreReport {

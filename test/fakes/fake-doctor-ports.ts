@@ -22,7 +22,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     kvmGroup: async () => ({ device: '/dev/kvm', present: true, canOpen: true, group: 'kvm', worldAccessible: false, user: 'dev', memberInGroupDb: true, memberInSession: true }),
     // Follows `which`, so a test that takes firecracker off PATH takes it away here too.
     firecrackerBinary: async () => ({ configured: null, path: await ports.which('firecracker') }),
-    jailerBinary: async () => null,
+    firecrackerSetup: async () => ({ jailer: null, problems: [] }),
     deviceMapper: async () => ({ control: true, driver: true, dmsetup: '/usr/sbin/dmsetup' }),
     tunAccess: async () => ({ present: true, canOpen: true, mode: 'crw-rw-rw- root', user: 'dev' }),
     networkConflicts: async () => ({ bridge: 'br-banger', conflicts: [], configFile: '/home/dev/.config/banger/config.toml' }),

@@ -48,7 +48,7 @@ describe('banger doctor judges the configured VMM (real CLI, fresh XDG dirs)', (
       expect(i, human.stdout).toBeGreaterThanOrEqual(0);
       expect(lines[i]).toMatch(new RegExp(`vmm = "firecracker" in ${file}, but firecracker is not on PATH: VMs cannot start$`));
       expect(lines[i + 1]!.trim()).toBe(
-        `fix: install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH, or set vmm = "qemu" in ${file}`,
+        `fix: install firecracker (github.com/firecracker-microvm/firecracker/releases) and put it on PATH (or set firecracker_bin), or set vmm = "qemu" in ${file}`,
       );
       expect(human.stdout).toMatch(/^\d+ failed, \d+ warnings$/m);
 

@@ -194,3 +194,17 @@ describe('doctor VMM check: judges the VMM config.toml selects', () => {
     expect(row(rows, 'vm-defaults').status).toBe('pass');
   });
 });
+
+describe('doctor VMM check with the jailer configured', () => {
+  it('firecracker selected with a jailer root cannot trust: a fail row naming the chown', async () => {
+    const rows = await checkVmm(healthyDoctorPorts({
+      vmmConfig: async () => ({ setting: 'firecracker', qemuMachine: 'auto', source: 'config', configFile: CONFIG }),
+      firecrackerSetup: async () => ({
+        jailer: '/home/u/jailer',
+        problems: [{ id: 'jailer-binary', severity: 'fail', detail: 'the root helper runs the jailer as root, but /home/u/jailer is owned by uid 1000', fix: 'sudo chown root:root /home/u/jailer && sudo chmod 0755 /home/u/jailer' }],
+      }),
+    }));
+    expect(rows.map((r) => r.id)).toEqual(['vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm', 'jailer-binary']);
+    expect(rows.at(-1)).toMatchObject({ title: 'firecracker jailer', status: 'fail', fix: 'sudo chown root:root /home/u/jailer && sudo chmod 0755 /home/u/jailer' });
+  });
+});
