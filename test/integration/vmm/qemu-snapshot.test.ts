@@ -113,16 +113,21 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     // A counter in guest memory only (tmpfs), and a file on each disk.
     await ssh('echo v1 > /root/file; echo v1 > /etc/sysfile; sync; echo 41 > /tmp/mem');
 
-    const snapDir = join(layout.stateDir, 'snapshots', 's1');
-    await mkdir(snapDir, { recursive: true });
-    const req = {
-      statePath: join(snapDir, 'state.bin'),
-      memoryPath: join(snapDir, 'memory.bin'),
-      disks: [
-        { drive: 'root' as const, activePath: overlay.path, frozenPath: join(snapDir, 'system.qcow2') },
-        { drive: 'work' as const, activePath: work, frozenPath: join(snapDir, 'work.img') },
-      ],
+    /** A snapshot request that freezes both disks into snapshots/NAME. */
+    const snapshotRequest = async (name: string) => {
+      const d = join(layout.stateDir, 'snapshots', name);
+      await mkdir(d, { recursive: true });
+      return {
+        statePath: join(d, 'state.bin'),
+        memoryPath: join(d, 'memory.bin'),
+        disks: [
+          { drive: 'root' as const, activePath: overlay.path, frozenPath: join(d, 'system.qcow2') },
+          { drive: 'work' as const, activePath: work, frozenPath: join(d, 'work.img') },
+        ],
+      };
     };
+    const snapDir = join(layout.stateDir, 'snapshots', 's1');
+    const req = await snapshotRequest('s1');
     const res = await driver.snapshot(ha, req);
     console.log(`live snapshot: guest stopped ${res.pausedMs} ms, state ${(res.stateBytes / 1e6).toFixed(1)} MB for a 256 MiB guest`);
     expect(res.stateBytes).toBeGreaterThan(1e6);
@@ -138,17 +143,7 @@ describe.skipIf(skipReason(missing))('QEMU snapshot and restore (issue 15)', () 
     expect(await ssh('cat /root/file /etc/sysfile /tmp/mem')).toBe('v1\nv1\n41');
     await ssh('echo v2 > /root/file; echo v2 > /etc/sysfile; echo 99 > /tmp/mem; sync');
     // A second live snapshot of the same QEMU process, over the layers the first one left.
-    const snapDir2 = join(layout.stateDir, 'snapshots', 's2');
-    await mkdir(snapDir2, { recursive: true });
-    const req2 = {
-      statePath: join(snapDir2, 'state.bin'),
-      memoryPath: join(snapDir2, 'memory.bin'),
-      disks: [
-        { drive: 'root' as const, activePath: overlay.path, frozenPath: join(snapDir2, 'system.qcow2') },
-        { drive: 'work' as const, activePath: work, frozenPath: join(snapDir2, 'work.img') },
-      ],
-    };
-    await driver.snapshot(ha, req2);
+    await driver.snapshot(ha, await snapshotRequest('s2'));
     expect(await driver.inspect(ha)).toEqual({ alive: true, status: 'running' });
     expect(await ssh('cat /root/file /tmp/mem')).toBe('v2\n99');
     // Each layer QEMU opened keeps a name of its own while QEMU runs; the next launch's prepare drops them.
