@@ -70,12 +70,13 @@ describe.skipIf(!ROOT)('Firecracker through the VmmRuntime with a fake firecrack
     mkdirSync(runtimeDir, { recursive: true });
     const art = join(stateRoot, 'images', 'img');
     writeFileSync(join(art, 'vmlinux'), 'ELF fake kernel');
+    writeFileSync(join(art, 'vmlinuz'), 'bzImage fake kernel');
     writeFileSync(join(art, 'initrd.img'), 'fake initrd');
     writeFileSync(join(art, 'rootfs.ext4'), Buffer.alloc(MiB));
     const now = new Date().toISOString();
     const image: Image = {
       id: 'c'.repeat(32), name: 'fake', profile: 'minimal', managed: true, artifactDir: art,
-      rootfsPath: join(art, 'rootfs.ext4'), kernelPath: join(art, 'vmlinux'), initrdPath: join(art, 'initrd.img'), createdAt: now, updatedAt: now,
+      rootfsPath: join(art, 'rootfs.ext4'), kernelPath: join(art, 'vmlinuz'), vmlinuxPath: join(art, 'vmlinux'), initrdPath: join(art, 'initrd.img'), createdAt: now, updatedAt: now,
     };
     const ops = createInProcessOps({
       policy: { ownerUid: 0, ownerGid: 0, ownerName: 'root', bridge: 'br-banger', tapPrefix: 'bgtap', cidr: '172.16.0.1/24', roots: [stateRoot, runtimeDir], jailBase },
@@ -165,7 +166,8 @@ describe.skipIf(!ROOT)('Firecracker through the VmmRuntime with a fake firecrack
     const body = (url: string) => calls(vm.id).find((c) => c.url === url)?.body as Record<string, unknown>;
 
     if (!jailed) {
-      expect(body('/boot-source')).toMatchObject({ kernel_image_path: w.image.kernelPath, initrd_path: w.image.initrdPath });
+      // Firecracker gets the ELF vmlinux, never the bzImage.
+      expect(body('/boot-source')).toMatchObject({ kernel_image_path: w.image.vmlinuxPath, initrd_path: w.image.initrdPath });
       expect(body('/drives/rootfs')).toMatchObject({ path_on_host: vm.runtime.systemOverlayPath });
       expect(lstatSync(spec.apiSockPath).isSocket()).toBe(true);
     } else {
@@ -199,7 +201,7 @@ describe.skipIf(!ROOT)('Firecracker through the VmmRuntime with a fake firecrack
       for (const d of [w.jailBase, join(w.jailBase, 'firecracker'), jailDir]) expect(statSync(d)).toMatchObject({ uid: 0 });
       expect(readlinkSync(spec.apiSockPath)).toBe(join(root, 'api.sock'));
       expect(readlinkSync(spec.agentSockPath)).toBe(join(root, 'v.sock'));
-      const pairs: [string, string][] = [[w.image.kernelPath, 'vmlinux'], [w.image.initrdPath!, 'initrd'], [vm.runtime.systemOverlayPath, 'rootfs'], [vm.runtime.workDiskPath, 'work']];
+      const pairs: [string, string][] = [[w.image.vmlinuxPath!, 'vmlinux'], [w.image.initrdPath!, 'initrd'], [vm.runtime.systemOverlayPath, 'rootfs'], [vm.runtime.workDiskPath, 'work']];
       for (const [src, name] of pairs) {
         // Hard links on one filesystem; bind mounts across: either way the same file as the VM's.
         expect(statSync(join(root, name)).ino).toBe(statSync(src).ino);
