@@ -53,6 +53,8 @@ export function createOwnerFixture(tag: string): OwnerFixture {
     remove() {
       u.remove();
       rmSync(base, { recursive: true, force: true });
+      // Without XDG_RUNTIME_DIR the user's runtime dir is /tmp/banger-UID, outside base; the UID was this test's.
+      if (layout.runtimeDir.startsWith('/tmp/banger-')) rmSync(layout.runtimeDir, { recursive: true, force: true });
     },
   };
 }
