@@ -53,8 +53,9 @@ export function createOwnerFixture(tag: string): OwnerFixture {
     remove() {
       u.remove();
       rmSync(base, { recursive: true, force: true });
-      // Without XDG_RUNTIME_DIR the user's runtime dir is /tmp/banger-UID, outside base; the UID was this test's.
-      if (layout.runtimeDir.startsWith('/tmp/banger-')) rmSync(layout.runtimeDir, { recursive: true, force: true });
+      // The user's banger run as it, without XDG_RUNTIME_DIR, keeps its runtime dir in /tmp/banger-UID,
+      // outside base (src/host/layout.ts); that UID was this test's throwaway user's.
+      rmSync(`/tmp/banger-${u.uid}`, { recursive: true, force: true });
     },
   };
 }
