@@ -8,7 +8,7 @@ import { buildMinimal } from './minimal/build.js';
 import { noProgress, type ProgressFn } from './progress.js';
 import { openStaging } from './staging.js';
 
-export type BuildProfile = 'minimal' | 'debian';
+export type BuildProfile = 'minimal' | 'debian' | 'dev';
 
 export interface BuildImageOptions {
   layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;
@@ -26,15 +26,15 @@ export interface BuildImageOptions {
  */
 export async function buildImage(opts: BuildImageOptions): Promise<Image> {
   const progress = opts.onProgress ?? noProgress;
-  if (opts.profile !== 'minimal' && opts.profile !== 'debian') {
-    throw new InvalidInputError(`unknown image profile ${JSON.stringify(opts.profile)}`, { hint: 'use --profile minimal or --profile debian' });
+  if (opts.profile !== 'minimal' && opts.profile !== 'debian' && opts.profile !== 'dev') {
+    throw new InvalidInputError(`unknown image profile ${JSON.stringify(opts.profile)}`, { hint: 'use --profile minimal, debian or dev' });
   }
   await mkdir(opts.layout.cacheDir, { recursive: true });
   const sshKey = await ensureSshKey(opts.layout);
   const staging = await openStaging(opts.layout.imagesDir, newId());
   try {
     const ctx = { name: opts.name ?? opts.profile, staging, cacheDir: opts.layout.cacheDir, sshKey, progress, signal: opts.signal };
-    const image = opts.profile === 'minimal' ? await buildMinimal(ctx) : await buildDebian(ctx);
+    const image = opts.profile === 'minimal' ? await buildMinimal(ctx) : await buildDebian(ctx, opts.profile);
     progress('commit', staging.finalDir);
     const done = await staging.commit(image);
     progress('done', `${done.name} (${done.id.slice(0, 8)})`);

@@ -101,7 +101,7 @@ export interface VMHandles {
 /** Every VMM kind; src/vmm/registry.ts must have a backend for each (a compile error otherwise). */
 export const VMM_NAMES = ['firecracker', 'qemu', 'standin'] as const;
 export type VmmName = (typeof VMM_NAMES)[number];
-export type ImageProfile = 'debian' | 'minimal' | 'imported';
+export type ImageProfile = 'debian' | 'dev' | 'minimal' | 'imported';
 
 export interface Image {
   id: string;

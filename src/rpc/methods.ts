@@ -39,7 +39,7 @@ export const ImageRefParams = z.object({ name: z.string().min(1).max(253) }).str
 export const ImageBuildParams = z
   .object({
     name: z.string().optional(),
-    profile: z.enum(['debian', 'minimal']).optional(),
+    profile: z.enum(['debian', 'dev', 'minimal']).optional(),
     force: z.boolean().optional(),
   })
   .strict();

@@ -51,7 +51,7 @@ export const VmStatsSchema = z.object({
 
 export const VmStateSchema = z.enum(VM_STATES);
 export const VmmNameSchema = z.enum(['firecracker', 'qemu', 'standin']);
-export const ImageProfileSchema = z.enum(['debian', 'minimal', 'imported']);
+export const ImageProfileSchema = z.enum(['debian', 'dev', 'minimal', 'imported']);
 
 /** Parses a JSON column with its schema; failures name the row and column. */
 export function decodeColumn<T>(schema: z.ZodType<T>, raw: string, where: { table: string; id: string; column: string }): T {

@@ -79,7 +79,7 @@ export interface ForkBody {
   noStart?: boolean;
 }
 export interface BuildImageBody {
-  profile: 'debian' | 'minimal';
+  profile: 'debian' | 'dev' | 'minimal';
   name?: string;
   force?: boolean;
 }

@@ -180,7 +180,7 @@ export const GROUPS: readonly CommandGroup[] = [
       {
         name: 'build',
         describe: 'Build an image (minimal or debian profile)',
-        examples: ['banger image build  # the minimal profile, named minimal', 'banger image build --profile debian --name deb', 'banger image build --profile debian --force  # rebuild it'],
+        examples: ['banger image build  # the minimal profile, named minimal', 'banger image build --profile debian --name deb', 'banger image build --profile debian --force  # rebuild it', 'banger image build --profile dev  # debian + git, curl, build-essential, python3'],
         load: () => import('./image/build.js'),
       },
       {

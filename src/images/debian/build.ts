@@ -19,6 +19,13 @@ export const DEBIAN_MIRROR = 'http://deb.debian.org/debian';
 /** minbase plus what a banger guest needs: systemd as init, sshd, iproute2 for the network unit, dbus for logind (power button). */
 export const DEBIAN_PACKAGES = ['systemd-sysv', 'udev', 'dbus', 'openssh-server', 'iproute2', 'kmod', 'procps', 'ca-certificates', 'less'];
 
+/**
+ * The dev profile: the debian image plus what a repository's build and tests
+ * usually reach for, so `vm run --image dev ./repo -- make test` works on a
+ * fresh machine. Debian's packages only, from the same bootstrap.
+ */
+export const DEV_PACKAGES = [...DEBIAN_PACKAGES, 'git', 'curl', 'build-essential', 'python3', 'openssh-client', 'xz-utils', 'unzip'];
+
 /** Units that only cost boot time in a throwaway VM. */
 const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'e2scrub_reap.service', 'fstrim.timer', 'systemd-networkd-wait-online.service', 'getty@tty1.service'];
 
@@ -34,18 +41,18 @@ const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer
  * tarball, which is unpacked like an import with the owners recorded, and
  * the ext4 is made under fakeroot from that record (OwnershipSink).
  */
-export async function buildDebian(ctx: ProfileBuildContext): Promise<Image> {
+export async function buildDebian(ctx: ProfileBuildContext, profile: 'debian' | 'dev' = 'debian'): Promise<Image> {
   const { progress, signal } = ctx;
   const asRoot = process.getuid?.() === 0;
   // Before the kernel fetch: a missing subuid range should fail in a second, not after a download.
   if (!asRoot) assertUnshareReady(await probeUnshare({ signal }));
   return buildProfileImage(ctx, {
-    profile: 'debian',
+    profile,
     kernelArgs: DEBIAN_KERNEL_ARGS,
     async buildRootfs({ kernel, scratch, rootfsPath }) {
       const root = join(scratch, 'rootfs');
       const ownership = ownershipForCaller();
-      const bootstrap = { suite: DEBIAN_SUITE, mirror: DEBIAN_MIRROR, packages: DEBIAN_PACKAGES, cacheDir: ctx.cacheDir, signal };
+      const bootstrap = { suite: DEBIAN_SUITE, mirror: DEBIAN_MIRROR, packages: profile === 'dev' ? DEV_PACKAGES : DEBIAN_PACKAGES, cacheDir: ctx.cacheDir, signal };
       progress('mmdebstrap', `${DEBIAN_SUITE} minbase from ${DEBIAN_MIRROR}${asRoot ? '' : ' in a user namespace'} (a minute or two)`);
       if (asRoot) {
         await runMmdebstrap({ ...bootstrap, mode: 'root', target: root });

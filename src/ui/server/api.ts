@@ -126,7 +126,7 @@ export const BODY_SCHEMAS = {
   createVm: VmCreateParams.pick({ name: true, image: true, vcpu: true, memoryMiB: true, diskSize: true, nat: true, noStart: true }).strict(),
   snapshot: VmSnapshotCreateParams.pick({ snapshot: true }).strict(),
   fork: VmForkParams.omit({ source: true }).strict(),
-  buildImage: ImageBuildParams.extend({ profile: z.enum(['debian', 'minimal']) }).strict(),
+  buildImage: ImageBuildParams.extend({ profile: z.enum(['debian', 'dev', 'minimal']) }).strict(),
   importImage: ImageImportParams.omit({ kernelFrom: true }).strict(),
 };
 

@@ -4,9 +4,9 @@ import { formatSize } from '../../../model/index.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 import { withImageProgress } from './progress-call.js';
 
-export const describe = 'Build an image: --profile minimal (busybox + dropbear, fast boot) or debian (mmdebstrap + systemd)';
+export const describe = 'Build an image: --profile minimal (busybox + dropbear, fast boot), debian (mmdebstrap + systemd) or dev (debian + git, curl, build-essential, python3)';
 
-const PROFILES = ['minimal', 'debian'] as const;
+const PROFILES = ['minimal', 'debian', 'dev'] as const;
 
 export function options(cmd: Command): void {
   cmd

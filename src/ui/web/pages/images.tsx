@@ -126,6 +126,7 @@ function BuildForm({ progress, onDone }: { progress: Record<string, ImageProgres
           <span>Profile</span>
           <select name="profile" value={profile} onChange={(e) => setProfile(e.target.value as BuildImageBody['profile'])} disabled={busy}>
             <option value="debian">debian</option>
+            <option value="dev">dev</option>
             <option value="minimal">minimal</option>
           </select>
         </label>

@@ -90,7 +90,7 @@ describe('completion candidates', () => {
 
   it('option values listed in the description complete as choices', async () => {
     expect((await values('banger vm run --workspace-mode ')).values).toEqual(['shallow_overlay', 'full_copy', 'metadata_only']);
-    expect((await values('banger image build --profile ')).values).toEqual(['minimal', 'debian']);
+    expect((await values('banger image build --profile ')).values).toEqual(['minimal', 'debian', 'dev']);
     expect(choicesFromDescription('output format: mermaid or json')).toEqual([]);
     expect((await values('banger completion ')).values).toEqual(['bash', 'zsh', 'fish']);
   });
@@ -173,7 +173,7 @@ describe('what each argument completes to', () => {
       'vm logs / name:vm',
       'image list',
       'image show / name:image',
-      'image build / --profile:minimal|debian',
+      'image build / --profile:minimal|debian|dev',
       'image import / source:file / --format:auto|oci|docker|tar --kernel-from:image',
       'image delete / name:image',
       'image warm / name:image',
