@@ -1,0 +1,5 @@
+export { pullImage, parsePlatformOption } from './pull.js';
+export type { LayerProgress, PulledBlob, PulledImage, PullOptions } from './pull.js';
+export { parseReference } from './reference.js';
+export type { ImageReference } from './reference.js';
+export { blobPath } from './blobs.js';
