@@ -1,0 +1,187 @@
+import { spawnSync } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { PulledImage } from '../../../src/images/pull/index.js';
+import { gated, requiresNetns } from '../../helpers/host-caps.js';
+import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
+import { REGISTRY_ADDR, skopeoPush, startRegistry, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
+import { makeTar } from '../../helpers/tar-fixtures.js';
+
+/**
+ * `image pull`'s client against a real registry (issue 20, item 1): Debian's
+ * docker-registry in a namespace this test creates, images pushed with
+ * skopeo from OCI layouts written here, and the client run in the same
+ * namespace (a child bundled with esbuild) so nothing listens on the host's
+ * network.
+ */
+
+const missingTool = ['docker-registry', 'skopeo', 'curl'].find((t) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t]).status !== 0);
+const missing = requiresNetns() ?? (missingTool ? `needs ${missingTool} (apt-get install docker-registry skopeo)` : null);
+
+interface ChildResult {
+  ok: boolean;
+  image?: PulledImage;
+  error?: { name?: string; code?: string; message?: string; hint?: string };
+  requests: { path: string; range?: string; auth?: string; status: number }[];
+  progress: Record<string, { done: number; total: number; layer: number }>;
+  reports: number;
+}
+
+const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const fileSha = (p: string): string => sha(readFileSync(p));
+
+function partials(cacheDir: string): string[] {
+  const dir = join(cacheDir, 'blobs', 'sha256');
+  return existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.partial')) : [];
+}
+
+describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 20)', missing), () => {
+  let root: string;
+  let ns: TestNetns;
+  let registry: TestRegistry;
+  let child: string;
+
+  const pull = (opts: { ref: string; cacheDir: string; platform?: string; abortAfterBytes?: number }): ChildResult => {
+    const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, child, JSON.stringify(opts)], { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`pull child failed (${r.status}): ${r.stderr}`);
+    return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
+  };
+  const layer = async (name: string, body: string) => makeTar([{ name: 'etc/', type: 'directory' }, { name: `etc/${name}`, body }]);
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), 'banger-pull-'));
+    child = join(root, 'pull-child.mjs');
+    await build({
+      entryPoints: [fileURLToPath(new URL('pull-child.ts', import.meta.url))],
+      bundle: true,
+      platform: 'node',
+      format: 'esm',
+      target: 'node20',
+      outfile: child,
+      logLevel: 'silent',
+    });
+    ns = createTestNetns('pull');
+    registry = await startRegistry(ns, join(root, 'registry'));
+  }, 60_000);
+
+  afterAll(async () => {
+    await registry?.stop();
+    ns?.delete();
+    if (root) rmSync(root, { recursive: true, force: true });
+  });
+
+  it('pulls a single-arch image, verifies and caches every blob, reports progress, and a second pull downloads nothing', async () => {
+    const dir = join(root, 'single');
+    const w = writeLayout(dir, 'v1', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('one', 'first layer\n'), await layer('two', 'second layer\n')] }]);
+    skopeoPush(ns, dir, 'single:1', { refName: 'v1' });
+
+    const cacheDir = join(root, 'cache-single');
+    const r = pull({ ref: `${REGISTRY_ADDR}/single:1`, cacheDir });
+    expect(r.error).toBeUndefined();
+    const img = r.image!;
+    expect(img.manifestDigest).toBe(w.images[0]!.manifestDigest);
+    expect(img.indexDigest).toBeUndefined();
+    expect(img.platform).toBe('linux/amd64');
+    expect(img.reference).toMatchObject({ registry: REGISTRY_ADDR, repository: 'single', tag: '1' });
+    expect(img.layers.map((l) => l.digest)).toEqual(w.images[0]!.layerDigests);
+    for (const b of [img.manifest, img.config, ...img.layers]) {
+      expect(b.path).toBe(join(cacheDir, 'blobs', 'sha256', b.digest.slice(7)));
+      expect(fileSha(b.path)).toBe(b.digest);
+    }
+    expect(partials(cacheDir)).toEqual([]);
+    for (const l of img.layers) expect(r.progress[l.digest]).toMatchObject({ done: l.size, total: l.size });
+    expect(r.requests.every((q) => q.auth === undefined)).toBe(true);
+
+    const again = pull({ ref: `${REGISTRY_ADDR}/single:1`, cacheDir });
+    expect(again.image!.manifestDigest).toBe(img.manifestDigest);
+    expect(again.requests.filter((q) => q.path.includes('/blobs/'))).toEqual([]);
+    console.log(`single-arch: ${r.requests.length} requests (${img.layers.length} layers); second pull ${again.requests.length} (manifest only)`);
+
+    const byDigest = pull({ ref: `${REGISTRY_ADDR}/single@${img.manifestDigest}`, cacheDir });
+    expect(byDigest.image!.manifestDigest).toBe(img.manifestDigest);
+  });
+
+  it('resolves a multi-arch index to linux/amd64 (or --platform), and names the platforms it has when asked for a missing one', async () => {
+    const dir = join(root, 'multi');
+    const w = writeLayout(dir, 'multi', [
+      { platform: { os: 'linux', architecture: 'arm64', variant: 'v8' }, layers: [await layer('arch', 'arm64\n')] },
+      { platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('arch', 'amd64\n')] },
+    ]);
+    skopeoPush(ns, dir, 'multi:1', { all: true, refName: 'multi' });
+    const [arm, amd] = w.images;
+
+    const cacheDir = join(root, 'cache-multi');
+    const r = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir });
+    expect(r.error).toBeUndefined();
+    expect(r.image).toMatchObject({ indexDigest: w.top, manifestDigest: amd!.manifestDigest, platform: 'linux/amd64' });
+    expect(r.image!.layers.map((l) => l.digest)).toEqual(amd!.layerDigests);
+    expect(r.requests.some((q) => q.path.endsWith(arm!.layerDigests[0]!))).toBe(false);
+    expect(readFileSync(r.image!.layers[0]!.path).includes(Buffer.from('amd64\n'))).toBe(true);
+
+    const a = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir, platform: 'linux/arm64' });
+    expect(a.image).toMatchObject({ manifestDigest: arm!.manifestDigest, platform: 'linux/arm64' });
+
+    const none = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir, platform: 'linux/s390x' });
+    expect(none.error).toMatchObject({ code: 'pull.no_platform' });
+    expect(none.error!.message).toContain('it has: linux/arm64/v8, linux/amd64');
+  });
+
+  it('refuses a tampered blob by its digest and leaves nothing of it in the cache', async () => {
+    const dir = join(root, 'tamper');
+    const w = writeLayout(dir, 't', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('victim', `tamper me ${randomBytes(8).toString('hex')}\n`)] }]);
+    skopeoPush(ns, dir, 'tamper:1', { refName: 't' });
+    const digest = w.images[0]!.layerDigests[0]!;
+    const data = registry.blobData(digest);
+    const bytes = readFileSync(data);
+    const at = bytes.indexOf('tamper me');
+    bytes[at] = 'T'.charCodeAt(0);
+    writeFileSync(data, bytes);
+
+    const cacheDir = join(root, 'cache-tamper');
+    const r = pull({ ref: `${REGISTRY_ADDR}/tamper:1`, cacheDir });
+    expect(r.error).toMatchObject({ code: 'pull.digest_mismatch' });
+    expect(r.error!.message).toContain(digest);
+    expect(r.error!.message).toContain(sha(bytes));
+    expect(existsSync(join(cacheDir, 'blobs', 'sha256', digest.slice(7)))).toBe(false);
+    expect(partials(cacheDir)).toEqual([]);
+  });
+
+  it('resumes an interrupted layer download with a Range request', async () => {
+    const dir = join(root, 'big');
+    const big = await layer('big', randomBytes(3 * 1024 * 1024).toString('base64'));
+    const w = writeLayout(dir, 'b', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [big] }]);
+    skopeoPush(ns, dir, 'big:1', { refName: 'b' });
+    const digest = w.images[0]!.layerDigests[0]!;
+
+    const cacheDir = join(root, 'cache-big');
+    const first = pull({ ref: `${REGISTRY_ADDR}/big:1`, cacheDir, abortAfterBytes: 1024 * 1024 });
+    expect(first.ok).toBe(false);
+    expect(first.error!.name).toBe('AbortError');
+    const partial = join(cacheDir, 'blobs', 'sha256', `${digest.slice(7)}.partial`);
+    const kept = statSync(partial).size;
+    expect(kept).toBeGreaterThanOrEqual(1024 * 1024);
+    expect(kept).toBeLessThan(big.length);
+
+    const second = pull({ ref: `${REGISTRY_ADDR}/big:1`, cacheDir });
+    expect(second.error).toBeUndefined();
+    const gets = second.requests.filter((q) => q.path.endsWith(`/blobs/${digest}`));
+    expect(gets).toEqual([{ path: `/v2/big/blobs/${digest}`, range: `bytes=${kept}-`, status: 206 }]);
+    expect(fileSha(second.image!.layers[0]!.path)).toBe(digest);
+    expect(existsSync(partial)).toBe(false);
+    console.log(`resume: ${big.length} byte layer, ${kept} kept from the interrupted pull, ${big.length - kept} fetched with Range`);
+  });
+
+  it('says not found for a missing repository or tag', () => {
+    const cacheDir = join(root, 'cache-none');
+    mkdirSync(cacheDir);
+    for (const ref of [`${REGISTRY_ADDR}/nope:1`, `${REGISTRY_ADDR}/single:nope`]) {
+      const r = pull({ ref, cacheDir });
+      expect(r.error).toMatchObject({ code: 'pull.not_found' });
+    }
+  });
+});
