@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PulledImage } from '../../../src/images/pull/index.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
-import { REGISTRY_ADDR, skopeoPush, startRegistry, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
+import { REGISTRY_ADDR, skopeoPush, startRegistry, startTokenServer, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
 import { makeTar } from '../../helpers/tar-fixtures.js';
 
 /**
@@ -46,7 +46,7 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
   let registry: TestRegistry;
   let child: string;
 
-  const pull = (opts: { ref: string; cacheDir: string; platform?: string; abortAfterBytes?: number }): ChildResult => {
+  const pull = (opts: { ref: string; cacheDir: string; platform?: string; abortAfterBytes?: number; authFiles?: string[] }): ChildResult => {
     const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, child, JSON.stringify(opts)], { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`pull child failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
@@ -174,6 +174,49 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
     expect(fileSha(second.image!.layers[0]!.path)).toBe(digest);
     expect(existsSync(partial)).toBe(false);
     console.log(`resume: ${big.length} byte layer, ${kept} kept from the interrupted pull, ${big.length - kept} fetched with Range`);
+  });
+
+  it('pulls a private repository with Bearer token auth, credentials from a docker config.json; refuses without or with wrong ones', async () => {
+    const tokens = await startTokenServer(ns, join(root, 'token'), { port: 5001, user: 'alice', pass: 's3cret:x' });
+    const priv = await startRegistry(ns, join(root, 'registry-private'), {
+      addr: '127.0.0.1:5002',
+      extraConfig: { auth: { token: { realm: tokens.realm, service: tokens.service, issuer: tokens.issuer, rootcertbundle: tokens.certPath } } },
+    });
+    try {
+      const dir = join(root, 'private');
+      const w = writeLayout(dir, 'p', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('secret', 'private layer\n')] }]);
+      skopeoPush(ns, dir, 'team/private:1', { refName: 'p', addr: priv.addr, creds: 'alice:s3cret:x' });
+      const ref = `${priv.addr}/team/private:1`;
+      const authFile = (user: string, pass: string): string => {
+        const path = join(root, `auth-${user}.json`);
+        writeFileSync(path, JSON.stringify({ auths: { [priv.addr]: { auth: Buffer.from(`${user}:${pass}`).toString('base64') } } }));
+        return path;
+      };
+
+      const anon = pull({ ref, cacheDir: join(root, 'cache-anon') });
+      expect(anon.error).toMatchObject({ code: 'pull.unauthorized' });
+      expect(anon.error!.hint).toContain(`docker login ${priv.addr}`);
+
+      const wrong = pull({ ref, cacheDir: join(root, 'cache-wrong'), authFiles: [authFile('alice', 'nope')] });
+      expect(wrong.error).toMatchObject({ code: 'pull.unauthorized' });
+      expect(wrong.error!.message).toContain('refused the saved credentials');
+
+      const cacheDir = join(root, 'cache-private');
+      const ok = pull({ ref, cacheDir, authFiles: [join(root, 'missing.json'), authFile('alice', 's3cret:x')] });
+      expect(ok.error).toBeUndefined();
+      expect(ok.image!.manifestDigest).toBe(w.images[0]!.manifestDigest);
+      expect(fileSha(ok.image!.layers[0]!.path)).toBe(w.images[0]!.layerDigests[0]);
+      // One anonymous try, then every request carries the token.
+      expect(ok.requests[0]).toMatchObject({ status: 401 });
+      expect(ok.requests[0]!.auth).toBeUndefined();
+      expect(ok.requests.filter((q) => q.path.startsWith('/v2/') && q.status !== 401).every((q) => q.auth === 'Bearer')).toBe(true);
+      const asked = tokens.requests().filter((t) => t.user === 'alice' && t.scopes.includes('repository:team/private:pull'));
+      expect(asked.length).toBeGreaterThan(0);
+      expect(asked[0]!.service).toBe(tokens.service);
+    } finally {
+      await priv.stop();
+      await tokens.stop();
+    }
   });
 
   it('says not found for a missing repository or tag', () => {
