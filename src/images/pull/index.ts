@@ -3,3 +3,4 @@ export type { LayerProgress, PulledBlob, PulledImage, PullOptions } from './pull
 export { parseReference } from './reference.js';
 export type { ImageReference } from './reference.js';
 export { blobPath } from './blobs.js';
+export { writePulledLayout } from './layout.js';

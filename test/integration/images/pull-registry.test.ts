@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PulledImage } from '../../../src/images/pull/index.js';
+import { importImage } from '../../../src/images/import/index.js';
+import { writePulledLayout, type PulledImage } from '../../../src/images/pull/index.js';
+import { ext4Cat, ext4Ls } from '../../helpers/ext4-inspect.js';
+import { tempLayout } from '../../helpers/test-layout.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { REGISTRY_ADDR, skopeoPush, startRegistry, startTokenServer, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
@@ -20,7 +23,7 @@ import { makeTar } from '../../helpers/tar-fixtures.js';
  * network.
  */
 
-const missingTool = ['docker-registry', 'skopeo', 'curl'].find((t) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t]).status !== 0);
+const missingTool = ['docker-registry', 'skopeo', 'curl', 'mkfs.ext4', 'debugfs'].find((t) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', t]).status !== 0);
 const missing = requiresNetns() ?? (missingTool ? `needs ${missingTool} (apt-get install docker-registry skopeo)` : null);
 
 interface ChildResult {
@@ -218,6 +221,46 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       await tokens.stop();
     }
   });
+
+  it('a pulled image feeds image import: its layers are flattened with whiteouts, and a hostile layer is refused as on import', async () => {
+    const t = tempLayout('banger-pull-import-');
+    try {
+      const kernelFrom = { kernelPath: join(t.root, 'vmlinuz'), kernelArgs: 'root=/dev/vda rw' };
+      writeFileSync(kernelFrom.kernelPath, 'kernel');
+      const dir = join(root, 'layered');
+      const base = await makeTar([
+        { name: 'etc/', type: 'directory' },
+        { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
+        { name: 'var/gone', body: 'x' },
+        { name: 'var/kept', body: 'y' },
+      ]);
+      const upper = await makeTar([{ name: 'var/.wh.gone', body: '' }, { name: 'etc/motd', body: 'pulled\n' }]);
+      writeLayout(dir, 'l', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [base, upper] }]);
+      skopeoPush(ns, dir, 'layered:1', { refName: 'l' });
+      const cacheDir = join(t.layout.cacheDir, 'oci');
+      const pulled = pull({ ref: `${REGISTRY_ADDR}/layered:1`, cacheDir });
+      expect(pulled.error).toBeUndefined();
+      const src = join(t.layout.cacheDir, 'pull-layout');
+      await writePulledLayout(pulled.image!, src);
+      const image = await importImage({ layout: t.layout, name: 'pulled', source: src, kernelFrom });
+      expect(ext4Ls(image.rootfsPath, '/var')).toEqual(['kept']);
+      expect(ext4Cat(image.rootfsPath, '/etc/motd')).toBe('pulled\n');
+      // The layout holds links to the cache, not copies.
+      expect(statSync(join(src, 'blobs', 'sha256', pulled.image!.layers[0]!.digest.slice(7))).ino).toBe(statSync(pulled.image!.layers[0]!.path).ino);
+
+      const evilDir = join(root, 'evil');
+      writeLayout(evilDir, 'e', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await makeTar([{ name: '../evil', body: 'x' }])] }]);
+      skopeoPush(ns, evilDir, 'evil:1', { refName: 'e' });
+      const evil = pull({ ref: `${REGISTRY_ADDR}/evil:1`, cacheDir });
+      expect(evil.error).toBeUndefined();
+      const evilSrc = join(t.layout.cacheDir, 'evil-layout');
+      await writePulledLayout(evil.image!, evilSrc);
+      await expect(importImage({ layout: t.layout, name: 'evil', source: evilSrc, kernelFrom })).rejects.toThrow(/entry "\.\.\/evil" has a path that climbs out of the root/);
+      expect(existsSync(join(t.root, 'evil'))).toBe(false);
+    } finally {
+      t.cleanup();
+    }
+  }, 60_000);
 
   it('says not found for a missing repository or tag', () => {
     const cacheDir = join(root, 'cache-none');
