@@ -2,5 +2,4 @@ export { pullImage, parsePlatformOption } from './pull.js';
 export type { LayerProgress, PulledBlob, PulledImage, PullOptions } from './pull.js';
 export { parseReference } from './reference.js';
 export type { ImageReference } from './reference.js';
-export { blobPath } from './blobs.js';
 export { writePulledLayout } from './layout.js';

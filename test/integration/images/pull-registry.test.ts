@@ -9,7 +9,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImage } from '../../../src/images/import/index.js';
 import { writePulledLayout, type PulledImage } from '../../../src/images/pull/index.js';
 import { ext4Cat, ext4Ls } from '../../helpers/ext4-inspect.js';
-import { tempLayout } from '../../helpers/test-layout.js';
+import { resolveLayout } from '../../../src/host/layout.js';
+import { createImagesService } from '../../../src/images/index.js';
+import type { LayerProgress, PullOptions } from '../../../src/images/pull/index.js';
+import { openStore } from '../../../src/store/index.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { REGISTRY_ADDR, skopeoPush, startRegistry, startTokenServer, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
@@ -31,12 +34,19 @@ interface ChildResult {
   image?: PulledImage;
   error?: { name?: string; code?: string; message?: string; hint?: string };
   requests: { path: string; range?: string; auth?: string; status: number }[];
-  progress: Record<string, { done: number; total: number; layer: number }>;
+  progress: Record<string, LayerProgress>;
   reports: number;
 }
 
 const sha = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 const fileSha = (p: string): string => sha(readFileSync(p));
+
+/** A banger layout under a fresh temp dir, its cache dir included (tempLayout shares the cache between runs; pulls must not). */
+function ownLayout(prefix: string) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const layout = resolveLayout({ HOME: root, XDG_CONFIG_HOME: join(root, 'config'), XDG_STATE_HOME: join(root, 'state'), XDG_CACHE_HOME: join(root, 'cache'), XDG_RUNTIME_DIR: join(root, 'run') });
+  return { root, layout, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}
 
 function partials(cacheDir: string): string[] {
   const dir = join(cacheDir, 'blobs', 'sha256');
@@ -223,7 +233,7 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
   });
 
   it('a pulled image feeds image import: its layers are flattened with whiteouts, and a hostile layer is refused as on import', async () => {
-    const t = tempLayout('banger-pull-import-');
+    const t = ownLayout('banger-pull-import-');
     try {
       const kernelFrom = { kernelPath: join(t.root, 'vmlinuz'), kernelArgs: 'root=/dev/vda rw' };
       writeFileSync(kernelFrom.kernelPath, 'kernel');
@@ -258,6 +268,50 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       await expect(importImage({ layout: t.layout, name: 'evil', source: evilSrc, kernelFrom })).rejects.toThrow(/entry "\.\.\/evil" has a path that climbs out of the root/);
       expect(existsSync(join(t.root, 'evil'))).toBe(false);
     } finally {
+      t.cleanup();
+    }
+  }, 60_000);
+
+  it('the images service pulls into <cacheDir>/oci, imports, records the image and reports per-layer progress', async () => {
+    const t = ownLayout('banger-pull-svc-');
+    const store = openStore(t.layout.dbPath);
+    try {
+      const baseDir = join(t.layout.imagesDir, 'base');
+      mkdirSync(baseDir, { recursive: true });
+      writeFileSync(join(baseDir, 'vmlinuz'), 'kernel');
+      const at = new Date().toISOString();
+      store.images.insert({ id: 'b'.repeat(32), name: 'base', profile: 'minimal', managed: false, artifactDir: baseDir, rootfsPath: join(baseDir, 'rootfs.ext4'), kernelPath: join(baseDir, 'vmlinuz'), kernelArgs: 'root=/dev/vda rw', createdAt: at, updatedAt: at });
+
+      const dir = join(root, 'svc');
+      writeLayout(dir, 's', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('hello', 'from the service\n')] }]);
+      skopeoPush(ns, dir, 'team/svc:v2', { refName: 's' });
+
+      // The service runs here, outside the namespace: its puller is the child, run in it, on the cache dir the service chose.
+      const caches: string[] = [];
+      const puller = async (ref: string, o: PullOptions): Promise<PulledImage> => {
+        caches.push(o.cacheDir);
+        const r = pull({ ref, cacheDir: o.cacheDir, ...(o.platform ? { platform: o.platform } : {}) });
+        if (!r.ok) throw new Error(r.error!.message);
+        for (const p of Object.values(r.progress)) o.onProgress?.(p);
+        return r.image!;
+      };
+      const svc = createImagesService({ layout: t.layout, store, defaultImage: 'base', puller });
+      const steps: string[] = [];
+      const image = await svc.pull({ reference: `${REGISTRY_ADDR}/team/svc:v2`, kernelFrom: 'base' }, { onProgress: (s, d) => steps.push(`${s} ${d ?? ''}`) });
+      expect(image).toMatchObject({ name: 'svc-v2', profile: 'imported', kernelArgs: 'root=/dev/vda rw' });
+      expect(store.images.getByName('svc-v2')?.id).toBe(image.id);
+      expect(ext4Cat(image.rootfsPath, '/etc/hello')).toBe('from the service\n');
+      expect(caches).toEqual([join(t.layout.cacheDir, 'oci')]);
+      expect(steps.some((s) => /^pull\.layer layer 1\/1 [0-9a-f]{12} (\d+)\/\1 bytes$/.test(s))).toBe(true);
+      expect(steps.some((s) => s.startsWith(`pull.done ${REGISTRY_ADDR}/team/svc:v2 sha256:`))).toBe(true);
+      expect(readdirSync(t.layout.cacheDir).filter((n) => n !== 'oci')).toEqual([]);
+
+      await expect(svc.pull({ reference: `${REGISTRY_ADDR}/team/svc:v2`, kernelFrom: 'base' })).rejects.toMatchObject({ code: 'image.exists' });
+      await expect(svc.pull({ reference: 'Bad/Ref', kernelFrom: 'base' })).rejects.toMatchObject({ code: 'pull.bad_reference' });
+      await expect(svc.pull({ reference: 'x:1', platform: 'amd64' })).rejects.toMatchObject({ code: 'pull.bad_platform' });
+      expect(caches).toHaveLength(1);
+    } finally {
+      store.close();
       t.cleanup();
     }
   }, 60_000);
