@@ -1,4 +1,5 @@
-export { pullImage, parsePlatformOption } from './pull.js';
+export { pullImage } from './pull.js';
+export { parsePlatformOption } from './manifest.js';
 export type { LayerProgress, PulledBlob, PulledImage, PullOptions } from './pull.js';
 export { parseReference } from './reference.js';
 export type { ImageReference } from './reference.js';

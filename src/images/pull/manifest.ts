@@ -1,3 +1,4 @@
+import { InvalidInputError } from '../../errors/index.js';
 import { badManifest, noPlatform } from './errors.js';
 
 /** Manifest media types and the pure choices made on them (index → one platform's manifest). */
@@ -41,6 +42,13 @@ export function parsePlatform(text: string): Platform | undefined {
   const parts = text.split('/');
   if (parts.length < 2 || parts.length > 3 || parts.some((p) => !/^[a-z0-9_]+$/.test(p))) return undefined;
   return { os: parts[0]!, architecture: parts[1]!, ...(parts[2] ? { variant: parts[2] } : {}) };
+}
+
+/** A --platform value, or the typed error naming the form. Pure: the CLI checks it before starting a daemon. */
+export function parsePlatformOption(text: string): Platform {
+  const p = parsePlatform(text);
+  if (!p) throw new InvalidInputError(`bad platform ${JSON.stringify(text)}`, { code: 'pull.bad_platform', hint: 'write it as OS/ARCH[/VARIANT], e.g. linux/amd64' });
+  return p;
 }
 
 export function formatPlatform(p: { os?: string; architecture?: string; variant?: string }): string {

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
-import { InvalidInputError } from '../../errors/index.js';
 import { authFilePaths, readCredentials, type Credentials } from './auth.js';
 import { fetchBlob, storeVerified, type BlobProgress } from './blobs.js';
 import { badManifest, digestMismatch } from './errors.js';
-import { choosePlatform, formatPlatform, layerSupported, parseManifest, parsePlatform, type Descriptor, type ImageManifest, type Platform } from './manifest.js';
+import { choosePlatform, formatPlatform, layerSupported, parseManifest, parsePlatformOption, type Descriptor, type ImageManifest } from './manifest.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { RegistryClient, type FetchFn } from './registry.js';
 
@@ -113,10 +112,4 @@ export async function pullImage(refText: string, opts: PullOptions): Promise<Pul
     config: { digest: manifest.config.digest, mediaType: manifest.config.mediaType, size: manifest.config.size, path: configPath },
     layers,
   };
-}
-
-export function parsePlatformOption(text: string): Platform {
-  const p = parsePlatform(text);
-  if (!p) throw new InvalidInputError(`bad platform ${JSON.stringify(text)}`, { code: 'pull.bad_platform', hint: 'write it as OS/ARCH[/VARIANT], e.g. linux/amd64' });
-  return p;
 }
