@@ -249,13 +249,17 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       if (store.images.getByName(name)) {
         throw new ConflictError(`image "${name}" already exists`, { code: 'image.exists', hint: `pick another name with --name, or delete it first: banger image delete ${name}` });
       }
-      const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
+      // A named kernel image must exist now; the default one is built only once the pull has worked (a typo'd or private repository fails first).
+      const named = req.kernelFrom ? service.get(req.kernelFrom) : undefined;
       return once(name, () =>
         translate(`pulling image "${name}"`, async () => {
           const progress = progressFor(name, call.onProgress);
           const image = await pullThenImport(
             { ref: req.reference, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
-            (source) => importer({ layout, name, source, format: 'oci', kernelFrom: boot, onProgress: progress, signal: call.signal }),
+            async (source) => {
+              const boot = named ?? (await service.ensureDefaultImage(call.onProgress, call.signal));
+              return importer({ layout, name, source, format: 'oci', kernelFrom: boot, onProgress: progress, signal: call.signal });
+            },
           );
           return commit(image);
         }),

@@ -310,6 +310,21 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       await expect(svc.pull({ reference: 'Bad/Ref', kernelFrom: 'base' })).rejects.toMatchObject({ code: 'pull.bad_reference' });
       await expect(svc.pull({ reference: 'x:1', platform: 'amd64' })).rejects.toMatchObject({ code: 'pull.bad_platform' });
       expect(caches).toHaveLength(1);
+
+      // The default image is built only after the pull worked: a missing repository costs no build.
+      let builds = 0;
+      const lazy = createImagesService({
+        layout: t.layout,
+        store,
+        defaultImage: 'never-built',
+        builder: async () => {
+          builds++;
+          throw new Error('no build expected');
+        },
+        puller,
+      });
+      await expect(lazy.pull({ reference: `${REGISTRY_ADDR}/team/absent:1` })).rejects.toThrow(/was not found/);
+      expect(builds).toBe(0);
     } finally {
       store.close();
       t.cleanup();
