@@ -16,6 +16,7 @@ import { openStore } from '../../../src/store/index.js';
 import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { REGISTRY_ADDR, skopeoPush, startRegistry, startTokenServer, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
+import { HOSTILE_ARCHIVES, withHostTarget } from '../../helpers/hostile-archives.js';
 import { makeTar } from '../../helpers/tar-fixtures.js';
 
 /**
@@ -330,6 +331,31 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       t.cleanup();
     }
   }, 60_000);
+
+  it.each(HOSTILE_ARCHIVES)('a pulled layer with %s is refused by the import exactly as a local archive, leaving nothing behind', async (what, entries, msg) => {
+    const t = ownLayout('banger-pull-hostile-');
+    try {
+      const hostTarget = join(t.root, 'host-target');
+      mkdirSync(hostTarget);
+      const kernelFrom = { kernelPath: join(t.root, 'vmlinuz'), kernelArgs: 'root=/dev/vda rw' };
+      writeFileSync(kernelFrom.kernelPath, 'kernel');
+      const repo = `hostile/${what.replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+      const dir = join(t.root, 'layout');
+      writeLayout(dir, 'h', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await makeTar(withHostTarget(entries, hostTarget))] }]);
+      skopeoPush(ns, dir, `${repo}:1`, { refName: 'h' });
+      const pulled = pull({ ref: `${REGISTRY_ADDR}/${repo}:1`, cacheDir: join(t.layout.cacheDir, 'oci') });
+      expect(pulled.error).toBeUndefined();
+      const src = join(t.layout.cacheDir, 'pull-layout');
+      await writePulledLayout(pulled.image!, src);
+      await expect(importImage({ layout: t.layout, name: 'bad', source: src, kernelFrom })).rejects.toThrow(msg);
+      expect(existsSync(t.layout.imagesDir) ? readdirSync(t.layout.imagesDir) : []).toEqual([]);
+      expect(readdirSync(t.layout.cacheDir).filter((n) => n.startsWith('import-'))).toEqual([]);
+      expect(readdirSync(hostTarget)).toEqual([]);
+      expect(existsSync(join(t.root, 'evil'))).toBe(false);
+    } finally {
+      t.cleanup();
+    }
+  });
 
   it('says not found for a missing repository or tag', () => {
     const cacheDir = join(root, 'cache-none');
