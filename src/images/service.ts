@@ -7,6 +7,8 @@ import { buildImage, type BuildImageOptions, type BuildProfile } from './build.j
 import { diskFullError } from '../host/disk-full.js';
 import { checkImportSource, importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
 import { noProgress, type ProgressFn } from './progress.js';
+import { parsePlatformOption, parseReference } from './pull/index.js';
+import { defaultPullName, pullThenImport, type Puller } from './pull/service-pull.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
 export interface ImageProgressEvent {
@@ -42,6 +44,7 @@ export interface ImagesServiceOptions {
   /** Replaceable for tests. */
   builder?: (opts: BuildImageOptions) => Promise<Image>;
   importer?: (opts: ImportImageOptions) => Promise<Image>;
+  puller?: Puller;
 }
 
 export interface BuildRequest {
@@ -58,6 +61,17 @@ export interface ImportRequest {
   source: string;
   format?: ImportFormat;
   /** Image whose kernel, initrd and kernel args the import boots with. @default the default image (built if needed) */
+  kernelFrom?: string;
+}
+
+export interface PullRequest {
+  /** An image reference: debian:bookworm, ghcr.io/o/r@sha256:…, localhost:5000/x:tag. */
+  reference: string;
+  /** @default the repository's last component and the tag, e.g. debian-bookworm */
+  name?: string;
+  /** @default linux/amd64 */
+  platform?: string;
+  /** As for import. @default the default image (built if needed) */
   kernelFrom?: string;
 }
 
@@ -81,6 +95,8 @@ export interface ImagesService {
   delete(ref: string): Promise<{ deleted: string }>;
   build(req: BuildRequest, opts?: CallOptions): Promise<Image>;
   import(req: ImportRequest, opts?: CallOptions): Promise<Image>;
+  /** Pulls from an OCI registry into the shared blob cache, then imports it like `import`. */
+  pull(req: PullRequest, opts?: CallOptions): Promise<Image>;
   /** The default image, built (with progress) when it does not exist yet. */
   ensureDefaultImage(onProgress?: ProgressFn, signal?: AbortSignal): Promise<Image>;
 }
@@ -219,6 +235,32 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
             onProgress: progressFor(req.name, call.onProgress),
             signal: call.signal,
           });
+          return commit(image);
+        }),
+      );
+    },
+
+    async pull(req, call = {}) {
+      // The reference, name and platform first: a typo fails in a moment, not after building the default image.
+      const ref = parseReference(req.reference);
+      if (req.platform) parsePlatformOption(req.platform);
+      const name = req.name ?? defaultPullName(ref);
+      checkName(name);
+      if (store.images.getByName(name)) {
+        throw new ConflictError(`image "${name}" already exists`, { code: 'image.exists', hint: `pick another name with --name, or delete it first: banger image delete ${name}` });
+      }
+      // A named kernel image must exist now; the default one is built only once the pull has worked (a typo'd or private repository fails first).
+      const named = req.kernelFrom ? service.get(req.kernelFrom) : undefined;
+      return once(name, () =>
+        translate(`pulling image "${name}"`, async () => {
+          const progress = progressFor(name, call.onProgress);
+          const image = await pullThenImport(
+            { ref: req.reference, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
+            async (source) => {
+              const boot = named ?? (await service.ensureDefaultImage(call.onProgress, call.signal));
+              return importer({ layout, name, source, format: 'oci', kernelFrom: boot, onProgress: progress, signal: call.signal });
+            },
+          );
           return commit(image);
         }),
       );

@@ -51,6 +51,15 @@ export const ImageImportParams = z
     kernelFrom: z.string().optional(),
   })
   .strict();
+/** `image pull`: a registry reference; the name, platform and reference are checked by bangerd (src/images/pull). */
+export const ImagePullParams = z
+  .object({
+    reference: z.string().min(1).max(1024),
+    name: z.string().min(1).optional(),
+    platform: z.string().min(1).max(64).optional(),
+    kernelFrom: z.string().optional(),
+  })
+  .strict();
 export const WorkspaceRecordParams = z
   .object({
     name: vmName,
@@ -103,6 +112,7 @@ export const METHOD_PARAMS = {
   'image.delete': ImageRefParams,
   'image.build': ImageBuildParams,
   'image.import': ImageImportParams,
+  'image.pull': ImagePullParams,
   'vm.ports': VmRefParams,
   'vm.forward.add': VmForwardAddParams,
   'vm.forward.list': VmForwardListParams,
@@ -148,6 +158,8 @@ export interface MethodResults {
   'image.delete': { deleted: string };
   'image.build': Image;
   'image.import': Image;
+  /** Pulled from an OCI registry into the shared blob cache, then imported like `image.import`. */
+  'image.pull': Image;
   /** Listening sockets in the guest (guest agent), HTTP(S)-probed; touches the VM. */
   'vm.ports': { name: string; rows: PortRow[] };
   /** The forward as recorded; `active` when the VM runs and it is bound now. */

@@ -193,6 +193,16 @@ export const GROUPS: readonly CommandGroup[] = [
         ],
         load: () => import('./image/import.js'),
       },
+      {
+        name: 'pull',
+        describe: 'Pull an image from an OCI registry and import it',
+        examples: [
+          'banger image pull debian:bookworm  # named debian-bookworm',
+          'banger image pull ghcr.io/OWNER/REPO:TAG --name app  # credentials from docker login / podman login',
+          'banger image pull localhost:5000/tool@sha256:… --kernel-from debian',
+        ],
+        load: () => import('./image/pull.js'),
+      },
       { name: 'delete', describe: 'Delete an image', examples: ['banger image delete alpine'], load: () => import('./image/delete.js') },
       {
         name: 'warm',

@@ -1,4 +1,6 @@
-import { Empty, ImageBuildParams, ImageImportParams, ImageRefParams } from '../../rpc/methods.js';
+import { parseReference } from '../../images/pull/index.js';
+import { defaultPullName } from '../../images/pull/service-pull.js';
+import { Empty, ImageBuildParams, ImageImportParams, ImagePullParams, ImageRefParams } from '../../rpc/methods.js';
 import type { CallInfo, MethodTable } from './types.js';
 
 /** Forwards build/import progress to the connection that asked, as `image.progress` notifications. */
@@ -23,4 +25,18 @@ export const imageMethods = {
     params: ImageImportParams,
     handler: (params, ctx, call) => ctx.services.images.import(params, { onProgress: progressTo(call, params.name) }),
   },
+  'image.pull': {
+    params: ImagePullParams,
+    handler: (params, ctx, call) => ctx.services.images.pull(params, { onProgress: progressTo(call, pullName(params.reference, params.name)) }),
+  },
 } satisfies MethodTable;
+
+/** The image name progress is reported under: the one the service will give it (a bad reference is the service's to refuse). */
+function pullName(reference: string, name?: string): string {
+  if (name) return name;
+  try {
+    return defaultPullName(parseReference(reference));
+  } catch {
+    return reference;
+  }
+}

@@ -104,6 +104,20 @@ const SAMPLES: Record<string, { why: string; data: unknown }> = {
       updatedAt: '2026-01-01T00:00:00.000Z',
     },
   },
+  'image pull': {
+    why: 'needs a registry (test/integration/images/pull-registry.test.ts pulls from a real one through the images service)',
+    data: {
+      id: 'b'.repeat(32),
+      name: 'debian-bookworm',
+      profile: 'imported',
+      managed: true,
+      artifactDir: '/var/lib/banger/images/b',
+      rootfsPath: '/var/lib/banger/images/b/rootfs.ext4',
+      kernelPath: '/var/lib/banger/images/b/vmlinuz',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+    },
+  },
   'system restart': { why: 'needs systemd as PID 1', data: { restarted: ['banger-helper.service', 'bangerd.service'] } },
 };
 
@@ -291,6 +305,9 @@ describe.skipIf(missing !== null)('every command answers one schema-valid --json
     await ok('image import', ['image', 'import', join(work, 'rootfs.tar'), '--name', 'imported', '--format', 'tar', '--kernel-from', 'standin']);
     await fail('image import', ['image', 'import', join(work, 'missing.tar'), '--name', 'nothing']);
     await usage('image import', ['image', 'import', join(work, 'rootfs.tar')], 'usage.missing_required_option');
+    await fail('image pull', ['image', 'pull', 'Bad Ref'], { errorCode: 'pull.bad_reference' });
+    await fail('image pull', ['image', 'pull', 'debian', '--platform', 'amd64'], { errorCode: 'pull.bad_platform' });
+    await usage('image pull', ['image', 'pull'], 'usage.missing_argument');
     await ok('image delete', ['image', 'delete', 'spare']);
     await fail('image delete', ['image', 'delete', 'spare']);
     await ok('image warm', ['image', 'warm', 'standin']);

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImage } from '../../../src/images/import/index.js';
 import type { Image } from '../../../src/model/index.js';
 import { ext4Cat, ext4Ls, ext4Stat } from '../../helpers/ext4-inspect.js';
+import { HOSTILE_ARCHIVES, withHostTarget } from '../../helpers/hostile-archives.js';
 import { makeDockerSave, makeTar, writeOciLayout, type FixtureEntry } from '../../helpers/tar-fixtures.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 import { tempLayout } from '../../helpers/test-layout.js';
@@ -99,29 +100,10 @@ describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
     expect(ext4Ls(img.rootfsPath, '/')).toEqual(['kept', 'lost+found']);
   }, 60_000);
 
-  const hostile: [string, FixtureEntry[], RegExp][] = [
-    ['a ../ entry', [{ name: '../evil', body: 'x' }], /entry "\.\.\/evil" has a path that climbs out of the root/],
-    ['a nested ../ escape', [{ name: 'etc/../../evil', body: 'x' }], /entry "etc\/\.\.\/\.\.\/evil" has a path that climbs out/],
-    [
-      'a file written through a symlink escaping the root',
-      [{ name: 'esc', type: 'symlink', linkname: '../../../..' }, { name: 'esc/pwned', body: 'x' }],
-      /entry "esc\/pwned" passes through the symlink esc -> \.\.\/\.\.\/\.\.\/\.\., which resolves outside the root/,
-    ],
-    [
-      'a file written through an absolute symlink',
-      [{ name: 'abs', type: 'symlink', linkname: '/HOST' }, { name: 'abs/pwned', body: 'x' }],
-      /entry "abs\/pwned" passes through the absolute symlink abs -> \//,
-    ],
-    ['a hardlink out of the archive', [{ name: 'h', type: 'link', linkname: '../../etc/shadow' }], /entry "h" has a hardlink target that climbs out/],
-    ['a hardlink to a missing file', [{ name: 'h', type: 'link', linkname: 'etc/shadow' }], /entry "h" is a hardlink to "etc\/shadow", which is not a file earlier/],
-    ['a debugfs-hostile name', [{ name: 'etc/bad\nname', body: 'x' }], /entry "etc\/bad\\nname" has a name with control characters/],
-  ];
-
-  it.each(hostile)('refuses %s, naming the entry, and leaves nothing behind', async (_what, entries, msg) => {
+  it.each(HOSTILE_ARCHIVES)('refuses %s, naming the entry, and leaves nothing behind', async (_what, entries, msg) => {
     const before = readdirSync(layout.imagesDir).sort();
     const tar = join(src, `hostile-${Math.random().toString(16).slice(2)}.tar`);
-    const fixed = entries.map((e) => (e.linkname === '/HOST' ? { ...e, linkname: hostTarget } : e));
-    writeFileSync(tar, await makeTar(fixed));
+    writeFileSync(tar, await makeTar(withHostTarget(entries, hostTarget)));
     await expect(importImage({ layout, name: 'bad', source: tar, kernelFrom })).rejects.toThrow(msg);
     expect(readdirSync(layout.imagesDir).sort()).toEqual(before);
     expect(readdirSync(layout.cacheDir).filter((n) => n.startsWith('import-'))).toEqual([]);

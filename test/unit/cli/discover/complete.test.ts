@@ -175,6 +175,7 @@ describe('what each argument completes to', () => {
       'image show / name:image',
       'image build / --profile:minimal|debian|dev',
       'image import / source:file / --format:auto|oci|docker|tar --kernel-from:image',
+      'image pull / reference:none / --kernel-from:image',
       'image delete / name:image',
       'image warm / name:image',
       'tui open',
