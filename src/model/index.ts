@@ -7,7 +7,6 @@ export type {
   VMHandles,
   VmmName,
   ImageProfile,
-  BuiltImageProfile,
   ImageImportFormat,
   ImageSource,
   Image,
