@@ -1,5 +1,5 @@
 import { BangerError } from '../errors/index.js';
-import { formatSize, GiB } from '../model/index.js';
+import { formatImageSource, formatSize, GiB } from '../model/index.js';
 import { chooseVmmKind } from '../vmm/choose.js';
 import { FIRECRACKER_RELEASES, firecrackerHostChecks } from '../vmm/firecracker/doctor.js';
 import { chooseQemuMachine, describeQemuMachine } from '../vmm/qemu/machine.js';
@@ -221,6 +221,22 @@ export async function checkOwnerImages(p: DoctorPorts): Promise<CheckResult[]> {
   return [owner, debian];
 }
 
+/**
+ * Each image and where it came from, one line each. Always a pass: provenance
+ * is information, and a pulled image whose blobs left the cache is whole (the
+ * cache only saves downloads for later pulls and resumes).
+ */
+export async function checkImages(p: DoctorPorts): Promise<CheckResult> {
+  const images = await p.images();
+  const base = { id: 'images', title: 'images', status: 'pass' as const };
+  if (images.length === 0) return { ...base, detail: 'none yet' };
+  return {
+    ...base,
+    detail: images.map((i) => `${i.name}: ${formatImageSource(i.source)}`).join('\n'),
+    facts: { images },
+  };
+}
+
 export async function checkFreeDisk(p: DoctorPorts): Promise<CheckResult> {
   const { path, free } = await p.freeBytes();
   const base = { id: 'disk', title: 'free disk' };
@@ -283,6 +299,7 @@ export const ALL_CHECKS: readonly DoctorCheck[] = [
   { id: 'database', title: 'state database', run: checkDatabase },
   { id: 'default-image', title: 'default image', run: checkDefaultImage },
   { id: 'owner-images', title: 'images as an ordinary user', run: checkOwnerImages },
+  { id: 'images', title: 'images', run: checkImages },
   { id: 'disk', title: 'free disk', run: checkFreeDisk },
   { id: 'snapshots', title: 'snapshots', run: checkSnapshots },
   { id: 'ssh-include', title: 'ssh NAME.vm', run: checkSshInclude },
@@ -322,7 +339,8 @@ export function formatDoctor(results: CheckResult[]): string {
   const lines: string[] = [];
   const width = Math.max(...results.map((r) => r.title.length));
   for (const r of results) {
-    lines.push(`${r.status.toUpperCase().padEnd(4)}  ${r.title.padEnd(width)}  ${r.detail}`);
+    // A detail of several lines (the images row) continues under its first line.
+    lines.push(`${r.status.toUpperCase().padEnd(4)}  ${r.title.padEnd(width)}  ${r.detail.split('\n').join(`\n      ${' '.repeat(width)}  `)}`);
     if (r.fix && r.status !== 'pass') lines.push(`      ${' '.repeat(width)}  fix: ${r.fix}`);
   }
   const fails = results.filter((r) => r.status === 'fail').length;

@@ -11,7 +11,7 @@ import { findNetworkConflicts, instanceId, instanceTag } from '../host/network/i
 import { which } from '../host/exec/index.js';
 import { includeStatus } from '../guest/ssh-config/index.js';
 import { probeUnshare, unshareProblems } from '../images/debian/unshare.js';
-import { formatMiB, formatSize } from '../model/index.js';
+import { formatMiB, formatSize, legacyImageSource } from '../model/index.js';
 import { LATEST_SCHEMA_VERSION, openReadOnly } from '../store/index.js';
 import { dirAllocatedBytes } from '../host/storage/index.js';
 import { canReflink } from '../vmm/firecracker/reflink.js';
@@ -186,6 +186,21 @@ export function createHostDoctorPorts(opts: HostDoctorOptions): DoctorPorts {
       const kernel = cachedKernels(join(layout.cacheDir, 'kernels'));
       const how = kernel ? `kernel ${kernel} cached` : 'the kernel package is fetched with apt-get on the first build';
       return { present: false, name, buildable: true, detail: `${broken}minimal profile tools present; ${how}` };
+    },
+
+    async images() {
+      if (!existsSync(layout.dbPath)) return [];
+      try {
+        const store = openReadOnly(layout.dbPath);
+        try {
+          return store.images.list().map((i) => ({ name: i.name, source: i.source ?? legacyImageSource(i.profile) }));
+        } finally {
+          store.close();
+        }
+      } catch {
+        // The database check reports an unreadable database; here it just means "none to list".
+        return [];
+      }
     },
 
     async snapshots() {

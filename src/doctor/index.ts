@@ -15,6 +15,7 @@ export {
   checkHelper,
   checkDatabase,
   checkDefaultImage,
+  checkImages,
   checkOwnerImages,
   checkFreeDisk,
   checkSnapshots,

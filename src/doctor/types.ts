@@ -1,4 +1,4 @@
-import type { VmmName } from '../model/index.js';
+import type { ImageSource, VmmName } from '../model/index.js';
 import type { KvmGroupReport } from './kvm-group.js';
 import type { SetupProblem } from '../vmm/firecracker/setup-check.js';
 
@@ -78,6 +78,12 @@ export interface DoctorPorts {
   database(): Promise<{ state: 'ok' | 'missing' | 'error'; detail: string }>;
   /** Whether the configured default image exists; if not, whether this host can build it (no network probe). */
   defaultImage(): Promise<{ present: boolean; name: string; buildable: boolean; detail: string; fix?: string }>;
+  /**
+   * Every image's name and provenance, read from the state database like
+   * `database` (read-only; a row older than v6 gets its derived source). []
+   * when there is no database or it cannot be read (the database row says why).
+   */
+  images(): Promise<Array<{ name: string; source: ImageSource }>>;
   /** Where snapshots live, how many and how much they take, and what that filesystem allows. */
   snapshots(): Promise<SnapshotStoreReport>;
   /** Free bytes on the filesystem holding the state dir. */

@@ -1,14 +1,17 @@
 import { rename, rm } from 'node:fs/promises';
-import { dirname, isAbsolute, join, relative } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve as resolvePath } from 'node:path';
 import { ConflictError } from '../errors/index.js';
 import type { Layout } from '../host/layout.js';
-import { checkImageName, type Image, type VMRecord } from '../model/index.js';
+import { checkImageName, formatImageSource, type Image, type ImageImportFormat, type ImageSource, type VMRecord } from '../model/index.js';
 import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
 import { diskFullError } from '../host/disk-full.js';
+import { mergeIntoImageJson } from './image-json.js';
 import { checkImportSource, importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
+import { detectFormat } from './import/layers.js';
+import { describeTarError } from './import/sniff.js';
 import { noProgress, type ProgressFn } from './progress.js';
-import { parsePlatformOption, parseReference } from './pull/index.js';
-import { defaultPullName, pullThenImport, type Puller } from './pull/service-pull.js';
+import { parsePlatformOption, parseReference, type ResolvedImage } from './pull/index.js';
+import { defaultPullName, pullThenImport, resolveForPull, type Puller, type Resolver } from './pull/service-pull.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
 export interface ImageProgressEvent {
@@ -22,6 +25,8 @@ export interface ImagesStorePort {
   images: {
     list(): Image[];
     getByName(name: string): Image | undefined;
+    /** The image pulled as this manifest digest, if any (src/store ImagesRepo). */
+    findByPulledDigest(digest: string): Image | undefined;
     find(ref: string): Image | undefined;
     resolve(ref: string): Image;
     insert(image: Image): void;
@@ -45,6 +50,8 @@ export interface ImagesServiceOptions {
   builder?: (opts: BuildImageOptions) => Promise<Image>;
   importer?: (opts: ImportImageOptions) => Promise<Image>;
   puller?: Puller;
+  /** Asked before `puller`, and alone when the digest was pulled already. */
+  resolver?: Resolver;
 }
 
 export interface BuildRequest {
@@ -75,6 +82,12 @@ export interface PullRequest {
   kernelFrom?: string;
 }
 
+/** What `pull` did: `unchanged` when the registry's digest was pulled already (nothing downloaded, imported or built). */
+export interface PullResult {
+  image: Image;
+  unchanged: boolean;
+}
+
 export interface CallOptions {
   onProgress?: ProgressFn;
   signal?: AbortSignal;
@@ -95,8 +108,14 @@ export interface ImagesService {
   delete(ref: string): Promise<{ deleted: string }>;
   build(req: BuildRequest, opts?: CallOptions): Promise<Image>;
   import(req: ImportRequest, opts?: CallOptions): Promise<Image>;
-  /** Pulls from an OCI registry into the shared blob cache, then imports it like `import`. */
-  pull(req: PullRequest, opts?: CallOptions): Promise<Image>;
+  /**
+   * Asks the registry which manifest the reference names; when an image was
+   * pulled as that digest already, returns it unchanged (whatever its name:
+   * one image per digest). Otherwise pulls into the shared blob cache and
+   * imports it like `import`.
+   * @throws ConflictError `image.exists` when the name is taken by an image of another digest or source.
+   */
+  pull(req: PullRequest, opts?: CallOptions): Promise<PullResult>;
   /** The default image, built (with progress) when it does not exist yet. */
   ensureDefaultImage(onProgress?: ProgressFn, signal?: AbortSignal): Promise<Image>;
 }
@@ -148,6 +167,8 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
   /** Inserts the row for a committed image dir; on any failure the dir goes too. */
   async function commit(image: Image, replace?: Image): Promise<Image> {
     try {
+      // The builder or importer wrote image.json before the service knew the source.
+      if (image.source) await mergeIntoImageJson(image.artifactDir, { source: image.source });
       store.transaction(() => {
         if (replace) {
           refuseIfUsed(replace, 'replace');
@@ -211,7 +232,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
         translate(`building image "${name}"`, async () => {
           // The new image gets its own id and dir; the old one stays usable until the row swap in commit().
           const image = await builder({ layout, profile, name, onProgress: progressFor(name, call.onProgress), signal: call.signal });
-          return commit({ ...image, name }, existing);
+          return commit({ ...image, name, source: { kind: 'profile', profile } }, existing);
         }),
       );
     },
@@ -222,48 +243,61 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
         throw new ConflictError(`image "${req.name}" already exists`, { code: 'image.exists', hint: `pick another name, or delete it first: banger image delete ${req.name}` });
       }
       // The source first: a missing path or a file that is not a tar fails in a moment, not after building the default image.
-      await checkImportSource(req.source);
+      const source = resolvePath(req.source);
+      await checkImportSource(source);
+      // Detected here, once, and passed on: the import then skips its own detection, and the row records what it imported.
+      const format = req.format && req.format !== 'auto' ? req.format : await detectImportFormat(source);
       const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
       return once(req.name, () =>
         translate(`importing image "${req.name}"`, async () => {
           const image = await importer({
             layout,
             name: req.name,
-            source: req.source,
-            format: req.format,
+            source,
+            format,
             kernelFrom: boot,
             onProgress: progressFor(req.name, call.onProgress),
             signal: call.signal,
           });
-          return commit(image);
+          return commit({ ...image, source: { kind: 'import', path: source, format } });
         }),
       );
     },
 
     async pull(req, call = {}) {
-      // The reference, name and platform first: a typo fails in a moment, not after building the default image.
+      // The reference, name and platform first: a typo fails in a moment, not after a registry round trip or building the default image.
       const ref = parseReference(req.reference);
       if (req.platform) parsePlatformOption(req.platform);
       const name = req.name ?? defaultPullName(ref);
       checkName(name);
-      if (store.images.getByName(name)) {
-        throw new ConflictError(`image "${name}" already exists`, { code: 'image.exists', hint: `pick another name with --name, or delete it first: banger image delete ${name}` });
-      }
       // A named kernel image must exist now; the default one is built only once the pull has worked (a typo'd or private repository fails first).
       const named = req.kernelFrom ? service.get(req.kernelFrom) : undefined;
-      return once(name, () =>
+      const progress = progressFor(name, call.onProgress);
+      const resolved = await resolveForPull({ ref: req.reference, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), ...(opts.resolver ? { resolver: opts.resolver } : {}) });
+
+      // One image per manifest digest: its rootfs is the same bytes whatever it is called, so a second name would only be a second copy.
+      const same = store.images.findByPulledDigest(resolved.manifestDigest);
+      if (same) {
+        const digest = shortDigest(resolved.manifestDigest);
+        progress('pull.unchanged', same.name === name ? `already pulled as ${name} (${digest})` : `already pulled as ${same.name} (${digest}); not pulled again as ${name}: banger keeps one image per digest`);
+        return { image: same, unchanged: true };
+      }
+      const existing = store.images.getByName(name);
+      if (existing) throw nameTakenByOther(existing, resolved);
+
+      const image = await once(name, () =>
         translate(`pulling image "${name}"`, async () => {
-          const progress = progressFor(name, call.onProgress);
-          const image = await pullThenImport(
-            { ref: req.reference, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
+          const pulled = await pullThenImport(
+            { ref: req.reference, resolved, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
             async (source) => {
               const boot = named ?? (await service.ensureDefaultImage(call.onProgress, call.signal));
               return importer({ layout, name, source, format: 'oci', kernelFrom: boot, onProgress: progress, signal: call.signal });
             },
           );
-          return commit(image);
+          return commit({ ...pulled, source: pullSource(resolved) });
         }),
       );
+      return { image, unchanged: false };
     },
 
     async ensureDefaultImage(onProgress = noProgress, signal) {
@@ -280,10 +314,38 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
             onProgress: progressFor(opts.defaultImage, onProgress),
             signal,
           });
-          return commit(image);
+          return commit({ ...image, source: { kind: 'profile', profile: opts.defaultProfile ?? 'minimal' } });
         }),
       );
     },
   };
   return service;
+}
+
+/** `sha256:` and the first 12 hex digits, as docker prints image ids. */
+function shortDigest(digest: string): string {
+  return `${digest.slice(0, 'sha256:'.length + 12)}…`;
+}
+
+function pullSource(r: ResolvedImage): ImageSource {
+  return { kind: 'pull', reference: r.reference.canonical, digest: r.manifestDigest, platform: r.platform, ...(r.indexDigest ? { indexDigest: r.indexDigest } : {}) };
+}
+
+/** The name asked for holds another image: a tag that moved since it was pulled, or something built or imported. */
+function nameTakenByOther(existing: Image, now: ResolvedImage): ConflictError {
+  const ref = now.reference.canonical;
+  const had = existing.source?.kind === 'pull' ? `pulled from ${existing.source.reference} as ${existing.source.digest}` : `from ${existing.source ? formatImageSource(existing.source) : existing.profile}`;
+  return new ConflictError(`image "${existing.name}" already exists, ${had}; the registry now has ${now.manifestDigest} for ${ref} (${now.platform})`, {
+    code: 'image.exists',
+    hint: `replace it: banger image delete ${existing.name}, then pull again; or keep both: banger image pull ${ref} --name NEW`,
+  });
+}
+
+/** detectFormat with the import's wording for a source that is not what it claims (a corrupt gzip, a truncated tar). */
+async function detectImportFormat(source: string): Promise<ImageImportFormat> {
+  try {
+    return await detectFormat(source);
+  } catch (e) {
+    throw describeTarError(e, source);
+  }
 }

@@ -1,6 +1,6 @@
-import { readFile, writeFile } from 'node:fs/promises';
 import { isAbsolute, join, relative } from 'node:path';
 import type { Image } from '../model/index.js';
+import { mergeIntoImageJson } from './image-json.js';
 import { extractVmlinux, VMLINUX_FILE } from './kernel/vmlinux.js';
 
 /**
@@ -38,7 +38,7 @@ export async function upgradeImageVmlinuxes(opts: { images: VmlinuxUpgradeStore;
       const done = await extractVmlinux(image.kernelPath, out, opts.signal);
       // The row may have gone (deleted or replaced meanwhile): then the file went with its dir, or goes with it.
       if (opts.images.setVmlinuxPath(image.id, out)) {
-        await recordInImageJson(image.artifactDir, out);
+        await mergeIntoImageJson(image.artifactDir, { vmlinuxPath: out });
         result.upgraded.push(image.name);
         opts.log.info({ image: image.name, compression: done.compression, bytes: done.report.size, ms: done.ms }, 'image upgraded: vmlinux extracted');
       }
@@ -55,15 +55,4 @@ export async function upgradeImageVmlinuxes(opts: { images: VmlinuxUpgradeStore;
 function inside(root: string, dir: string): boolean {
   const rel = relative(root, dir);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel);
-}
-
-/** image.json beside the artifacts mirrors the row; keep it saying the same (best effort: nothing reads it back). */
-async function recordInImageJson(dir: string, vmlinuxPath: string): Promise<void> {
-  const file = join(dir, 'image.json');
-  try {
-    const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
-    await writeFile(file, JSON.stringify({ ...record, vmlinuxPath }, null, 2) + '\n');
-  } catch {
-    // A missing or unreadable image.json changes nothing banger does.
-  }
 }

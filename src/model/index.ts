@@ -7,6 +7,8 @@ export type {
   VMHandles,
   VmmName,
   ImageProfile,
+  ImageImportFormat,
+  ImageSource,
   Image,
   WorkspacePrepareMode,
   WorkspacePrepareResult,
@@ -23,3 +25,4 @@ export type { SnapshotRecord, SnapshotFiles } from './snapshot.js';
 export { SNAPSHOT_NAME_PATTERN } from './snapshot.js';
 export type { PortForward, ForwardSpec, ForwardProto, ForwardView } from './forward.js';
 export { parseForwardSpec, parsePort, formatForward, formatHostAddress } from './forward-spec.js';
+export { legacyImageSource, formatImageSource, shortImageSource } from './image-source.js';

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { MEMORY_MIB_LIMITS, VCPU_LIMITS } from './limits.js';
 import type { ForwardSpec } from './forward.js';
-import type { WorkspacePrepareResult } from './types.js';
+import type { ImageSource, WorkspacePrepareResult } from './types.js';
 
 /**
  * zod shapes more than one layer validates against: the RPC params the actor
@@ -71,3 +71,12 @@ export const WorkspaceSchema = z.object({
   currentBranch: z.string().optional(),
   preparedAt: z.string(),
 }) satisfies z.ZodType<WorkspacePrepareResult>;
+
+const digest = z.string().regex(/^sha256:[a-f0-9]{64}$/);
+
+/** An image's provenance as stored in `images.source_json` (validated on read: a hand-edited row fails naming itself). */
+export const ImageSourceSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('profile'), profile: z.enum(['minimal', 'debian', 'dev']) }),
+  z.object({ kind: z.literal('import'), path: z.string().min(1).optional(), format: z.enum(['oci', 'docker', 'tar']).optional() }),
+  z.object({ kind: z.literal('pull'), reference: z.string().min(1), digest, platform: z.string().min(1), indexDigest: digest.optional() }),
+]) satisfies z.ZodType<ImageSource>;

@@ -102,6 +102,37 @@ export interface VMHandles {
 export const VMM_NAMES = ['firecracker', 'qemu', 'standin'] as const;
 export type VmmName = (typeof VMM_NAMES)[number];
 export type ImageProfile = 'debian' | 'dev' | 'minimal' | 'imported';
+/** The profiles `image build` makes (every ImageProfile but `imported`). */
+export type BuiltImageProfile = Exclude<ImageProfile, 'imported'>;
+/** What `image import` found its source to be (src/images/import/layers.ts detectFormat): `tar` is a plain rootfs tarball. */
+export type ImageImportFormat = 'oci' | 'docker' | 'tar';
+
+/**
+ * Where an image came from (schema v6, `images.source_json`). Images made
+ * before banger recorded it get one derived from their profile when read
+ * (src/model/image-source.ts legacyImageSource): a built profile is exact,
+ * an `imported` one is an import whose path and format were never kept
+ * (a pull before v6 included: it was an import of a layout then).
+ */
+export type ImageSource =
+  | { kind: 'profile'; profile: BuiltImageProfile }
+  | {
+      kind: 'import';
+      /** Absolute path of the directory or tarball imported; absent only on images imported before v6. */
+      path?: string;
+      format?: ImageImportFormat;
+    }
+  | {
+      kind: 'pull';
+      /** Canonical reference as pulled, e.g. docker.io/library/debian:bookworm (a pinned digest stays in it). */
+      reference: string;
+      /** Digest of the platform's image manifest (sha256:…): what decides that a second pull is a no-op. */
+      digest: string;
+      /** os/arch[/variant] taken, e.g. linux/amd64. */
+      platform: string;
+      /** Digest of the multi-arch index the reference named, when it named one. */
+      indexDigest?: string;
+    };
 
 export interface Image {
   id: string;
@@ -124,6 +155,8 @@ export interface Image {
   kernelArgs?: string;
   sizeBytes?: number;
   sshKeyFingerprint?: string;
+  /** Provenance. Always set on images read from the store (derived for rows older than v6); a builder's or importer's record gets it from the images service. */
+  source?: ImageSource;
   createdAt: string;
   updatedAt: string;
 }

@@ -158,8 +158,11 @@ export interface MethodResults {
   'image.delete': { deleted: string };
   'image.build': Image;
   'image.import': Image;
-  /** Pulled from an OCI registry into the shared blob cache, then imported like `image.import`. */
-  'image.pull': Image;
+  /**
+   * Pulled from an OCI registry into the shared blob cache, then imported like `image.import`; or, when an image was
+   * pulled as the registry's manifest digest already, that image with `unchanged` (nothing downloaded or imported).
+   */
+  'image.pull': { image: Image; unchanged: boolean };
   /** Listening sockets in the guest (guest agent), HTTP(S)-probed; touches the VM. */
   'vm.ports': { name: string; rows: PortRow[] };
   /** The forward as recorded; `active` when the VM runs and it is bound now. */

@@ -1,7 +1,8 @@
 import type { Database, Statement } from 'better-sqlite3';
 import { ConflictError, NotFoundError } from '../errors/index.js';
-import type { Image } from '../model/index.js';
-import { decodeEnum, ImageProfileSchema } from './codecs.js';
+import { legacyImageSource, type Image } from '../model/index.js';
+import { ImageSourceSchema } from '../model/schemas.js';
+import { decodeColumn, decodeEnum, ImageProfileSchema } from './codecs.js';
 import { isUniqueViolation } from './sqlite-errors.js';
 import { statementCache } from './statements.js';
 
@@ -20,6 +21,8 @@ interface ImageRow {
   kernel_args: string | null;
   size_bytes: number | null;
   ssh_key_fingerprint: string | null;
+  /** Absent (undefined) when a read-only reader (doctor) opens a database still at v5. */
+  source_json?: string | null;
   created_at: string;
   updated_at: string;
 }
@@ -58,14 +61,26 @@ export class ImagesRepo {
     return image;
   }
 
+  /**
+   * The oldest image pulled as this manifest digest (`source.digest`), through
+   * the expression index of migration 006; undefined when none was.
+   */
+  findByPulledDigest(digest: string): Image | undefined {
+    const row = this.sql(
+      `SELECT * FROM images WHERE json_extract(source_json, '$.digest') = ? AND json_extract(source_json, '$.kind') = 'pull'
+       ORDER BY created_at, id LIMIT 1`,
+    ).get(digest) as ImageRow | undefined;
+    return row && toImage(row);
+  }
+
   /** @throws ConflictError when the name or id is taken. */
   insert(image: Image): void {
     try {
       this.sql(
           `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, work_seed_path, kernel_path, vmlinux_path,
-             initrd_path, modules_dir, kernel_args, size_bytes, ssh_key_fingerprint, created_at, updated_at)
+             initrd_path, modules_dir, kernel_args, size_bytes, ssh_key_fingerprint, source_json, created_at, updated_at)
            VALUES (@id, @name, @profile, @managed, @artifact_dir, @rootfs_path, @work_seed_path, @kernel_path, @vmlinux_path,
-             @initrd_path, @modules_dir, @kernel_args, @size_bytes, @ssh_key_fingerprint, @created_at, @updated_at)`,
+             @initrd_path, @modules_dir, @kernel_args, @size_bytes, @ssh_key_fingerprint, @source_json, @created_at, @updated_at)`,
         )
         .run(toRow(image));
     } catch (err) {
@@ -85,7 +100,7 @@ export class ImagesRepo {
         `UPDATE images SET name=@name, profile=@profile, managed=@managed, artifact_dir=@artifact_dir,
            rootfs_path=@rootfs_path, work_seed_path=@work_seed_path, kernel_path=@kernel_path, vmlinux_path=@vmlinux_path,
            initrd_path=@initrd_path, modules_dir=@modules_dir, kernel_args=@kernel_args, size_bytes=@size_bytes,
-           ssh_key_fingerprint=@ssh_key_fingerprint, updated_at=@updated_at
+           ssh_key_fingerprint=@ssh_key_fingerprint, source_json=@source_json, updated_at=@updated_at
          WHERE id=@id`,
       )
       .run(toRow(image));
@@ -108,10 +123,11 @@ export class ImagesRepo {
 }
 
 function toImage(row: ImageRow): Image {
+  const profile = decodeEnum(ImageProfileSchema, row.profile, { table: 'images', id: row.id, column: 'profile' });
   const image: Image = {
     id: row.id,
     name: row.name,
-    profile: decodeEnum(ImageProfileSchema, row.profile, { table: 'images', id: row.id, column: 'profile' }),
+    profile,
     managed: row.managed !== 0,
     artifactDir: row.artifact_dir,
     rootfsPath: row.rootfs_path,
@@ -126,6 +142,11 @@ function toImage(row: ImageRow): Image {
   if (row.kernel_args !== null) image.kernelArgs = row.kernel_args;
   if (row.size_bytes !== null) image.sizeBytes = row.size_bytes;
   if (row.ssh_key_fingerprint !== null) image.sshKeyFingerprint = row.ssh_key_fingerprint;
+  // Rows older than v6 carry no source: derived here on every read, never written back (see legacyImageSource).
+  image.source =
+    row.source_json === null || row.source_json === undefined
+      ? legacyImageSource(profile)
+      : decodeColumn(ImageSourceSchema, row.source_json, { table: 'images', id: row.id, column: 'source_json' });
   return image;
 }
 
@@ -145,6 +166,7 @@ function toRow(image: Image): ImageRow {
     kernel_args: image.kernelArgs ?? null,
     size_bytes: image.sizeBytes ?? null,
     ssh_key_fingerprint: image.sshKeyFingerprint ?? null,
+    source_json: image.source ? JSON.stringify(image.source) : null,
     created_at: image.createdAt,
     updated_at: image.updatedAt,
   };

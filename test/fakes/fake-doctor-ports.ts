@@ -11,6 +11,7 @@ export function healthyDoctorPorts(over: Partial<DoctorPorts> = {}): DoctorPorts
     accelerator: async () => ({ decision: 'kvm', kvm: 'usable', reason: '/dev/kvm is usable; using KVM (microvm machine)', source: 'probe' }),
     helperStatus: async () => ({ ok: true, detail: 'in-process (root)' }),
     database: async () => ({ state: 'ok', detail: 'schema v2' }),
+    images: async () => [{ name: 'default', source: { kind: 'profile', profile: 'minimal' } }],
     defaultImage: async () => ({ present: true, name: 'default', buildable: true, detail: 'minimal' }),
     freeBytes: async () => ({ path: '/s', free: 100 * GiB }),
     snapshots: async () => ({ dir: '/s/snapshots', count: 0, bytes: 0, sameFilesystemAsVms: true, reflinks: false }),

@@ -1,4 +1,4 @@
-import type { Image, VMRecord } from '../../src/model/index.js';
+import { legacyImageSource, type Image, type VMRecord } from '../../src/model/index.js';
 
 /** A valid Image row with overridable fields. */
 export function makeImage(over: Partial<Image> = {}): Image {
@@ -13,6 +13,8 @@ export function makeImage(over: Partial<Image> = {}): Image {
     kernelPath: `/state/images/${id}/vmlinuz`,
     createdAt: '2026-01-01T00:00:00.000Z',
     updatedAt: '2026-01-01T00:00:00.000Z',
+    // What the store derives for a row without one, so an image read back equals the one inserted either way.
+    source: legacyImageSource(over.profile ?? 'minimal'),
     ...over,
   };
 }

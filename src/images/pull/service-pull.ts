@@ -1,14 +1,22 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProgressFn } from '../progress.js';
 import { writePulledLayout } from './layout.js';
-import { pullImage, type LayerProgress, type PulledImage, type PullOptions } from './pull.js';
+import { pullImage, resolveImage, type LayerProgress, type PulledImage, type PullOptions, type ResolvedImage, type ResolveOptions } from './pull.js';
 import type { ImageReference } from './reference.js';
 
 /** The blob cache shared by every pull: `<cacheDir>/oci/blobs/sha256/<hex>`. */
 const pullCacheDir = (cacheDir: string): string => join(cacheDir, 'oci');
 
+/** The download seam (pullImage): tests script it, the real-registry test runs it in a network namespace. */
 export type Puller = (ref: string, opts: PullOptions) => Promise<PulledImage>;
+/** The cheap seam before it (resolveImage): which manifest digest the reference names now, no blob fetched. */
+export type Resolver = (ref: string, opts: ResolveOptions) => Promise<ResolvedImage>;
+
+/** resolveImage, or the test's resolver, with the service's platform and signal. */
+export function resolveForPull(opts: { ref: string; platform?: string; signal?: AbortSignal; resolver?: Resolver }): Promise<ResolvedImage> {
+  return (opts.resolver ?? resolveImage)(opts.ref, { ...(opts.platform ? { platform: opts.platform } : {}), ...(opts.signal ? { signal: opts.signal } : {}) });
+}
 
 /**
  * The name an image pulled without --name gets: the repository's last
@@ -38,22 +46,26 @@ export function layerProgress(progress: ProgressFn): (p: LayerProgress) => void 
 }
 
 /**
- * Pulls `ref` into the shared cache, then runs `importLayout` on a
- * throwaway OCI layout of links into it (removed afterwards, whatever
- * happens). The import is `image import`'s, so its rules hold.
+ * Pulls `ref` as `resolved` named it into the shared cache, then runs
+ * `importLayout` on a throwaway OCI layout of links into it (removed
+ * afterwards, whatever happens). The import is `image import`'s, so its
+ * rules hold.
  */
 export async function pullThenImport<T>(
-  opts: { ref: string; cacheDir: string; platform?: string; signal?: AbortSignal; progress: ProgressFn; puller?: Puller },
+  opts: { ref: string; resolved: ResolvedImage; cacheDir: string; platform?: string; signal?: AbortSignal; progress: ProgressFn; puller?: Puller },
   importLayout: (layoutDir: string, pulled: PulledImage) => Promise<T>,
 ): Promise<T> {
   const puller = opts.puller ?? pullImage;
   const pulled = await puller(opts.ref, {
     cacheDir: pullCacheDir(opts.cacheDir),
+    resolved: opts.resolved,
     ...(opts.platform ? { platform: opts.platform } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     onProgress: layerProgress(opts.progress),
   });
   opts.progress('pull.done', `${pulled.reference.canonical} ${pulled.manifestDigest}`);
+  // Made here, not left to the puller's blob writes: a scripted puller (tests) writes none.
+  await mkdir(opts.cacheDir, { recursive: true });
   const dir = await mkdtemp(join(opts.cacheDir, 'pull-'));
   try {
     await writePulledLayout(pulled, dir);

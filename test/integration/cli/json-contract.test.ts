@@ -100,6 +100,7 @@ const SAMPLES: Record<string, { why: string; data: unknown }> = {
       rootfsPath: '/var/lib/banger/images/a/rootfs.ext4',
       kernelPath: '/var/lib/banger/images/a/vmlinuz',
       sizeBytes: 52428800,
+      source: { kind: 'profile', profile: 'minimal' },
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
     },
@@ -114,6 +115,7 @@ const SAMPLES: Record<string, { why: string; data: unknown }> = {
       artifactDir: '/var/lib/banger/images/b',
       rootfsPath: '/var/lib/banger/images/b/rootfs.ext4',
       kernelPath: '/var/lib/banger/images/b/vmlinuz',
+      source: { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest: `sha256:${'c'.repeat(64)}`, platform: 'linux/amd64', indexDigest: `sha256:${'d'.repeat(64)}` },
       createdAt: '2026-01-01T00:00:00.000Z',
       updatedAt: '2026-01-01T00:00:00.000Z',
     },
@@ -302,7 +304,10 @@ describe.skipIf(missing !== null)('every command answers one schema-valid --json
     await ok('image show', ['image', 'show', 'standin']);
     await fail('image show', ['image', 'show', 'nope']);
     await usage('image build', ['image', 'build', '--profile', 'bogus'], 'image.profile_invalid');
-    await ok('image import', ['image', 'import', join(work, 'rootfs.tar'), '--name', 'imported', '--format', 'tar', '--kernel-from', 'standin']);
+    const imported = await ok('image import', ['image', 'import', join(work, 'rootfs.tar'), '--name', 'imported', '--format', 'tar', '--kernel-from', 'standin']);
+    // Provenance (issue 20): what was imported, from where.
+    expect((imported.data as { source?: unknown }).source).toEqual({ kind: 'import', path: join(work, 'rootfs.tar'), format: 'tar' });
+    expect(((await ok('image show', ['image', 'show', 'imported'])).data as { source?: unknown }).source).toEqual({ kind: 'import', path: join(work, 'rootfs.tar'), format: 'tar' });
     await fail('image import', ['image', 'import', join(work, 'missing.tar'), '--name', 'nothing']);
     await usage('image import', ['image', 'import', join(work, 'rootfs.tar')], 'usage.missing_required_option');
     await fail('image pull', ['image', 'pull', 'Bad Ref'], { errorCode: 'pull.bad_reference' });

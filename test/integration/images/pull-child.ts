@@ -1,13 +1,13 @@
 /**
- * Runs one `pullImage` for the registry pull test, inside the test's network
+ * Runs one `pullImage` (or, with `resolveOnly`, one `resolveImage`) for the registry pull test, inside the test's network
  * namespace (`ip netns exec NS node pull-child.mjs OPTIONS_JSON`); the test
  * bundles this file with esbuild first. It records every request the client
  * makes (URL path, Range, Authorization scheme, status) and prints one JSON
- * line: the pulled image or the error, with the requests and the last
+ * line: the pulled (or resolved) image or the error, with the requests and the last
  * progress report per layer.
  */
-import { pullImage } from '../../../src/images/pull/index.js';
-import type { LayerProgress } from '../../../src/images/pull/index.js';
+import { pullImage, resolveImage } from '../../../src/images/pull/index.js';
+import type { LayerProgress, ResolvedImage } from '../../../src/images/pull/index.js';
 
 interface ChildOptions {
   ref: string;
@@ -16,6 +16,10 @@ interface ChildOptions {
   /** Abort the pull once this many bytes of any layer have arrived. */
   abortAfterBytes?: number;
   authFiles?: string[];
+  /** Only resolve the reference (no blob fetched). */
+  resolveOnly?: boolean;
+  /** What an earlier resolveOnly run said: the manifest is then fetched by its digest. */
+  resolved?: ResolvedImage;
 }
 
 interface Seen {
@@ -45,7 +49,10 @@ const recording: typeof fetch = async (input, init) => {
 };
 
 try {
-  const image = await pullImage(opts.ref, {
+  const resolveOnly = (): Promise<ResolvedImage> =>
+    resolveImage(opts.ref, { fetch: recording, ...(opts.platform ? { platform: opts.platform } : {}), authFiles: opts.authFiles ?? [] });
+  const image: ResolvedImage = opts.resolveOnly ? await resolveOnly() : await pullImage(opts.ref, {
+    ...(opts.resolved ? { resolved: opts.resolved } : {}),
     cacheDir: opts.cacheDir,
     fetch: recording,
     signal: abort.signal,

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { importImage } from '../../../src/images/import/index.js';
-import { writePulledLayout, type PulledImage } from '../../../src/images/pull/index.js';
+import { writePulledLayout, type PulledImage, type ResolvedImage, type ResolveOptions } from '../../../src/images/pull/index.js';
 import { ext4Cat, ext4Ls } from '../../helpers/ext4-inspect.js';
 import { resolveLayout } from '../../../src/host/layout.js';
 import { createImagesService } from '../../../src/images/index.js';
@@ -60,7 +60,7 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
   let registry: TestRegistry;
   let child: string;
 
-  const pull = (opts: { ref: string; cacheDir: string; platform?: string; abortAfterBytes?: number; authFiles?: string[] }): ChildResult => {
+  const pull = (opts: { ref: string; cacheDir: string; platform?: string; abortAfterBytes?: number; authFiles?: string[]; resolveOnly?: boolean; resolved?: ResolvedImage }): ChildResult => {
     const r = spawnSync('ip', ['netns', 'exec', ns.name, process.execPath, child, JSON.stringify(opts)], { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`pull child failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
@@ -136,6 +136,14 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
     expect(r.image!.layers.map((l) => l.digest)).toEqual(amd!.layerDigests);
     expect(r.requests.some((q) => q.path.endsWith(arm!.layerDigests[0]!))).toBe(false);
     expect(readFileSync(r.image!.layers[0]!.path).includes(Buffer.from('amd64\n'))).toBe(true);
+
+    // Resolving alone is the index request and nothing else; a pull told what was resolved fetches that manifest by digest.
+    const resolved = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir: join(root, 'cache-unused'), resolveOnly: true });
+    expect(resolved.image).toEqual({ reference: r.image!.reference, indexDigest: w.top, manifestDigest: amd!.manifestDigest, platform: 'linux/amd64' });
+    expect(resolved.requests.map((q) => q.path)).toEqual(['/v2/multi/manifests/1']);
+    const byResolved = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir, resolved: resolved.image! });
+    expect(byResolved.image).toMatchObject({ indexDigest: w.top, manifestDigest: amd!.manifestDigest });
+    expect(byResolved.requests.filter((q) => q.path.includes('/manifests/')).map((q) => q.path)).toEqual([`/v2/multi/manifests/${amd!.manifestDigest}`]);
 
     const a = pull({ ref: `${REGISTRY_ADDR}/multi:1`, cacheDir, platform: 'linux/arm64' });
     expect(a.image).toMatchObject({ manifestDigest: arm!.manifestDigest, platform: 'linux/arm64' });
@@ -284,33 +292,79 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       store.images.insert({ id: 'b'.repeat(32), name: 'base', profile: 'minimal', managed: false, artifactDir: baseDir, rootfsPath: join(baseDir, 'rootfs.ext4'), kernelPath: join(baseDir, 'vmlinuz'), kernelArgs: 'root=/dev/vda rw', createdAt: at, updatedAt: at });
 
       const dir = join(root, 'svc');
-      writeLayout(dir, 's', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('hello', 'from the service\n')] }]);
+      const w = writeLayout(dir, 's', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('hello', 'from the service\n')] }]);
       skopeoPush(ns, dir, 'team/svc:v2', { refName: 's' });
 
-      // The service runs here, outside the namespace: its puller is the child, run in it, on the cache dir the service chose.
+      // The service runs here, outside the namespace: its resolver and puller are the child, run in it, on the cache dir the service chose.
       const caches: string[] = [];
+      const resolves: ChildResult[] = [];
       const puller = async (ref: string, o: PullOptions): Promise<PulledImage> => {
         caches.push(o.cacheDir);
-        const r = pull({ ref, cacheDir: o.cacheDir, ...(o.platform ? { platform: o.platform } : {}) });
+        const r = pull({ ref, cacheDir: o.cacheDir, ...(o.platform ? { platform: o.platform } : {}), ...(o.resolved ? { resolved: o.resolved } : {}) });
         if (!r.ok) throw new Error(r.error!.message);
         for (const p of Object.values(r.progress)) o.onProgress?.(p);
         return r.image!;
       };
-      const svc = createImagesService({ layout: t.layout, store, defaultImage: 'base', puller });
+      const resolver = async (ref: string, o: ResolveOptions): Promise<ResolvedImage> => {
+        const r = pull({ ref, cacheDir: join(t.root, 'unused'), resolveOnly: true, ...(o.platform ? { platform: o.platform } : {}) });
+        resolves.push(r);
+        if (!r.ok) throw new Error(r.error!.message);
+        return r.image!;
+      };
+      const svc = createImagesService({ layout: t.layout, store, defaultImage: 'base', puller, resolver });
       const steps: string[] = [];
-      const image = await svc.pull({ reference: `${REGISTRY_ADDR}/team/svc:v2`, kernelFrom: 'base' }, { onProgress: (s, d) => steps.push(`${s} ${d ?? ''}`) });
+      const ref = `${REGISTRY_ADDR}/team/svc:v2`;
+      const first = await svc.pull({ reference: ref, kernelFrom: 'base' }, { onProgress: (s, d) => steps.push(`${s} ${d ?? ''}`) });
+      const image = first.image;
+      expect(first.unchanged).toBe(false);
       expect(image).toMatchObject({ name: 'svc-v2', profile: 'imported', kernelArgs: 'root=/dev/vda rw' });
-      expect(store.images.getByName('svc-v2')?.id).toBe(image.id);
+      expect(image.source).toEqual({ kind: 'pull', reference: ref, digest: w.images[0]!.manifestDigest, platform: 'linux/amd64' });
+      expect(store.images.getByName('svc-v2')).toEqual(image);
+      expect(JSON.parse(readFileSync(join(image.artifactDir, 'image.json'), 'utf8'))).toMatchObject({ source: image.source });
       expect(ext4Cat(image.rootfsPath, '/etc/hello')).toBe('from the service\n');
       expect(caches).toEqual([join(t.layout.cacheDir, 'oci')]);
       expect(steps.some((s) => /^pull\.layer layer 1\/1 [0-9a-f]{12} (\d+)\/\1 bytes$/.test(s))).toBe(true);
-      expect(steps.some((s) => s.startsWith(`pull.done ${REGISTRY_ADDR}/team/svc:v2 sha256:`))).toBe(true);
+      expect(steps.some((s) => s.startsWith(`pull.done ${ref} sha256:`))).toBe(true);
       expect(readdirSync(t.layout.cacheDir).filter((n) => n !== 'oci')).toEqual([]);
 
-      await expect(svc.pull({ reference: `${REGISTRY_ADDR}/team/svc:v2`, kernelFrom: 'base' })).rejects.toMatchObject({ code: 'image.exists' });
+      // The same reference again (issue 20, item 3): one manifest request, no blob, no import, no new row.
+      const rows = store.images.list().length;
+      const again: string[] = [];
+      const second = await svc.pull({ reference: ref, kernelFrom: 'base' }, { onProgress: (s, d) => again.push(`${s} ${d ?? ''}`) });
+      expect(second).toEqual({ image, unchanged: true });
+      expect(again).toEqual([`pull.unchanged already pulled as svc-v2 (${w.images[0]!.manifestDigest.slice(0, 19)}…)`]);
+      expect(resolves.at(-1)!.requests.map((q) => q.path)).toEqual([`/v2/team/svc/manifests/v2`]);
+      expect(caches).toHaveLength(1);
+      expect(store.images.list()).toHaveLength(rows);
+      // Under another name too: one image per digest.
+      const renamed = await svc.pull({ reference: ref, name: 'svc-copy', kernelFrom: 'base' }, { onProgress: (s, d) => again.push(`${s} ${d ?? ''}`) });
+      expect(renamed).toEqual({ image, unchanged: true });
+      expect(again.at(-1)).toContain('not pulled again as svc-copy');
+      expect(store.images.getByName('svc-copy')).toBeUndefined();
+      expect(caches).toHaveLength(1);
+
+      // The tag moves: the name is taken by the old digest, and the error names both digests and both fixes.
+      const moved = join(root, 'svc-moved');
+      const w2 = writeLayout(moved, 's2', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('hello', 'moved on\n')] }]);
+      skopeoPush(ns, moved, 'team/svc:v2', { refName: 's2' });
+      const conflict = await svc.pull({ reference: ref, kernelFrom: 'base' }).catch((e: unknown) => e);
+      expect(conflict).toMatchObject({ code: 'image.exists' });
+      const { message, hint } = conflict as { message: string; hint: string };
+      expect(message).toContain(`as ${w.images[0]!.manifestDigest}`);
+      expect(message).toContain(`the registry now has ${w2.images[0]!.manifestDigest}`);
+      expect(hint).toBe(`replace it: banger image delete svc-v2, then pull again; or keep both: banger image pull ${ref} --name NEW`);
+      expect(caches).toHaveLength(1);
+      expect(store.images.list()).toHaveLength(rows);
+      // The hint's second fix works: the new digest under a new name, the old image untouched.
+      const next = await svc.pull({ reference: ref, name: 'svc-v2-next', kernelFrom: 'base' });
+      expect(next.unchanged).toBe(false);
+      expect(next.image.source).toMatchObject({ kind: 'pull', digest: w2.images[0]!.manifestDigest });
+      expect(ext4Cat(next.image.rootfsPath, '/etc/hello')).toBe('moved on\n');
+      expect(store.images.getByName('svc-v2')).toEqual(image);
+
       await expect(svc.pull({ reference: 'Bad/Ref', kernelFrom: 'base' })).rejects.toMatchObject({ code: 'pull.bad_reference' });
       await expect(svc.pull({ reference: 'x:1', platform: 'amd64' })).rejects.toMatchObject({ code: 'pull.bad_platform' });
-      expect(caches).toHaveLength(1);
+      expect(caches).toHaveLength(2);
 
       // The default image is built only after the pull worked: a missing repository costs no build.
       let builds = 0;
@@ -323,6 +377,7 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
           throw new Error('no build expected');
         },
         puller,
+        resolver,
       });
       await expect(lazy.pull({ reference: `${REGISTRY_ADDR}/team/absent:1` })).rejects.toThrow(/was not found/);
       expect(builds).toBe(0);

@@ -58,7 +58,7 @@ describe.skipIf(skipReason(missing))('images service over a real store (issue 5)
     const [a, b] = await Promise.all([svc.ensureDefaultImage((s) => local.push(s)), svc.ensureDefaultImage()]);
     expect(builds).toBe(1);
     expect(a.id).toBe(b.id);
-    expect(a).toMatchObject({ name: 'default', profile: 'minimal', managed: true });
+    expect(a).toMatchObject({ name: 'default', profile: 'minimal', managed: true, source: { kind: 'profile', profile: 'minimal' } });
     expect(store.images.getByName('default')?.id).toBe(a.id);
     expect(local[0]).toBe('default-image');
     expect(local).toContain('initramfs');
@@ -134,7 +134,11 @@ describe.skipIf(skipReason(missing))('images service over a real store (issue 5)
     expect(image.kernelPath.startsWith(image.artifactDir)).toBe(true);
     expect(readFileSync(image.kernelPath).equals(readFileSync(boot.kernelPath))).toBe(true);
     expect(store.images.getByName('imported')?.id).toBe(image.id);
-    expect(events.some((e) => e.image === 'imported' && e.step === 'import.detect')).toBe(true);
+    expect(events.some((e) => e.image === 'imported' && e.step === 'import.detect' && e.detail === 'tar')).toBe(true);
+    // Where it came from (issue 20): detected once by the service, recorded in the row and in image.json.
+    expect(image.source).toEqual({ kind: 'import', path: tarPath, format: 'tar' });
+    expect(store.images.getByName('imported')?.source).toEqual(image.source);
+    expect(JSON.parse(readFileSync(join(image.artifactDir, 'image.json'), 'utf8'))).toMatchObject({ source: image.source });
 
     const evil = join(t.root, 'evil.tar');
     writeFileSync(evil, await makeTar([{ name: '../escape', body: 'x' }]));

@@ -44,6 +44,15 @@ const SEEDERS: Record<number, (db: Database.Database) => void> = {
        VALUES (?, ?, 'tcp', '127.0.0.1', 8080, 80, '2026-01-06T00:00:00.000Z')`,
     ).run('f'.repeat(32), '0'.repeat(32));
   },
+  // v5 added images.vmlinux_path (v6 adds source_json: every row then has no recorded source). An imported
+  // image too: its derived source differs from a built one's.
+  5: (db) => {
+    SEEDERS[4]!(db);
+    db.prepare(
+      `INSERT INTO images (id, name, profile, managed, artifact_dir, rootfs_path, kernel_path, vmlinux_path, created_at, updated_at)
+       VALUES (?, 'old-import', 'imported', 1, '/state/images/i', '/state/images/i/rootfs.ext4', '/state/images/i/vmlinuz', '/state/images/i/vmlinux', ?, ?)`,
+    ).run('i'.repeat(32), '2026-01-07T00:00:00.000Z', '2026-01-07T00:00:00.000Z');
+  },
 };
 
 let temp: TempRoot;
@@ -80,9 +89,14 @@ describe('migrations', () => {
     try {
       expect(store.schemaVersion()).toBe(LATEST_SCHEMA_VERSION);
       // Every row is still there and reads through the typed repos.
-      // Columns added since (v5's vmlinux_path) read NULL: bangerd fills vmlinux_path in at start.
-      expect(store.db.prepare('SELECT * FROM images ORDER BY id').all()).toEqual(before.images.map((r) => ({ vmlinux_path: null, ...(r as object) })));
+      // Columns added since (v5's vmlinux_path, v6's source_json) read NULL: bangerd fills vmlinux_path in at start,
+      // and the source is derived from the profile on every read, never written back.
+      const after = () => store.db.prepare('SELECT * FROM images ORDER BY id').all();
+      expect(after()).toEqual(before.images.map((r) => ({ vmlinux_path: null, source_json: null, ...(r as object) })));
       expect(store.images.list()[0]?.vmlinuxPath).toBeUndefined();
+      expect(store.images.list()[0]?.source).toEqual({ kind: 'profile', profile: 'minimal' });
+      if (version >= 5) expect(store.images.getByName('old-import')?.source).toEqual({ kind: 'import' });
+      expect(after()).toEqual(before.images.map((r) => ({ vmlinux_path: null, source_json: null, ...(r as object) })));
       const vms = store.vms.list();
       expect(vms.map((v) => ({ id: v.id, name: v.name, guest_ip: v.runtime.guestIP, updated_at: v.updatedAt }))).toEqual(before.vmIds);
       // Version 2 backfills last_touched_at so the stale sweeper does not fire at once.
@@ -112,5 +126,31 @@ describe('migrations', () => {
     db.prepare("INSERT INTO schema_version VALUES (99, 'future', 'x')").run();
     db.close();
     expect(() => openStore(path)).toThrow(/schema version 99 is newer/);
+  });
+
+  it('006 on a database at 005: source_json is added with the digest index, and findByPulledDigest goes through it (issue 20)', () => {
+    const path = `${temp.root}/v5.db`;
+    const db = new Database(path);
+    migrate(db, { target: 5 });
+    SEEDERS[5]!(db);
+    db.close();
+
+    const store = openStore(path);
+    try {
+      expect(store.schemaVersion()).toBe(6);
+      const columns = (store.db.prepare('PRAGMA table_info(images)').all() as { name: string; type: string; notnull: number }[]).find((c) => c.name === 'source_json');
+      expect(columns).toMatchObject({ type: 'TEXT', notnull: 0 });
+      const digest = `sha256:${'7'.repeat(64)}`;
+      const pulled = makeImage({ id: 'p'.repeat(32), name: 'deb', profile: 'imported', source: { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest, platform: 'linux/amd64' } });
+      store.images.insert(pulled);
+      expect(store.images.findByPulledDigest(digest)).toEqual(pulled);
+      expect(store.images.findByPulledDigest(`sha256:${'8'.repeat(64)}`)).toBeUndefined();
+      const plan = store.db
+        .prepare(`EXPLAIN QUERY PLAN SELECT * FROM images WHERE json_extract(source_json, '$.digest') = ? AND json_extract(source_json, '$.kind') = 'pull' ORDER BY created_at, id LIMIT 1`)
+        .all(digest) as { detail: string }[];
+      expect(plan.map((p) => p.detail).join('; ')).toContain('USING INDEX images_pulled_digest');
+    } finally {
+      store.close();
+    }
   });
 });

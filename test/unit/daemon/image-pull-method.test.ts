@@ -16,7 +16,7 @@ describe('the image.pull method', () => {
       pull: async (req: unknown, opts: { onProgress?: (s: string, d?: string) => void }) => {
         seen.push(req);
         opts.onProgress?.('pull.layer', 'layer 1/1');
-        return { name: 'x' } as Image;
+        return { image: { name: 'x' } as Image, unchanged: false };
       },
     } as Partial<ImagesService> as ImagesService;
     const ctx = { services: { images } } as unknown as DaemonContext;

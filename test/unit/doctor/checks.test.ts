@@ -7,6 +7,7 @@ import {
   checkFreeDisk,
   checkHelper,
   checkHostTools,
+  checkImages,
   checkIpForward,
   checkNetwork,
   checkOwnerImages,
@@ -35,11 +36,27 @@ describe('doctor checks', () => {
     const r = await runDoctor(ports());
     expect(r.map((c) => c.id)).toEqual([
       'architecture', 'accelerator', 'vmm', 'firecracker-kvm', 'firecracker-vsock', 'firecracker-dm', 'kvm-firecracker', 'kvm-qemu',
-      'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
+      'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'images', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
     ]);
-    expect(r.map((c) => c.status)).toEqual(Array(19).fill('pass'));
+    expect(r.map((c) => c.status)).toEqual(Array(20).fill('pass'));
     expect(doctorPassed(r)).toBe(true);
     expect(formatDoctor(r)).toContain('all checks passed');
+  });
+
+  it('images: one line per image with where it came from, always a pass (a pulled image needs no blob cache) (issue 20)', async () => {
+    const digest = `sha256:${'5'.repeat(64)}`;
+    const images = [
+      { name: 'minimal', source: { kind: 'profile', profile: 'minimal' } },
+      { name: 'old', source: { kind: 'import' } },
+      { name: 'debian-bookworm', source: { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest, platform: 'linux/amd64' } },
+    ] as const;
+    const r = await checkImages(ports({ images: async () => [...images] }));
+    expect(r).toMatchObject({ id: 'images', title: 'images', status: 'pass', facts: { images } });
+    expect(r.detail.split('\n')).toEqual(['minimal: profile minimal', 'old: import (source not recorded)', `debian-bookworm: pull docker.io/library/debian:bookworm@${digest} (linux/amd64)`]);
+    expect(await checkImages(ports({ images: async () => [] }))).toMatchObject({ status: 'pass', detail: 'none yet' });
+    // Continuation lines stay in the detail column.
+    const text = formatDoctor([r, { id: 'disk', title: 'free disk', status: 'pass', detail: '1 GiB' }]).split('\n');
+    expect(text.slice(0, 4)).toEqual(['PASS  images     minimal: profile minimal', '                 old: import (source not recorded)', `                 debian-bookworm: pull docker.io/library/debian:bookworm@${digest} (linux/amd64)`, 'PASS  free disk  1 GiB']);
   });
 
   it('architecture: x64 passes, anything else fails with a fix', async () => {
@@ -195,7 +212,7 @@ describe('doctor checks', () => {
         },
       }),
     );
-    expect(r).toHaveLength(19);
+    expect(r).toHaveLength(20);
     const disk = r.find((c) => c.id === 'disk')!;
     expect(disk).toMatchObject({ title: 'free disk', status: 'fail', detail: 'check crashed: statfs exploded', fix: 'report this as a banger bug' });
     expect(r.find((c) => c.id === 'vm-defaults')!.status).toBe('pass');

@@ -122,6 +122,28 @@ describe('createHostDoctorPorts', () => {
     expect(await make({ env }).defaultImage()).toMatchObject({ present: true, detail: `minimal profile, ${join(dir, 'rootfs.ext4')}` });
   });
 
+  it('images: each name and source, read-only; a database still at v5 reads derived sources; none without a database (issue 20)', async () => {
+    expect(await make().images()).toEqual([]);
+    const s = openStore(t.layout.dbPath);
+    const at = '2026-01-01T00:00:00Z';
+    const digest = `sha256:${'3'.repeat(64)}`;
+    s.images.insert({ id: 'p1', name: 'deb', profile: 'imported', managed: true, artifactDir: '/x', rootfsPath: '/x/r', kernelPath: '/x/k', createdAt: at, updatedAt: at, source: { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest, platform: 'linux/amd64' } });
+    s.images.insert({ id: 'm1', name: 'minimal', profile: 'minimal', managed: true, artifactDir: '/y', rootfsPath: '/y/r', kernelPath: '/y/k', createdAt: at, updatedAt: at });
+    s.close();
+    expect(await make().images()).toEqual([
+      { name: 'deb', source: { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest, platform: 'linux/amd64' } },
+      { name: 'minimal', source: { kind: 'profile', profile: 'minimal' } },
+    ]);
+    // Back to v5 as an older banger left it (doctor never migrates): no source_json column at all.
+    const raw = new Database(t.layout.dbPath);
+    raw.exec('DROP INDEX images_pulled_digest; ALTER TABLE images DROP COLUMN source_json; DELETE FROM schema_version WHERE version = 6;');
+    raw.close();
+    expect(await make().images()).toEqual([
+      { name: 'deb', source: { kind: 'import' } },
+      { name: 'minimal', source: { kind: 'profile', profile: 'minimal' } },
+    ]);
+  });
+
   it('default image: not built is buildable when the tools are there, and names the packages when not', async () => {
     const ok = await make({ env: pathWith('apt-get', 'dpkg-deb', 'depmod', 'cpio', 'busybox', 'dropbear', 'mkfs.ext4') }).defaultImage();
     expect(ok).toMatchObject({ present: false, buildable: true });

@@ -65,6 +65,30 @@ describe('ImagesRepo', () => {
     expect(store.images.list().map((i) => i.name)).toEqual(['bare', 'default']);
   });
 
+  it.each([
+    ['a profile build', { kind: 'profile', profile: 'debian' }],
+    ['an import', { kind: 'import', path: '/home/u/x.tar', format: 'docker' }],
+    ['a pull through an index', { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest: `sha256:${'1'.repeat(64)}`, platform: 'linux/amd64', indexDigest: `sha256:${'2'.repeat(64)}` }],
+  ] as const)('round-trips the source of %s (issue 20)', (_what, source) => {
+    const img = makeImage({ source });
+    store.images.insert(img);
+    expect(store.images.getById(img.id)).toEqual(img);
+    expect(JSON.parse(store.db.prepare('SELECT source_json FROM images WHERE id = ?').pluck().get(img.id) as string)).toEqual(source);
+    expect(store.images.findByPulledDigest(`sha256:${'1'.repeat(64)}`)?.id).toBe(source.kind === 'pull' ? img.id : undefined);
+    // An index digest is not the image's digest: a second pull compares manifest digests only.
+    expect(store.images.findByPulledDigest(`sha256:${'2'.repeat(64)}`)).toBeUndefined();
+  });
+
+  it('a row without a source reads one derived from its profile, and a corrupt one fails naming the row', () => {
+    store.images.insert(makeImage({ source: undefined }));
+    store.images.insert(makeImage({ id: 'c'.repeat(32), name: 'imp', profile: 'imported', source: undefined }));
+    expect(store.images.getByName('default')?.source).toEqual({ kind: 'profile', profile: 'minimal' });
+    expect(store.images.getByName('imp')?.source).toEqual({ kind: 'import' });
+    expect(store.db.prepare('SELECT count(*) FROM images WHERE source_json IS NULL').pluck().get()).toBe(2);
+    store.db.prepare(`UPDATE images SET source_json = '{"kind":"pull","reference":"x"}' WHERE name = 'imp'`).run();
+    expect(() => store.images.getByName('imp')).toThrow(/images row c{32}: column source_json is invalid at digest/);
+  });
+
   it('setVmlinuxPath records an upgraded image\'s vmlinux and leaves updatedAt (warm snapshot keys) alone', () => {
     const img = makeImage();
     store.images.insert(img);

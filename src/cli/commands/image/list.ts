@@ -1,4 +1,4 @@
-import { formatSize } from '../../../model/index.js';
+import { formatSize, shortImageSource } from '../../../model/index.js';
 import { age, renderTable } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -12,11 +12,13 @@ export async function run({ cli }: CommandInput): Promise<CommandOutput> {
     const rows = images.map((i) => [
       i.name,
       i.profile,
+      // Short: `pull debian:bookworm`; image show has the digest and platform.
+      i.source === undefined ? '-' : shortImageSource(i.source),
       i.managed ? 'yes' : 'no',
       i.sizeBytes === undefined ? '-' : formatSize(i.sizeBytes),
       age(i.createdAt),
     ]);
-    return { data: images, human: renderTable(['name', 'profile', 'managed', 'size', 'created'], rows) };
+    return { data: images, human: renderTable(['name', 'profile', 'source', 'managed', 'size', 'created'], rows) };
   } finally {
     client.close();
   }

@@ -23,7 +23,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   if (typeof opts.platform === 'string') parsePlatformOption(opts.platform);
   const client = await cli.daemon();
   try {
-    const image = await withImageProgress(client, cli.json, () =>
+    const { image, unchanged } = await withImageProgress(client, cli.json, () =>
       client.call('image.pull', {
         reference,
         ...(typeof opts.name === 'string' ? { name: opts.name } : {}),
@@ -31,7 +31,11 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
         ...(typeof opts.kernelFrom === 'string' ? { kernelFrom: opts.kernelFrom } : {}),
       }),
     );
-    return { data: image, human: `pulled ${image.name}` };
+    // --json gets the image either way (docs/cli/json.md); `unchanged` is for the person reading.
+    if (!unchanged) return { data: image, human: `pulled ${image.name}` };
+    const digest = image.source?.kind === 'pull' ? ` (${image.source.digest})` : '';
+    const renamed = typeof opts.name === 'string' && opts.name !== image.name ? `; not pulled again as ${opts.name} (one image per digest)` : '';
+    return { data: image, human: `image ${image.name} is up to date${digest}${renamed}` };
   } finally {
     client.close();
   }

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatSize } from '../../../model/index.js';
+import { formatImageSource, formatSize } from '../../../model/index.js';
 import { renderFields } from '../../output.js';
 import type { CommandInput, CommandOutput } from '../types.js';
 
@@ -19,6 +19,7 @@ export async function run({ args, cli }: CommandInput): Promise<CommandOutput> {
         ['name', i.name],
         ['id', i.id],
         ['profile', i.profile],
+        ['source', i.source === undefined ? undefined : formatImageSource(i.source)],
         ['managed', i.managed],
         ['kernel', i.kernelPath],
         // Firecracker boots only this ELF; the row is left out for an image bangerd could not extract one for.
