@@ -10,7 +10,7 @@ import { checkImportSource, importImage, type ImportFormat, type ImportImageOpti
 import { detectFormat } from './import/layers.js';
 import { describeTarError } from './import/sniff.js';
 import { noProgress, type ProgressFn } from './progress.js';
-import { parsePlatformOption, parseReference, type ResolvedImage } from './pull/index.js';
+import { parseBootablePlatform, parseReference, type ResolvedImage } from './pull/index.js';
 import { defaultPullName, pullThenImport, resolveForPull, type Puller, type Resolver } from './pull/service-pull.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
@@ -267,7 +267,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
     async pull(req, call = {}) {
       // The reference, name and platform first: a typo fails in a moment, not after a registry round trip or building the default image.
       const ref = parseReference(req.reference);
-      if (req.platform) parsePlatformOption(req.platform);
+      if (req.platform) parseBootablePlatform(req.platform);
       const name = req.name ?? defaultPullName(ref);
       checkName(name);
       // A named kernel image must exist now; the default one is built only once the pull has worked (a typo'd or private repository fails first).

@@ -1,5 +1,5 @@
 export { pullImage, resolveImage } from './pull.js';
-export { parsePlatformOption } from './manifest.js';
+export { parseBootablePlatform } from './manifest.js';
 export type { LayerProgress, PulledImage, PullOptions, ResolvedImage, ResolveOptions } from './pull.js';
 export { parseReference } from './reference.js';
 export { writePulledLayout } from './layout.js';

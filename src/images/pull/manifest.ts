@@ -51,6 +51,44 @@ export function parsePlatformOption(text: string): Platform {
   return p;
 }
 
+/**
+ * A --platform value for an image banger will boot: the guests are x86_64
+ * (the host's kernel and VMMs), so only linux/amd64 (any variant) can run.
+ * Other platforms fail here, before a download, naming the default.
+ */
+export function parseBootablePlatform(text: string): Platform {
+  const p = parsePlatformOption(text);
+  if (p.os !== 'linux' || p.architecture !== 'amd64') {
+    throw new InvalidInputError(`banger cannot boot a ${text} image: its guests are linux/amd64 (x86_64)`, {
+      code: 'pull.platform_unsupported',
+      hint: 'leave out --platform (linux/amd64 is the default), or pull the amd64 variant of the image',
+    });
+  }
+  return p;
+}
+
+/**
+ * The image config's own os/architecture must be the platform asked for: a
+ * single-platform manifest says nothing about its platform, so an arm64-only
+ * tag would otherwise import and then never boot.
+ */
+export function checkConfigPlatform(ref: string, config: Buffer, want: Platform): void {
+  let parsed: { os?: unknown; architecture?: unknown };
+  try {
+    parsed = JSON.parse(config.toString('utf8')) as typeof parsed;
+  } catch {
+    throw badManifest(ref, 'its image config is not JSON');
+  }
+  const os = typeof parsed.os === 'string' ? parsed.os : undefined;
+  const arch = typeof parsed.architecture === 'string' ? parsed.architecture : undefined;
+  if ((os && os !== want.os) || (arch && arch !== want.architecture)) {
+    throw new InvalidInputError(`image ${ref} is built for ${os ?? '?'}/${arch ?? '?'}, not ${formatPlatform(want)}`, {
+      code: 'pull.platform_unsupported',
+      hint: `banger boots ${formatPlatform(want)} images: pull a tag published for it`,
+    });
+  }
+}
+
 export function formatPlatform(p: { os?: string; architecture?: string; variant?: string }): string {
   return [p.os ?? '?', p.architecture ?? '?', ...(p.variant ? [p.variant] : [])].join('/');
 }

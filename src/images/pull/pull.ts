@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
 import { authFilePaths, readCredentials, type Credentials } from './auth.js';
 import { fetchBlob, storeVerified, type BlobProgress } from './blobs.js';
 import { badManifest, digestMismatch } from './errors.js';
-import { choosePlatform, formatPlatform, layerSupported, parseManifest, parsePlatformOption, type Platform } from './manifest.js';
+import { checkConfigPlatform, choosePlatform, formatPlatform, layerSupported, parseManifest, parsePlatformOption, type Platform } from './manifest.js';
 import { parseReference, type ImageReference } from './reference.js';
 import { RegistryClient, type FetchFn } from './registry.js';
 
@@ -92,6 +93,7 @@ export async function pullImage(refText: string, opts: PullOptions): Promise<Pul
   const count = manifest.layers.length;
   const progress = (layer: number) => (p: BlobProgress) => opts.onProgress?.({ ...p, layer, layers: count });
   const configPath = await fetchBlob(client, opts.cacheDir, manifest.config, progress(-1));
+  checkConfigPlatform(ref.canonical, await readFile(configPath), parsePlatformOption(resolved.platform));
   const layers: PulledBlob[] = [];
   for (const [i, l] of manifest.layers.entries()) {
     const path = await fetchBlob(client, opts.cacheDir, l, progress(i));

@@ -153,6 +153,16 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
     expect(none.error!.message).toContain('it has: linux/arm64/v8, linux/amd64');
   });
 
+  it('refuses a single-platform tag built for another architecture after its config, before any layer', async () => {
+    const dir = join(root, 'armonly');
+    const w = writeLayout(dir, 'a', [{ platform: { os: 'linux', architecture: 'arm64' }, layers: [await layer('arch', 'arm64 only\n')] }]);
+    skopeoPush(ns, dir, 'armonly:1', { refName: 'a' });
+    const r = pull({ ref: `${REGISTRY_ADDR}/armonly:1`, cacheDir: join(root, 'cache-armonly') });
+    expect(r.error).toMatchObject({ code: 'pull.platform_unsupported' });
+    expect(r.error!.message).toContain('built for linux/arm64, not linux/amd64');
+    expect(r.requests.some((q) => q.path.endsWith(w.images[0]!.layerDigests[0]!))).toBe(false);
+  });
+
   it('refuses a tampered blob by its digest and leaves nothing of it in the cache', async () => {
     const dir = join(root, 'tamper');
     const w = writeLayout(dir, 't', [{ platform: { os: 'linux', architecture: 'amd64' }, layers: [await layer('victim', `tamper me ${randomBytes(8).toString('hex')}\n`)] }]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { parsePlatformOption } from '../../../images/pull/manifest.js';
+import { parseBootablePlatform } from '../../../images/pull/manifest.js';
 import { parseReference } from '../../../images/pull/reference.js';
 import { checkImageName } from '../../../model/names.js';
 import type { CommandInput, CommandOutput } from '../types.js';
@@ -20,7 +20,7 @@ export async function run({ args, opts, cli }: CommandInput): Promise<CommandOut
   // Checked here, before a daemon is started or a default image built for it (bangerd checks again: other clients call it too).
   parseReference(reference);
   if (typeof opts.name === 'string') checkImageName(opts.name);
-  if (typeof opts.platform === 'string') parsePlatformOption(opts.platform);
+  if (typeof opts.platform === 'string') parseBootablePlatform(opts.platform);
   const client = await cli.daemon();
   try {
     const { image, unchanged } = await withImageProgress(client, cli.json, () =>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { choosePlatform, layerSupported, parseManifest, parsePlatform, type ImageIndex } from '../../../../src/images/pull/manifest.js';
+import { checkConfigPlatform, choosePlatform, layerSupported, parseBootablePlatform, parseManifest, parsePlatform, type ImageIndex } from '../../../../src/images/pull/manifest.js';
 
 const d = (c: string): string => `sha256:${c.repeat(64)}`;
 const buf = (v: unknown): Buffer => Buffer.from(JSON.stringify(v));
@@ -56,5 +56,23 @@ describe('manifests', () => {
       expect(layerSupported(ok)).toBe(true);
     }
     for (const no of ['application/vnd.docker.image.rootfs.foreign.diff.tar.gzip', 'application/vnd.oci.image.layer.nondistributable.v1.tar+gzip', 'text/plain']) expect(layerSupported(no)).toBe(false);
+  });
+});
+
+describe('platforms banger boots', () => {
+  it('--platform takes linux/amd64 and its variants only', () => {
+    expect(parseBootablePlatform('linux/amd64/v2')).toEqual({ os: 'linux', architecture: 'amd64', variant: 'v2' });
+    expect(() => parseBootablePlatform('linux/arm64')).toThrow(expect.objectContaining({ code: 'pull.platform_unsupported' }));
+    expect(() => parseBootablePlatform('windows/amd64')).toThrow(/cannot boot a windows\/amd64 image/);
+    expect(() => parseBootablePlatform('amd64')).toThrow(expect.objectContaining({ code: 'pull.bad_platform' }));
+  });
+
+  it("an image config for another architecture is refused, one that names none or the same is taken", () => {
+    const want = { os: 'linux', architecture: 'amd64' };
+    const cfg = (o: object) => Buffer.from(JSON.stringify(o));
+    expect(() => checkConfigPlatform('r', cfg({ os: 'linux', architecture: 'arm64' }), want)).toThrow(/built for linux\/arm64, not linux\/amd64/);
+    expect(() => checkConfigPlatform('r', cfg({ os: 'linux', architecture: 'amd64' }), want)).not.toThrow();
+    expect(() => checkConfigPlatform('r', cfg({}), want)).not.toThrow();
+    expect(() => checkConfigPlatform('r', Buffer.from('{'), want)).toThrow(expect.objectContaining({ code: 'pull.bad_manifest' }));
   });
 });

@@ -165,10 +165,18 @@ describe('ImagesService.pull: one image per manifest digest', () => {
   it('another platform is another digest, so not a no-op', async () => {
     await svc.pull({ reference: 'debian:bookworm' });
     registryDigest = digestOf('9');
-    const arm = await svc.pull({ reference: 'debian:bookworm', platform: 'linux/arm64', name: 'debian-arm' });
-    expect(arm.unchanged).toBe(false);
-    expect(arm.image.source).toMatchObject({ platform: 'linux/arm64', digest: digestOf('9') });
-    expect(calls.resolve.at(-1)).toEqual({ ref: 'debian:bookworm', platform: 'linux/arm64' });
+    const v3 = await svc.pull({ reference: 'debian:bookworm', platform: 'linux/amd64/v3', name: 'debian-v3' });
+    expect(v3.unchanged).toBe(false);
+    expect(v3.image.source).toMatchObject({ platform: 'linux/amd64/v3', digest: digestOf('9') });
+    expect(calls.resolve.at(-1)).toEqual({ ref: 'debian:bookworm', platform: 'linux/amd64/v3' });
+  });
+
+  it('a platform banger cannot boot is refused before the registry is asked', async () => {
+    const before = calls.resolve.length;
+    const err = await svc.pull({ reference: 'debian:bookworm', platform: 'linux/arm64' }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'pull.platform_unsupported', hint: expect.stringContaining('leave out --platform') });
+    expect(calls.resolve).toHaveLength(before);
+    expect(calls.pull).toHaveLength(0);
   });
 });
 
