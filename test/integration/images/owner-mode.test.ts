@@ -7,7 +7,7 @@ import type { Image } from '../../../src/model/index.js';
 import { buildDist } from '../../helpers/build.js';
 import { ext4Stat, ext4Walk } from '../../helpers/ext4-inspect.js';
 import { createOwnerFixture, type OwnerFixture } from '../../helpers/owner-user.js';
-import { makeTar, type FixtureEntry } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar, type FixtureEntry } from '../../helpers/tar-fixtures.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 
 const missing = firstMissing(
@@ -94,6 +94,7 @@ describe.skipIf(skipReason(missing))('images as an ordinary user', () => {
     { name: 'etc/', type: 'directory' },
     { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
     { name: 'etc/shadow', body: 'root:*::::::\n', gid: 42, mode: 0o640 },
+    BANGER_PROFILE,
     { name: 'usr/bin/', type: 'directory' },
     { name: 'usr/bin/tool', body: '#!/bin/sh\n', mode: 0o4755 },
     { name: 'usr/bin/tool-hard', type: 'link', linkname: 'usr/bin/tool' },
