@@ -1,4 +1,2 @@
-export { GuestKitRefusedError, GuestRoot, isGuestFile, resolveGuestPath } from './guest-root.js';
-export type { GuestEntry } from './guest-root.js';
+export { GuestRoot, isGuestFile, resolveGuestPath } from './guest-root.js';
 export { installSystemdKit } from './systemd.js';
-export type { SystemdKitOptions } from './systemd.js';
