@@ -22,10 +22,12 @@ export function options(cmd: Command): void {
 /** What the import accepts (src/images/import/guest-class.ts), so nobody learns it from a refusal. */
 const IMAGES_THAT_BOOT = `
 Images that boot:
-  systemd with openssh-server and iproute2 (e.g. FROM debian:bookworm, RUN apt-get install -y
-  systemd-sysv openssh-server iproute2): banger adds its network, sshd and agent units and boots systemd.
-  An image banger built (it has /etc/banger/profile) is imported as it is.
-  Anything else (alpine, distroless, no init) is refused: build one with banger image build --profile dev.`;
+  - systemd with openssh-server and iproute2, e.g. FROM debian:bookworm with
+    RUN apt-get install -y systemd-sysv openssh-server iproute2: banger adds
+    its network, sshd and agent units, and the VM boots systemd.
+  - an image banger built (it has /etc/banger/profile): imported as it is.
+  Anything else (alpine, distroless, no init) is refused; for a ready-made
+  Debian image with build tools: banger image build --profile dev.`;
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const format = String(opts.format);
