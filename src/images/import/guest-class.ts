@@ -22,6 +22,8 @@ export type GuestClass =
 /** Where systemd lives: Debian before merged-usr, then everyone else. The first is the debian profile's `init=`. */
 export const SYSTEMD_PATHS = ['/lib/systemd/systemd', '/usr/lib/systemd/systemd'];
 const SSHD = '/usr/sbin/sshd';
+// The kit's host-key drop-in runs it by this path before sshd starts (ssh-hostkeys.conf).
+const SSH_KEYGEN = '/usr/bin/ssh-keygen';
 const IP_PATHS = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'];
 const SH = '/bin/sh';
 
@@ -40,6 +42,7 @@ export async function classifyGuest(root: string): Promise<GuestClass> {
   }
   const missing: string[] = [];
   if (!(await isGuestFile(root, SSHD))) missing.push(`sshd (${SSHD}, package openssh-server)`);
+  if (!(await isGuestFile(root, SSH_KEYGEN))) missing.push(`ssh-keygen (${SSH_KEYGEN}, package openssh-client)`);
   if (!(await anyGuestFile(root, IP_PATHS))) missing.push('ip (package iproute2)');
   if (!(await isGuestFile(root, SH))) missing.push(`a shell at ${SH}`);
   return { kind: 'systemd', init, missing };
@@ -68,7 +71,7 @@ export class GuestIncompleteError extends InvalidInputError {
   constructor(missing: readonly string[]) {
     super(`image has systemd but not what banger needs to reach it: ${missing.join(', ')}`, {
       code: 'image.guest_incomplete',
-      hint: `install them in the image (Debian/Ubuntu: apt-get install -y openssh-server iproute2) and import it again, or build one with banger image build --profile dev`,
+      hint: `install them in the image (Debian/Ubuntu: apt-get install -y openssh-server iproute2; openssh-server brings ssh-keygen) and import it again, or build one with banger image build --profile dev`,
     });
   }
 }

@@ -49,6 +49,7 @@ describe.skipIf(skipReason(missing))('image import: the guest kit (issue 20)', (
   ];
   const sshdLayer: FixtureEntry[] = [
     { name: 'usr/sbin/sshd', body: '', ...x },
+    { name: 'usr/bin/ssh-keygen', body: '', ...x },
     { name: 'usr/sbin/ip', body: '', ...x },
     { name: 'etc/ssh/sshd_config', body: 'Include /etc/ssh/sshd_config.d/*.conf\n' },
     { name: 'etc/ssh/ssh_host_ed25519_key', body: 'baked into every copy', mode: 0o600 },
@@ -113,7 +114,7 @@ describe.skipIf(skipReason(missing))('image import: the guest kit (issue 20)', (
       'image.not_bootable',
       /^image is not bootable by banger: no systemd at \/lib\/systemd\/systemd or \/usr\/lib\/systemd\/systemd \(\/sbin\/init is \/bin\/busybox, not systemd\)/,
     ],
-    ['a systemd image without sshd', systemdBase, 'image.guest_incomplete', /^image has systemd but not what banger needs to reach it: sshd \(\/usr\/sbin\/sshd, package openssh-server\), ip \(package iproute2\)$/],
+    ['a systemd image without sshd', systemdBase, 'image.guest_incomplete', /^image has systemd but not what banger needs to reach it: sshd \(\/usr\/sbin\/sshd, package openssh-server\), ssh-keygen \(\/usr\/bin\/ssh-keygen, package openssh-client\), ip \(package iproute2\)$/],
   ])('refuses %s before mkfs, leaving no image dir and no scratch dir', async (_what, entries, code, msg) => {
     const before = leftovers();
     const dir = join(src, `refused-${code}`);

@@ -31,6 +31,7 @@ const SYSTEMD_DEBIAN: Tree = {
   'lib/systemd/systemd': '',
   'sbin/init': '-> /lib/systemd/systemd',
   'usr/sbin/sshd': '',
+  'usr/bin/ssh-keygen': '',
   'bin/ip': '',
   'bin/sh': '-> dash',
   'bin/dash': '',
@@ -44,6 +45,7 @@ const SYSTEMD_MERGED: Tree = {
   'usr/lib/systemd/systemd': '',
   'usr/sbin/init': '-> ../lib/systemd/systemd',
   'usr/sbin/sshd': '',
+  'usr/bin/ssh-keygen': '',
   'usr/sbin/ip': '',
   'usr/bin/sh': '-> dash',
   'usr/bin/dash': '',
@@ -64,6 +66,11 @@ describe('classifyGuest', () => {
       'systemd without sshd',
       { ...SYSTEMD_DEBIAN, 'usr/sbin/sshd': 'dir/' },
       { kind: 'systemd', init: '/lib/systemd/systemd', missing: ['sshd (/usr/sbin/sshd, package openssh-server)'] },
+    ],
+    [
+      'systemd without ssh-keygen (openssh-server without its client)',
+      { ...SYSTEMD_MERGED, 'usr/bin/ssh-keygen': 'dir/' },
+      { kind: 'systemd', init: '/lib/systemd/systemd', missing: ['ssh-keygen (/usr/bin/ssh-keygen, package openssh-client)'] },
     ],
     [
       'systemd without ip, and /bin/sh a dangling symlink',
