@@ -8,6 +8,13 @@ import { pack, type Header } from 'tar-stream';
 
 export type FixtureEntry = Partial<Header> & { name: string; body?: string };
 
+/**
+ * Makes a fixture rootfs a banger image (its `/etc/banger/profile`), which
+ * `image import` takes as it is. Without it a fixture with no systemd is
+ * refused (image.not_bootable), and one with systemd gets banger's guest kit.
+ */
+export const BANGER_PROFILE: FixtureEntry = { name: 'etc/banger/profile', body: 'fixture\n' };
+
 export async function makeTar(entries: FixtureEntry[]): Promise<Buffer> {
   const p = pack();
   const chunks: Buffer[] = [];

@@ -187,7 +187,7 @@ export const GROUPS: readonly CommandGroup[] = [
         name: 'import',
         describe: 'Import an OCI, docker save or rootfs tarball',
         examples: [
-          'docker save alpine:3.20 -o alpine.tar && banger image import alpine.tar --name alpine',
+          'docker save devbox:1 -o devbox.tar && banger image import devbox.tar --name devbox  # systemd, sshd, iproute2 inside',
           'banger image import ./oci-layout --name app --format oci',
           'banger image import rootfs.tar.gz --name custom --kernel-from debian',
         ],
@@ -197,7 +197,7 @@ export const GROUPS: readonly CommandGroup[] = [
         name: 'pull',
         describe: 'Pull an image from an OCI registry and import it',
         examples: [
-          'banger image pull debian:bookworm  # named debian-bookworm',
+          'banger image pull docker.io/OWNER/devbox:bookworm  # named devbox-bookworm; systemd, sshd, iproute2 inside',
           'banger image pull ghcr.io/OWNER/REPO:TAG --name app  # credentials from docker login / podman login',
           'banger image pull localhost:5000/tool@sha256:… --kernel-from debian',
         ],

@@ -1,9 +1,9 @@
-import { copyFile, mkdir, readdir, symlink, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { run } from '../../host/exec/index.js';
 import { makeExt4, ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { GiB, type Image } from '../../model/index.js';
-import { agentScriptPath, reseedToolPath, debianAssetPath, vsockToolPath } from '../assets.js';
+import { GuestRoot, installSystemdKit } from '../guest-kit/index.js';
 import { unpackTar } from '../import/index.js';
 import type { ProfileBuildContext } from '../profile.js';
 import { buildProfileImage } from '../profile-build.js';
@@ -25,9 +25,6 @@ export const DEBIAN_PACKAGES = ['systemd-sysv', 'udev', 'dbus', 'openssh-server'
  * fresh machine. Debian's packages only, from the same bootstrap.
  */
 export const DEV_PACKAGES = [...DEBIAN_PACKAGES, 'git', 'curl', 'build-essential', 'python3', 'openssh-client', 'xz-utils', 'unzip'];
-
-/** Units that only cost boot time in a throwaway VM. */
-const MASKED = ['apt-daily.timer', 'apt-daily-upgrade.timer', 'e2scrub_all.timer', 'e2scrub_reap.service', 'fstrim.timer', 'systemd-networkd-wait-online.service', 'getty@tty1.service'];
 
 /**
  * debian profile: mmdebstrap bookworm (minbase + systemd + sshd), the same
@@ -73,52 +70,12 @@ export async function buildDebian(ctx: ProfileBuildContext, profile: 'debian' | 
   });
 }
 
-/** Banger's files are new (root-owned in the image either way); modes go through the sink, which keeps them. */
-async function install(owners: OwnershipSink, src: string, dst: string, mode: number): Promise<void> {
-  await mkdir(dirname(dst), { recursive: true });
-  await copyFile(src, dst);
-  await owners.chmod(dst, mode);
-}
-
-async function enable(owners: OwnershipSink, root: string, unit: string, target = 'multi-user.target'): Promise<void> {
-  const wants = join(root, `etc/systemd/system/${target}.wants`);
-  await mkdir(wants, { recursive: true });
-  await owners.remove(join(wants, unit));
-  await symlink(`/etc/systemd/system/${unit}`, join(wants, unit));
-}
-
+/**
+ * banger's systemd integration (src/images/guest-kit), then what only a
+ * debian build has: the kernel's modules, and no package cache.
+ */
 async function configureRootfs(root: string, owners: OwnershipSink, authorizedKey: string, modulesDir: string, release: string, signal?: AbortSignal): Promise<void> {
-  const etc = join(root, 'etc');
-  await writeFile(join(etc, 'hostname'), 'banger\n');
-  await writeFile(join(etc, 'hosts'), '127.0.0.1 localhost\n::1 localhost ip6-localhost ip6-loopback\n');
-  await install(owners, debianAssetPath('fstab'), join(etc, 'fstab'), 0o644);
-  await mkdir(join(etc, 'banger'), { recursive: true });
-  await writeFile(join(etc, 'banger', 'authorized_keys'), `${authorizedKey.trim()}\n`, { mode: 0o600 });
-  await writeFile(join(etc, 'banger', 'profile'), 'debian\n');
-
-  // sshd: banger's key, no passwords, host keys made per VM at first boot.
-  await install(owners, debianAssetPath('sshd-banger.conf'), join(etc, 'ssh', 'sshd_config.d', 'banger.conf'), 0o644);
-  for (const f of await readdir(join(etc, 'ssh'))) if (f.startsWith('ssh_host_')) await owners.remove(join(etc, 'ssh', f));
-  await install(owners, debianAssetPath('ssh-hostkeys.conf'), join(etc, 'systemd', 'system', 'ssh.service.d', 'banger-hostkeys.conf'), 0o644);
-
-  await install(owners, debianAssetPath('banger-net.sh'), join(root, 'usr', 'lib', 'banger', 'net'), 0o755);
-  await install(owners, debianAssetPath('banger-work.sh'), join(root, 'usr', 'lib', 'banger', 'work'), 0o755);
-  await install(owners, agentScriptPath(), join(root, 'usr', 'lib', 'banger', 'agent'), 0o755);
-  await install(owners, reseedToolPath(), join(root, 'usr', 'sbin', 'banger-reseed'), 0o755);
-  await install(owners, vsockToolPath(), join(root, 'usr', 'sbin', 'banger-vsock'), 0o755);
-  await install(owners, debianAssetPath('banger-net.service'), join(etc, 'systemd', 'system', 'banger-net.service'), 0o644);
-  await install(owners, debianAssetPath('banger-agent.service'), join(etc, 'systemd', 'system', 'banger-agent.service'), 0o644);
-  // The agent on vsock (Firecracker); banger-agent.service is its virtio-serial side (QEMU).
-  await install(owners, debianAssetPath('banger-agent-vsock.service'), join(etc, 'systemd', 'system', 'banger-agent-vsock.service'), 0o644);
-  await install(owners, debianAssetPath('banger-work.service'), join(etc, 'systemd', 'system', 'banger-work.service'), 0o644);
-  await enable(owners, root, 'banger-work.service', 'local-fs.target');
-  await enable(owners, root, 'banger-net.service');
-  await enable(owners, root, 'banger-agent.service');
-  await enable(owners, root, 'banger-agent-vsock.service');
-  for (const unit of MASKED) {
-    await owners.remove(join(etc, 'systemd', 'system', unit));
-    await symlink('/dev/null', join(etc, 'systemd', 'system', unit));
-  }
+  await installSystemdKit(new GuestRoot(root, owners), { authorizedKey, profile: 'debian' });
 
   // The kernel's modules, so udev in the guest can load what the initramfs did not.
   const modDst = join(root, 'lib', 'modules', release);

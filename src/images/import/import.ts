@@ -5,13 +5,15 @@ import { extract } from 'tar-stream';
 import { ensureSshKey } from '../../guest/keys.js';
 import { diskFullError } from '../../host/disk-full.js';
 import type { Layout } from '../../host/layout.js';
-import { makeExt4, ownershipForCaller } from '../../host/storage/index.js';
+import { makeExt4, ownershipForCaller, type OwnershipSink } from '../../host/storage/index.js';
 import { BangerError } from '../../errors/index.js';
+import { GuestRoot, installSystemdKit } from '../guest-kit/index.js';
 import { extractVmlinux, VMLINUX_FILE } from '../kernel/vmlinux.js';
 import { MiB, newId, type Image } from '../../model/index.js';
 import { assembleWorkSeed } from '../minimal/rootfs.js';
 import { noProgress, type ProgressFn } from '../progress.js';
 import { openStaging } from '../staging.js';
+import { classifyGuest, requireBootable, withInit } from './guest-class.js';
 import { detectFormat, dockerLayers, ociLayers, openTar, unpackOuter, verifyDigest, type ImportFormat, type Layer } from './layers.js';
 import { RootWriter } from './root-writer.js';
 import { describeTarError } from './sniff.js';
@@ -34,8 +36,10 @@ export interface ImportImageOptions {
  * flattened in order into a scratch root (whiteouts and opaque dirs applied,
  * ownership and modes kept, nothing written outside it), then written into
  * an ext4 rootfs with mkfs.ext4 -d (under fakeroot when not root, see
- * OwnershipSink). Returns the Image record to insert. A refused or failed
- * import leaves no files behind.
+ * OwnershipSink). Before mkfs the guest is classified: a banger image is
+ * kept as it is, a systemd one gets banger's guest kit and boots systemd,
+ * anything else is refused (prepareGuest). Returns the Image record to
+ * insert. A refused or failed import leaves no files behind.
  */
 export async function importImage(opts: ImportImageOptions): Promise<Image> {
   const progress = opts.onProgress ?? noProgress;
@@ -63,6 +67,8 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
       if (layer.whiteouts) await writer.endLayer();
     }
     await writer.finish();
+    // After flattening (a hostile layer is refused for what it is first), before mkfs.
+    const kernelArgs = await prepareGuest(root, ownership, sshKey.publicKey, opts.kernelFrom.kernelArgs, progress);
 
     progress('rootfs.mkfs', 'ext4');
     const used = await treeBytes(root);
@@ -93,7 +99,7 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
         kernelPath,
         vmlinuxPath,
         initrdPath,
-        kernelArgs: opts.kernelFrom.kernelArgs,
+        kernelArgs,
         sshKeyFingerprint: sshKey.fingerprint,
       }),
     );
@@ -106,6 +112,24 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
+}
+
+/**
+ * Classifies the flattened guest (src/images/import/guest-class.ts) and makes
+ * it one banger can reach: a banger image as it is; a systemd image gets
+ * banger's guest kit (network from `ip=`, sshd with banger's key, the work
+ * disk, the agent) and boots straight into systemd; anything else is refused,
+ * saying what it lacks. Returns the image's kernel args.
+ */
+async function prepareGuest(root: string, ownership: OwnershipSink, authorizedKey: string, kernelArgs: string | undefined, progress: ProgressFn): Promise<string | undefined> {
+  const guest = requireBootable(await classifyGuest(root));
+  if (guest.kind === 'banger') {
+    progress('import.guest', 'banger image');
+    return kernelArgs;
+  }
+  await installSystemdKit(new GuestRoot(root, ownership), { authorizedKey, profile: 'imported', imported: true });
+  progress('import.guest', "systemd: banger's network, sshd and agent units installed");
+  return withInit(kernelArgs ?? '', guest.init);
 }
 
 /**

@@ -30,7 +30,7 @@ import { openStore } from '../../../src/store/index.js';
 import { requiresNetns } from '../../helpers/host-caps.js';
 import { NetnsDaemon } from '../../helpers/netns-daemon.js';
 import { CLI_MAIN, REPO_ROOT, type CliResult } from '../../helpers/rig.js';
-import { makeTar } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar } from '../../helpers/tar-fixtures.js';
 
 const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'docs/cli/banger-cli.schema.json'), 'utf8')) as Record<string, unknown>;
 const ajv = new Ajv2020({ allErrors: true });
@@ -150,7 +150,7 @@ describe.skipIf(missing !== null)('every command answers one schema-valid --json
     await d.start();
     work = join(d.temp.root, 'work');
     mkdirSync(join(work, 'sysroot/etc/systemd/system'), { recursive: true });
-    writeFileSync(join(work, 'rootfs.tar'), await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', body: 'ID=test\n' }]));
+    writeFileSync(join(work, 'rootfs.tar'), await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', body: 'ID=test\n' }, BANGER_PROFILE]));
   }, 60_000);
   afterAll(async () => {
     await d?.cleanup();

@@ -7,7 +7,7 @@ import { importImage } from '../../../src/images/import/index.js';
 import type { Image } from '../../../src/model/index.js';
 import { ext4Cat, ext4Ls, ext4Stat } from '../../helpers/ext4-inspect.js';
 import { HOSTILE_ARCHIVES, withHostTarget } from '../../helpers/hostile-archives.js';
-import { makeDockerSave, makeTar, writeOciLayout, type FixtureEntry } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeDockerSave, makeTar, writeOciLayout, type FixtureEntry } from '../../helpers/tar-fixtures.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 
@@ -31,6 +31,7 @@ describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
   const base: FixtureEntry[] = [
     { name: 'etc/', type: 'directory' },
     { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
+    BANGER_PROFILE,
     { name: 'usr/', type: 'directory' },
     { name: 'usr/bin/', type: 'directory' },
     { name: 'usr/bin/tool', body: '#!/bin/sh\n', mode: 0o4755 },
@@ -93,11 +94,11 @@ describe.skipIf(skipReason(missing))('image import (issue 5)', () => {
   it('a whiteout of a directory a lower layer declared (its mode still pending) removes it cleanly', async () => {
     const dir = join(src, 'oci-wh-dir');
     writeOciLayout(dir, [
-      { tar: await makeTar([{ name: 'gone/', type: 'directory', mode: 0o700 }, { name: 'gone/f', body: 'x' }, { name: 'kept', body: 'k' }]) },
+      { tar: await makeTar([BANGER_PROFILE, { name: 'gone/', type: 'directory', mode: 0o700 }, { name: 'gone/f', body: 'x' }, { name: 'kept', body: 'k' }]) },
       { tar: await makeTar([{ name: '.wh.gone', body: '' }]) },
     ]);
     const img = await importImage({ layout, name: 'wh-dir', source: dir, kernelFrom });
-    expect(ext4Ls(img.rootfsPath, '/')).toEqual(['kept', 'lost+found']);
+    expect(ext4Ls(img.rootfsPath, '/')).toEqual(['etc', 'kept', 'lost+found']);
   }, 60_000);
 
   it.each(HOSTILE_ARCHIVES)('refuses %s, naming the entry, and leaves nothing behind', async (_what, entries, msg) => {

@@ -7,7 +7,7 @@ import type { Image } from '../../../src/model/index.js';
 import { buildDist } from '../../helpers/build.js';
 import { ext4Stat, ext4Walk } from '../../helpers/ext4-inspect.js';
 import { createOwnerFixture, type OwnerFixture } from '../../helpers/owner-user.js';
-import { makeTar, type FixtureEntry } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar, type FixtureEntry } from '../../helpers/tar-fixtures.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 
 const missing = firstMissing(
@@ -94,6 +94,7 @@ describe.skipIf(skipReason(missing))('images as an ordinary user', () => {
     { name: 'etc/', type: 'directory' },
     { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
     { name: 'etc/shadow', body: 'root:*::::::\n', gid: 42, mode: 0o640 },
+    BANGER_PROFILE,
     { name: 'usr/bin/', type: 'directory' },
     { name: 'usr/bin/tool', body: '#!/bin/sh\n', mode: 0o4755 },
     { name: 'usr/bin/tool-hard', type: 'link', linkname: 'usr/bin/tool' },
@@ -159,5 +160,45 @@ describe.skipIf(skipReason(missing))('images as an ordinary user', () => {
     expect(ext4Stat(img, '/run')).toMatchObject({ type: 'directory', uid: 0, gid: 0, mode: 0o755 });
     const seed = image.workSeedPath!;
     expect(ext4Stat(seed, '/.ssh/authorized_keys')).toMatchObject({ uid: 0, gid: 0, mode: 0o600 });
+  }, 180_000);
+
+  it('imports a systemd image: banger\'s guest kit goes through the recorded owners too, root\'s inside', async () => {
+    const tar = join(fx.base, 'systemd.tar');
+    writeFileSync(
+      tar,
+      await makeTar([
+        { name: 'etc/', type: 'directory', mode: 0o755 },
+        { name: 'etc/ssh/', type: 'directory', mode: 0o755 },
+        { name: 'etc/ssh/ssh_host_ed25519_key', body: 'baked', mode: 0o600 },
+        { name: 'etc/systemd/system/', type: 'directory', mode: 0o755 },
+        { name: 'usr/lib/systemd/systemd', body: '', mode: 0o755 },
+        { name: 'usr/lib/systemd/system/ssh.service', body: '[Service]\n' },
+        { name: 'usr/sbin/sshd', body: '', mode: 0o755 },
+        { name: 'usr/sbin/ip', body: '', mode: 0o755 },
+        { name: 'usr/bin/sh', body: '', mode: 0o755 },
+        { name: 'usr/bin/ssh-keygen', body: '', mode: 0o755 },
+        { name: 'lib', type: 'symlink', linkname: 'usr/lib' },
+        { name: 'bin', type: 'symlink', linkname: 'usr/bin' },
+      ]),
+    );
+    const kernel = join(fx.base, 'vmlinuz');
+    writeFileSync(kernel, 'kernel');
+    for (const f of [tar, kernel]) chmodSync(f, 0o644);
+    const res = await fx.run(
+      `const { importImage } = await import(dist + '/images/import/index.js');
+       const image = await importImage({ layout, name: 'sysd', source: ${JSON.stringify(tar)}, kernelFrom: { kernelPath: ${JSON.stringify(kernel)}, kernelArgs: 'root=/dev/vda rw init=/sbin/init' } });
+       console.log(JSON.stringify({ image }));`,
+      120_000,
+    );
+    const { image } = lastJson<{ image: Image }>(res);
+    expect(image.kernelArgs).toBe('root=/dev/vda rw init=/lib/systemd/systemd');
+    const img = image.rootfsPath;
+    expect(ext4Stat(img, '/etc/banger/authorized_keys')).toMatchObject({ uid: 0, gid: 0, mode: 0o600 });
+    expect(ext4Stat(img, '/etc/banger')).toMatchObject({ type: 'directory', uid: 0, gid: 0, mode: 0o755 });
+    expect(ext4Stat(img, '/usr/lib/banger/net')).toMatchObject({ uid: 0, gid: 0, mode: 0o755 });
+    expect(ext4Stat(img, '/etc/systemd/system/ssh.service.d/banger-hostkeys.conf')).toMatchObject({ uid: 0, gid: 0, mode: 0o644 });
+    expect(ext4Stat(img, '/etc/systemd/system/multi-user.target.wants/ssh.service')).toMatchObject({ type: 'symlink', uid: 0, link: '/lib/systemd/system/ssh.service' });
+    expect(ext4Stat(img, '/etc/ssh/ssh_host_ed25519_key')).toBeUndefined();
+    expect(ext4Walk(img).filter((e) => e.uid === fx.user.uid || e.gid === fx.user.gid)).toEqual([]);
   }, 180_000);
 });

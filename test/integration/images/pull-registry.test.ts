@@ -17,7 +17,7 @@ import { gated, requiresNetns } from '../../helpers/host-caps.js';
 import { createTestNetns, type TestNetns } from '../../helpers/netns.js';
 import { REGISTRY_ADDR, skopeoPush, startRegistry, startTokenServer, writeLayout, type TestRegistry } from '../../helpers/oci-registry.js';
 import { HOSTILE_ARCHIVES, withHostTarget } from '../../helpers/hostile-archives.js';
-import { makeTar } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar } from '../../helpers/tar-fixtures.js';
 
 /**
  * `image pull`'s client against a real registry (issue 20, item 1): Debian's
@@ -65,7 +65,8 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
     if (r.status !== 0) throw new Error(`pull child failed (${r.status}): ${r.stderr}`);
     return JSON.parse(r.stdout.trim().split('\n').pop()!) as ChildResult;
   };
-  const layer = async (name: string, body: string) => makeTar([{ name: 'etc/', type: 'directory' }, { name: `etc/${name}`, body }]);
+  // BANGER_PROFILE: a pulled fixture is a banger image, so the import keeps it as it is (no init to find).
+  const layer = async (name: string, body: string) => makeTar([{ name: 'etc/', type: 'directory' }, { name: `etc/${name}`, body }, BANGER_PROFILE]);
 
   beforeAll(async () => {
     root = mkdtempSync(join(tmpdir(), 'banger-pull-'));
@@ -260,6 +261,7 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       const base = await makeTar([
         { name: 'etc/', type: 'directory' },
         { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' },
+        BANGER_PROFILE,
         { name: 'var/gone', body: 'x' },
         { name: 'var/kept', body: 'y' },
       ]);

@@ -9,7 +9,7 @@ import { buildImage, createImagesService, type BuildImageOptions, type ImageProg
 import { GiB, MiB, newId, nowIso, type Image, type VMRecord } from '../../../src/model/index.js';
 import { RpcClient } from '../../../src/rpc/index.js';
 import { openStore, type Store } from '../../../src/store/index.js';
-import { makeTar } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar } from '../../helpers/tar-fixtures.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 
@@ -123,6 +123,7 @@ describe.skipIf(skipReason(missing))('images service over a real store (issue 5)
     writeFileSync(tarPath, await makeTar([
       { name: 'etc/', type: 'directory', mode: 0o755 },
       { name: 'etc/os-release', body: 'ID=test\n', mode: 0o644 },
+      BANGER_PROFILE,
       { name: 'bin/', type: 'directory', mode: 0o755 },
       { name: 'bin/sh', body: '#!fake\n', mode: 0o755 },
     ]));

@@ -13,7 +13,7 @@ import { ensureDebianKernel, kernelVmlinux, type KernelTree } from '../../../src
 import { extractVmlinux } from '../../../src/images/kernel/vmlinux.js';
 import type { Image } from '../../../src/model/index.js';
 import { expectBootableKernel, expectReadelfAgrees } from '../../helpers/bootable-kernel.js';
-import { makeTar } from '../../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar } from '../../helpers/tar-fixtures.js';
 import { tempLayout } from '../../helpers/test-layout.js';
 import { firstMissing, missingBinaries, missingRoot, skipReason } from '../../helpers/vmm-capabilities.js';
 
@@ -61,7 +61,7 @@ describe.skipIf(skipReason(missing))('vmlinux of real images', () => {
 
   it('an import carries its base image\'s vmlinux, or extracts one when the base has none', async () => {
     const tar = join(t.root, 'rootfs.tar');
-    writeFileSync(tar, await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', body: 'ID=test\n' }, { name: 'sbin/', type: 'directory' }, { name: 'sbin/init', body: '#!/bin/sh\n', mode: 0o755 }]));
+    writeFileSync(tar, await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', body: 'ID=test\n' }, BANGER_PROFILE, { name: 'sbin/', type: 'directory' }, { name: 'sbin/init', body: '#!/bin/sh\n', mode: 0o755 }]));
     const copied = await importImage({ layout: t.layout, name: 'imp', source: tar, kernelFrom: minimal });
     await expectBootableKernel(copied);
     expect(readFileSync(copied.vmlinuxPath!).equals(readFileSync(minimal.vmlinuxPath!))).toBe(true);

@@ -15,8 +15,19 @@ export function options(cmd: Command): void {
     .argument('<source>', 'OCI layout directory, docker save .tar, or rootfs .tar[.gz]')
     .requiredOption('--name <name>', 'name of the new image')
     .option('--format <format>', FORMATS.join('|'), 'auto')
-    .option('--kernel-from <image>', 'image whose kernel and initrd to boot it with (default: the default image)');
+    .option('--kernel-from <image>', 'image whose kernel and initrd to boot it with (default: the default image)')
+    .addHelpText('after', IMAGES_THAT_BOOT);
 }
+
+/** What the import accepts (src/images/import/guest-class.ts), so nobody learns it from a refusal. */
+const IMAGES_THAT_BOOT = `
+Images that boot:
+  - systemd with openssh-server and iproute2, e.g. FROM debian:bookworm with
+    RUN apt-get install -y systemd-sysv openssh-server iproute2: banger adds
+    its network, sshd and agent units, and the VM boots systemd.
+  - an image banger built (it has /etc/banger/profile): imported as it is.
+  Anything else (alpine, distroless, no init) is refused; for a ready-made
+  Debian image with build tools: banger image build --profile dev.`;
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const format = String(opts.format);

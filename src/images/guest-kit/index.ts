@@ -1,0 +1,2 @@
+export { GuestRoot, isGuestFile, resolveGuestPath } from './guest-root.js';
+export { installSystemdKit } from './systemd.js';
