@@ -4,6 +4,7 @@ import { UsageError } from '../../../errors/index.js';
 import { checkImportSource } from '../../../images/import/sniff.js';
 import { checkImageName } from '../../../model/names.js';
 import type { CommandInput, CommandOutput } from '../types.js';
+import { IMAGES_THAT_BOOT } from './images-that-boot.js';
 import { withImageProgress } from './progress-call.js';
 
 export const describe = 'Import an OCI layout dir, a docker save tarball or a rootfs tarball as an image';
@@ -18,16 +19,6 @@ export function options(cmd: Command): void {
     .option('--kernel-from <image>', 'image whose kernel and initrd to boot it with (default: the default image)')
     .addHelpText('after', IMAGES_THAT_BOOT);
 }
-
-/** What the import accepts (src/images/import/guest-class.ts), so nobody learns it from a refusal. */
-const IMAGES_THAT_BOOT = `
-Images that boot:
-  - systemd with openssh-server and iproute2, e.g. FROM debian:bookworm with
-    RUN apt-get install -y systemd-sysv openssh-server iproute2: banger adds
-    its network, sshd and agent units, and the VM boots systemd.
-  - an image banger built (it has /etc/banger/profile): imported as it is.
-  Anything else (alpine, distroless, no init) is refused; for a ready-made
-  Debian image with build tools: banger image build --profile dev.`;
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
   const format = String(opts.format);

@@ -3,6 +3,7 @@ import { parseBootablePlatform } from '../../../images/pull/manifest.js';
 import { parseReference } from '../../../images/pull/reference.js';
 import { checkImageName } from '../../../model/names.js';
 import type { CommandInput, CommandOutput } from '../types.js';
+import { IMAGES_THAT_BOOT } from './images-that-boot.js';
 import { withImageProgress } from './progress-call.js';
 
 export const describe = 'Pull an image from an OCI registry (Docker Hub, GHCR, a private one) and import it';
@@ -12,7 +13,8 @@ export function options(cmd: Command): void {
     .argument('<reference>', 'image reference: debian:bookworm, ghcr.io/OWNER/REPO:TAG, HOST:PORT/NAME@sha256:…')
     .option('--name <name>', 'name of the new image (default: REPO-TAG, e.g. debian-bookworm)')
     .option('--platform <platform>', 'OS/ARCH[/VARIANT] to take from a multi-arch index (default linux/amd64)')
-    .option('--kernel-from <image>', 'image whose kernel and initrd to boot it with (default: the default image)');
+    .option('--kernel-from <image>', 'image whose kernel and initrd to boot it with (default: the default image)')
+    .addHelpText('after', IMAGES_THAT_BOOT);
 }
 
 export async function run({ args, opts, cli }: CommandInput): Promise<CommandOutput> {
