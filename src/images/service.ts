@@ -247,7 +247,9 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       await checkImportSource(source);
       // Detected here, once, and passed on: the import then skips its own detection, and the row records what it imported.
       const format = req.format && req.format !== 'auto' ? req.format : await detectImportFormat(source);
-      const boot = req.kernelFrom ? service.get(req.kernelFrom) : await service.ensureDefaultImage(call.onProgress, call.signal);
+      // A named base must exist now; the default one is built only once the import has a guest it can boot.
+      const named = req.kernelFrom ? service.get(req.kernelFrom) : undefined;
+      const boot = named ?? (() => service.ensureDefaultImage(call.onProgress, call.signal));
       return once(req.name, () =>
         translate(`importing image "${req.name}"`, async () => {
           const image = await importer({
@@ -270,7 +272,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       if (req.platform) parseBootablePlatform(req.platform);
       const name = req.name ?? defaultPullName(ref);
       checkName(name);
-      // A named kernel image must exist now; the default one is built only once the pull has worked (a typo'd or private repository fails first).
+      // A named kernel image must exist now; the default one is built only once the pull has worked and the import has a guest it can boot.
       const named = req.kernelFrom ? service.get(req.kernelFrom) : undefined;
       const progress = progressFor(name, call.onProgress);
       const resolved = await resolveForPull({ ref: req.reference, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), ...(opts.resolver ? { resolver: opts.resolver } : {}) });
@@ -289,10 +291,8 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
         translate(`pulling image "${name}"`, async () => {
           const pulled = await pullThenImport(
             { ref: req.reference, resolved, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
-            async (source) => {
-              const boot = named ?? (await service.ensureDefaultImage(call.onProgress, call.signal));
-              return importer({ layout, name, source, format: 'oci', kernelFrom: boot, onProgress: progress, signal: call.signal });
-            },
+            (source) =>
+              importer({ layout, name, source, format: 'oci', kernelFrom: named ?? (() => service.ensureDefaultImage(call.onProgress, call.signal)), onProgress: progress, signal: call.signal }),
           );
           return commit({ ...pulled, source: pullSource(resolved) });
         }),

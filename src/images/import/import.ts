@@ -18,6 +18,9 @@ import { detectFormat, dockerLayers, ociLayers, openTar, unpackOuter, verifyDige
 import { RootWriter } from './root-writer.js';
 import { describeTarError } from './sniff.js';
 
+/** What an imported image boots with, borrowed from another image. */
+type BootParts = Pick<Image, 'kernelPath' | 'vmlinuxPath' | 'initrdPath' | 'kernelArgs'>;
+
 export interface ImportImageOptions {
   layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;
   name: string;
@@ -26,7 +29,7 @@ export interface ImportImageOptions {
   /** @default 'auto' */
   format?: ImportFormat;
   /** Boot parts (kernel and its vmlinux, initrd, kernel args) borrowed from an existing image, e.g. the minimal one. */
-  kernelFrom: Pick<Image, 'kernelPath' | 'vmlinuxPath' | 'initrdPath' | 'kernelArgs'>;
+  kernelFrom: BootParts | (() => Promise<BootParts>);
   onProgress?: ProgressFn;
   signal?: AbortSignal;
 }
@@ -68,7 +71,10 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     }
     await writer.finish();
     // After flattening (a hostile layer is refused for what it is first), before mkfs.
-    const kernelArgs = await prepareGuest(root, ownership, sshKey.publicKey, opts.kernelFrom.kernelArgs, progress);
+    const argsFor = await prepareGuest(root, ownership, sshKey.publicKey, progress);
+    // Only now, for an image that boots: a lazy base (the default image, built on first use) is not built for a refused one.
+    const boot = typeof opts.kernelFrom === 'function' ? await opts.kernelFrom() : opts.kernelFrom;
+    const kernelArgs = argsFor(boot.kernelArgs);
 
     progress('rootfs.mkfs', 'ext4');
     const used = await treeBytes(root);
@@ -83,12 +89,12 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
     await makeExt4({ path: workSeedPath, sizeBytes: 64 * MiB, fromDir: seed, label: 'banger-work', signal: opts.signal });
 
     const kernelPath = join(staging.dir, 'vmlinuz');
-    await copyFile(opts.kernelFrom.kernelPath, kernelPath);
-    const vmlinuxPath = await borrowVmlinux(opts.kernelFrom, staging.dir, progress, opts.signal);
+    await copyFile(boot.kernelPath, kernelPath);
+    const vmlinuxPath = await borrowVmlinux(boot, staging.dir, progress, opts.signal);
     let initrdPath: string | undefined;
-    if (opts.kernelFrom.initrdPath) {
+    if (boot.initrdPath) {
       initrdPath = join(staging.dir, 'initrd.img');
-      await copyFile(opts.kernelFrom.initrdPath, initrdPath);
+      await copyFile(boot.initrdPath, initrdPath);
     }
     const image = await staging.commit(
       staging.record({
@@ -121,15 +127,16 @@ export async function importImage(opts: ImportImageOptions): Promise<Image> {
  * disk, the agent) and boots straight into systemd; anything else is refused,
  * saying what it lacks. Returns the image's kernel args.
  */
-async function prepareGuest(root: string, ownership: OwnershipSink, authorizedKey: string, kernelArgs: string | undefined, progress: ProgressFn): Promise<string | undefined> {
+/** Classifies the flattened guest (refusing one banger cannot boot), installs the kit a systemd guest needs, and says how the base's kernel args change. */
+async function prepareGuest(root: string, ownership: OwnershipSink, authorizedKey: string, progress: ProgressFn): Promise<(args: string | undefined) => string | undefined> {
   const guest = requireBootable(await classifyGuest(root));
   if (guest.kind === 'banger') {
     progress('import.guest', 'banger image');
-    return kernelArgs;
+    return (args) => args;
   }
   await installSystemdKit(new GuestRoot(root, ownership), { authorizedKey, profile: 'imported', imported: true });
   progress('import.guest', "systemd: banger's network, sshd and agent units installed");
-  return withInit(kernelArgs ?? '', guest.init);
+  return (args) => withInit(args ?? '', guest.init);
 }
 
 /**
@@ -138,7 +145,7 @@ async function prepareGuest(root: string, ownership: OwnershipSink, authorizedKe
  * fail the import: the image still boots under QEMU's default machine, and a
  * VMM that needs the ELF refuses it naming the fix (image.no_vmlinux).
  */
-async function borrowVmlinux(base: ImportImageOptions['kernelFrom'], dir: string, progress: ProgressFn, signal?: AbortSignal): Promise<string | undefined> {
+async function borrowVmlinux(base: BootParts, dir: string, progress: ProgressFn, signal?: AbortSignal): Promise<string | undefined> {
   const out = join(dir, VMLINUX_FILE);
   if (base.vmlinuxPath) {
     await copyFile(base.vmlinuxPath, out, constants.COPYFILE_FICLONE);

@@ -10,6 +10,7 @@ import { defaultPullName, layerProgress } from '../../../../src/images/pull/serv
 import { newId, type Image } from '../../../../src/model/index.js';
 import { openStore, type Store } from '../../../../src/store/index.js';
 import { createTempRoot, makeImage, type TempRoot } from '../../../helpers/index.js';
+import { makeTar } from '../../../helpers/tar-fixtures.js';
 
 describe('image pull in the images service', () => {
   it.each([
@@ -228,4 +229,25 @@ describe('ImagesService: build and import record their source', () => {
     expect(formats).toEqual(['oci', 'docker']);
     expect(store.images.getByName('a')?.source).toEqual(a.source);
   });
+
+  it('an image banger cannot boot is refused by the real import before the default image is built for it', async () => {
+    let builds = 0;
+    const svc = createImagesService({
+      layout: temp.layout,
+      store,
+      defaultImage: 'default',
+      builder: async () => {
+        builds++;
+        throw new Error('no build expected');
+      },
+    });
+    const tar = join(temp.root, 'noinit.tar');
+    writeFileSync(tar, await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/os-release', body: 'ID=alpine\n' }]));
+    const err = await svc.import({ name: 'noinit', source: tar }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'image.not_bootable' });
+    expect(builds).toBe(0);
+    expect(store.images.getByName('default')).toBeUndefined();
+    expect(store.images.getByName('noinit')).toBeUndefined();
+  });
 });
+
