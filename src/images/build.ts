@@ -8,7 +8,17 @@ import { buildMinimal } from './minimal/build.js';
 import { noProgress, type ProgressFn } from './progress.js';
 import { openStaging } from './staging.js';
 
-export type BuildProfile = 'minimal' | 'debian' | 'dev';
+export const BUILD_PROFILES = ['minimal', 'debian', 'dev'] as const;
+export type BuildProfile = (typeof BUILD_PROFILES)[number];
+
+/**
+ * The profile the default image is built with on first use: a
+ * `default_image` named after a profile (`dev`) is that profile, any other
+ * name the minimal one. So `default_image = "dev"` gives new VMs the dev box.
+ */
+export function profileForDefaultImage(name: string): BuildProfile {
+  return (BUILD_PROFILES as readonly string[]).includes(name) ? (name as BuildProfile) : 'minimal';
+}
 
 export interface BuildImageOptions {
   layout: Pick<Layout, 'imagesDir' | 'cacheDir' | 'sshDir' | 'sshKeyPath'>;

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join, relative, resolve as resolvePath } from 'nod
 import { ConflictError } from '../errors/index.js';
 import type { Layout } from '../host/layout.js';
 import { checkImageName, formatImageSource, type Image, type ImageImportFormat, type ImageSource, type VMRecord } from '../model/index.js';
-import { buildImage, type BuildImageOptions, type BuildProfile } from './build.js';
+import { buildImage, profileForDefaultImage, type BuildImageOptions, type BuildProfile } from './build.js';
 import { diskFullError } from '../host/disk-full.js';
 import { mergeIntoImageJson } from './image-json.js';
 import { checkImportSource, importImage, type ImportFormat, type ImportImageOptions } from './import/index.js';
@@ -42,7 +42,7 @@ export interface ImagesServiceOptions {
   store: ImagesStorePort;
   /** config `default_image`: the image VMs get when they name none. */
   defaultImage: string;
-  /** Profile the default image is built with on first use. @default 'minimal' */
+  /** Profile the default image is built with on first use. @default the profile named like it (dev, debian), else minimal */
   defaultProfile?: BuildProfile;
   /** Every progress event of every build/import (the daemon broadcasts these to `image.progress` subscribers). */
   onProgress?: (e: ImageProgressEvent) => void;
@@ -304,17 +304,18 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
       const existing = store.images.find(opts.defaultImage);
       if (existing) return existing;
       checkName(opts.defaultImage);
-      onProgress('default-image', `building "${opts.defaultImage}" (${opts.defaultProfile ?? 'minimal'} profile) on first use`);
+      const profile = opts.defaultProfile ?? profileForDefaultImage(opts.defaultImage);
+      onProgress('default-image', `building "${opts.defaultImage}" (${profile} profile) on first use`);
       return once(opts.defaultImage, () =>
         translate(`building the default image "${opts.defaultImage}"`, async () => {
           const image = await builder({
             layout,
-            profile: opts.defaultProfile ?? 'minimal',
+            profile,
             name: opts.defaultImage,
             onProgress: progressFor(opts.defaultImage, onProgress),
             signal,
           });
-          return commit({ ...image, source: { kind: 'profile', profile: opts.defaultProfile ?? 'minimal' } });
+          return commit({ ...image, source: { kind: 'profile', profile } });
         }),
       );
     },

@@ -207,6 +207,16 @@ describe('ImagesService: build and import record their source', () => {
     expect(store.images.getByName('debian')?.source).toEqual({ kind: 'profile', profile: 'debian' });
   });
 
+  it('a default_image named after a profile is built with that profile on first use; another name with minimal', async () => {
+    const profiles: string[] = [];
+    const make = (defaultImage: string) =>
+      createImagesService({ layout: temp.layout, store, defaultImage, builder: async (o) => (profiles.push(o.profile), stub(o.name ?? o.profile, o.profile)) });
+    expect((await make('dev').ensureDefaultImage()).source).toEqual({ kind: 'profile', profile: 'dev' });
+    expect((await make('debian').ensureDefaultImage()).source).toEqual({ kind: 'profile', profile: 'debian' });
+    expect((await make('work').ensureDefaultImage()).source).toEqual({ kind: 'profile', profile: 'minimal' });
+    expect(profiles).toEqual(['dev', 'debian', 'minimal']);
+  });
+
   it('import: the absolute path and the format detected once, passed to the import so it does not detect again', async () => {
     const formats: ImportImageOptions['format'][] = [];
     const svc = createImagesService({
