@@ -40,3 +40,8 @@ export function minimalAssetPath(name: string): string {
 export function debianAssetPath(name: string): string {
   return assetPath(join('src/images/debian/assets', name));
 }
+
+/** A file of the guest kit added to imported images (src/images/guest-kit/assets/NAME). */
+export function guestKitAssetPath(name: string): string {
+  return assetPath(join('src/images/guest-kit/assets', name));
+}

@@ -95,6 +95,18 @@ describe.skipIf(skipReason(missing))('smoke: a pulled image boots', () => {
     expect(run.stdout).toContain('no-motd\n');
     expect(run.stdout).toMatch(/^default via \d+\.\d+\.\d+\.\d+ dev eth0/m);
 
+    // A long-lived VM of it: ssh works, systemd came up, and vm stop is a clean power-off (the ACPI button reaches logind), not a kill.
+    const created = await rig.cli(['vm', 'create', '--name', 'pv', '--image', 'pulled'], { timeoutMs: 600_000 });
+    expect(created.code, rig.why(created)).toBe(0);
+    const ssh = await rig.cli(['vm', 'ssh', 'pv', '--', 'sh', '-c', 'hostname; systemctl is-system-running --wait; systemctl is-active banger-net banger-agent ssh'], { timeoutMs: 300_000 });
+    expect(ssh.code, rig.why(ssh)).toBe(0);
+    expect(ssh.stdout).toMatch(/^pv\n(running|degraded)\nactive\nactive\nactive\n$/);
+    const stopped = await rig.cli(['vm', 'stop', 'pv'], { timeoutMs: 120_000 });
+    expect(stopped.code, rig.why(stopped)).toBe(0);
+    const logs = await rig.cli(['vm', 'logs', 'pv', '--tail', '60'], { timeoutMs: 30_000 });
+    expect(logs.stdout).toMatch(/reboot: Power down/);
+    expect((await rig.cli(['vm', 'delete', 'pv'], { timeoutMs: 120_000 })).code).toBe(0);
+
     // The same digest again: nothing downloaded, nothing imported, the same image.
     const again = await rig.cli(['image', 'pull', REF, '--name', 'pulled'], { timeoutMs: 120_000 });
     expect(again.code, rig.why(again)).toBe(0);

@@ -1,4 +1,4 @@
-import { agentScriptPath, debianAssetPath, reseedToolPath, vsockToolPath } from '../assets.js';
+import { agentScriptPath, debianAssetPath, guestKitAssetPath, reseedToolPath, vsockToolPath } from '../assets.js';
 import type { GuestRoot } from './guest-root.js';
 
 /** Units that only cost boot time in a throwaway VM. */
@@ -12,6 +12,8 @@ export interface SystemdKitOptions {
   authorizedKey: string;
   /** Written to /etc/banger/profile: what made this guest ("debian" for debian and dev builds, "imported"). */
   profile: string;
+  /** The host's static busybox, for the power-button handler an image without udev or logind gets. @default '/bin/busybox' */
+  busyboxPath?: string;
   /**
    * An image made elsewhere: sshd is enabled when the image enables neither
    * its service nor its socket, and /etc/machine-id is emptied so every VM
@@ -62,6 +64,41 @@ export async function installSystemdKit(root: GuestRoot, opts: SystemdKitOptions
   await enable(root, 'banger-agent.service');
   await enable(root, 'banger-agent-vsock.service');
   for (const unit of MASKED) await root.symlink('/dev/null', `/etc/systemd/system/${unit}`);
+  if (opts.imported) await withoutUdev(root, opts.busyboxPath ?? '/bin/busybox');
+}
+
+/** What a guest has of the parts that turn hardware into systemd events (an image built FROM debian + systemd-sysv has no udev). */
+export interface DeviceSupport {
+  udev: boolean;
+  /** logind and a system bus: what turns the power button into a shutdown, given udev. */
+  logind: boolean;
+}
+
+export async function deviceSupport(root: GuestRoot): Promise<DeviceSupport> {
+  const any = async (paths: string[]) => (await Promise.all(paths.map((p) => root.lstat(p)))).some(Boolean);
+  const udev = await any(['/lib/systemd/systemd-udevd', '/usr/lib/systemd/systemd-udevd']);
+  const logind = (await any(['/lib/systemd/systemd-logind', '/usr/lib/systemd/systemd-logind'])) && (await any(['/usr/bin/dbus-daemon', '/usr/bin/dbus-broker']));
+  return { udev, logind };
+}
+
+/**
+ * A guest without udev never sees its devices as systemd units: the serial
+ * getty the console= argument asks for waits 90 s for dev-ttyS0.device and
+ * fails, and logind finds no power button (it goes by udev's tags), so QEMU's
+ * system_powerdown does nothing and vm stop kills the VM after its timeout.
+ * Such a guest gets no serial getty (banger logs in over SSH) and busybox
+ * acpid (static, from the host; it reads /dev/input itself) running
+ * `systemctl poweroff` on the button.
+ */
+async function withoutUdev(root: GuestRoot, busyboxPath: string): Promise<void> {
+  const has = await deviceSupport(root);
+  if (!has.udev) await root.symlink('/dev/null', '/etc/systemd/system/serial-getty@ttyS0.service');
+  if (has.udev && has.logind) return;
+  await root.install(busyboxPath, '/usr/lib/banger/busybox', 0o755);
+  // busybox acpid maps the power button to PWRF/00000080 under its conf dir.
+  await root.install(guestKitAssetPath('acpi-poweroff'), '/usr/lib/banger/acpi/PWRF/00000080', 0o755);
+  await root.install(guestKitAssetPath('banger-acpid.service'), '/etc/systemd/system/banger-acpid.service', 0o644);
+  await enable(root, 'banger-acpid.service');
 }
 
 /** What `systemctl enable` does for a unit of banger's in /etc/systemd/system. */

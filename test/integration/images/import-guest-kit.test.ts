@@ -94,6 +94,26 @@ describe.skipIf(skipReason(missing))('image import: the guest kit (issue 20)', (
     expect(ext4Cat(img, '/etc/machine-id')).toBe('');
     expect(ext4Stat(img, '/etc/hosts')).toMatchObject({ type: 'regular' });
     expect(readFileSync(join(hostTarget, 'victim'), 'utf8')).toBe('host file\n');
+    // No udev in this image: no serial getty waiting 90 s for dev-ttyS0.device, and busybox acpid takes the power button.
+    expect(ext4Stat(img, '/etc/systemd/system/serial-getty@ttyS0.service')).toMatchObject({ type: 'symlink', link: '/dev/null' });
+    expect(ext4Stat(img, `${wants}/banger-acpid.service`)).toMatchObject({ type: 'symlink', link: '/etc/systemd/system/banger-acpid.service' });
+    expect(ext4Cat(img, '/etc/systemd/system/banger-acpid.service')).toContain('ExecStart=/usr/lib/banger/busybox acpid -f -c /usr/lib/banger/acpi');
+    expect(ext4Stat(img, '/usr/lib/banger/busybox')).toMatchObject({ type: 'regular', mode: 0o755 });
+    expect(ext4Cat(img, '/usr/lib/banger/acpi/PWRF/00000080')).toContain('systemctl poweroff');
+  }, 120_000);
+
+  it('an image with udev, logind and a system bus keeps its own serial getty and power button', async () => {
+    const dir = join(src, 'systemd-udev-oci');
+    const devices: FixtureEntry[] = [
+      { name: 'usr/lib/systemd/systemd-udevd', body: '', ...x },
+      { name: 'usr/lib/systemd/systemd-logind', body: '', ...x },
+      { name: 'usr/bin/dbus-daemon', body: '', ...x },
+    ];
+    writeOciLayout(dir, [{ tar: await makeTar([...systemdBase, ...devices]) }, { tar: await makeTar(sshdLayer.filter((e) => e.name !== 'etc/hosts')) }]);
+    const image = await importImage({ layout, name: 'sysd-udev', source: dir, kernelFrom });
+    expect(ext4Stat(image.rootfsPath, '/etc/systemd/system/serial-getty@ttyS0.service')).toBeUndefined();
+    expect(ext4Stat(image.rootfsPath, '/etc/systemd/system/banger-acpid.service')).toBeUndefined();
+    expect(ext4Stat(image.rootfsPath, '/usr/lib/banger/busybox')).toBeUndefined();
   }, 120_000);
 
   it('imports an image banger built as it is, with the borrowed kernel args', async () => {
