@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../../../../src/cli/index.js';
 import type { Image, ImageSource } from '../../../../src/model/index.js';
-import type { RpcClient } from '../../../../src/rpc/client.js';
 import { makeImage } from '../../../helpers/fixtures.js';
+import { runScriptedCli } from '../../../helpers/scripted-cli.js';
 
 /**
  * Where an image came from, as `image show`, `image list` and `image pull`
@@ -10,24 +9,8 @@ import { makeImage } from '../../../helpers/fixtures.js';
  * fake client answering per method.
  */
 
-async function cli(argv: string[], answers: Record<string, unknown>) {
-  const client = {
-    call: async (method: string) => {
-      if (!(method in answers)) throw new Error(`unexpected call ${method}`);
-      return answers[method];
-    },
-    onNotification: () => () => undefined,
-    close: () => undefined,
-  };
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    env: { HOME: '/nonexistent', XDG_RUNTIME_DIR: '/nonexistent/run' },
-    io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t) },
-    daemon: async () => client as unknown as RpcClient,
-  });
-  return { code, out, err };
-}
+/** The daemon answers each method with a fixed value. */
+const cli = (argv: string[], answers: Record<string, unknown>) => runScriptedCli(argv, Object.fromEntries(Object.entries(answers).map(([m, v]) => [m, () => v])));
 
 const digest = `sha256:${'ab'.repeat(32)}`;
 const pulled: ImageSource = { kind: 'pull', reference: 'docker.io/library/debian:bookworm', digest, platform: 'linux/amd64', indexDigest: `sha256:${'cd'.repeat(32)}` };

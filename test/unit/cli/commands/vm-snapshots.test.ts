@@ -1,12 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../../../../src/cli/index.js';
 import { renderNewVm, snapshotSummary, startPathText } from '../../../../src/cli/commands/vm/render.js';
 import { NotFoundError, fromRpcError } from '../../../../src/errors/index.js';
 import { MiB } from '../../../../src/model/index.js';
 import type { SnapshotRecord, VMRecord } from '../../../../src/model/index.js';
-import type { RpcClient } from '../../../../src/rpc/client.js';
 import { makeRecord } from '../../../helpers/records.js';
 import { okEnvelope } from '../../../helpers/cli-json.js';
+import { runScriptedCli } from '../../../helpers/scripted-cli.js';
 
 /**
  * The issue-15 commands end to end through the real command registry: argv →
@@ -14,31 +13,7 @@ import { okEnvelope } from '../../../helpers/cli-json.js';
  * that records calls and answers from per-method handlers.
  */
 
-type Handlers = Record<string, (params: Record<string, unknown>) => unknown>;
-
-async function cli(argv: string[], handlers: Handlers = {}) {
-  const calls: [string, unknown][] = [];
-  const client = {
-    call: async (method: string, params: Record<string, unknown>) => {
-      // withProgress subscribes to events first; not part of what a command asks for.
-      if (method === 'events.subscribe') return { topics: params.topics };
-      calls.push([method, params]);
-      const h = handlers[method];
-      if (!h) throw new Error(`unexpected call ${method}`);
-      return h(params);
-    },
-    onNotification: () => () => undefined,
-    close: () => undefined,
-  };
-  let out = '';
-  let err = '';
-  const code = await runCli(argv, {
-    env: { HOME: '/nonexistent', XDG_RUNTIME_DIR: '/nonexistent/run' },
-    io: { stdout: (t) => void (out += t), stderr: (t) => void (err += t) },
-    daemon: async () => client as unknown as RpcClient,
-  });
-  return { code, out, err, calls };
-}
+const cli = runScriptedCli;
 
 function vm(name: string, over: Partial<VMRecord> = {}, runtime: Partial<VMRecord['runtime']> = {}): VMRecord {
   const r = makeRecord(name, 0, '/tmp/banger-test', { state: 'running', ...over });
