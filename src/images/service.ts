@@ -11,7 +11,8 @@ import { detectFormat } from './import/layers.js';
 import { describeTarError } from './import/sniff.js';
 import { noProgress, type ProgressFn } from './progress.js';
 import { parseBootablePlatform, parseReference, type ResolvedImage } from './pull/index.js';
-import { defaultPullName, pullThenImport, resolveForPull, type Puller, type Resolver } from './pull/service-pull.js';
+import { pruneImageBlobs } from './pull/cache-prune.js';
+import { defaultPullName, pullCacheDir, pullThenImport, resolveForPull, type Puller, type Resolver } from './pull/service-pull.js';
 
 /** One progress event, as the daemon forwards it in an `image.progress` notification. */
 export interface ImageProgressEvent {
@@ -200,6 +201,19 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
     return p;
   }
 
+  let pullsRunning = 0;
+
+  /**
+   * The deleted pulled image's blobs leave the cache unless another pulled
+   * image names them. Skipped while a pull runs (a blob it just verified may
+   * not be linked into its layout yet) and never an error: the cache is a cache.
+   */
+  async function pruneBlobs(manifestDigest: string): Promise<void> {
+    if (pullsRunning > 0) return;
+    const kept = store.images.list().flatMap((i) => (i.source?.kind === 'pull' ? [i.source.digest] : []));
+    await pruneImageBlobs(pullCacheDir(layout.cacheDir), manifestDigest, kept).catch(() => undefined);
+  }
+
   const service: ImagesService = {
     list: () => store.images.list(),
 
@@ -214,6 +228,7 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
         store.images.delete(image.id);
       });
       await removeArtifacts(image);
+      if (image.source?.kind === 'pull') await pruneBlobs(image.source.digest);
       return { deleted: image.name };
     },
 
@@ -289,12 +304,17 @@ export function createImagesService(opts: ImagesServiceOptions): ImagesService {
 
       const image = await once(name, () =>
         translate(`pulling image "${name}"`, async () => {
-          const pulled = await pullThenImport(
+          pullsRunning++;
+          try {
+            const pulled = await pullThenImport(
             { ref: req.reference, resolved, cacheDir: layout.cacheDir, ...(req.platform ? { platform: req.platform } : {}), ...(call.signal ? { signal: call.signal } : {}), progress, ...(opts.puller ? { puller: opts.puller } : {}) },
             (source) =>
               importer({ layout, name, source, format: 'oci', kernelFrom: named ?? (() => service.ensureDefaultImage(call.onProgress, call.signal)), onProgress: progress, signal: call.signal }),
-          );
-          return commit({ ...pulled, source: pullSource(resolved) });
+            );
+            return commit({ ...pulled, source: pullSource(resolved) });
+          } finally {
+            pullsRunning--;
+          }
         }),
       );
       return { image, unchanged: false };

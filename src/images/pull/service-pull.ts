@@ -6,7 +6,7 @@ import { pullImage, resolveImage, type LayerProgress, type PulledImage, type Pul
 import type { ImageReference } from './reference.js';
 
 /** The blob cache shared by every pull: `<cacheDir>/oci/blobs/sha256/<hex>`. */
-const pullCacheDir = (cacheDir: string): string => join(cacheDir, 'oci');
+export const pullCacheDir = (cacheDir: string): string => join(cacheDir, 'oci');
 
 /** The download seam (pullImage): tests script it, the real-registry test runs it in a network namespace. */
 export type Puller = (ref: string, opts: PullOptions) => Promise<PulledImage>;

@@ -374,6 +374,15 @@ describe.skipIf(missing !== null)(gated('image pull from a real registry (issue 
       expect(ext4Cat(next.image.rootfsPath, '/etc/hello')).toBe('moved on\n');
       expect(store.images.getByName('svc-v2')).toEqual(image);
 
+      // Deleting a pulled image frees its blobs; the other pulled image's stay (and it still pulls as a no-op).
+      const blob = (d: string) => join(t.layout.cacheDir, 'oci', 'blobs', 'sha256', d.slice(7));
+      const own = [w.images[0]!.manifestDigest, w.images[0]!.configDigest, ...w.images[0]!.layerDigests];
+      const others = [w2.images[0]!.manifestDigest, w2.images[0]!.configDigest, ...w2.images[0]!.layerDigests];
+      expect([...own, ...others].every((d) => existsSync(blob(d)))).toBe(true);
+      await svc.delete('svc-v2');
+      expect(own.filter((d) => existsSync(blob(d)))).toEqual([]);
+      expect(others.every((d) => existsSync(blob(d)))).toBe(true);
+
       await expect(svc.pull({ reference: 'Bad/Ref', kernelFrom: 'base' })).rejects.toMatchObject({ code: 'pull.bad_reference' });
       await expect(svc.pull({ reference: 'x:1', platform: 'amd64' })).rejects.toMatchObject({ code: 'pull.bad_platform' });
       expect(caches).toHaveLength(2);
