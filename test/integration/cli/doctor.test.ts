@@ -24,7 +24,7 @@ describe('banger doctor (real CLI, this host, fresh XDG dirs)', () => {
     const r = await doctor();
     expect(r.stderr).toBe('');
     expect(r.checks.map((c) => c.id)).toEqual([
-      'architecture', 'accelerator', 'vmm', 'kvm-firecracker', 'kvm-qemu', 'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
+      'architecture', 'accelerator', 'vmm', 'kvm-firecracker', 'kvm-qemu', 'host-tools', 'ip-forward', 'helper', 'tun', 'network', 'database', 'default-image', 'images', 'disk', 'snapshots', 'ssh-include', 'vm-defaults',
     ]);
     for (const c of r.checks) {
       expect(['pass', 'warn', 'fail']).toContain(c.status);
