@@ -16,7 +16,7 @@ import type { VMRecord, VMState } from '../../src/model/index.js';
 import type { RpcClient } from '../../src/rpc/index.js';
 import { UI_CSRF_HEADER } from '../../src/ui/contract.js';
 import { gated, randomSuffix } from '../helpers/host-caps.js';
-import { makeTar } from '../helpers/tar-fixtures.js';
+import { BANGER_PROFILE, makeTar } from '../helpers/tar-fixtures.js';
 import { requiresBrowserTier, screenshot, UiHarness, until, type DomEl, type DomWindow } from './support/ui-harness.js';
 
 const missing = requiresBrowserTier();
@@ -372,7 +372,7 @@ describe.skipIf(missing !== null)(gated('banger ui pages in Chromium (stand-in V
     mkdirSync(dirname(standin.kernelPath), { recursive: true });
     writeFileSync(standin.kernelPath, 'not a kernel: stand-in VMs never boot it\n');
     const tarPath = join(h.d.temp.root, `rootfs-${tag}.tar`);
-    writeFileSync(tarPath, await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' }, { name: 'etc/hostname', body: 'imported\n' }]));
+    writeFileSync(tarPath, await makeTar([{ name: 'etc/', type: 'directory' }, { name: 'etc/passwd', body: 'root:x:0:0::/root:/bin/sh\n' }, { name: 'etc/hostname', body: 'imported\n' }, BANGER_PROFILE]));
 
     const page = await h.open('/images');
     await markWindow(page);
