@@ -1,5 +1,5 @@
 import { constants } from 'node:fs';
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeExt4 } from '../host/storage/index.js';
 import { MiB, type Image, type ImageProfile } from '../model/index.js';
@@ -9,6 +9,7 @@ import { ensureDebianKernel, kernelVmlinux, type KernelTree } from './kernel/deb
 import { VMLINUX_FILE } from './kernel/vmlinux.js';
 import { assembleWorkSeed } from './minimal/rootfs.js';
 import type { ProfileBuildContext } from './profile.js';
+import { removeUnmounted } from '../host/remove-unmounted.js';
 
 /** What a profile adds on top of the shared boot pieces: its rootfs and kernel args. */
 export interface ProfileRootfs {
@@ -63,6 +64,8 @@ export async function buildProfileImage(ctx: ProfileBuildContext, rootfs: Profil
       sshKeyFingerprint: ctx.sshKey.fingerprint,
     });
   } finally {
-    await rm(scratch, { recursive: true, force: true });
+    // A killed mmdebstrap can leave its chroot's mounts behind; never delete through them.
+    const { removed, mounts } = await removeUnmounted(scratch);
+    if (!removed) progress('cleanup', `left ${scratch} in place: still mounted at ${mounts.join(', ')}`);
   }
 }

@@ -4,6 +4,7 @@ import { chown, open, readFile, realpath, rename, stat, unlink } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { applyHostsBlock, type HostsEntry } from './block.js';
+import { realMountOps } from '../remove-unmounted.js';
 
 /** The file operations the hosts writer needs; tests replace single ones (a rename that fails EBUSY). */
 export interface HostsFs {
@@ -15,14 +16,7 @@ export interface HostsFs {
 
 export const realHostsFs: HostsFs = {
   readFile: (p) => readFile(p, 'utf8'),
-  async mountPoints() {
-    const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m): m is string => m !== undefined)
-      .map((m) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
-  },
+  mountPoints: () => realMountOps.mountPoints(),
   rename: (a, b) => rename(a, b),
 };
 
