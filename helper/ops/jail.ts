@@ -3,6 +3,7 @@ import { chmod, chown, link, lstat, mkdir, open, readdir, readFile, rm, rmdir, s
 import { basename, dirname, join } from 'node:path';
 import { HostError } from '../../src/errors/index.js';
 import { runChecked } from '../../src/host/exec/index.js';
+import { mountsUnder, parseMountPoints } from '../../src/host/mountinfo.js';
 import { FC_EXEC_NAME_RE, jailerArgs } from '../../src/model/jail.js';
 import type { HelperOpParams, HelperOpResult } from '../../src/model/helper-ops.js';
 import type { OpContext } from './context.js';
@@ -16,18 +17,6 @@ import { refuse } from '../validate/index.js';
  */
 
 const jailDir = (base: string, execName: string, vmId: string): string => join(base, execName, vmId);
-
-/** Mount points at or under `dir` (mountinfo field 5, octal escapes undone), deepest first. */
-export function mountsUnder(mountinfo: string, dir: string): string[] {
-  const out: string[] = [];
-  for (const line of mountinfo.split('\n')) {
-    const mp = line.split(' ')[4];
-    if (!mp) continue;
-    const path = mp.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    if (path === dir || path.startsWith(`${dir}/`)) out.push(path);
-  }
-  return out.sort((a, b) => b.length - a.length);
-}
 
 /**
  * Pids of processes started for this jail: the owner's (the jailer dropped to its uid), argv
@@ -95,7 +84,7 @@ async function removeOne(ctx: OpContext, base: string, execName: string, vmId: s
   for (const pid of await jailProcesses(p.vmId, ctx.policy.ownerUid)) await killAndWait(pid);
   const st = await lstat(dir).catch(() => undefined);
   let unmounted = 0;
-  for (const mp of mountsUnder(await readFile('/proc/self/mountinfo', 'utf8'), dir)) {
+  for (const mp of mountsUnder(parseMountPoints(await readFile('/proc/self/mountinfo', 'utf8')), dir)) {
     await runChecked(ctx.runner, 'umount', [mp], { code: 'jail.umount_failed' });
     unmounted++;
   }

@@ -1,6 +1,7 @@
-import { readFile, rm } from 'node:fs/promises';
-import { resolve, sep } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { resolve } from 'node:path';
 import { runStatus } from './exec/index.js';
+import { mountsUnder, readMountPoints } from './mountinfo.js';
 
 /** The mount table and umount, replaceable in tests. */
 export interface MountOps {
@@ -11,14 +12,7 @@ export interface MountOps {
 }
 
 export const realMountOps: MountOps = {
-  async mountPoints() {
-    const text = await readFile('/proc/self/mountinfo', 'utf8').catch(() => '');
-    return text
-      .split('\n')
-      .map((l) => l.split(' ')[4])
-      .filter((m): m is string => m !== undefined)
-      .map((m) => m.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8))));
-  },
+  mountPoints: readMountPoints,
   async unmount(path) {
     await runStatus('umount', ['-l', path]);
   },
@@ -34,10 +28,15 @@ export const realMountOps: MountOps = {
  */
 export async function removeUnmounted(dir: string, ops: MountOps = realMountOps): Promise<{ removed: boolean; mounts: string[] }> {
   const root = resolve(dir);
-  const under = async () => (await ops.mountPoints()).filter((m) => m === root || m.startsWith(root + sep));
+  // In the mount table's order, as reported.
+  const under = async () => {
+    const table = await ops.mountPoints();
+    const inside = new Set(mountsUnder(table, root));
+    return table.filter((m) => inside.has(m));
+  };
   const found = await under();
   // Deepest first: a mount inside another must go before its parent.
-  for (const m of [...found].sort((a, b) => b.length - a.length)) await ops.unmount(m).catch(() => undefined);
+  for (const m of mountsUnder(found, root)) await ops.unmount(m).catch(() => undefined);
   const left = found.length ? await under() : [];
   if (left.length) return { removed: false, mounts: left };
   await rm(root, { recursive: true, force: true });

@@ -4,7 +4,7 @@ import { chown, open, readFile, realpath, rename, stat, unlink } from 'node:fs/p
 import { basename, dirname, join } from 'node:path';
 import { HostError } from '../../errors/index.js';
 import { applyHostsBlock, type HostsEntry } from './block.js';
-import { realMountOps } from '../remove-unmounted.js';
+import { readMountPoints } from '../mountinfo.js';
 
 /** The file operations the hosts writer needs; tests replace single ones (a rename that fails EBUSY). */
 export interface HostsFs {
@@ -16,7 +16,7 @@ export interface HostsFs {
 
 export const realHostsFs: HostsFs = {
   readFile: (p) => readFile(p, 'utf8'),
-  mountPoints: () => realMountOps.mountPoints(),
+  mountPoints: readMountPoints,
   rename: (a, b) => rename(a, b),
 };
 
